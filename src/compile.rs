@@ -1,0 +1,410 @@
+//! Validated model → compiled [`Policy`]: calendars built, conditions compiled, every name
+//! resolved to an index. What evaluation reads is only what this module prepares.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::business_time::{Amount, Calendar};
+use crate::condition::{Compiler, Cond, Keywords};
+use crate::diagnostics::{Diagnostic, PolicyError, Sink, Span};
+use crate::model::{Metric, Model, OnReopen};
+use crate::parse::{self, tree::Origin};
+use crate::script::Scripts;
+
+/// A loaded, validated and compiled policy. Immutable, `Send + Sync`, and cheap to clone
+/// (clones share one compiled policy).
+#[derive(Clone)]
+pub struct Policy {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policy")
+            .field("name", &self.inner.name)
+            .field("version", &self.inner.version)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) name: Arc<str>,
+    pub(crate) version: Arc<str>,
+    pub(crate) calendars: Vec<(Arc<str>, Calendar)>,
+    /// `[policy] calendar`, the default for business time.
+    pub(crate) calendar: Option<usize>,
+    pub(crate) categories: RuleSet<Arc<str>>,
+    pub(crate) priorities: Vec<Arc<str>>,
+    pub(crate) priority_rules: RuleSet<usize>,
+    pub(crate) routes: RuleSet<RouteTarget>,
+    pub(crate) departments: Vec<Department>,
+    pub(crate) sla: Option<Sla>,
+    pub(crate) escalations: Escalations,
+    pub(crate) follow_up: Option<FollowUp>,
+    pub(crate) scripts: Option<Scripts>,
+    pub(crate) warnings: Vec<Diagnostic>,
+}
+
+/// First-match-wins rules with a default outcome.
+pub(crate) struct RuleSet<T> {
+    pub(crate) rules: Vec<Rule<T>>,
+    pub(crate) default: Default<T>,
+    pub(crate) keywords: Keywords,
+}
+
+/// The outcome when no rule matches.
+pub(crate) struct Default<T> {
+    pub(crate) id: Arc<str>,
+    pub(crate) outcome: T,
+}
+
+pub(crate) struct Rule<T> {
+    pub(crate) id: Arc<str>,
+    pub(crate) cond: Cond,
+    pub(crate) outcome: T,
+}
+
+#[derive(Clone)]
+pub(crate) struct RouteTarget {
+    pub(crate) department: usize,
+    pub(crate) team: Option<Arc<str>>,
+    pub(crate) assignee: Option<Arc<str>>,
+    pub(crate) calendar: Option<usize>,
+}
+
+pub(crate) struct Department {
+    pub(crate) id: Arc<str>,
+    pub(crate) supervisor: Option<Arc<str>>,
+}
+
+pub(crate) struct Sla {
+    pub(crate) calendar: usize,
+    pub(crate) pause_statuses: Vec<String>,
+    /// Per priority index.
+    pub(crate) targets: Vec<Targets>,
+}
+
+#[derive(Default)]
+pub(crate) struct Targets {
+    pub(crate) first_response: Option<Target>,
+    pub(crate) resolution: Option<Target>,
+    pub(crate) next_response: Option<Target>,
+    pub(crate) on_reopen: OnReopen,
+}
+
+/// A target or offset: an amount on a calendar (`None` = the calendar in force).
+#[derive(Clone)]
+pub(crate) struct Target {
+    pub(crate) amount: Amount,
+    pub(crate) calendar: Option<usize>,
+    pub(crate) text: Arc<str>,
+}
+
+pub(crate) struct Escalations {
+    pub(crate) steps: Vec<Step>,
+    pub(crate) keywords: Keywords,
+}
+
+pub(crate) struct Step {
+    pub(crate) metric: Metric,
+    pub(crate) permille: u32,
+    pub(crate) offset: Option<Target>,
+    pub(crate) text: Arc<str>,
+    pub(crate) notify: Vec<Arc<str>>,
+    pub(crate) cond: Cond,
+}
+
+pub(crate) struct FollowUp {
+    pub(crate) within: Target,
+    pub(crate) unsatisfied_at_or_below: u8,
+}
+
+impl Policy {
+    /// Loads a policy file (and the files it includes, relative to it).
+    ///
+    /// Every problem is reported at once in the error, with file, line, column and a hint.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Policy, PolicyError> {
+        load(Origin::Path(path.as_ref()))
+    }
+
+    /// Loads a policy from TOML text. `include` and script paths are not available (there is
+    /// no folder to resolve them against); use [`Policy::from_toml_in`] for that.
+    ///
+    /// ```
+    /// let policy = aftercare::Policy::from_toml(r#"
+    ///     [policy]
+    ///     name = "tiny"
+    ///     [[categories]]
+    ///     id = "general"
+    ///     default = true
+    ///     [priorities]
+    ///     order = ["normal"]
+    ///     default = "normal"
+    ///     [[routes]]
+    ///     id = "all"
+    ///     default = true
+    ///     department = "desk"
+    ///     [departments.desk]
+    /// "#).unwrap();
+    /// assert_eq!(policy.name(), "tiny");
+    /// ```
+    pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
+        load(Origin::Text {
+            name: "<policy>",
+            text,
+            base: None,
+        })
+    }
+
+    /// Loads a policy from TOML text named `name` in diagnostics, resolving `include` and
+    /// script paths against the folder `base`.
+    pub fn from_toml_in(name: &str, text: &str, base: &Path) -> Result<Policy, PolicyError> {
+        load(Origin::Text {
+            name,
+            text,
+            base: Some(base),
+        })
+    }
+
+    /// `[policy] name`.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// `[policy] version`.
+    pub fn version(&self) -> &str {
+        &self.inner.version
+    }
+
+    /// Warnings found while loading (the policy loaded nevertheless).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.inner.warnings
+    }
+}
+
+fn load(origin: Origin<'_>) -> Result<Policy, PolicyError> {
+    let mut sink = Sink::default();
+    let model = parse::parse(origin, &mut sink);
+    let compiled = model.and_then(|m| compile(&m, &mut sink));
+    let has_errors = sink.has_errors();
+    let (diagnostics, sources) = sink.finish();
+    match compiled {
+        Some(mut inner) if !has_errors => {
+            inner.warnings = diagnostics;
+            Ok(Policy {
+                inner: Arc::new(inner),
+            })
+        }
+        _ => Err(PolicyError::new(diagnostics, sources)),
+    }
+}
+
+fn arc(s: &str) -> Arc<str> {
+    Arc::from(s)
+}
+
+/// Compiles a validated model. Only things validation cannot see can still fail here (a
+/// calendar the time arithmetic rejects, a keyword set too large, a script that does not
+/// compile); they are reported like every other problem.
+fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
+    let mut calendars = Vec::with_capacity(model.calendars.len());
+    for def in &model.calendars {
+        match Calendar::new(def.spec.clone()) {
+            Ok(c) => calendars.push((arc(&def.name.name), c)),
+            Err(e) => {
+                sink.error(&def.name.span, format!("calendar `{}`: {e}", def.name.name));
+            }
+        }
+    }
+    let calendar_index = |name: &str| calendars.iter().position(|(n, _)| &**n == name);
+    let priority_index = |name: &str| model.priorities.iter().position(|p| p.name == name);
+    let dept_index = |name: &str| model.departments.iter().position(|d| d.id.name == name);
+
+    let keywords = |c: Compiler, what: &str, span: &Span, sink: &mut Sink| match c.finish() {
+        Ok(k) => Some(k),
+        Err(e) => {
+            sink.error(span, format!("the {what} keywords cannot be compiled: {e}"));
+            None
+        }
+    };
+    let root_span = Span {
+        file: 0,
+        range: 0..0,
+    };
+
+    // Categories.
+    let mut c = Compiler::default();
+    let mut category_rules = Vec::new();
+    let mut default_category = None;
+    for def in &model.categories {
+        if def.default {
+            default_category = Some(arc(&def.id.name));
+        }
+        if def.when.is_some() {
+            category_rules.push(Rule {
+                id: arc(&def.id.name),
+                cond: c.condition(def.when.as_ref()),
+                outcome: arc(&def.id.name),
+            });
+        }
+    }
+    let categories = RuleSet {
+        rules: category_rules,
+        default: Default {
+            id: default_category.clone()?,
+            outcome: default_category?,
+        },
+        keywords: keywords(c, "category", &root_span, sink)?,
+    };
+
+    // Priorities.
+    let priorities: Vec<Arc<str>> = model.priorities.iter().map(|p| arc(&p.name)).collect();
+    let default_priority = priority_index(&model.default_priority.as_ref()?.name)?;
+    let mut c = Compiler::default();
+    let mut rules = Vec::with_capacity(model.priority_rules.len());
+    for def in &model.priority_rules {
+        rules.push(Rule {
+            id: arc(&def.id.name),
+            cond: c.condition(def.when.as_ref()),
+            outcome: priority_index(&def.priority.name)?,
+        });
+    }
+    let priority_rules = RuleSet {
+        rules,
+        default: Default {
+            id: arc("default"),
+            outcome: default_priority,
+        },
+        keywords: keywords(c, "priority", &root_span, sink)?,
+    };
+
+    // Routes.
+    let mut c = Compiler::default();
+    let mut rules = Vec::with_capacity(model.routes.len());
+    let mut default_route = None;
+    for def in &model.routes {
+        let target = RouteTarget {
+            department: dept_index(&def.department.name)?,
+            team: def.team.as_deref().map(arc),
+            assignee: def.assignee.as_deref().map(arc),
+            calendar: match &def.calendar {
+                Some(r) => Some(calendar_index(&r.name)?),
+                None => None,
+            },
+        };
+        if def.default {
+            default_route = Some(Default {
+                id: arc(&def.id.name),
+                outcome: target.clone(),
+            });
+        }
+        if def.when.is_some() {
+            rules.push(Rule {
+                id: arc(&def.id.name),
+                cond: c.condition(def.when.as_ref()),
+                outcome: target,
+            });
+        }
+    }
+    let routes = RuleSet {
+        rules,
+        default: default_route?,
+        keywords: keywords(c, "route", &root_span, sink)?,
+    };
+    let departments = model
+        .departments
+        .iter()
+        .map(|d| Department {
+            id: arc(&d.id.name),
+            supervisor: d.supervisor.as_deref().map(arc),
+        })
+        .collect();
+
+    let target = |d: &crate::model::DurationDef| -> Option<Target> {
+        Some(Target {
+            amount: d.duration.amount,
+            calendar: match &d.duration.calendar {
+                Some(name) => Some(calendar_index(name)?),
+                None => None,
+            },
+            text: arc(&d.text),
+        })
+    };
+
+    // SLA.
+    let sla_calendar = model
+        .sla
+        .calendar
+        .as_ref()
+        .or(model.calendar.as_ref())
+        .and_then(|r| calendar_index(&r.name));
+    let sla = match (&model.sla.span, sla_calendar) {
+        (Some(_), Some(calendar)) => {
+            let mut targets: Vec<Targets> = priorities.iter().map(|_| Targets::default()).collect();
+            for def in &model.sla.targets {
+                let slot = targets.get_mut(priority_index(&def.priority.name)?)?;
+                slot.first_response = def.first_response.as_ref().and_then(target);
+                slot.resolution = def.resolution.as_ref().and_then(target);
+                slot.next_response = def.next_response.as_ref().and_then(target);
+                slot.on_reopen = def.on_reopen.unwrap_or(model.sla.on_reopen);
+            }
+            Some(Sla {
+                calendar,
+                pause_statuses: model.sla.pause_statuses.clone(),
+                targets,
+            })
+        }
+        _ => None,
+    };
+
+    let mut c = Compiler::default();
+    let steps = model
+        .escalations
+        .iter()
+        .map(|e| Step {
+            metric: e.metric,
+            permille: e.permille,
+            offset: e.offset.as_ref().and_then(target),
+            text: arc(&e.at_text),
+            notify: e.notify.iter().map(|n| arc(n)).collect(),
+            cond: c.condition(e.when.as_ref()),
+        })
+        .collect();
+    let escalations = Escalations {
+        steps,
+        keywords: keywords(c, "escalation", &root_span, sink)?,
+    };
+
+    let follow_up = match &model.follow_up {
+        Some(f) => Some(FollowUp {
+            within: target(&f.within)?,
+            unsatisfied_at_or_below: f.unsatisfied_at_or_below,
+        }),
+        None => None,
+    };
+
+    let scripts = match &model.scripts {
+        Some(def) => Some(Scripts::compile(def, model, sink)?),
+        None => None,
+    };
+
+    if sink.has_errors() {
+        return None;
+    }
+    Some(Inner {
+        name: arc(&model.name),
+        version: arc(&model.version),
+        calendar: model.calendar.as_ref().and_then(|r| calendars.iter().position(|(n, _)| **n == *r.name)),
+        calendars,
+        categories,
+        priorities,
+        priority_rules,
+        routes,
+        departments,
+        sla,
+        escalations,
+        follow_up,
+        scripts,
+        warnings: Vec::new(),
+    })
+}

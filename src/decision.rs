@@ -1,0 +1,240 @@
+//! The decision for one ticket (contract §3). Serializes to the contract's JSON; every instant is
+//! RFC 3339 in the SLA calendar's time zone. Nothing here can hold personal data: the only
+//! ticket field copied in is the ticket id.
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use chrono_tz::Tz;
+use serde::{Serialize, Serializer};
+
+use crate::business_time::{Amount, BusinessDuration};
+
+/// An instant, shown in a given time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Instant(pub DateTime<Tz>);
+
+impl Instant {
+    pub(crate) fn new(at: DateTime<Utc>, tz: Tz) -> Instant {
+        Instant(at.with_timezone(&tz))
+    }
+
+    /// The instant in UTC.
+    pub fn utc(&self) -> DateTime<Utc> {
+        self.0.with_timezone(&Utc)
+    }
+}
+
+impl fmt::Display for Instant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, false))
+    }
+}
+
+impl Serialize for Instant {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// An amount of business time, shown as `1h30m`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span(pub i64);
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = BusinessDuration {
+            amount: Amount::Seconds(self.0.max(0)),
+            calendar: None,
+        };
+        write!(f, "{d}")
+    }
+}
+
+impl Serialize for Span {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// What aftercare decided for one ticket as of `now`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    /// The ticket id.
+    pub ticket: String,
+    /// Which policy decided.
+    pub policy: PolicyRef,
+    /// Category id.
+    pub category: Arc<str>,
+    /// Priority id.
+    pub priority: Arc<str>,
+    /// Department and team.
+    pub route: Route,
+    /// The ticket's status from its events: `new`, `in_progress`, a custom status,
+    /// `resolved`, `reopened`, `closed`.
+    pub status: String,
+    /// SLA clocks.
+    pub sla: Sla,
+    /// Every escalation step with its instant and whether it has fired.
+    pub escalations: Vec<Escalation>,
+    /// The satisfaction visit.
+    pub follow_up: Option<FollowUp>,
+    /// The earliest instant after `now` at which this decision changes with no new event.
+    pub next_change_at: Option<Instant>,
+    /// Which rule decided what, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trace: Vec<String>,
+}
+
+/// The policy's name and version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyRef {
+    /// `[policy] name`.
+    pub name: Arc<str>,
+    /// `[policy] version`.
+    pub version: Arc<str>,
+}
+
+/// Where the ticket goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Route {
+    /// Department id.
+    pub department: Arc<str>,
+    /// Team, if the route names one.
+    pub team: Option<Arc<str>>,
+    /// Named owner, if the route names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Arc<str>>,
+    /// The route rule that decided.
+    pub rule: Arc<str>,
+}
+
+/// The SLA clocks of a ticket.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Sla {
+    /// The calendar the clocks count on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<Arc<str>>,
+    /// Created → first response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_response: Option<Clock>,
+    /// Created (or reopened) → resolved, minus pauses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Clock>,
+    /// Longest wait for an agent update.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_response: Option<Clock>,
+    /// Resolved → follow-up visit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<Clock>,
+}
+
+impl Sla {
+    /// The clocks that are present, with their metric names.
+    pub fn clocks(&self) -> impl Iterator<Item = (&'static str, &Clock)> {
+        [
+            ("first_response", &self.first_response),
+            ("resolution", &self.resolution),
+            ("next_response", &self.next_response),
+            ("follow_up", &self.follow_up),
+        ]
+        .into_iter()
+        .filter_map(|(n, c)| c.as_ref().map(|c| (n, c)))
+    }
+}
+
+/// The state of one SLA metric as of `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockStatus {
+    /// Counting, not yet due.
+    Running,
+    /// Stopped by a pause status; the due instant moves later by the time paused.
+    Paused,
+    /// Stopped in time.
+    Met,
+    /// Due and not stopped in time.
+    Breached,
+}
+
+impl ClockStatus {
+    /// The status as written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockStatus::Running => "running",
+            ClockStatus::Paused => "paused",
+            ClockStatus::Met => "met",
+            ClockStatus::Breached => "breached",
+        }
+    }
+}
+
+/// One SLA metric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Clock {
+    /// The target as written, e.g. `4h` or `3bd`.
+    pub target: Arc<str>,
+    /// When the target is used up; null while paused (it depends on when the pause ends).
+    pub due: Option<Instant>,
+    /// Running, paused, met or breached.
+    pub status: ClockStatus,
+    /// When the clock started counting (the opening at or after the start event).
+    pub started_at: Instant,
+    /// When the clock stopped, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<Instant>,
+    /// Business time counted so far (up to the stop, or `now`), pauses excluded.
+    pub elapsed: Span,
+    /// Business time left before the due instant, when not breached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<Span>,
+    /// How late, when breached: business time after the target, or up to the stop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overdue_by: Option<Span>,
+    /// Business time spent paused.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub paused: Span,
+    /// The resolution cycle (1 = first handling; reopening starts the next).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cycle: Option<u32>,
+    /// Earlier cycles, oldest first, as they ended.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub previous_cycles: Vec<Clock>,
+}
+
+fn is_zero(s: &Span) -> bool {
+    s.0 == 0
+}
+
+/// One step of the escalation ladder.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Escalation {
+    /// Stable across evaluations: `ticket/metric/cycle/step`; use it to notify only once.
+    pub key: String,
+    /// The metric it watches.
+    pub metric: &'static str,
+    /// The resolution cycle (1 for other metrics).
+    pub cycle: u32,
+    /// The step as written, e.g. `80%` or `100%+4h`.
+    pub step: Arc<str>,
+    /// When it fires; null while its clock is paused.
+    pub at: Option<Instant>,
+    /// Who to tell: `assignee`, the department's supervisor role, or named roles.
+    pub notify: Vec<Arc<str>>,
+    /// Whether `at` has passed as of `now`.
+    pub fired: bool,
+}
+
+/// The satisfaction visit after resolution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FollowUp {
+    /// When the visit is due; null until the ticket is resolved.
+    pub due: Option<Instant>,
+    /// `not_due` (not resolved yet), `pending`, `done` or `missed`.
+    pub status: &'static str,
+    /// `satisfied` or `unsatisfied` once scored.
+    pub outcome: Option<&'static str>,
+    /// The score, 1–5.
+    pub score: Option<u8>,
+}

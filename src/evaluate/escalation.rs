@@ -1,0 +1,119 @@
+//! The escalation ladder: for each step and each run of its metric, the instant at which the
+//! step's share of the budget (plus its offset) has been used, and whether that has passed.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::clock::{budget_of, time_error, Run};
+use super::sla::Runs;
+
+use crate::compile::{Inner, Step};
+use crate::condition::Subject;
+use crate::decision::{Escalation, Instant};
+use crate::model::Metric;
+use crate::ticket::TicketError;
+
+/// Who a step notifies, with `supervisor` replaced by the department's supervisor role.
+fn recipients(step: &Step, supervisor: Option<&Arc<str>>) -> Vec<Arc<str>> {
+    let mut out: Vec<Arc<str>> = Vec::with_capacity(step.notify.len());
+    for n in &step.notify {
+        let who = match (&**n, supervisor) {
+            ("supervisor", Some(s)) => s.clone(),
+            _ => n.clone(),
+        };
+        if !out.contains(&who) {
+            out.push(who);
+        }
+    }
+    out
+}
+
+pub(crate) struct Ladder {
+    pub(crate) steps: Vec<Escalation>,
+    /// Unfired steps still to come, for `next_change_at`.
+    pub(crate) upcoming: Option<DateTime<Utc>>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn ladder(
+    inner: &Inner,
+    subject: &Subject<'_>,
+    runs: &Runs<'_>,
+    supervisor: Option<&Arc<str>>,
+    now: DateTime<Utc>,
+    tz: Tz,
+    trace: &mut Option<Vec<String>>,
+) -> Result<Ladder, TicketError> {
+    let ticket = &subject.ticket.id;
+    let mut out = Ladder {
+        steps: Vec::new(),
+        upcoming: None,
+    };
+    let mut scan = inner.escalations.keywords.scan();
+    for (index, step) in inner.escalations.steps.iter().enumerate() {
+        if !step.cond.eval(subject, &inner.escalations.keywords, &mut scan) {
+            continue;
+        }
+        let metric_runs: Vec<(u32, &Run<'_>)> = match step.metric {
+            Metric::FirstResponse => runs.first_response.iter().map(|r| (1, r)).collect(),
+            Metric::Resolution => runs
+                .resolution
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (u32::try_from(i + 1).unwrap_or(u32::MAX), r))
+                .collect(),
+            Metric::NextResponse => runs.next_response.iter().map(|r| (1, r)).collect(),
+            Metric::FollowUp => runs.follow_up.iter().map(|r| (1, r)).collect(),
+        };
+        for (cycle, run) in metric_runs {
+            let share = run.budget.saturating_mul(i64::from(step.permille)) / 1000;
+            let at = match &step.offset {
+                // An offset on the metric's own calendar continues the same count, pauses and all.
+                Some(o) if o.calendar.is_none() => {
+                    let extra = budget_of(run.calendar, run.start, o.amount)
+                        .map_err(|e| time_error(ticket, "escalation", e))?;
+                    run.instant_after(share.saturating_add(extra))
+                }
+                Some(o) => match run.instant_after(share) {
+                    Ok(Some(base)) => {
+                        let cal = o
+                            .calendar
+                            .and_then(|i| inner.calendars.get(i))
+                            .map_or(run.calendar, |(_, c)| c);
+                        cal.add(base, o.amount).map(Some)
+                    }
+                    other => other,
+                },
+                None => run.instant_after(share),
+            }
+            .map_err(|e| time_error(ticket, "escalation", e))?;
+            // A step fires only while its clock is still counting.
+            let live = |t: DateTime<Utc>| run.stop.is_none_or(|s| t < s);
+            let fired = at.is_some_and(|t| t <= now && live(t));
+            if let Some(t) = at.filter(|t| *t > now && live(*t)) {
+                out.upcoming = Some(out.upcoming.map_or(t, |u| u.min(t)));
+            }
+            if let (Some(trace), true) = (trace.as_mut(), fired) {
+                trace.push(format!(
+                    "escalation {} of {} (cycle {cycle}) fired at {}",
+                    step.text,
+                    step.metric.name(),
+                    at.map(|t| Instant::new(t, tz).to_string()).unwrap_or_default()
+                ));
+            }
+            out.steps.push(Escalation {
+                key: format!("{ticket}/{}/{cycle}/{index}", step.metric.name()),
+                metric: step.metric.name(),
+                cycle,
+                step: step.text.clone(),
+                at: at.map(|t| Instant::new(t, tz)),
+                notify: recipients(step, supervisor),
+                fired,
+            });
+        }
+    }
+    
+    Ok(out)
+}

@@ -1,0 +1,197 @@
+//! A ticket's events → its status, handling cycles, pauses and visits, as of `now`.
+//!
+//! Events after `now` are not known yet and are ignored. Impossible histories are errors that
+//! name the event.
+
+use chrono::{DateTime, Utc};
+
+use crate::ticket::{EventKind, Ticket, TicketError};
+
+/// Why a handling cycle started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CycleStart {
+    Created,
+    Reopened,
+    /// An unsatisfied follow-up sent the ticket back to second handling.
+    Unsatisfied,
+}
+
+/// One handling cycle: from creation (or reopening) to resolution.
+#[derive(Debug, Clone)]
+pub(crate) struct Cycle {
+    pub(crate) start: DateTime<Utc>,
+    pub(crate) start_reason: CycleStart,
+    pub(crate) end: Option<DateTime<Utc>>,
+    /// Pauses in time order; an open pause has no end.
+    pub(crate) pauses: Vec<Pause>,
+    /// The follow-up visit after this cycle's resolution.
+    pub(crate) visit: Option<Visit>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Pause {
+    pub(crate) start: DateTime<Utc>,
+    pub(crate) end: Option<DateTime<Utc>>,
+    pub(crate) status: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Visit {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) score: u8,
+}
+
+#[derive(Debug)]
+pub(crate) struct History {
+    pub(crate) status: String,
+    pub(crate) first_response: Option<DateTime<Utc>>,
+    pub(crate) cycles: Vec<Cycle>,
+    /// Agent activity (responses, replies, status changes, resolutions), for `next_response`.
+    pub(crate) updates: Vec<DateTime<Utc>>,
+}
+
+impl History {
+    pub(crate) fn current(&self) -> Option<&Cycle> {
+        self.cycles.last()
+    }
+}
+
+pub(crate) fn read(
+    ticket: &Ticket,
+    now: DateTime<Utc>,
+    pause_statuses: &[String],
+    unsatisfied_at_or_below: u8,
+) -> Result<History, TicketError> {
+    let created = ticket.created_at.with_timezone(&Utc);
+    let mut h = History {
+        status: "new".to_string(),
+        first_response: None,
+        cycles: vec![Cycle {
+            start: created,
+            start_reason: CycleStart::Created,
+            end: None,
+            pauses: Vec::new(),
+            visit: None,
+        }],
+        updates: Vec::new(),
+    };
+    let is_pause = |s: &str| pause_statuses.iter().any(|p| p == s);
+    for (i, event) in ticket.events.iter().enumerate() {
+        let at = event.at.with_timezone(&Utc);
+        if at > now {
+            break; // events are sorted; later ones are not known as of `now`
+        }
+        let n = i + 1;
+        let fail = |msg: &str| {
+            Err(TicketError::new(
+                Some(&ticket.id),
+                format!("event {n} (`{}` at {}): {msg}", event.kind.name(), event.at),
+            ))
+        };
+        let Some(cycle) = h.cycles.last_mut() else {
+            break;
+        };
+        let resolved = cycle.end.is_some();
+        match &event.kind {
+            EventKind::FirstResponse | EventKind::Reply => {
+                if resolved {
+                    return fail("the ticket is resolved; send `reopened` first");
+                }
+                if h.first_response.is_none() {
+                    h.first_response = Some(at);
+                }
+                h.updates.push(at);
+                if h.status == "new" {
+                    h.status = "in_progress".to_string();
+                }
+            }
+            EventKind::Status(s) if s == "closed" => {
+                if !resolved {
+                    // Closing an unresolved ticket ends its handling all the same.
+                    close_pause(cycle, at);
+                    cycle.end = Some(at);
+                }
+                h.status = s.clone();
+                h.updates.push(at);
+            }
+            EventKind::Status(s) => {
+                if resolved {
+                    return fail(&format!(
+                        "status `{s}` after the ticket was resolved; send `reopened` first"
+                    ));
+                }
+                if h.status == "closed" {
+                    return fail("the ticket is closed");
+                }
+                let paused_now = cycle.pauses.last().is_some_and(|p| p.end.is_none());
+                if is_pause(s) {
+                    if !paused_now {
+                        cycle.pauses.push(Pause {
+                            start: at,
+                            end: None,
+                            status: s.clone(),
+                        });
+                    }
+                } else {
+                    close_pause(cycle, at);
+                }
+                h.updates.push(at);
+                h.status = s.clone();
+            }
+            EventKind::Resolved => {
+                if resolved {
+                    return fail("resolved twice without a reopen in between");
+                }
+                close_pause(cycle, at);
+                cycle.end = Some(at);
+                if h.first_response.is_none() {
+                    h.first_response = Some(at);
+                }
+                h.updates.push(at);
+                h.status = "resolved".to_string();
+            }
+            EventKind::Reopened => {
+                if !resolved {
+                    return fail("reopened, but the ticket is not resolved");
+                }
+                h.cycles.push(Cycle {
+                    start: at,
+                    start_reason: CycleStart::Reopened,
+                    end: None,
+                    pauses: Vec::new(),
+                    visit: None,
+                });
+                h.status = "reopened".to_string();
+            }
+            EventKind::FollowUp { score } => {
+                if !resolved {
+                    return fail("a follow-up visit before the ticket was resolved");
+                }
+                if cycle.visit.is_some() {
+                    return fail("a second follow-up visit for the same resolution");
+                }
+                cycle.visit = Some(Visit { at, score: *score });
+                if *score <= unsatisfied_at_or_below {
+                    // Second handling (待二次处理): the customer is not satisfied.
+                    h.cycles.push(Cycle {
+                        start: at,
+                        start_reason: CycleStart::Unsatisfied,
+                        end: None,
+                        pauses: Vec::new(),
+                        visit: None,
+                    });
+                    h.status = "reopened".to_string();
+                }
+            }
+        }
+    }
+    Ok(h)
+}
+
+fn close_pause(cycle: &mut Cycle, at: DateTime<Utc>) {
+    if let Some(p) = cycle.pauses.last_mut() {
+        if p.end.is_none() {
+            p.end = Some(at);
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! Evaluation: category → priority → route → SLA clocks → escalations → follow-up → decision.
+//!
+//! Pure: no clock reads (`now` is an argument), no I/O, no shared mutable state. Everything it
+//! reads was prepared when the policy was loaded.
+
+mod category;
+pub(crate) mod clock;
+mod escalation;
+mod follow_up;
+pub(crate) mod history;
+mod priority;
+mod route;
+mod rules;
+mod sla;
+
+use chrono::{DateTime, Utc};
+
+use crate::compile::{Inner, Policy};
+use crate::condition::Subject;
+use crate::decision::{Decision, Instant, PolicyRef, Route, Sla};
+use crate::ticket::{Ticket, TicketError};
+
+/// How to evaluate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Record in `Decision::trace` which rule decided each field and why. On by default; bulk
+    /// runs that never read the trace may turn it off.
+    pub trace: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { trace: true }
+    }
+}
+
+impl Policy {
+    /// Decides what happens to `ticket` as of `now`.
+    ///
+    /// ```
+    /// # let policy = aftercare::Policy::from_toml(r#"
+    /// #     [policy]
+    /// #     name = "tiny"
+    /// #     calendar = "office"
+    /// #     [calendars.office]
+    /// #     timezone = "Asia/Shanghai"
+    /// #     week = { mon = ["09:00-18:00"], tue = ["09:00-18:00"], wed = ["09:00-18:00"],
+    /// #              thu = ["09:00-18:00"], fri = ["09:00-18:00"] }
+    /// #     [[categories]]
+    /// #     id = "general"
+    /// #     default = true
+    /// #     [priorities]
+    /// #     order = ["normal"]
+    /// #     default = "normal"
+    /// #     [[routes]]
+    /// #     id = "all"
+    /// #     default = true
+    /// #     department = "desk"
+    /// #     [departments.desk]
+    /// #     [sla.targets.normal]
+    /// #     first_response = "4h"
+    /// # "#).unwrap();
+    /// use aftercare::Ticket;
+    /// let ticket = Ticket::from_json(r#"{"id": "T1", "created_at": "2025-10-10T16:00:00+08:00"}"#).unwrap();
+    /// let now = "2025-10-10T17:00:00+08:00".parse().unwrap();
+    /// let decision = policy.evaluate(&ticket, now).unwrap();
+    /// // Two business hours on Friday, two on Monday morning.
+    /// let due = decision.sla.first_response.unwrap().due.unwrap();
+    /// assert_eq!(due.to_string(), "2025-10-13T11:00:00+08:00");
+    /// ```
+    pub fn evaluate(&self, ticket: &Ticket, now: DateTime<Utc>) -> Result<Decision, TicketError> {
+        evaluate(&self.inner, ticket, now, Options::default())
+    }
+
+    /// [`Policy::evaluate`] with options.
+    pub fn evaluate_with(
+        &self,
+        ticket: &Ticket,
+        now: DateTime<Utc>,
+        options: Options,
+    ) -> Result<Decision, TicketError> {
+        evaluate(&self.inner, ticket, now, options)
+    }
+
+    /// Reads a ticket from JSON and evaluates it.
+    pub fn evaluate_json(&self, json: &str, now: DateTime<Utc>) -> Result<Decision, TicketError> {
+        let ticket = Ticket::from_json(json)?;
+        self.evaluate(&ticket, now)
+    }
+
+    /// Evaluates many tickets on all cores. Results are in input order; a bad ticket gets its
+    /// own error and never stops the batch.
+    pub fn evaluate_batch(
+        &self,
+        tickets: &[Ticket],
+        now: DateTime<Utc>,
+        options: Options,
+    ) -> Vec<Result<Decision, TicketError>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        crate::parallel::map(tickets, threads, |t| evaluate(&self.inner, t, now, options))
+    }
+}
+
+fn evaluate(
+    inner: &Inner,
+    ticket: &Ticket,
+    now: DateTime<Utc>,
+    options: Options,
+) -> Result<Decision, TicketError> {
+    let explain = options.trace;
+    let mut trace: Option<Vec<String>> = explain.then(Vec::new);
+    let note = |trace: &mut Option<Vec<String>>, line: String| {
+        if let Some(t) = trace.as_mut() {
+            t.push(line);
+        }
+    };
+
+    // Stage 1: category.
+    let mut subject = Subject {
+        ticket,
+        category: None,
+        priority: None,
+    };
+    let cat = category::classify(inner, &subject, explain);
+    let mut category = cat.outcome.clone();
+    if explain {
+        note(&mut trace, format!("category {category}: {}", cat.describe()));
+    }
+    if let Some(scripts) = &inner.scripts {
+        if let Some(c) = scripts.classify(inner, ticket, now, &mut trace)? {
+            category = c;
+        }
+    }
+
+    // Stage 2: priority.
+    subject.category = Some(&category);
+    let pri = priority::prioritise(inner, &subject, explain);
+    let mut priority_index = *pri.outcome;
+    if explain {
+        let name = inner.priorities.get(priority_index).map_or("?", |p| &**p);
+        note(&mut trace, format!("priority {name}: {}", pri.describe()));
+    }
+    if let Some(scripts) = &inner.scripts {
+        if let Some(p) = scripts.prioritise(inner, ticket, &category, priority_index, now, &mut trace)? {
+            priority_index = p;
+        }
+    }
+    let priority = inner
+        .priorities
+        .get(priority_index)
+        .cloned()
+        .ok_or_else(|| TicketError::new(Some(&ticket.id), "internal error: unknown priority"))?;
+
+    // Stage 3: route.
+    subject.priority = Some(&priority);
+    let rt = route::route(inner, &subject, explain);
+    let mut target = rt.outcome.clone();
+    let mut rule = rt.rule.into();
+    if explain {
+        let dept = inner.departments.get(target.department).map_or("?", |d| &*d.id);
+        let team = target.team.as_deref().map(|t| format!(" / {t}")).unwrap_or_default();
+        note(&mut trace, format!("route {dept}{team}: {}", rt.describe()));
+    }
+    if let Some(scripts) = &inner.scripts {
+        if let Some(t) = scripts.route(inner, ticket, &category, &priority, now, &mut trace)? {
+            target = t;
+            rule = "script".into();
+        }
+    }
+    let department = inner
+        .departments
+        .get(target.department)
+        .ok_or_else(|| TicketError::new(Some(&ticket.id), "internal error: unknown department"))?;
+
+    // Stage 4: SLA clocks, on the route's calendar or the policy's.
+    let history = history::read(
+        ticket,
+        now,
+        inner.sla.as_ref().map_or(&[][..], |s| &s.pause_statuses),
+        inner.follow_up.as_ref().map_or(0, |f| f.unsatisfied_at_or_below),
+    )?;
+    let calendar = target
+        .calendar
+        .or(inner.sla.as_ref().map(|s| s.calendar))
+        .or(inner.calendar);
+    let tz = calendar
+        .and_then(|i| inner.calendars.get(i))
+        .map_or(chrono_tz::UTC, |(_, c)| c.timezone());
+    let mut targets = inner.sla.as_ref().and_then(|s| s.targets.get(priority_index));
+    let script_targets;
+    if let Some(scripts) = &inner.scripts {
+        if let Some(t) = scripts.targets(inner, ticket, &category, &priority, targets, now, &mut trace)? {
+            script_targets = t;
+            targets = Some(&script_targets);
+        }
+    }
+    let clocks = sla::Clocks {
+        calendar: calendar.unwrap_or(0),
+        targets,
+    };
+    let created = ticket.created_at.with_timezone(&Utc);
+    let runs = sla::runs(inner, &clocks, &ticket.id, created, &history, now)?;
+    let why = format!("priority {priority}");
+    let mut decision_sla = Sla {
+        calendar: calendar.and_then(|i| inner.calendars.get(i)).map(|(n, _)| n.clone()),
+        ..Sla::default()
+    };
+    if let Some(run) = &runs.first_response {
+        decision_sla.first_response = Some(run.clock(now, tz, None));
+        if explain {
+            note(&mut trace, run.explain("first_response", &why, now, tz));
+        }
+    }
+    if let Some((last, earlier)) = runs.resolution.split_last() {
+        let cycle = u32::try_from(runs.resolution.len()).unwrap_or(u32::MAX);
+        let mut clock = last.clock(now, tz, Some(cycle));
+        clock.previous_cycles = earlier
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.clock(now, tz, Some(u32::try_from(i + 1).unwrap_or(u32::MAX))))
+            .collect();
+        if explain {
+            for (i, r) in runs.resolution.iter().enumerate() {
+                let label = if runs.resolution.len() > 1 {
+                    format!("resolution (cycle {})", i + 1)
+                } else {
+                    "resolution".to_string()
+                };
+                note(&mut trace, r.explain(&label, &why, now, tz));
+            }
+        }
+        decision_sla.resolution = Some(clock);
+    }
+    if let Some(run) = &runs.next_response {
+        let mut clock = run.clock(now, tz, None);
+        if runs.next_response_breached_before {
+            clock.status = crate::decision::ClockStatus::Breached;
+        }
+        if explain {
+            note(&mut trace, run.explain("next_response", &why, now, tz));
+        }
+        decision_sla.next_response = Some(clock);
+    }
+    if let Some(run) = &runs.follow_up {
+        decision_sla.follow_up = Some(run.clock(now, tz, None));
+        if explain {
+            note(&mut trace, run.explain("follow_up", "after resolution", now, tz));
+        }
+    }
+
+    // Stage 5: escalations.
+    let ladder = escalation::ladder(inner, &subject, &runs, department.supervisor.as_ref(), now, tz, &mut trace)?;
+
+    // Stage 6: follow-up visit.
+    let follow_up = follow_up::follow_up(inner, &history, &runs, now, tz);
+
+    // The next instant at which something changes with no new event.
+    let due_soon = [
+        runs.first_response.as_ref(),
+        runs.resolution.last(),
+        runs.next_response.as_ref(),
+        runs.follow_up.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|r| r.stop.is_none_or(|s| s > now))
+    .filter_map(|r| r.due)
+    .filter(|d| *d > now);
+    let next_change_at = due_soon.chain(ladder.upcoming).min().map(|t| Instant::new(t, tz));
+
+    Ok(Decision {
+        ticket: ticket.id.clone(),
+        policy: PolicyRef {
+            name: inner.name.clone(),
+            version: inner.version.clone(),
+        },
+        category,
+        priority,
+        route: Route {
+            department: department.id.clone(),
+            team: target.team.clone(),
+            assignee: target.assignee.clone(),
+            rule,
+        },
+        status: history.status,
+        sla: decision_sla,
+        escalations: ladder.steps,
+        follow_up,
+        next_change_at,
+        trace: trace.unwrap_or_default(),
+    })
+}

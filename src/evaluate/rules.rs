@@ -1,0 +1,53 @@
+//! First-match-wins over a rule set, shared by the category, priority and route stages.
+
+use crate::compile::RuleSet;
+use crate::condition::Subject;
+
+/// The rule that decided, and the tests that made it match (empty for the default).
+pub(crate) struct Outcome<'p, T> {
+    pub(crate) rule: &'p str,
+    pub(crate) outcome: &'p T,
+    pub(crate) is_default: bool,
+    pub(crate) because: Vec<String>,
+}
+
+pub(crate) fn first_match<'p, T>(
+    set: &'p RuleSet<T>,
+    subject: &Subject<'_>,
+    explain: bool,
+) -> Outcome<'p, T> {
+    let mut scan = set.keywords.scan();
+    for rule in &set.rules {
+        if rule.cond.eval(subject, &set.keywords, &mut scan) {
+            let mut because = Vec::new();
+            if explain {
+                rule.cond.explain(subject, &set.keywords, &mut scan, &mut because);
+            }
+            return Outcome {
+                rule: &rule.id,
+                outcome: &rule.outcome,
+                is_default: false,
+                because,
+            };
+        }
+    }
+    Outcome {
+        rule: &set.default.id,
+        outcome: &set.default.outcome,
+        is_default: true,
+        because: Vec::new(),
+    }
+}
+
+impl<T> Outcome<'_, T> {
+    /// `rule X matched a; b` or `no rule matched: default`.
+    pub(crate) fn describe(&self) -> String {
+        if self.is_default {
+            format!("no rule matched, default `{}`", self.rule)
+        } else if self.because.is_empty() {
+            format!("rule `{}` (no condition)", self.rule)
+        } else {
+            format!("rule `{}` matched {}", self.rule, self.because.join(" and "))
+        }
+    }
+}

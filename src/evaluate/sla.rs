@@ -1,0 +1,136 @@
+//! The SLA stage: which targets apply, and the runs of each metric over the ticket's history.
+
+use chrono::{DateTime, Utc};
+
+use super::clock::{budget_of, time_error, Run};
+use super::history::{CycleStart, History};
+use crate::compile::{Inner, Target, Targets};
+use crate::business_time::Calendar;
+use crate::model::OnReopen;
+use crate::ticket::TicketError;
+
+/// The metric runs of one ticket.
+#[derive(Default)]
+pub(crate) struct Runs<'p> {
+    pub(crate) first_response: Option<Run<'p>>,
+    /// One run per handling cycle, oldest first.
+    pub(crate) resolution: Vec<Run<'p>>,
+    pub(crate) next_response: Option<Run<'p>>,
+    /// Whether an earlier wait for an agent update already broke the `next_response` target.
+    pub(crate) next_response_breached_before: bool,
+    pub(crate) follow_up: Option<Run<'p>>,
+}
+
+pub(crate) struct Clocks<'p> {
+    pub(crate) calendar: usize,
+    pub(crate) targets: Option<&'p Targets>,
+}
+
+impl<'p> Clocks<'p> {
+    /// The calendar a target counts on: its own `@calendar`, else the one in force.
+    fn calendar(
+        &self,
+        inner: &'p Inner,
+        target: &Target,
+        ticket_id: &str,
+    ) -> Result<(&'p Calendar, &'p str), TicketError> {
+        let index = target.calendar.unwrap_or(self.calendar);
+        inner
+            .calendars
+            .get(index)
+            .map(|(n, c)| (c, &**n))
+            .ok_or_else(|| TicketError::new(Some(ticket_id), "internal error: a calendar is missing"))
+    }
+}
+
+pub(crate) fn runs<'p>(
+    inner: &'p Inner,
+    clocks: &Clocks<'p>,
+    ticket_id: &str,
+    created: DateTime<Utc>,
+    history: &History,
+    now: DateTime<Utc>,
+) -> Result<Runs<'p>, TicketError> {
+    let mut runs = Runs::default();
+    let err = |what: &'static str| move |e| time_error(ticket_id, what, e);
+    if let Some(targets) = clocks.targets {
+        if let Some(t) = &targets.first_response {
+            let (cal, name) = clocks.calendar(inner, t, ticket_id)?;
+            let budget = budget_of(cal, created, t.amount).map_err(err("first response"))?;
+            runs.first_response = Some(
+                Run::new(cal, name, created, history.first_response, Vec::new(), budget, t.text.clone())
+                    .map_err(err("first response"))?,
+            );
+        }
+        if let Some(t) = &targets.resolution {
+            let (cal, name) = clocks.calendar(inner, t, ticket_id)?;
+            let mut used_before = 0i64;
+            for cycle in &history.cycles {
+                let full = budget_of(cal, cycle.start, t.amount).map_err(err("resolution"))?;
+                let budget = match (targets.on_reopen, cycle.start_reason) {
+                    (OnReopen::Continue, CycleStart::Reopened | CycleStart::Unsatisfied) => {
+                        full - used_before
+                    }
+                    _ => full,
+                };
+                let pauses = cycle.pauses.iter().map(|p| (p.start, p.end)).collect();
+                let run = Run::new(cal, name, cycle.start, cycle.end, pauses, budget, t.text.clone())
+                    .map_err(err("resolution"))?;
+                used_before += run.elapsed(cycle.end.unwrap_or(now).min(now).max(cycle.start));
+                runs.resolution.push(run);
+            }
+        }
+        if let (Some(t), Some(_)) = (&targets.next_response, history.first_response) {
+            let (cal, name) = clocks.calendar(inner, t, ticket_id)?;
+            let budget = |start| budget_of(cal, start, t.amount).map_err(err("next response"));
+            // Every wait between two agent updates, while the ticket was open.
+            let mut breached_before = false;
+            for pair in history.updates.windows(2) {
+                if let [a, b] = pair {
+                    if cal.between(*a, *b) > budget(*a)? {
+                        breached_before = true;
+                    }
+                }
+            }
+            if let (Some(last), Some(cycle)) = (history.updates.last(), history.current()) {
+                let pauses = cycle
+                    .pauses
+                    .iter()
+                    .filter(|p| p.end.is_none_or(|e| e > *last))
+                    .map(|p| (p.start.max(*last), p.end))
+                    .collect();
+                let stop = cycle.end;
+                runs.next_response = Some(
+                    Run::new(cal, name, *last, stop, pauses, budget(*last)?, t.text.clone())
+                        .map_err(err("next response"))?,
+                );
+            }
+            runs.next_response_breached_before = breached_before;
+        }
+    }
+    if let Some(f) = &inner.follow_up {
+        // The visit after the latest resolution; none is owed if the ticket was reopened
+        // before it took place.
+        let latest = history.cycles.iter().rev().find(|c| c.end.is_some());
+        let is_current = |c: &super::history::Cycle| history.cycles.last().is_some_and(|l| std::ptr::eq(l, c));
+        if let Some(cycle) = latest.filter(|c| c.visit.is_some() || is_current(c)) {
+            if let Some(resolved) = cycle.end {
+                let (cal, name) = clocks.calendar(inner, &f.within, ticket_id)?;
+                let budget = budget_of(cal, resolved, f.within.amount).map_err(err("follow-up"))?;
+                runs.follow_up = Some(
+                    Run::new(
+                        cal,
+                        name,
+                        resolved,
+                        cycle.visit.map(|v| v.at),
+                        Vec::new(),
+                        budget,
+                        f.within.text.clone(),
+                    )
+                    .map_err(err("follow-up"))?,
+                );
+            }
+        }
+    }
+    Ok(runs)
+}

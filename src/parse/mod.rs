@@ -1,0 +1,673 @@
+//! Policy text → validated [`Model`]: reads every section, checks every value and reference,
+//! and records every problem in the [`Sink`] instead of stopping at the first.
+
+pub(crate) mod condition;
+pub(crate) mod reader;
+pub(crate) mod tree;
+mod validate;
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use self::condition::Stage;
+use self::reader::{check_id, tables, Table};
+use self::tree::{Node, Value};
+use crate::business_time::{BusinessDuration, CalendarSpec, Window};
+use crate::diagnostics::{Sink, Span};
+use crate::model::*;
+
+const TOP_KEYS: [&str; 12] = [
+    "policy",
+    "include",
+    "calendars",
+    "categories",
+    "priorities",
+    "priority_rules",
+    "routes",
+    "departments",
+    "sla",
+    "escalations",
+    "follow_up",
+    "scripts",
+];
+
+/// Reads and validates a policy. `None` when there were errors (they are in the sink).
+pub(crate) fn parse(origin: tree::Origin<'_>, sink: &mut Sink) -> Option<Model> {
+    let base = match &origin {
+        tree::Origin::Path(p) => p.parent().map(Path::to_path_buf),
+        tree::Origin::Text { base, .. } => base.map(Path::to_path_buf),
+    };
+    let root = tree::load(origin, sink)?;
+    let mut model = Model::default();
+    let mut top = Table::new(&root, "the policy", sink)?;
+    read_meta(&mut top, &mut model, sink);
+    if let Some(node) = top.get("calendars") {
+        read_calendars(node, &mut model, sink);
+    }
+    if let Some(node) = top.get("categories") {
+        for t in tables(node, "categories", sink) {
+            read_category(t, &mut model, sink);
+        }
+    }
+    match top.get("priorities") {
+        Some(node) => read_priorities(node, &mut model, sink),
+        None => {
+            sink.error(&root.span, "the policy has no `[priorities]`")
+                .hint(r#"add [priorities] with order = ["urgent", "high", "medium", "low"] and a default"#);
+        }
+    }
+    if let Some(node) = top.get("priority_rules") {
+        for t in tables(node, "priority_rules", sink) {
+            read_priority_rule(t, &mut model, sink);
+        }
+    }
+    if let Some(node) = top.get("routes") {
+        for t in tables(node, "routes", sink) {
+            read_route(t, &mut model, sink);
+        }
+    }
+    if let Some(node) = top.get("departments") {
+        read_departments(node, &mut model, sink);
+    }
+    if let Some(node) = top.get("sla") {
+        read_sla(node, &mut model, sink);
+    }
+    if let Some(node) = top.get("escalations") {
+        for t in tables(node, "escalations", sink) {
+            read_escalation(t, &mut model, sink);
+        }
+    }
+    if let Some(node) = top.get("follow_up") {
+        read_follow_up(node, &mut model, sink);
+    }
+    if let Some(node) = top.get("scripts") {
+        read_scripts(node, base.as_deref(), &mut model, sink);
+    }
+    let _ = top.get("include"); // already expanded by the loader
+    top.finish("the policy", &TOP_KEYS, sink);
+    validate::validate(&model, &root.span, sink);
+    if sink.has_errors() {
+        None
+    } else {
+        Some(model)
+    }
+}
+
+fn reference(text: &str, span: &Span) -> Ref {
+    Ref {
+        name: text.to_string(),
+        span: span.clone(),
+    }
+}
+
+fn read_meta(top: &mut Table<'_>, model: &mut Model, sink: &mut Sink) {
+    let Some(node) = top.get("policy") else {
+        sink.error(top.span(), "the policy has no `[policy]` table")
+            .hint(r#"start the file with [policy] name = "…" version = "…""#);
+        return;
+    };
+    let Some(mut t) = Table::new(node, "`[policy]`", sink) else {
+        return;
+    };
+    if let Some((name, _)) = t.required_string("name", "`[policy]`", sink) {
+        model.name = name.to_string();
+    }
+    if let Some((version, _)) = t.string("version", sink) {
+        model.version = version.to_string();
+    }
+    if let Some((cal, span)) = t.string("calendar", sink) {
+        model.calendar = Some(reference(cal, span));
+    }
+    let _ = t.string("description", sink);
+    t.finish("`[policy]`", &["name", "version", "calendar", "description"], sink);
+}
+
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+fn read_calendars(node: &Node, model: &mut Model, sink: &mut Sink) {
+    let Some(entries) = node.as_table() else {
+        sink.error(&node.span, "`calendars` must be a table of named calendars")
+            .hint("write each calendar as [calendars.NAME]");
+        return;
+    };
+    for (key, cal) in entries {
+        let Some(mut t) = Table::new(cal, &format!("calendar `{}`", key.name), sink) else {
+            continue;
+        };
+        check_id(&key.name, &key.span, sink);
+        let what = format!("calendar `{}`", key.name);
+        let timezone = match t.string("timezone", sink) {
+            Some((tz, span)) => match tz.parse::<chrono_tz::Tz>() {
+                Ok(tz) => Some(tz),
+                Err(_) => {
+                    let report = sink.error(span, format!("unknown time zone `{tz}`"));
+                    let names = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name());
+                    match reader::did_you_mean(tz, names) {
+                        Some(s) => report.hint(format!("did you mean `{s}`? Time zones are IANA names")),
+                        None => report.hint("use an IANA name such as `Asia/Shanghai` or `Europe/Berlin`"),
+                    }
+                    None
+                }
+            },
+            None => {
+                if t.get("timezone").is_none() {
+                    sink.error(t.span(), format!("{what} needs a `timezone`"))
+                        .hint(r#"e.g. timezone = "Asia/Shanghai""#);
+                }
+                None
+            }
+        };
+        let always_open = t.boolean("always_open", sink).unwrap_or(false);
+        let mut week: [Vec<Window>; 7] = Default::default();
+        if let Some(w) = t.get("week") {
+            if let Some(mut wt) = Table::new(w, "`week`", sink) {
+                for (i, day) in DAYS.iter().enumerate() {
+                    if let Some(list) = wt.strings(day, sink) {
+                        week[i] = windows(&list, sink);
+                    }
+                }
+                wt.finish("`week`", &DAYS, sink);
+            }
+        } else if !always_open {
+            sink.error(t.span(), format!("{what} has no opening hours"))
+                .hint(r#"add week = { mon = ["09:00-18:00"], … } or always_open = true"#);
+        }
+        let holidays = t.get("holidays").map(|n| dates(n, "holidays", sink)).unwrap_or_default();
+        let workdays = t.get("workdays").map(|n| dates(n, "workdays", sink)).unwrap_or_default();
+        let workday_hours = t
+            .strings("workday_hours", sink)
+            .map(|list| windows(&list, sink));
+        for (date, span) in &workdays {
+            if holidays.iter().any(|(h, _)| h == date) {
+                sink.error(span, format!("{date} is listed both as a holiday and as a workday"))
+                    .hint("a date is either closed all day or a make-up working day; remove it from one list");
+            }
+        }
+        let _ = t.string("label", sink);
+        t.finish(
+            &what,
+            &["timezone", "week", "holidays", "workdays", "workday_hours", "always_open", "label"],
+            sink,
+        );
+        if let Some(timezone) = timezone {
+            model.calendars.push(CalendarDef {
+                name: reference(&key.name, &key.span),
+                spec: CalendarSpec {
+                    timezone,
+                    week,
+                    holidays: holidays.into_iter().map(|(d, _)| d).collect(),
+                    workdays: workdays.into_iter().map(|(d, _)| d).collect(),
+                    workday_hours,
+                    always_open,
+                },
+            });
+        }
+    }
+}
+
+/// Parses windows, reporting bad ones and overlaps within the list.
+fn windows(list: &[(&str, &Span)], sink: &mut Sink) -> Vec<Window> {
+    let mut out: Vec<(Window, &str, &Span)> = Vec::with_capacity(list.len());
+    for (text, span) in list {
+        match Window::parse(text) {
+            Ok(w) => {
+                if let Some((_, other, _)) = out.iter().find(|(o, _, _)| o.start < w.end && w.start < o.end) {
+                    sink.error(span, format!("windows `{other}` and `{text}` overlap"))
+                        .hint("windows of one day must not overlap; merge them into one");
+                } else {
+                    out.push((w, text, span));
+                }
+            }
+            Err(e) => {
+                sink.error(span, e.to_string())
+                    .hint(r#"e.g. "09:00-12:00"; a window may end at "24:00""#);
+            }
+        }
+    }
+    out.into_iter().map(|(w, _, _)| w).collect()
+}
+
+fn dates(node: &Node, key: &str, sink: &mut Sink) -> Vec<(NaiveDate, Span)> {
+    let Some(items) = node.as_array() else {
+        sink.error(&node.span, format!("`{key}` must be an array of dates"))
+            .hint(r#"e.g. ["2025-10-01", "2025-10-02"]"#);
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let text = match &item.value {
+            Value::String(s) | Value::Datetime(s) => s.as_str(),
+            other => {
+                sink.error(&item.span, format!("expected a date, found {}", other.type_name()));
+                continue;
+            }
+        };
+        match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(d) => out.push((d, item.span.clone())),
+            Err(_) => {
+                sink.error(&item.span, format!("`{text}` is not a date"))
+                    .hint("write dates as YYYY-MM-DD");
+            }
+        }
+    }
+    out
+}
+
+fn when(t: &mut Table<'_>, stage: Stage, sink: &mut Sink) -> Option<Condition> {
+    let node = t.get("when")?;
+    condition::parse(node, stage, sink)
+}
+
+fn id(t: &mut Table<'_>, what: &str, sink: &mut Sink) -> Option<Ref> {
+    let (id, span) = t.required_string("id", what, sink)?;
+    check_id(id, span, sink).then(|| reference(id, span))
+}
+
+fn read_category(node: &Node, model: &mut Model, sink: &mut Sink) {
+    let Some(mut t) = Table::new(node, "a category", sink) else {
+        return;
+    };
+    let id = id(&mut t, "a category", sink);
+    let label = t.string("label", sink).map(|(s, _)| s.to_string());
+    let default = t.boolean("default", sink).unwrap_or(false);
+    let cond = when(&mut t, Stage::Category, sink);
+    if t.get("when").is_none() && !default {
+        sink.error(t.span(), "a category needs `when` or `default = true`")
+            .hint("without a condition the category could never be chosen");
+    }
+    t.finish("a category", &["id", "label", "when", "default"], sink);
+    if let Some(id) = id {
+        model.categories.push(CategoryDef {
+            id,
+            label,
+            when: cond,
+            default,
+        });
+    }
+}
+
+fn read_priorities(node: &Node, model: &mut Model, sink: &mut Sink) {
+    let Some(mut t) = Table::new(node, "`[priorities]`", sink) else {
+        return;
+    };
+    match t.strings("order", sink) {
+        Some(list) if !list.is_empty() => {
+            for (name, span) in list {
+                if model.priorities.iter().any(|p| p.name == name) {
+                    sink.error(span, format!("priority `{name}` is listed twice"));
+                } else if check_id(name, span, sink) {
+                    model.priorities.push(reference(name, span));
+                }
+            }
+        }
+        Some(_) => {
+            sink.error(t.span(), "`order` lists no priorities");
+        }
+        None => {
+            if t.get("order").is_none() {
+                sink.error(t.span(), "`[priorities]` needs `order`, most urgent first")
+                    .hint(r#"order = ["urgent", "high", "medium", "low"]"#);
+            }
+        }
+    }
+    match t.string("default", sink) {
+        Some((name, span)) => model.default_priority = Some(reference(name, span)),
+        None => {
+            if t.get("default").is_none() {
+                sink.error(t.span(), "no default priority")
+                    .hint(r#"add default = "medium" (one of `order`)"#);
+            }
+        }
+    }
+    let _ = t.get("labels");
+    t.finish("`[priorities]`", &["order", "default", "labels"], sink);
+}
+
+fn read_priority_rule(node: &Node, model: &mut Model, sink: &mut Sink) {
+    let Some(mut t) = Table::new(node, "a priority rule", sink) else {
+        return;
+    };
+    let id = id(&mut t, "a priority rule", sink);
+    let priority = t.required_string("priority", "a priority rule", sink);
+    let cond = when(&mut t, Stage::Priority, sink);
+    if t.get("when").is_none() {
+        sink.error(t.span(), "a priority rule needs `when`")
+            .hint("use `[priorities] default` for tickets no rule matches");
+    }
+    t.finish("a priority rule", &["id", "priority", "when", "label"], sink);
+    if let (Some(id), Some((p, span))) = (id, priority) {
+        model.priority_rules.push(PriorityRule {
+            id,
+            priority: reference(p, span),
+            when: cond,
+        });
+    }
+}
+
+fn read_route(node: &Node, model: &mut Model, sink: &mut Sink) {
+    let Some(mut t) = Table::new(node, "a route", sink) else {
+        return;
+    };
+    let id = id(&mut t, "a route", sink);
+    let default = t.boolean("default", sink).unwrap_or(false);
+    let department = t.required_string("department", "a route", sink);
+    let team = t.string("team", sink).map(|(s, _)| s.to_string());
+    let assignee = t.string("assignee", sink).map(|(s, _)| s.to_string());
+    let calendar = t.string("calendar", sink).map(|(s, span)| reference(s, span));
+    let cond = when(&mut t, Stage::Route, sink);
+    if t.get("when").is_none() && !default {
+        sink.error(t.span(), "a route needs `when` or `default = true`");
+    }
+    t.finish(
+        "a route",
+        &["id", "when", "default", "department", "team", "assignee", "calendar", "label"],
+        sink,
+    );
+    if let (Some(id), Some((d, span))) = (id, department) {
+        model.routes.push(RouteDef {
+            id,
+            when: cond,
+            default,
+            department: reference(d, span),
+            team,
+            assignee,
+            calendar,
+        });
+    }
+}
+
+fn read_departments(node: &Node, model: &mut Model, sink: &mut Sink) {
+    let Some(entries) = node.as_table() else {
+        sink.error(&node.span, "`departments` must be a table of named departments")
+            .hint("write each as [departments.NAME]");
+        return;
+    };
+    for (key, dept) in entries {
+        let what = format!("department `{}`", key.name);
+        let Some(mut t) = Table::new(dept, &what, sink) else {
+            continue;
+        };
+        check_id(&key.name, &key.span, sink);
+        let label = t.string("label", sink).map(|(s, _)| s.to_string());
+        let supervisor = t.string("supervisor", sink).map(|(s, _)| s.to_string());
+        t.finish(&what, &["label", "supervisor"], sink);
+        model.departments.push(DepartmentDef {
+            id: reference(&key.name, &key.span),
+            label,
+            supervisor,
+        });
+    }
+}
+
+fn duration(t: &mut Table<'_>, key: &str, sink: &mut Sink) -> Option<DurationDef> {
+    let (text, span) = t.string(key, sink)?;
+    parse_duration(text, span, sink)
+}
+
+fn parse_duration(text: &str, span: &Span, sink: &mut Sink) -> Option<DurationDef> {
+    match text.parse::<BusinessDuration>() {
+        Ok(d) => Some(DurationDef {
+            duration: d,
+            text: text.to_string(),
+            span: span.clone(),
+        }),
+        Err(e) => {
+            sink.error(span, e.to_string())
+                .hint("units: s, m, h for business time, bd for business days; `@name` counts on another calendar");
+            None
+        }
+    }
+}
+
+fn on_reopen(text: &str, span: &Span, sink: &mut Sink) -> Option<OnReopen> {
+    match text {
+        "restart" => Some(OnReopen::Restart),
+        "continue" => Some(OnReopen::Continue),
+        _ => {
+            sink.error(span, format!("unknown `on_reopen` value `{text}`"))
+                .hint(r#"use "restart" (a new cycle with the full target) or "continue""#);
+            None
+        }
+    }
+}
+
+fn read_sla(node: &Node, model: &mut Model, sink: &mut Sink) {
+    let Some(mut t) = Table::new(node, "`[sla]`", sink) else {
+        return;
+    };
+    model.sla.span = Some(node.span.clone());
+    model.sla.calendar = t.string("calendar", sink).map(|(s, span)| reference(s, span));
+    model.sla.pause_statuses = t
+        .strings("pause_statuses", sink)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(s, _)| s.to_string())
+        .collect();
+    if let Some((text, span)) = t.string("on_reopen", sink) {
+        if let Some(r) = on_reopen(text, span, sink) {
+            model.sla.on_reopen = r;
+        }
+    }
+    if let Some(targets) = t.get("targets") {
+        match targets.as_table() {
+            Some(entries) => {
+                for (key, value) in entries {
+                    let what = format!("targets for `{}`", key.name);
+                    let Some(mut tt) = Table::new(value, &what, sink) else {
+                        continue;
+                    };
+                    let first_response = duration(&mut tt, "first_response", sink);
+                    let resolution = duration(&mut tt, "resolution", sink);
+                    let next_response = duration(&mut tt, "next_response", sink);
+                    let reopen = tt
+                        .string("on_reopen", sink)
+                        .and_then(|(s, span)| on_reopen(s, span, sink));
+                    tt.finish(&what, &["first_response", "resolution", "next_response", "on_reopen"], sink);
+                    model.sla.targets.push(TargetsDef {
+                        priority: reference(&key.name, &key.span),
+                        first_response,
+                        resolution,
+                        next_response,
+                        on_reopen: reopen,
+                    });
+                }
+            }
+            None => {
+                sink.error(&targets.span, "`sla.targets` must be a table of priorities")
+                    .hint("write [sla.targets.urgent] first_response = \"2h\" resolution = \"24h\"");
+            }
+        }
+    }
+    t.finish("`[sla]`", &["calendar", "pause_statuses", "on_reopen", "targets"], sink);
+}
+
+fn read_escalation(node: &Node, model: &mut Model, sink: &mut Sink) {
+    let Some(mut t) = Table::new(node, "an escalation", sink) else {
+        return;
+    };
+    let id = t.string("id", sink).map(|(s, _)| s.to_string());
+    let metric = t.required_string("metric", "an escalation", sink).and_then(|(m, span)| {
+        let metric = Metric::parse(m);
+        if metric.is_none() {
+            let report = sink.error(span, format!("unknown metric `{m}`"));
+            match reader::did_you_mean(m, Metric::NAMES) {
+                Some(s) => report.hint(format!("did you mean `{s}`?")),
+                None => report.hint("metrics: first_response, resolution, next_response, follow_up"),
+            }
+        }
+        metric
+    });
+    let at = t.required_string("at", "an escalation", sink).and_then(|(text, span)| {
+        let parsed = parse_step(text, span, sink);
+        if parsed.is_none() {
+            sink.error(span, format!("bad escalation step `{text}`"))
+                .hint(r#"a share of the target, optionally plus a duration: "80%", "100%", "100%+4h""#);
+        }
+        parsed.map(|(p, o)| (p, o, text.to_string()))
+    });
+    let notify = match t.strings("notify", sink) {
+        Some(list) if !list.is_empty() => list.into_iter().map(|(s, _)| s.to_string()).collect(),
+        Some(_) => {
+            sink.error(t.span(), "`notify` names nobody")
+                .hint(r#"e.g. notify = ["assignee", "supervisor"]"#);
+            Vec::new()
+        }
+        None => {
+            if t.get("notify").is_none() {
+                sink.error(t.span(), "an escalation needs `notify`")
+                    .hint(r#"e.g. notify = ["assignee", "supervisor"]"#);
+            }
+            Vec::new()
+        }
+    };
+    let cond = when(&mut t, Stage::Route, sink);
+    t.finish("an escalation", &["id", "metric", "at", "notify", "when"], sink);
+    if let (Some(metric), Some((permille, offset, at_text))) = (metric, at) {
+        model.escalations.push(EscalationDef {
+            id,
+            metric,
+            permille,
+            offset,
+            at_text,
+            notify,
+            when: cond,
+            span: node.span.clone(),
+        });
+    }
+}
+
+/// `"80%"`, `"100%+4h"` → (per mille, offset). `None` without a diagnostic means a bad form.
+fn parse_step(text: &str, span: &Span, sink: &mut Sink) -> Option<(u32, Option<DurationDef>)> {
+    let text = text.trim();
+    let (share, rest) = text.split_once('%')?;
+    let share: f64 = share.trim().parse().ok()?;
+    if !(0.0..=1000.0).contains(&share) {
+        return None;
+    }
+    let permille = (share * 10.0).round() as u32;
+    let rest = rest.trim();
+    if rest.is_empty() {
+        return Some((permille, None));
+    }
+    let offset = rest.strip_prefix('+')?.trim();
+    Some((permille, Some(parse_duration(offset, span, sink)?)))
+}
+
+fn read_follow_up(node: &Node, model: &mut Model, sink: &mut Sink) {
+    let Some(mut t) = Table::new(node, "`[follow_up]`", sink) else {
+        return;
+    };
+    let within = duration(&mut t, "within", sink);
+    if t.key_span("within").is_none() {
+        sink.error(t.span(), "`[follow_up]` needs `within`")
+            .hint(r#"e.g. within = "24h" (after resolution)"#);
+    }
+    let threshold = match t.integer("unsatisfied_at_or_below", sink) {
+        Some((n, _)) if (0..=5).contains(&n) => n as u8,
+        Some((n, span)) => {
+            sink.error(span, format!("`unsatisfied_at_or_below` is {n}, outside the 1–5 score scale"))
+                .hint("scores run from 1 (very unsatisfied) to 5 (very satisfied); 0 disables reopening");
+            2
+        }
+        None => 2,
+    };
+    t.finish("`[follow_up]`", &["within", "unsatisfied_at_or_below"], sink);
+    if let Some(within) = within {
+        model.follow_up = Some(FollowUpDef {
+            within,
+            unsatisfied_at_or_below: threshold,
+        });
+    }
+}
+
+const SCRIPT_KEYS: [&str; 10] = [
+    "path",
+    "on_script_error",
+    "max_operations",
+    "max_call_depth",
+    "max_expr_depth",
+    "max_string_size",
+    "max_array_size",
+    "max_map_size",
+    "expose",
+    "label",
+];
+
+fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut Sink) {
+    let Some(mut t) = Table::new(node, "`[scripts]`", sink) else {
+        return;
+    };
+    let path = t.required_string("path", "`[scripts]`", sink);
+    let on_error = match t.string("on_script_error", sink) {
+        Some(("fail", _)) | None => OnScriptError::Fail,
+        Some(("fallback", _)) => OnScriptError::Fallback,
+        Some((other, span)) => {
+            sink.error(span, format!("unknown `on_script_error` value `{other}`"))
+                .hint(r#"use "fail" (the ticket gets an error) or "fallback" (keep the declarative result)"#);
+            OnScriptError::Fail
+        }
+    };
+    let mut limits = ScriptLimits::default();
+    let mut limit = |t: &mut Table<'_>, key: &str, slot: &mut u64, sink: &mut Sink| {
+        if let Some((n, span)) = t.integer(key, sink) {
+            if n <= 0 {
+                sink.error(span, format!("`{key}` must be positive"));
+            } else {
+                *slot = n as u64;
+            }
+        }
+    };
+    let mut ops = limits.max_operations;
+    limit(&mut t, "max_operations", &mut ops, sink);
+    limits.max_operations = ops;
+    for (key, slot) in [
+        ("max_call_depth", &mut limits.max_call_depth),
+        ("max_expr_depth", &mut limits.max_expr_depth),
+        ("max_string_size", &mut limits.max_string_size),
+        ("max_array_size", &mut limits.max_array_size),
+        ("max_map_size", &mut limits.max_map_size),
+    ] {
+        let mut v = *slot as u64;
+        limit(&mut t, key, &mut v, sink);
+        *slot = usize::try_from(v).unwrap_or(usize::MAX);
+    }
+    let expose = t
+        .strings("expose", sink)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(s, span)| {
+            if PERSONAL_FIELDS.contains(&s) {
+                Some(s.to_string())
+            } else {
+                sink.error(span, format!("`{s}` is not a personal field"))
+                    .hint(format!("`expose` opts scripts into personal fields: {}", PERSONAL_FIELDS.join(", ")));
+                None
+            }
+        })
+        .collect();
+    t.finish("`[scripts]`", &SCRIPT_KEYS, sink);
+    let Some((rel, span)) = path else {
+        return;
+    };
+    let Some(base) = base else {
+        sink.error(span, "scripts need a policy loaded from a file")
+            .hint("script paths are relative to the policy file");
+        return;
+    };
+    match std::fs::read_to_string(base.join(rel)) {
+        Ok(source) => {
+            model.scripts = Some(ScriptsDef {
+                path: reference(rel, span),
+                source,
+                on_error,
+                limits,
+                expose,
+            })
+        }
+        Err(e) => {
+            sink.error(span, format!("cannot read script `{rel}`: {e}"))
+                .hint("script paths are relative to the policy file");
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Cross-references: every name a policy uses must be defined, every stage must have a default,
+//! every priority must have SLA targets.
+
+use super::reader::did_you_mean;
+use crate::diagnostics::{Sink, Span};
+use crate::model::{DurationDef, Model, Ref};
+
+fn missing(kind: &str, r: &Ref, known: &[&str], sink: &mut Sink) {
+    let report = sink.error(&r.span, format!("unknown {kind} `{}`", r.name));
+    match did_you_mean(&r.name, known.iter().copied()) {
+        Some(s) => report.hint(format!("did you mean `{s}`?")),
+        None if known.is_empty() => report.hint(format!("the policy defines no {kind}")),
+        None => report.hint(format!("defined: {}", known.join(", "))),
+    }
+}
+
+pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
+    let calendars: Vec<&str> = model.calendars.iter().map(|c| c.name.name.as_str()).collect();
+    let priorities: Vec<&str> = model.priorities.iter().map(|p| p.name.as_str()).collect();
+    let departments: Vec<&str> = model.departments.iter().map(|d| d.id.name.as_str()).collect();
+
+    let check_calendar = |r: &Ref, sink: &mut Sink| {
+        if !calendars.contains(&r.name.as_str()) {
+            missing("calendar", r, &calendars, sink);
+        }
+    };
+    let check_duration = |d: &DurationDef, sink: &mut Sink| {
+        if let Some(cal) = &d.duration.calendar {
+            if !calendars.contains(&cal.as_str()) {
+                missing(
+                    "calendar",
+                    &Ref {
+                        name: cal.clone(),
+                        span: d.span.clone(),
+                    },
+                    &calendars,
+                    sink,
+                );
+            }
+        }
+    };
+
+    if let Some(c) = &model.calendar {
+        check_calendar(c, sink);
+    }
+
+    // Categories: exactly one default.
+    let defaults: Vec<_> = model.categories.iter().filter(|c| c.default).collect();
+    match defaults.as_slice() {
+        [] => {
+            sink.error(root, "no default category")
+                .hint("mark one [[categories]] entry with `default = true`; it takes tickets no rule matches");
+        }
+        [_] => {}
+        [_, rest @ ..] => {
+            for c in rest {
+                sink.error(&c.id.span, format!("category `{}` is a second default", c.id.name))
+                    .hint("exactly one category may have `default = true`");
+            }
+        }
+    }
+
+    if let Some(d) = &model.default_priority {
+        if !priorities.is_empty() && !priorities.contains(&d.name.as_str()) {
+            missing("priority", d, &priorities, sink);
+        }
+    }
+    for rule in &model.priority_rules {
+        if !priorities.is_empty() && !priorities.contains(&rule.priority.name.as_str()) {
+            missing("priority", &rule.priority, &priorities, sink);
+        }
+    }
+
+    // Routes: exactly one default, known departments and calendars.
+    let route_defaults: Vec<_> = model.routes.iter().filter(|r| r.default).collect();
+    match route_defaults.as_slice() {
+        [] => {
+            sink.error(root, "no default route")
+                .hint("add a [[routes]] entry with `default = true` and a department");
+        }
+        [_] => {}
+        [_, rest @ ..] => {
+            for r in rest {
+                sink.error(&r.id.span, format!("route `{}` is a second default", r.id.name))
+                    .hint("exactly one route may have `default = true`");
+            }
+        }
+    }
+    for route in &model.routes {
+        if !departments.contains(&route.department.name.as_str()) {
+            missing("department", &route.department, &departments, sink);
+        }
+        if let Some(c) = &route.calendar {
+            check_calendar(c, sink);
+        }
+    }
+
+    // SLA: a calendar to count on, and targets for every priority.
+    let has_sla = model.sla.span.is_some();
+    if let Some(c) = &model.sla.calendar {
+        check_calendar(c, sink);
+    }
+    if has_sla || model.follow_up.is_some() {
+        if model.sla.calendar.is_none() && model.calendar.is_none() {
+            let span = model.sla.span.as_ref().unwrap_or(root);
+            sink.error(span, "no calendar to count business time on")
+                .hint(r#"set `calendar = "NAME"` in [sla] or [policy]"#);
+        }
+    }
+    for targets in &model.sla.targets {
+        if !priorities.is_empty() && !priorities.contains(&targets.priority.name.as_str()) {
+            missing("priority", &targets.priority, &priorities, sink);
+        }
+        for d in [&targets.first_response, &targets.resolution, &targets.next_response]
+            .into_iter()
+            .flatten()
+        {
+            check_duration(d, sink);
+        }
+        if targets.first_response.is_none()
+            && targets.resolution.is_none()
+            && targets.next_response.is_none()
+        {
+            sink.error(&targets.priority.span, format!("priority `{}` has an empty target table", targets.priority.name))
+                .hint(r#"set first_response and resolution, e.g. first_response = "4h""#);
+        }
+    }
+    if has_sla {
+        for p in &model.priorities {
+            if !model.sla.targets.iter().any(|t| t.priority.name == p.name) {
+                sink.error(&p.span, format!("priority `{}` has no SLA targets", p.name))
+                    .hint(format!(r#"add [sla.targets.{}] with first_response and resolution"#, p.name));
+            }
+        }
+    }
+
+    for e in &model.escalations {
+        if let Some(offset) = &e.offset {
+            check_duration(offset, sink);
+        }
+        if !has_sla && e.metric != crate::model::Metric::FollowUp {
+            sink.error(&e.span, "an escalation needs SLA targets to count from")
+                .hint("add [sla] with targets per priority");
+        }
+        if e.metric == crate::model::Metric::FollowUp && model.follow_up.is_none() {
+            sink.error(&e.span, "a follow_up escalation needs `[follow_up]`");
+        }
+    }
+    if let Some(f) = &model.follow_up {
+        check_duration(&f.within, sink);
+    }
+}
