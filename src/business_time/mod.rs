@@ -6,7 +6,9 @@
 //! This module knows nothing about tickets; it is plain time arithmetic.
 
 mod calendar;
+mod days;
 mod duration;
+mod zone;
 
 pub use calendar::{Calendar, CalendarSpec, ClosedReason, SkippedDay, Window};
 pub use duration::{Amount, BusinessDuration};
