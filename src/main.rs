@@ -1,1 +1,7 @@
-fn main(){}
+//! The `aftercare` command line: a thin shell over the library.
+
+mod cli;
+
+fn main() {
+    std::process::exit(cli::run());
+}

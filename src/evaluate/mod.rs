@@ -99,6 +99,31 @@ impl Policy {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         crate::parallel::map(tickets, threads, |t| evaluate(&self.inner, t, now, options))
     }
+
+    /// Evaluates tickets given as JSON texts on all cores and returns, in input order, one JSON
+    /// line per ticket: `Ok` with the decision, or `Err` with `{"ticket": ID, "error": "…"}`.
+    /// This is what `aftercare eval` prints.
+    pub fn evaluate_json_lines<S: AsRef<str> + Sync>(
+        &self,
+        tickets: &[S],
+        now: DateTime<Utc>,
+        options: Options,
+    ) -> Vec<Result<String, String>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        crate::parallel::map(tickets, threads, |json| {
+            let result = Ticket::from_json(json.as_ref())
+                .and_then(|t| evaluate(&self.inner, &t, now, options));
+            match result {
+                Ok(d) => serde_json::to_string(&d).map_err(|e| error_line(&TicketError::new(Some(&d.ticket), e.to_string()))),
+                Err(e) => Err(error_line(&e)),
+            }
+        })
+    }
+}
+
+/// `{"ticket": ID, "error": "…"}`.
+fn error_line(e: &TicketError) -> String {
+    serde_json::to_string(e).unwrap_or_else(|_| r#"{"ticket":null,"error":"unprintable error"}"#.to_string())
 }
 
 fn evaluate(

@@ -1,0 +1,37 @@
+//! `aftercare check POLICY`.
+
+use std::path::PathBuf;
+
+use super::{print_diagnostics, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
+
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// The policy file.
+    policy: PathBuf,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+pub(crate) fn run(args: &Args) -> i32 {
+    match aftercare::Policy::from_path(&args.policy) {
+        Ok(policy) => {
+            for w in policy.warnings() {
+                eprintln!("{w}");
+            }
+            if args.deny_warnings && !policy.warnings().is_empty() {
+                return EXIT_FAILED;
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            print_diagnostics(&e);
+            // `check` reports an invalid policy with 1 (contract §4); unreadable input is 2.
+            if e.diagnostics().iter().all(|d| d.message.starts_with("cannot read policy file")) {
+                EXIT_BAD_INPUT
+            } else {
+                EXIT_FAILED
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Argument parsing and dispatch. Each subcommand lives in its own module and only calls the
+//! public library API.
+
+mod check;
+mod eval;
+mod input;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+
+/// Exit codes of contract §4.
+pub(crate) const EXIT_OK: i32 = 0;
+pub(crate) const EXIT_FAILED: i32 = 1;
+pub(crate) const EXIT_BAD_INPUT: i32 = 2;
+
+#[derive(Parser)]
+#[command(name = "aftercare", version, about = "Decide what happens to after-sales service tickets, from TOML policies.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate a policy: exit 0 if it loads, else list every problem with its position.
+    Check(check::Args),
+    /// Evaluate tickets (a .json array, a .jsonl file, or - for JSON lines on stdin);
+    /// print one decision per line.
+    Eval(eval::Args),
+}
+
+pub(crate) fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Eval(args) => eval::run(&args),
+    }
+}
+
+/// `--now`: an RFC 3339 instant; defaults to the current time.
+pub(crate) fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| format!("`{s}` is not an RFC 3339 instant, e.g. 2025-10-15T12:00:00+08:00"))
+}
+
+/// Loads a policy or prints its diagnostics (rustc-style on a terminal, plain lines otherwise).
+pub(crate) fn load_policy(path: &PathBuf) -> Result<aftercare::Policy, i32> {
+    match aftercare::Policy::from_path(path) {
+        Ok(p) => Ok(p),
+        Err(e) => {
+            print_diagnostics(&e);
+            Err(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+pub(crate) fn print_diagnostics(e: &aftercare::PolicyError) {
+    use std::io::IsTerminal;
+    let stderr = std::io::stderr();
+    if stderr.is_terminal() {
+        eprint!("{}", e.render(true));
+        eprintln!("{} error(s)", e.error_count());
+    } else {
+        eprintln!("{e}");
+    }
+}
