@@ -394,7 +394,10 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
     Some(Inner {
         name: arc(&model.name),
         version: arc(&model.version),
-        calendar: model.calendar.as_ref().and_then(|r| calendars.iter().position(|(n, _)| **n == *r.name)),
+        calendar: model
+            .calendar
+            .as_ref()
+            .and_then(|r| calendars.iter().position(|(n, _)| **n == *r.name)),
         calendars,
         categories,
         priorities,

@@ -164,7 +164,9 @@ impl Found {
     fn contains(&self, i: usize) -> bool {
         match self {
             Found::Small(bits) => i < 128 && bits & (1u128 << i) != 0,
-            Found::Large(words) => words.get(i / 64).is_some_and(|w| w & (1u64 << (i % 64)) != 0),
+            Found::Large(words) => words
+                .get(i / 64)
+                .is_some_and(|w| w & (1u64 << (i % 64)) != 0),
         }
     }
 }
@@ -176,7 +178,12 @@ impl Keywords {
         }
     }
 
-    fn found<'s>(&self, slot: usize, subject: &Subject<'_>, scan: &'s mut Scan) -> Option<&'s Found> {
+    fn found<'s>(
+        &self,
+        slot: usize,
+        subject: &Subject<'_>,
+        scan: &'s mut Scan,
+    ) -> Option<&'s Found> {
         let k = self.slots.get(slot)?;
         let cell = scan.found.get_mut(slot)?;
         if cell.is_none() {
@@ -352,7 +359,13 @@ impl Cond {
 
     /// The tests that made this condition true, as they read in a trace (with the keyword
     /// that was found, for keyword tests). Call only when `eval` returned true.
-    pub(crate) fn explain(&self, subject: &Subject<'_>, kw: &Keywords, scan: &mut Scan, out: &mut Vec<String>) {
+    pub(crate) fn explain(
+        &self,
+        subject: &Subject<'_>,
+        kw: &Keywords,
+        scan: &mut Scan,
+        out: &mut Vec<String>,
+    ) {
         match self {
             Cond::True => {}
             Cond::All(c) => c.iter().for_each(|c| c.explain(subject, kw, scan, out)),
@@ -365,9 +378,10 @@ impl Cond {
             Cond::Test { path, test, text } => {
                 if let CTest::Keywords { slot, patterns } = test {
                     let hit = kw.found(*slot, subject, scan).and_then(|f| {
-                        patterns.iter().find(|p| f.contains(**p)).and_then(|p| {
-                            kw.slots.get(*slot).and_then(|s| s.needles.get(*p))
-                        })
+                        patterns
+                            .iter()
+                            .find(|p| f.contains(**p))
+                            .and_then(|p| kw.slots.get(*slot).and_then(|s| s.needles.get(*p)))
                     });
                     if let Some(needle) = hit {
                         let field = text.split(' ').next().unwrap_or("text");
@@ -384,8 +398,16 @@ impl Cond {
     fn describe(&self) -> String {
         match self {
             Cond::True => "always".into(),
-            Cond::All(c) => c.iter().map(Cond::describe).collect::<Vec<_>>().join(" and "),
-            Cond::Any(c) => c.iter().map(Cond::describe).collect::<Vec<_>>().join(" or "),
+            Cond::All(c) => c
+                .iter()
+                .map(Cond::describe)
+                .collect::<Vec<_>>()
+                .join(" and "),
+            Cond::Any(c) => c
+                .iter()
+                .map(Cond::describe)
+                .collect::<Vec<_>>()
+                .join(" or "),
             Cond::Not(c) => format!("not ({})", c.describe()),
             Cond::Test { text, .. } => text.to_string(),
         }

@@ -217,23 +217,6 @@ impl PolicyError {
         }
     }
 
-    /// A load that failed before any policy text was read (e.g. an unreadable file).
-    pub(crate) fn io(file: &str, message: String) -> Self {
-        PolicyError {
-            diagnostics: vec![Diagnostic {
-                severity: Severity::Error,
-                file: file.to_string(),
-                line: 1,
-                column: 1,
-                message,
-                hint: None,
-                text: String::new(),
-                span: 0..0,
-            }],
-            sources: Sources::default(),
-        }
-    }
-
     /// Every diagnostic, errors and warnings, in file and position order.
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
@@ -267,7 +250,11 @@ impl fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
-pub(crate) fn render_diagnostics(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> String {
+pub(crate) fn render_diagnostics(
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    color: bool,
+) -> String {
     use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
     let renderer = if color {
@@ -294,7 +281,9 @@ pub(crate) fn render_diagnostics(diagnostics: &[Diagnostic], sources: &Sources, 
         }
         let mut report = vec![group];
         if let Some(hint) = &d.hint {
-            report.push(Group::with_title(Level::HELP.secondary_title(hint.as_str())));
+            report.push(Group::with_title(
+                Level::HELP.secondary_title(hint.as_str()),
+            ));
         }
         if source.is_none() {
             report.push(Group::with_title(

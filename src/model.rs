@@ -41,7 +41,6 @@ pub(crate) struct CalendarDef {
 #[derive(Debug)]
 pub(crate) struct CategoryDef {
     pub(crate) id: Ref,
-    pub(crate) label: Option<String>,
     pub(crate) when: Option<Condition>,
     pub(crate) default: bool,
 }
@@ -67,7 +66,6 @@ pub(crate) struct RouteDef {
 #[derive(Debug)]
 pub(crate) struct DepartmentDef {
     pub(crate) id: Ref,
-    pub(crate) label: Option<String>,
     pub(crate) supervisor: Option<String>,
 }
 
@@ -141,7 +139,6 @@ impl Metric {
 
 #[derive(Debug)]
 pub(crate) struct EscalationDef {
-    pub(crate) id: Option<String>,
     pub(crate) metric: Metric,
     /// Share of the target in per mille (80% = 800) plus an optional offset after it.
     pub(crate) permille: u32,
@@ -167,6 +164,7 @@ pub(crate) enum OnScriptError {
 }
 
 #[derive(Debug)]
+#[allow(dead_code)] // read by the script compiler
 pub(crate) struct ScriptsDef {
     pub(crate) path: Ref,
     pub(crate) source: String,
@@ -214,7 +212,6 @@ pub(crate) struct FieldTest {
     pub(crate) test: Test,
     /// How the test reads in a trace, e.g. `customer.tier = "vip"`.
     pub(crate) text: String,
-    pub(crate) span: Span,
 }
 
 /// A field of the ticket, or the result of an earlier stage.
@@ -243,18 +240,6 @@ pub(crate) const PERSONAL_FIELDS: [&str; 4] = [
 ];
 
 impl Field {
-    pub(crate) const TOP: [&'static str; 9] = [
-        "id",
-        "channel",
-        "kind",
-        "subject",
-        "description",
-        "text",
-        "category",
-        "priority",
-        "customer.tier",
-    ];
-
     pub(crate) fn parse(path: &str) -> Option<Field> {
         Some(match path {
             "id" => Field::Id,
@@ -278,10 +263,6 @@ impl Field {
                 }
             }
         })
-    }
-
-    pub(crate) fn is_text(&self) -> bool {
-        matches!(self, Field::Subject | Field::Description | Field::Text)
     }
 }
 

@@ -1,7 +1,11 @@
 //! Order-preserving parallel map over a slice with scoped threads (no global pool).
 
 /// Applies `f` to every item on up to `threads` threads; results keep the input order.
-pub(crate) fn map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let threads = threads.clamp(1, 64);
     if threads == 1 || items.len() < 64 {
         return items.iter().map(f).collect();

@@ -236,7 +236,9 @@ impl Ticket {
                 "contact" => personal.contact = personal_string(value),
                 "id" => customer.id = plain_string(value, "customer.id").map_err(err)?,
                 "tier" => customer.tier = plain_string(value, "customer.tier").map_err(err)?,
-                "region" => customer.region = plain_string(value, "customer.region").map_err(err)?,
+                "region" => {
+                    customer.region = plain_string(value, "customer.region").map_err(err)?
+                }
                 _ => {
                     if let Some(v) = attr(value, &format!("customer.{key}")).map_err(err)? {
                         customer.extra.insert(key, v);
@@ -469,11 +471,15 @@ mod tests {
 
     #[test]
     fn parser_messages_do_not_quote_values() {
-        let e = Ticket::from_json(r#"{"id":"T5","created_at":"2024-05-01T09:00:00Z","channel":{"x":"13800138000"}}"#)
-            .unwrap_err();
+        let e = Ticket::from_json(
+            r#"{"id":"T5","created_at":"2024-05-01T09:00:00Z","channel":{"x":"13800138000"}}"#,
+        )
+        .unwrap_err();
         assert!(!e.message.contains("13800138000"), "{e}");
-        let e = Ticket::from_json(r#"{"id":"T5","created_at":"2024-05-01T09:00:00Z","kind":["13800138000"]}"#)
-            .unwrap_err();
+        let e = Ticket::from_json(
+            r#"{"id":"T5","created_at":"2024-05-01T09:00:00Z","kind":["13800138000"]}"#,
+        )
+        .unwrap_err();
         assert!(!e.message.contains("13800138000"), "{e}");
         assert_eq!(e.ticket.as_deref(), None.or(Some("T5")));
     }

@@ -83,7 +83,10 @@ impl Window {
     pub fn parse(text: &str) -> Result<Window, TimeError> {
         let bad = || TimeError::BadWindow(text.to_string());
         let (a, b) = text.trim().split_once('-').ok_or_else(bad)?;
-        let (start, end) = (parse_clock(a).ok_or_else(bad)?, parse_clock(b).ok_or_else(bad)?);
+        let (start, end) = (
+            parse_clock(a).ok_or_else(bad)?,
+            parse_clock(b).ok_or_else(bad)?,
+        );
         let window = Window { start, end };
         if window.is_valid() {
             Ok(window)
@@ -395,7 +398,12 @@ impl Calendar {
     ///
     /// A make-up workday is never listed (it is open, unless its hours are empty, in which
     /// case it is reported as a closed weekday).
-    pub fn skipped_days(&self, a: DateTime<Utc>, b: DateTime<Utc>, limit: usize) -> Vec<SkippedDay> {
+    pub fn skipped_days(
+        &self,
+        a: DateTime<Utc>,
+        b: DateTime<Utc>,
+        limit: usize,
+    ) -> Vec<SkippedDay> {
         let mut out = Vec::new();
         if limit == 0 || b <= a {
             return out;

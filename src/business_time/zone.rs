@@ -168,7 +168,10 @@ mod tests {
     #[test]
     fn fixed_zone_has_one_segment() {
         assert_eq!(zone(chrono_tz::UTC).len(), 1);
-        assert_eq!(zone(chrono_tz::Etc::GMTMinus8).offset_at(1_000_000_000), 8 * 3600);
+        assert_eq!(
+            zone(chrono_tz::Etc::GMTMinus8).offset_at(1_000_000_000),
+            8 * 3600
+        );
     }
 
     #[test]
@@ -229,6 +232,9 @@ mod tests {
         let fold_local = 1_762_047_000; // 2025-11-02T01:30 as if UTC
         assert_eq!(z.first_instant_reading(fold_local), 1_762_061_400);
         // An ordinary reading.
-        assert_eq!(z.first_instant_reading(1_750_000_000), 1_750_000_000 + 4 * 3600);
+        assert_eq!(
+            z.first_instant_reading(1_750_000_000),
+            1_750_000_000 + 4 * 3600
+        );
     }
 }

@@ -27,7 +27,10 @@ pub(crate) fn run(args: &Args) -> i32 {
         Err(e) => {
             print_diagnostics(&e);
             // `check` reports an invalid policy with 1 (contract §4); unreadable input is 2.
-            if e.diagnostics().iter().all(|d| d.message.starts_with("cannot read policy file")) {
+            if e.diagnostics()
+                .iter()
+                .all(|d| d.message.starts_with("cannot read policy file"))
+            {
                 EXIT_BAD_INPUT
             } else {
                 EXIT_FAILED

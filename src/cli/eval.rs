@@ -28,7 +28,9 @@ pub(crate) fn run(args: &Args) -> i32 {
         Err(code) => return code,
     };
     let now = args.now.unwrap_or_else(chrono::Utc::now);
-    let options = aftercare::Options { trace: !args.no_trace };
+    let options = aftercare::Options {
+        trace: !args.no_trace,
+    };
     let mut source = match input::open(&args.tickets) {
         Ok(s) => s,
         Err(e) => {

@@ -18,20 +18,32 @@ pub(crate) enum Source {
 
 pub(crate) fn open(path: &str) -> Result<Source, String> {
     if path == "-" {
-        return Ok(Source::Lines(Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()))));
+        return Ok(Source::Lines(Box::new(BufReader::with_capacity(
+            1 << 20,
+            std::io::stdin(),
+        ))));
     }
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
-    if Path::new(path).extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+    if Path::new(path)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
         let mut text = String::new();
         BufReader::new(file)
             .read_to_string(&mut text)
             .map_err(|e| format!("cannot read `{path}`: {e}"))?;
         let items: Vec<serde_json::Value> = serde_json::from_str(&text)
             .map_err(|e| format!("`{path}` is not a JSON array of tickets: {e}"))?;
-        let items: Vec<Item> = items.into_iter().map(|v| Item::Json(v.to_string())).collect();
+        let items: Vec<Item> = items
+            .into_iter()
+            .map(|v| Item::Json(v.to_string()))
+            .collect();
         return Ok(Source::Array(items.into_iter()));
     }
-    Ok(Source::Lines(Box::new(BufReader::with_capacity(1 << 20, file))))
+    Ok(Source::Lines(Box::new(BufReader::with_capacity(
+        1 << 20,
+        file,
+    ))))
 }
 
 impl Source {

@@ -16,7 +16,11 @@ pub(crate) const EXIT_FAILED: i32 = 1;
 pub(crate) const EXIT_BAD_INPUT: i32 = 2;
 
 #[derive(Parser)]
-#[command(name = "aftercare", version, about = "Decide what happens to after-sales service tickets, from TOML policies.")]
+#[command(
+    name = "aftercare",
+    version,
+    about = "Decide what happens to after-sales service tickets, from TOML policies."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,7 +39,11 @@ pub(crate) fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
+            let code = if e.use_stderr() {
+                EXIT_BAD_INPUT
+            } else {
+                EXIT_OK
+            };
             let _ = e.print();
             return code;
         }

@@ -34,7 +34,11 @@ pub(crate) fn time_error(ticket: &str, what: &str, e: TimeError) -> TicketError 
 }
 
 /// Business seconds of `amount` counted from `start` (business days depend on the start).
-pub(crate) fn budget_of(cal: &Calendar, start: DateTime<Utc>, amount: Amount) -> Result<i64, TimeError> {
+pub(crate) fn budget_of(
+    cal: &Calendar,
+    start: DateTime<Utc>,
+    amount: Amount,
+) -> Result<i64, TimeError> {
     match amount {
         Amount::Seconds(s) => Ok(s),
         Amount::Days(_) => Ok(cal.between(start, cal.add(start, amount)?)),
@@ -104,7 +108,10 @@ impl<'c> Run<'c> {
         self.pauses
             .iter()
             .filter(|(ps, _)| *ps < until)
-            .map(|&(ps, pe)| self.calendar.between(ps, pe.map_or(until, |e| e.min(until))))
+            .map(|&(ps, pe)| {
+                self.calendar
+                    .between(ps, pe.map_or(until, |e| e.min(until)))
+            })
             .sum()
     }
 
@@ -136,7 +143,11 @@ impl<'c> Run<'c> {
     /// The clock as of `now`, shown in `tz`.
     pub(crate) fn clock(&self, now: DateTime<Utc>, tz: Tz, cycle: Option<u32>) -> Clock {
         let status = self.status(now);
-        let until = self.stop.filter(|s| *s <= now).unwrap_or(now).max(self.start);
+        let until = self
+            .stop
+            .filter(|s| *s <= now)
+            .unwrap_or(now)
+            .max(self.start);
         let elapsed = self.elapsed(until);
         let started = self.calendar.next_open(self.start).unwrap_or(self.start);
         let (remaining, overdue_by) = match status {

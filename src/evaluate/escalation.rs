@@ -53,7 +53,10 @@ pub(crate) fn ladder(
     };
     let mut scan = inner.escalations.keywords.scan();
     for (index, step) in inner.escalations.steps.iter().enumerate() {
-        if !step.cond.eval(subject, &inner.escalations.keywords, &mut scan) {
+        if !step
+            .cond
+            .eval(subject, &inner.escalations.keywords, &mut scan)
+        {
             continue;
         }
         let metric_runs: Vec<(u32, &Run<'_>)> = match step.metric {
@@ -100,7 +103,8 @@ pub(crate) fn ladder(
                     "escalation {} of {} (cycle {cycle}) fired at {}",
                     step.text,
                     step.metric.name(),
-                    at.map(|t| Instant::new(t, tz).to_string()).unwrap_or_default()
+                    at.map(|t| Instant::new(t, tz).to_string())
+                        .unwrap_or_default()
                 ));
             }
             out.steps.push(Escalation {
@@ -114,6 +118,6 @@ pub(crate) fn ladder(
             });
         }
     }
-    
+
     Ok(out)
 }

@@ -32,7 +32,6 @@ pub(crate) struct Cycle {
 pub(crate) struct Pause {
     pub(crate) start: DateTime<Utc>,
     pub(crate) end: Option<DateTime<Utc>>,
-    pub(crate) status: String,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -129,7 +128,6 @@ pub(crate) fn read(
                         cycle.pauses.push(Pause {
                             start: at,
                             end: None,
-                            status: s.clone(),
                         });
                     }
                 } else {

@@ -114,7 +114,8 @@ impl Policy {
             let result = Ticket::from_json(json.as_ref())
                 .and_then(|t| evaluate(&self.inner, &t, now, options));
             match result {
-                Ok(d) => serde_json::to_string(&d).map_err(|e| error_line(&TicketError::new(Some(&d.ticket), e.to_string()))),
+                Ok(d) => serde_json::to_string(&d)
+                    .map_err(|e| error_line(&TicketError::new(Some(&d.ticket), e.to_string()))),
                 Err(e) => Err(error_line(&e)),
             }
         })
@@ -123,7 +124,8 @@ impl Policy {
 
 /// `{"ticket": ID, "error": "…"}`.
 fn error_line(e: &TicketError) -> String {
-    serde_json::to_string(e).unwrap_or_else(|_| r#"{"ticket":null,"error":"unprintable error"}"#.to_string())
+    serde_json::to_string(e)
+        .unwrap_or_else(|_| r#"{"ticket":null,"error":"unprintable error"}"#.to_string())
 }
 
 fn evaluate(
@@ -149,7 +151,10 @@ fn evaluate(
     let cat = category::classify(inner, &subject, explain);
     let mut category = cat.outcome.clone();
     if explain {
-        note(&mut trace, format!("category {category}: {}", cat.describe()));
+        note(
+            &mut trace,
+            format!("category {category}: {}", cat.describe()),
+        );
     }
     if let Some(scripts) = &inner.scripts {
         if let Some(c) = scripts.classify(inner, ticket, now, &mut trace)? {
@@ -166,7 +171,9 @@ fn evaluate(
         note(&mut trace, format!("priority {name}: {}", pri.describe()));
     }
     if let Some(scripts) = &inner.scripts {
-        if let Some(p) = scripts.prioritise(inner, ticket, &category, priority_index, now, &mut trace)? {
+        if let Some(p) =
+            scripts.prioritise(inner, ticket, &category, priority_index, now, &mut trace)?
+        {
             priority_index = p;
         }
     }
@@ -182,8 +189,15 @@ fn evaluate(
     let mut target = rt.outcome.clone();
     let mut rule = rt.rule.into();
     if explain {
-        let dept = inner.departments.get(target.department).map_or("?", |d| &*d.id);
-        let team = target.team.as_deref().map(|t| format!(" / {t}")).unwrap_or_default();
+        let dept = inner
+            .departments
+            .get(target.department)
+            .map_or("?", |d| &*d.id);
+        let team = target
+            .team
+            .as_deref()
+            .map(|t| format!(" / {t}"))
+            .unwrap_or_default();
         note(&mut trace, format!("route {dept}{team}: {}", rt.describe()));
     }
     if let Some(scripts) = &inner.scripts {
@@ -202,7 +216,10 @@ fn evaluate(
         ticket,
         now,
         inner.sla.as_ref().map_or(&[][..], |s| &s.pause_statuses),
-        inner.follow_up.as_ref().map_or(0, |f| f.unsatisfied_at_or_below),
+        inner
+            .follow_up
+            .as_ref()
+            .map_or(0, |f| f.unsatisfied_at_or_below),
     )?;
     let calendar = target
         .calendar
@@ -211,10 +228,15 @@ fn evaluate(
     let tz = calendar
         .and_then(|i| inner.calendars.get(i))
         .map_or(chrono_tz::UTC, |(_, c)| c.timezone());
-    let mut targets = inner.sla.as_ref().and_then(|s| s.targets.get(priority_index));
+    let mut targets = inner
+        .sla
+        .as_ref()
+        .and_then(|s| s.targets.get(priority_index));
     let script_targets;
     if let Some(scripts) = &inner.scripts {
-        if let Some(t) = scripts.targets(inner, ticket, &category, &priority, targets, now, &mut trace)? {
+        if let Some(t) = scripts.targets(
+            inner, ticket, &category, &priority, targets, now, &mut trace,
+        )? {
             script_targets = t;
             targets = Some(&script_targets);
         }
@@ -227,7 +249,9 @@ fn evaluate(
     let runs = sla::runs(inner, &clocks, &ticket.id, created, &history, now)?;
     let why = format!("priority {priority}");
     let mut decision_sla = Sla {
-        calendar: calendar.and_then(|i| inner.calendars.get(i)).map(|(n, _)| n.clone()),
+        calendar: calendar
+            .and_then(|i| inner.calendars.get(i))
+            .map(|(n, _)| n.clone()),
         ..Sla::default()
     };
     if let Some(run) = &runs.first_response {
@@ -269,12 +293,23 @@ fn evaluate(
     if let Some(run) = &runs.follow_up {
         decision_sla.follow_up = Some(run.clock(now, tz, None));
         if explain {
-            note(&mut trace, run.explain("follow_up", "after resolution", now, tz));
+            note(
+                &mut trace,
+                run.explain("follow_up", "after resolution", now, tz),
+            );
         }
     }
 
     // Stage 5: escalations.
-    let ladder = escalation::ladder(inner, &subject, &runs, department.supervisor.as_ref(), now, tz, &mut trace)?;
+    let ladder = escalation::ladder(
+        inner,
+        &subject,
+        &runs,
+        department.supervisor.as_ref(),
+        now,
+        tz,
+        &mut trace,
+    )?;
 
     // Stage 6: follow-up visit.
     let follow_up = follow_up::follow_up(inner, &history, &runs, now, tz);
@@ -291,7 +326,10 @@ fn evaluate(
     .filter(|r| r.stop.is_none_or(|s| s > now))
     .filter_map(|r| r.due)
     .filter(|d| *d > now);
-    let next_change_at = due_soon.chain(ladder.upcoming).min().map(|t| Instant::new(t, tz));
+    let next_change_at = due_soon
+        .chain(ladder.upcoming)
+        .min()
+        .map(|t| Instant::new(t, tz));
 
     Ok(Decision {
         ticket: ticket.id.clone(),

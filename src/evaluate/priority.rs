@@ -5,6 +5,10 @@ use crate::compile::Inner;
 use crate::condition::Subject;
 
 /// The winning rule and the index of the priority it gives.
-pub(crate) fn prioritise<'p>(inner: &'p Inner, subject: &Subject<'_>, explain: bool) -> Outcome<'p, usize> {
+pub(crate) fn prioritise<'p>(
+    inner: &'p Inner,
+    subject: &Subject<'_>,
+    explain: bool,
+) -> Outcome<'p, usize> {
     first_match(&inner.priority_rules, subject, explain)
 }

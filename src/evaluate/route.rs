@@ -4,6 +4,10 @@ use super::rules::{first_match, Outcome};
 use crate::compile::{Inner, RouteTarget};
 use crate::condition::Subject;
 
-pub(crate) fn route<'p>(inner: &'p Inner, subject: &Subject<'_>, explain: bool) -> Outcome<'p, RouteTarget> {
+pub(crate) fn route<'p>(
+    inner: &'p Inner,
+    subject: &Subject<'_>,
+    explain: bool,
+) -> Outcome<'p, RouteTarget> {
     first_match(&inner.routes, subject, explain)
 }

@@ -21,7 +21,8 @@ pub(crate) fn first_match<'p, T>(
         if rule.cond.eval(subject, &set.keywords, &mut scan) {
             let mut because = Vec::new();
             if explain {
-                rule.cond.explain(subject, &set.keywords, &mut scan, &mut because);
+                rule.cond
+                    .explain(subject, &set.keywords, &mut scan, &mut because);
             }
             return Outcome {
                 rule: &rule.id,
@@ -47,7 +48,11 @@ impl<T> Outcome<'_, T> {
         } else if self.because.is_empty() {
             format!("rule `{}` (no condition)", self.rule)
         } else {
-            format!("rule `{}` matched {}", self.rule, self.because.join(" and "))
+            format!(
+                "rule `{}` matched {}",
+                self.rule,
+                self.because.join(" and ")
+            )
         }
     }
 }

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::clock::{budget_of, time_error, Run};
 use super::history::{CycleStart, History};
-use crate::compile::{Inner, Target, Targets};
 use crate::business_time::Calendar;
+use crate::compile::{Inner, Target, Targets};
 use crate::model::OnReopen;
 use crate::ticket::TicketError;
 
@@ -39,7 +39,9 @@ impl<'p> Clocks<'p> {
             .calendars
             .get(index)
             .map(|(n, c)| (c, &**n))
-            .ok_or_else(|| TicketError::new(Some(ticket_id), "internal error: a calendar is missing"))
+            .ok_or_else(|| {
+                TicketError::new(Some(ticket_id), "internal error: a calendar is missing")
+            })
     }
 }
 
@@ -58,8 +60,16 @@ pub(crate) fn runs<'p>(
             let (cal, name) = clocks.calendar(inner, t, ticket_id)?;
             let budget = budget_of(cal, created, t.amount).map_err(err("first response"))?;
             runs.first_response = Some(
-                Run::new(cal, name, created, history.first_response, Vec::new(), budget, t.text.clone())
-                    .map_err(err("first response"))?,
+                Run::new(
+                    cal,
+                    name,
+                    created,
+                    history.first_response,
+                    Vec::new(),
+                    budget,
+                    t.text.clone(),
+                )
+                .map_err(err("first response"))?,
             );
         }
         if let Some(t) = &targets.resolution {
@@ -74,8 +84,16 @@ pub(crate) fn runs<'p>(
                     _ => full,
                 };
                 let pauses = cycle.pauses.iter().map(|p| (p.start, p.end)).collect();
-                let run = Run::new(cal, name, cycle.start, cycle.end, pauses, budget, t.text.clone())
-                    .map_err(err("resolution"))?;
+                let run = Run::new(
+                    cal,
+                    name,
+                    cycle.start,
+                    cycle.end,
+                    pauses,
+                    budget,
+                    t.text.clone(),
+                )
+                .map_err(err("resolution"))?;
                 used_before += run.elapsed(cycle.end.unwrap_or(now).min(now).max(cycle.start));
                 runs.resolution.push(run);
             }
@@ -101,8 +119,16 @@ pub(crate) fn runs<'p>(
                     .collect();
                 let stop = cycle.end;
                 runs.next_response = Some(
-                    Run::new(cal, name, *last, stop, pauses, budget(*last)?, t.text.clone())
-                        .map_err(err("next response"))?,
+                    Run::new(
+                        cal,
+                        name,
+                        *last,
+                        stop,
+                        pauses,
+                        budget(*last)?,
+                        t.text.clone(),
+                    )
+                    .map_err(err("next response"))?,
                 );
             }
             runs.next_response_breached_before = breached_before;
@@ -112,7 +138,8 @@ pub(crate) fn runs<'p>(
         // The visit after the latest resolution; none is owed if the ticket was reopened
         // before it took place.
         let latest = history.cycles.iter().rev().find(|c| c.end.is_some());
-        let is_current = |c: &super::history::Cycle| history.cycles.last().is_some_and(|l| std::ptr::eq(l, c));
+        let is_current =
+            |c: &super::history::Cycle| history.cycles.last().is_some_and(|l| std::ptr::eq(l, c));
         if let Some(cycle) = latest.filter(|c| c.visit.is_some() || is_current(c)) {
             if let Some(resolved) = cycle.end {
                 let (cal, name) = clocks.calendar(inner, &f.within, ticket_id)?;

@@ -1,7 +1,5 @@
 //! `when` tables → [`Condition`] trees.
 
-use regex::Regex;
-
 use super::reader::{did_you_mean, unknown_key};
 use super::tree::{Key, Node, Value};
 use crate::diagnostics::Sink;
@@ -53,7 +51,10 @@ pub(crate) fn parse(node: &Node, stage: Stage, sink: &mut Sink) -> Option<Condit
     let Value::Table(entries) = &node.value else {
         sink.error(
             &node.span,
-            format!("a condition must be a table, found {}", node.value.type_name()),
+            format!(
+                "a condition must be a table, found {}",
+                node.value.type_name()
+            ),
         )
         .hint(r#"e.g. when = { kind = "complaint" }"#);
         return None;
@@ -76,14 +77,25 @@ pub(crate) fn parse(node: &Node, stage: Stage, sink: &mut Sink) -> Option<Condit
     })
 }
 
-fn entry(key: &Key, value: &Node, prefix: &str, stage: Stage, sink: &mut Sink) -> Option<Condition> {
+fn entry(
+    key: &Key,
+    value: &Node,
+    prefix: &str,
+    stage: Stage,
+    sink: &mut Sink,
+) -> Option<Condition> {
     let name = key.name.as_str();
     if prefix.is_empty() {
         match name {
             "any" | "all" => {
                 let Some(items) = value.as_array() else {
-                    sink.error(&value.span, format!("`{name}` takes an array of conditions"))
-                        .hint(format!(r#"e.g. {name} = [ {{ kind = "complaint" }}, {{ channel = "phone" }} ]"#));
+                    sink.error(
+                        &value.span,
+                        format!("`{name}` takes an array of conditions"),
+                    )
+                    .hint(format!(
+                        r#"e.g. {name} = [ {{ kind = "complaint" }}, {{ channel = "phone" }} ]"#
+                    ));
                     return None;
                 };
                 let mut parts = Vec::with_capacity(items.len());
@@ -150,8 +162,11 @@ fn entry(key: &Key, value: &Node, prefix: &str, stage: Stage, sink: &mut Sink) -
     };
     match (&field, stage) {
         (Field::Category, Stage::Category) => {
-            sink.error(&key.span, "`category` is not known yet while choosing the category")
-                .hint("category rules can test the ticket's fields, e.g. `kind` or `text`");
+            sink.error(
+                &key.span,
+                "`category` is not known yet while choosing the category",
+            )
+            .hint("category rules can test the ticket's fields, e.g. `kind` or `text`");
             return None;
         }
         (Field::Priority, Stage::Category | Stage::Priority) => {
@@ -163,12 +178,7 @@ fn entry(key: &Key, value: &Node, prefix: &str, stage: Stage, sink: &mut Sink) -
     }
     let test = test(value, &path, sink)?;
     let text = describe(&path, &test);
-    Some(Condition::Test(FieldTest {
-        field,
-        test,
-        text,
-        span: key.span.clone(),
-    }))
+    Some(Condition::Test(FieldTest { field, test, text }))
 }
 
 fn scalar(node: &Node, sink: &mut Sink) -> Option<Scalar> {
@@ -180,7 +190,10 @@ fn scalar(node: &Node, sink: &mut Sink) -> Option<Scalar> {
         other => {
             sink.error(
                 &node.span,
-                format!("expected a string, number or boolean here, found {}", other.type_name()),
+                format!(
+                    "expected a string, number or boolean here, found {}",
+                    other.type_name()
+                ),
             );
             None
         }
@@ -277,7 +290,14 @@ fn operator(op: &Key, arg: &Node, path: &str, sink: &mut Sink) -> Option<Test> {
                 _ => {
                     let report = sink.error(
                         &arg.span,
-                        format!("`{name}` takes {}", if name == "contains" { "a string" } else { "an array of strings" }),
+                        format!(
+                            "`{name}` takes {}",
+                            if name == "contains" {
+                                "a string"
+                            } else {
+                                "an array of strings"
+                            }
+                        ),
                     );
                     report.hint(if name == "contains" {
                         r#"e.g. { contains = "漏水" }; for several, { contains_any = ["漏水", "leak"] }"#
@@ -307,11 +327,19 @@ fn operator(op: &Key, arg: &Node, path: &str, sink: &mut Sink) -> Option<Test> {
                 sink.error(&arg.span, "`matches` takes a regular expression string");
                 return None;
             };
-            match regex::RegexBuilder::new(pattern).size_limit(1 << 20).build() {
+            match regex::RegexBuilder::new(pattern)
+                .size_limit(1 << 20)
+                .build()
+            {
                 Ok(re) => Test::Matches(re),
                 Err(e) => {
                     let msg = match &e {
-                        regex::Error::Syntax(s) => s.lines().last().unwrap_or("syntax error").trim().to_string(),
+                        regex::Error::Syntax(s) => s
+                            .lines()
+                            .last()
+                            .unwrap_or("syntax error")
+                            .trim()
+                            .to_string(),
                         other => other.to_string(),
                     };
                     sink.error(&arg.span, format!("invalid regular expression: {msg}"))
@@ -328,7 +356,13 @@ fn operator(op: &Key, arg: &Node, path: &str, sink: &mut Sink) -> Option<Test> {
             }
         },
         _ => {
-            unknown_key(&op.span, name, &format!("the operators for `{path}`"), &OPERATORS, sink);
+            unknown_key(
+                &op.span,
+                name,
+                &format!("the operators for `{path}`"),
+                &OPERATORS,
+                sink,
+            );
             return None;
         }
     })
@@ -337,7 +371,11 @@ fn operator(op: &Key, arg: &Node, path: &str, sink: &mut Sink) -> Option<Test> {
 /// How a test reads in a trace.
 fn describe(path: &str, test: &Test) -> String {
     fn list(items: &[Scalar]) -> String {
-        items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        items
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
     fn one(test: &Test) -> String {
         match test {
@@ -362,14 +400,4 @@ fn describe(path: &str, test: &Test) -> String {
         }
     }
     format!("{path} {}", one(test))
-}
-
-/// Whether a condition uses `Field::Category` / `Field::Priority` (for lints and ordering).
-#[allow(dead_code)]
-pub(crate) fn uses(cond: &Condition, field: &Field) -> bool {
-    match cond {
-        Condition::All(c) | Condition::Any(c) => c.iter().any(|c| uses(c, field)),
-        Condition::Not(c) => uses(c, field),
-        Condition::Test(t) => &t.field == field,
-    }
 }

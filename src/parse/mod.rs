@@ -120,7 +120,11 @@ fn read_meta(top: &mut Table<'_>, model: &mut Model, sink: &mut Sink) {
         model.calendar = Some(reference(cal, span));
     }
     let _ = t.string("description", sink);
-    t.finish("`[policy]`", &["name", "version", "calendar", "description"], sink);
+    t.finish(
+        "`[policy]`",
+        &["name", "version", "calendar", "description"],
+        sink,
+    );
 }
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -144,8 +148,11 @@ fn read_calendars(node: &Node, model: &mut Model, sink: &mut Sink) {
                     let report = sink.error(span, format!("unknown time zone `{tz}`"));
                     let names = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name());
                     match reader::did_you_mean(tz, names) {
-                        Some(s) => report.hint(format!("did you mean `{s}`? Time zones are IANA names")),
-                        None => report.hint("use an IANA name such as `Asia/Shanghai` or `Europe/Berlin`"),
+                        Some(s) => {
+                            report.hint(format!("did you mean `{s}`? Time zones are IANA names"))
+                        }
+                        None => report
+                            .hint("use an IANA name such as `Asia/Shanghai` or `Europe/Berlin`"),
                     }
                     None
                 }
@@ -173,8 +180,14 @@ fn read_calendars(node: &Node, model: &mut Model, sink: &mut Sink) {
             sink.error(t.span(), format!("{what} has no opening hours"))
                 .hint(r#"add week = { mon = ["09:00-18:00"], … } or always_open = true"#);
         }
-        let holidays = t.get("holidays").map(|n| dates(n, "holidays", sink)).unwrap_or_default();
-        let workdays = t.get("workdays").map(|n| dates(n, "workdays", sink)).unwrap_or_default();
+        let holidays = t
+            .get("holidays")
+            .map(|n| dates(n, "holidays", sink))
+            .unwrap_or_default();
+        let workdays = t
+            .get("workdays")
+            .map(|n| dates(n, "workdays", sink))
+            .unwrap_or_default();
         let workday_hours = t
             .strings("workday_hours", sink)
             .map(|list| windows(&list, sink));
@@ -187,7 +200,15 @@ fn read_calendars(node: &Node, model: &mut Model, sink: &mut Sink) {
         let _ = t.string("label", sink);
         t.finish(
             &what,
-            &["timezone", "week", "holidays", "workdays", "workday_hours", "always_open", "label"],
+            &[
+                "timezone",
+                "week",
+                "holidays",
+                "workdays",
+                "workday_hours",
+                "always_open",
+                "label",
+            ],
             sink,
         );
         if let Some(timezone) = timezone {
@@ -212,7 +233,10 @@ fn windows(list: &[(&str, &Span)], sink: &mut Sink) -> Vec<Window> {
     for (text, span) in list {
         match Window::parse(text) {
             Ok(w) => {
-                if let Some((_, other, _)) = out.iter().find(|(o, _, _)| o.start < w.end && w.start < o.end) {
+                if let Some((_, other, _)) = out
+                    .iter()
+                    .find(|(o, _, _)| o.start < w.end && w.start < o.end)
+                {
                     sink.error(span, format!("windows `{other}` and `{text}` overlap"))
                         .hint("windows of one day must not overlap; merge them into one");
                 } else {
@@ -239,7 +263,10 @@ fn dates(node: &Node, key: &str, sink: &mut Sink) -> Vec<(NaiveDate, Span)> {
         let text = match &item.value {
             Value::String(s) | Value::Datetime(s) => s.as_str(),
             other => {
-                sink.error(&item.span, format!("expected a date, found {}", other.type_name()));
+                sink.error(
+                    &item.span,
+                    format!("expected a date, found {}", other.type_name()),
+                );
                 continue;
             }
         };
@@ -269,7 +296,7 @@ fn read_category(node: &Node, model: &mut Model, sink: &mut Sink) {
         return;
     };
     let id = id(&mut t, "a category", sink);
-    let label = t.string("label", sink).map(|(s, _)| s.to_string());
+    let _ = t.string("label", sink);
     let default = t.boolean("default", sink).unwrap_or(false);
     let cond = when(&mut t, Stage::Category, sink);
     if t.get("when").is_none() && !default {
@@ -280,7 +307,6 @@ fn read_category(node: &Node, model: &mut Model, sink: &mut Sink) {
     if let Some(id) = id {
         model.categories.push(CategoryDef {
             id,
-            label,
             when: cond,
             default,
         });
@@ -335,7 +361,11 @@ fn read_priority_rule(node: &Node, model: &mut Model, sink: &mut Sink) {
         sink.error(t.span(), "a priority rule needs `when`")
             .hint("use `[priorities] default` for tickets no rule matches");
     }
-    t.finish("a priority rule", &["id", "priority", "when", "label"], sink);
+    t.finish(
+        "a priority rule",
+        &["id", "priority", "when", "label"],
+        sink,
+    );
     if let (Some(id), Some((p, span))) = (id, priority) {
         model.priority_rules.push(PriorityRule {
             id,
@@ -354,14 +384,25 @@ fn read_route(node: &Node, model: &mut Model, sink: &mut Sink) {
     let department = t.required_string("department", "a route", sink);
     let team = t.string("team", sink).map(|(s, _)| s.to_string());
     let assignee = t.string("assignee", sink).map(|(s, _)| s.to_string());
-    let calendar = t.string("calendar", sink).map(|(s, span)| reference(s, span));
+    let calendar = t
+        .string("calendar", sink)
+        .map(|(s, span)| reference(s, span));
     let cond = when(&mut t, Stage::Route, sink);
     if t.get("when").is_none() && !default {
         sink.error(t.span(), "a route needs `when` or `default = true`");
     }
     t.finish(
         "a route",
-        &["id", "when", "default", "department", "team", "assignee", "calendar", "label"],
+        &[
+            "id",
+            "when",
+            "default",
+            "department",
+            "team",
+            "assignee",
+            "calendar",
+            "label",
+        ],
         sink,
     );
     if let (Some(id), Some((d, span))) = (id, department) {
@@ -379,8 +420,11 @@ fn read_route(node: &Node, model: &mut Model, sink: &mut Sink) {
 
 fn read_departments(node: &Node, model: &mut Model, sink: &mut Sink) {
     let Some(entries) = node.as_table() else {
-        sink.error(&node.span, "`departments` must be a table of named departments")
-            .hint("write each as [departments.NAME]");
+        sink.error(
+            &node.span,
+            "`departments` must be a table of named departments",
+        )
+        .hint("write each as [departments.NAME]");
         return;
     };
     for (key, dept) in entries {
@@ -389,12 +433,11 @@ fn read_departments(node: &Node, model: &mut Model, sink: &mut Sink) {
             continue;
         };
         check_id(&key.name, &key.span, sink);
-        let label = t.string("label", sink).map(|(s, _)| s.to_string());
+        let _ = t.string("label", sink);
         let supervisor = t.string("supervisor", sink).map(|(s, _)| s.to_string());
         t.finish(&what, &["label", "supervisor"], sink);
         model.departments.push(DepartmentDef {
             id: reference(&key.name, &key.span),
-            label,
             supervisor,
         });
     }
@@ -437,7 +480,9 @@ fn read_sla(node: &Node, model: &mut Model, sink: &mut Sink) {
         return;
     };
     model.sla.span = Some(node.span.clone());
-    model.sla.calendar = t.string("calendar", sink).map(|(s, span)| reference(s, span));
+    model.sla.calendar = t
+        .string("calendar", sink)
+        .map(|(s, span)| reference(s, span));
     model.sla.pause_statuses = t
         .strings("pause_statuses", sink)
         .unwrap_or_default()
@@ -463,7 +508,11 @@ fn read_sla(node: &Node, model: &mut Model, sink: &mut Sink) {
                     let reopen = tt
                         .string("on_reopen", sink)
                         .and_then(|(s, span)| on_reopen(s, span, sink));
-                    tt.finish(&what, &["first_response", "resolution", "next_response", "on_reopen"], sink);
+                    tt.finish(
+                        &what,
+                        &["first_response", "resolution", "next_response", "on_reopen"],
+                        sink,
+                    );
                     model.sla.targets.push(TargetsDef {
                         priority: reference(&key.name, &key.span),
                         first_response,
@@ -475,29 +524,38 @@ fn read_sla(node: &Node, model: &mut Model, sink: &mut Sink) {
             }
             None => {
                 sink.error(&targets.span, "`sla.targets` must be a table of priorities")
-                    .hint("write [sla.targets.urgent] first_response = \"2h\" resolution = \"24h\"");
+                    .hint(
+                        "write [sla.targets.urgent] first_response = \"2h\" resolution = \"24h\"",
+                    );
             }
         }
     }
-    t.finish("`[sla]`", &["calendar", "pause_statuses", "on_reopen", "targets"], sink);
+    t.finish(
+        "`[sla]`",
+        &["calendar", "pause_statuses", "on_reopen", "targets"],
+        sink,
+    );
 }
 
 fn read_escalation(node: &Node, model: &mut Model, sink: &mut Sink) {
     let Some(mut t) = Table::new(node, "an escalation", sink) else {
         return;
     };
-    let id = t.string("id", sink).map(|(s, _)| s.to_string());
-    let metric = t.required_string("metric", "an escalation", sink).and_then(|(m, span)| {
-        let metric = Metric::parse(m);
-        if metric.is_none() {
-            let report = sink.error(span, format!("unknown metric `{m}`"));
-            match reader::did_you_mean(m, Metric::NAMES) {
-                Some(s) => report.hint(format!("did you mean `{s}`?")),
-                None => report.hint("metrics: first_response, resolution, next_response, follow_up"),
-            }
-        }
-        metric
-    });
+    let _ = t.string("id", sink);
+    let metric =
+        t.required_string("metric", "an escalation", sink)
+            .and_then(|(m, span)| {
+                let metric = Metric::parse(m);
+                if metric.is_none() {
+                    let report = sink.error(span, format!("unknown metric `{m}`"));
+                    match reader::did_you_mean(m, Metric::NAMES) {
+                        Some(s) => report.hint(format!("did you mean `{s}`?")),
+                        None => report
+                            .hint("metrics: first_response, resolution, next_response, follow_up"),
+                    }
+                }
+                metric
+            });
     let at = t.required_string("at", "an escalation", sink).and_then(|(text, span)| {
         let parsed = parse_step(text, span, sink);
         if parsed.is_none() {
@@ -522,10 +580,13 @@ fn read_escalation(node: &Node, model: &mut Model, sink: &mut Sink) {
         }
     };
     let cond = when(&mut t, Stage::Route, sink);
-    t.finish("an escalation", &["id", "metric", "at", "notify", "when"], sink);
+    t.finish(
+        "an escalation",
+        &["id", "metric", "at", "notify", "when"],
+        sink,
+    );
     if let (Some(metric), Some((permille, offset, at_text))) = (metric, at) {
         model.escalations.push(EscalationDef {
-            id,
             metric,
             permille,
             offset,
@@ -566,13 +627,22 @@ fn read_follow_up(node: &Node, model: &mut Model, sink: &mut Sink) {
     let threshold = match t.integer("unsatisfied_at_or_below", sink) {
         Some((n, _)) if (0..=5).contains(&n) => n as u8,
         Some((n, span)) => {
-            sink.error(span, format!("`unsatisfied_at_or_below` is {n}, outside the 1–5 score scale"))
-                .hint("scores run from 1 (very unsatisfied) to 5 (very satisfied); 0 disables reopening");
+            sink.error(
+                span,
+                format!("`unsatisfied_at_or_below` is {n}, outside the 1–5 score scale"),
+            )
+            .hint(
+                "scores run from 1 (very unsatisfied) to 5 (very satisfied); 0 disables reopening",
+            );
             2
         }
         None => 2,
     };
-    t.finish("`[follow_up]`", &["within", "unsatisfied_at_or_below"], sink);
+    t.finish(
+        "`[follow_up]`",
+        &["within", "unsatisfied_at_or_below"],
+        sink,
+    );
     if let Some(within) = within {
         model.follow_up = Some(FollowUpDef {
             within,
@@ -609,7 +679,7 @@ fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut 
         }
     };
     let mut limits = ScriptLimits::default();
-    let mut limit = |t: &mut Table<'_>, key: &str, slot: &mut u64, sink: &mut Sink| {
+    let limit = |t: &mut Table<'_>, key: &str, slot: &mut u64, sink: &mut Sink| {
         if let Some((n, span)) = t.integer(key, sink) {
             if n <= 0 {
                 sink.error(span, format!("`{key}` must be positive"));
@@ -641,7 +711,10 @@ fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut 
                 Some(s.to_string())
             } else {
                 sink.error(span, format!("`{s}` is not a personal field"))
-                    .hint(format!("`expose` opts scripts into personal fields: {}", PERSONAL_FIELDS.join(", ")));
+                    .hint(format!(
+                        "`expose` opts scripts into personal fields: {}",
+                        PERSONAL_FIELDS.join(", ")
+                    ));
                 None
             }
         })

@@ -1,8 +1,6 @@
 //! Typed reading of the value tree: each accessor records a diagnostic on a wrong type and
 //! returns `None`, so one pass finds every problem.
 
-use std::str::FromStr;
-
 use super::tree::{Key, Node, Value};
 use crate::diagnostics::{Sink, Span};
 
@@ -106,36 +104,13 @@ impl<'n> Table<'n> {
     }
 
     /// An array of strings; a lone string is accepted as a one-element array.
-    pub(crate) fn strings(&mut self, key: &str, sink: &mut Sink) -> Option<Vec<(&'n str, &'n Span)>> {
+    pub(crate) fn strings(
+        &mut self,
+        key: &str,
+        sink: &mut Sink,
+    ) -> Option<Vec<(&'n str, &'n Span)>> {
         let node = self.get(key)?;
         strings(node, key, sink)
-    }
-
-    /// A string parsed with `FromStr`; a parse error is reported at the value with `hint`.
-    pub(crate) fn parsed<T: FromStr>(&mut self, key: &str, sink: &mut Sink) -> Option<(T, &'n Span)>
-    where
-        T::Err: std::fmt::Display,
-    {
-        let (text, span) = self.string(key, sink)?;
-        match text.parse::<T>() {
-            Ok(v) => Some((v, span)),
-            Err(e) => {
-                sink.error(span, e.to_string());
-                None
-            }
-        }
-    }
-
-    /// Entries not read so far, in file order.
-    pub(crate) fn rest(&mut self) -> Vec<&'n (Key, Node)> {
-        let mut out = Vec::new();
-        for (i, entry) in self.entries.iter().enumerate() {
-            if !self.used[i] {
-                self.used[i] = true;
-                out.push(entry);
-            }
-        }
-        out
     }
 
     /// Reports every key that was not read as unknown, suggesting the closest known key.
@@ -158,7 +133,10 @@ pub(crate) fn unknown_key(span: &Span, name: &str, what: &str, known: &[&str], s
 }
 
 /// The closest candidate by Jaro-Winkler similarity, if it is close enough to be a typo.
-pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(name, c), c))
@@ -167,7 +145,11 @@ pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = 
         .map(|(_, c)| c)
 }
 
-pub(crate) fn strings<'n>(node: &'n Node, key: &str, sink: &mut Sink) -> Option<Vec<(&'n str, &'n Span)>> {
+pub(crate) fn strings<'n>(
+    node: &'n Node,
+    key: &str,
+    sink: &mut Sink,
+) -> Option<Vec<(&'n str, &'n Span)>> {
     match &node.value {
         Value::String(s) => Some(vec![(s.as_str(), &node.span)]),
         Value::Array(items) => {
@@ -188,7 +170,10 @@ pub(crate) fn strings<'n>(node: &'n Node, key: &str, sink: &mut Sink) -> Option<
         other => {
             sink.error(
                 &node.span,
-                format!("`{key}` must be an array of strings, found {}", other.type_name()),
+                format!(
+                    "`{key}` must be an array of strings, found {}",
+                    other.type_name()
+                ),
             );
             None
         }
@@ -212,7 +197,10 @@ pub(crate) fn tables<'n>(node: &'n Node, key: &str, sink: &mut Sink) -> Vec<&'n 
         other => {
             sink.error(
                 &node.span,
-                format!("`{key}` must be an array of tables, found {}", other.type_name()),
+                format!(
+                    "`{key}` must be an array of tables, found {}",
+                    other.type_name()
+                ),
             )
             .hint(format!("write each entry as [[{key}]]"));
             Vec::new()

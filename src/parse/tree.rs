@@ -68,13 +68,6 @@ impl Node {
             _ => None,
         }
     }
-
-    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
-        self.as_table()?
-            .iter()
-            .find(|(k, _)| k.name == key)
-            .map(|(_, v)| v)
-    }
 }
 
 /// Where policy text comes from.
@@ -165,7 +158,10 @@ impl Loader<'_> {
             for e in errors {
                 let range = e.span().unwrap_or(0..0);
                 self.sink
-                    .error(&Span { file, range }, format!("TOML syntax: {}", e.message().trim()))
+                    .error(
+                        &Span { file, range },
+                        format!("TOML syntax: {}", e.message().trim()),
+                    )
                     .hint("see https://toml.io for the syntax");
             }
             return None;
@@ -200,7 +196,10 @@ impl Loader<'_> {
                     self.sink
                         .error(
                             &value.span,
-                            format!("`include` must be an array of paths, found {}", other.type_name()),
+                            format!(
+                                "`include` must be an array of paths, found {}",
+                                other.type_name()
+                            ),
                         )
                         .hint(r#"e.g. include = ["calendars/cn.toml"]"#);
                     continue;
@@ -247,7 +246,8 @@ impl Loader<'_> {
 /// Merges `overlay` into `base`: tables key by key, arrays of tables appended; anything else
 /// defined twice is an error, reported at the second definition.
 fn merge(base: &mut Node, overlay: Node, sink: &mut Sink) {
-    let (Value::Table(base_entries), Value::Table(overlay_entries)) = (&mut base.value, overlay.value)
+    let (Value::Table(base_entries), Value::Table(overlay_entries)) =
+        (&mut base.value, overlay.value)
     else {
         return;
     };

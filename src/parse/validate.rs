@@ -15,9 +15,17 @@ fn missing(kind: &str, r: &Ref, known: &[&str], sink: &mut Sink) {
 }
 
 pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
-    let calendars: Vec<&str> = model.calendars.iter().map(|c| c.name.name.as_str()).collect();
+    let calendars: Vec<&str> = model
+        .calendars
+        .iter()
+        .map(|c| c.name.name.as_str())
+        .collect();
     let priorities: Vec<&str> = model.priorities.iter().map(|p| p.name.as_str()).collect();
-    let departments: Vec<&str> = model.departments.iter().map(|d| d.id.name.as_str()).collect();
+    let departments: Vec<&str> = model
+        .departments
+        .iter()
+        .map(|d| d.id.name.as_str())
+        .collect();
 
     let check_calendar = |r: &Ref, sink: &mut Sink| {
         if !calendars.contains(&r.name.as_str()) {
@@ -54,8 +62,11 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
         [_] => {}
         [_, rest @ ..] => {
             for c in rest {
-                sink.error(&c.id.span, format!("category `{}` is a second default", c.id.name))
-                    .hint("exactly one category may have `default = true`");
+                sink.error(
+                    &c.id.span,
+                    format!("category `{}` is a second default", c.id.name),
+                )
+                .hint("exactly one category may have `default = true`");
             }
         }
     }
@@ -81,8 +92,11 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
         [_] => {}
         [_, rest @ ..] => {
             for r in rest {
-                sink.error(&r.id.span, format!("route `{}` is a second default", r.id.name))
-                    .hint("exactly one route may have `default = true`");
+                sink.error(
+                    &r.id.span,
+                    format!("route `{}` is a second default", r.id.name),
+                )
+                .hint("exactly one route may have `default = true`");
             }
         }
     }
@@ -100,20 +114,25 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
     if let Some(c) = &model.sla.calendar {
         check_calendar(c, sink);
     }
-    if has_sla || model.follow_up.is_some() {
-        if model.sla.calendar.is_none() && model.calendar.is_none() {
-            let span = model.sla.span.as_ref().unwrap_or(root);
-            sink.error(span, "no calendar to count business time on")
-                .hint(r#"set `calendar = "NAME"` in [sla] or [policy]"#);
-        }
+    if (has_sla || model.follow_up.is_some())
+        && model.sla.calendar.is_none()
+        && model.calendar.is_none()
+    {
+        let span = model.sla.span.as_ref().unwrap_or(root);
+        sink.error(span, "no calendar to count business time on")
+            .hint(r#"set `calendar = "NAME"` in [sla] or [policy]"#);
     }
     for targets in &model.sla.targets {
         if !priorities.is_empty() && !priorities.contains(&targets.priority.name.as_str()) {
             missing("priority", &targets.priority, &priorities, sink);
         }
-        for d in [&targets.first_response, &targets.resolution, &targets.next_response]
-            .into_iter()
-            .flatten()
+        for d in [
+            &targets.first_response,
+            &targets.resolution,
+            &targets.next_response,
+        ]
+        .into_iter()
+        .flatten()
         {
             check_duration(d, sink);
         }
@@ -121,15 +140,24 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
             && targets.resolution.is_none()
             && targets.next_response.is_none()
         {
-            sink.error(&targets.priority.span, format!("priority `{}` has an empty target table", targets.priority.name))
-                .hint(r#"set first_response and resolution, e.g. first_response = "4h""#);
+            sink.error(
+                &targets.priority.span,
+                format!(
+                    "priority `{}` has an empty target table",
+                    targets.priority.name
+                ),
+            )
+            .hint(r#"set first_response and resolution, e.g. first_response = "4h""#);
         }
     }
     if has_sla {
         for p in &model.priorities {
             if !model.sla.targets.iter().any(|t| t.priority.name == p.name) {
                 sink.error(&p.span, format!("priority `{}` has no SLA targets", p.name))
-                    .hint(format!(r#"add [sla.targets.{}] with first_response and resolution"#, p.name));
+                    .hint(format!(
+                        r#"add [sla.targets.{}] with first_response and resolution"#,
+                        p.name
+                    ));
             }
         }
     }
@@ -148,5 +176,15 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
     }
     if let Some(f) = &model.follow_up {
         check_duration(&f.within, sink);
+    }
+
+    for d in &model.departments {
+        if !model.routes.iter().any(|r| r.department.name == d.id.name) {
+            sink.warning(
+                &d.id.span,
+                format!("department `{}` is never routed to", d.id.name),
+            )
+            .hint("add a route to it, or remove it");
+        }
     }
 }
