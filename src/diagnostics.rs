@@ -56,11 +56,7 @@ impl fmt::Display for Diagnostic {
             f,
             "{}:{}:{}: {}: {}",
             self.file, self.line, self.column, self.severity, self.message
-        )?;
-        if let Some(hint) = &self.hint {
-            write!(f, " (hint: {hint})")?;
-        }
-        Ok(())
+        )
     }
 }
 
@@ -243,6 +239,9 @@ impl fmt::Display for PolicyError {
                 writeln!(f)?;
             }
             write!(f, "{d}")?;
+            if let Some(hint) = &d.hint {
+                write!(f, "\n  = hint: {hint}")?;
+            }
         }
         Ok(())
     }

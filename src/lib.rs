@@ -97,3 +97,8 @@ pub use decision::Decision;
 pub use diagnostics::{Diagnostic, PolicyError, Severity};
 pub use evaluate::Options;
 pub use ticket::{AttrValue, Customer, Event, EventKind, Personal, Product, Ticket, TicketError};
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -334,12 +334,10 @@ fn operator(op: &Key, arg: &Node, path: &str, sink: &mut Sink) -> Option<Test> {
                 Ok(re) => Test::Matches(re),
                 Err(e) => {
                     let msg = match &e {
-                        regex::Error::Syntax(s) => s
-                            .lines()
-                            .last()
-                            .unwrap_or("syntax error")
-                            .trim()
-                            .to_string(),
+                        regex::Error::Syntax(s) => {
+                            let last = s.lines().last().unwrap_or("syntax error").trim();
+                            last.strip_prefix("error: ").unwrap_or(last).to_string()
+                        }
                         other => other.to_string(),
                     };
                     sink.error(&arg.span, format!("invalid regular expression: {msg}"))

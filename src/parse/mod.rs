@@ -502,6 +502,16 @@ fn read_sla(node: &Node, model: &mut Model, sink: &mut Sink) {
                     let Some(mut tt) = Table::new(value, &what, sink) else {
                         continue;
                     };
+                    if ["first_response", "resolution", "next_response"]
+                        .iter()
+                        .all(|k| tt.key_span(k).is_none())
+                    {
+                        sink.error(
+                            &key.span,
+                            format!("priority `{}` has an empty target table", key.name),
+                        )
+                        .hint(r#"set first_response and resolution, e.g. first_response = "4h""#);
+                    }
                     let first_response = duration(&mut tt, "first_response", sink);
                     let resolution = duration(&mut tt, "resolution", sink);
                     let next_response = duration(&mut tt, "next_response", sink);

@@ -136,19 +136,6 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
         {
             check_duration(d, sink);
         }
-        if targets.first_response.is_none()
-            && targets.resolution.is_none()
-            && targets.next_response.is_none()
-        {
-            sink.error(
-                &targets.priority.span,
-                format!(
-                    "priority `{}` has an empty target table",
-                    targets.priority.name
-                ),
-            )
-            .hint(r#"set first_response and resolution, e.g. first_response = "4h""#);
-        }
     }
     if has_sla {
         for p in &model.priorities {
