@@ -191,7 +191,7 @@ impl<'c> Run<'c> {
             .filter(|s| *s <= now)
             .or(self.due)
             .unwrap_or(now)
-            .max(self.start);
+            .max(cal.next_open(self.start).unwrap_or(self.start));
         let skipped = cal.skipped_days(self.start, end, 64);
         if !skipped.is_empty() {
             s.push_str("; skipped ");
