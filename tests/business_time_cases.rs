@@ -96,8 +96,13 @@ fn due_exactly_at_closing() {
     let due = cal.add(at(NY, "2025-06-16 16:00"), secs(2 * H)).unwrap();
     assert_eq!(due, at(NY, "2025-06-16 18:00"));
     // One more second spills into Tuesday.
-    let due = cal.add(at(NY, "2025-06-16 16:00"), secs(2 * H + 1)).unwrap();
-    assert_eq!(due, at(NY, "2025-06-17 09:00") + chrono::Duration::seconds(1));
+    let due = cal
+        .add(at(NY, "2025-06-16 16:00"), secs(2 * H + 1))
+        .unwrap();
+    assert_eq!(
+        due,
+        at(NY, "2025-06-17 09:00") + chrono::Duration::seconds(1)
+    );
 }
 
 #[test]
@@ -117,7 +122,10 @@ fn zero_and_negative_amounts() {
     assert_eq!(cal.add(start, secs(0)), Ok(start));
     assert_eq!(cal.add(start, secs(-1)), Err(TimeError::OutOfRange));
     assert_eq!(cal.add(start, secs(i64::MIN)), Err(TimeError::OutOfRange));
-    assert_eq!(cal.between(at(NY, "2025-06-17 10:00"), at(NY, "2025-06-16 10:00")), 0);
+    assert_eq!(
+        cal.between(at(NY, "2025-06-17 10:00"), at(NY, "2025-06-16 10:00")),
+        0
+    );
 }
 
 #[test]
@@ -142,7 +150,10 @@ fn spring_forward_day_is_23_hours() {
     let cal = ny_sundays(&["00:00-24:00"]);
     let (sun, mon) = (at(NY, "2025-03-09 00:00"), at(NY, "2025-03-10 00:00"));
     assert_eq!(cal.between(sun, mon), 23 * H);
-    assert_eq!(cal.between(at(NY, "2025-03-02 00:00"), at(NY, "2025-03-03 00:00")), 24 * H);
+    assert_eq!(
+        cal.between(at(NY, "2025-03-02 00:00"), at(NY, "2025-03-03 00:00")),
+        24 * H
+    );
     // 00:00 EST + 3h real time = 04:00 EDT.
     assert_eq!(cal.add(sun, secs(3 * H)), Ok(at(NY, "2025-03-09 04:00")));
     assert_eq!(cal.add(sun, secs(3 * H)), Ok(utc("2025-03-09T08:00:00Z")));
@@ -175,7 +186,10 @@ fn window_edges_inside_a_daylight_saving_change() {
     // A window entirely inside the gap has no business time at all.
     let gap = ny_sundays(&["02:00-03:00"]);
     assert_eq!(gap.between(day.0, day.1), 0);
-    assert_eq!(gap.between(at(NY, "2025-03-02 00:00"), at(NY, "2025-03-03 00:00")), H);
+    assert_eq!(
+        gap.between(at(NY, "2025-03-02 00:00"), at(NY, "2025-03-03 00:00")),
+        H
+    );
 
     // Fall back, 01:30-03:00: the repeated hour 01:00-02:00 counts when inside the window on
     // either pass: 01:30-02:00 EDT (05:30-06:00Z), then 01:30-03:00 EST (06:30-08:00Z).
@@ -219,18 +233,39 @@ fn national_day_2025_seconds() {
 fn national_day_2025_business_days() {
     let cal = china_2025();
     let tue = at(SH, "2025-09-30 10:00");
-    assert_eq!(cal.add(tue, Amount::Days(1)), Ok(at(SH, "2025-10-09 10:00")));
+    assert_eq!(
+        cal.add(tue, Amount::Days(1)),
+        Ok(at(SH, "2025-10-09 10:00"))
+    );
     // 10-09, 10-10, then the make-up Saturday 10-11.
-    assert_eq!(cal.add(tue, Amount::Days(3)), Ok(at(SH, "2025-10-11 10:00")));
-    assert_eq!(cal.add(tue, Amount::Days(4)), Ok(at(SH, "2025-10-13 10:00")));
+    assert_eq!(
+        cal.add(tue, Amount::Days(3)),
+        Ok(at(SH, "2025-10-11 10:00"))
+    );
+    assert_eq!(
+        cal.add(tue, Amount::Days(4)),
+        Ok(at(SH, "2025-10-13 10:00"))
+    );
     // Friday 09-26 + 1bd = make-up Sunday 09-28.
     let fri = at(SH, "2025-09-26 15:00");
-    assert_eq!(cal.add(fri, Amount::Days(1)), Ok(at(SH, "2025-09-28 15:00")));
-    assert_eq!(cal.add(fri, Amount::Days(2)), Ok(at(SH, "2025-09-29 15:00")));
+    assert_eq!(
+        cal.add(fri, Amount::Days(1)),
+        Ok(at(SH, "2025-09-28 15:00"))
+    );
+    assert_eq!(
+        cal.add(fri, Amount::Days(2)),
+        Ok(at(SH, "2025-09-29 15:00"))
+    );
     // Started while closed: counted from the next opening (09-28 09:00).
     let sat = at(SH, "2025-09-27 20:00");
-    assert_eq!(cal.add(sat, Amount::Days(0)), Ok(at(SH, "2025-09-28 09:00")));
-    assert_eq!(cal.add(sat, Amount::Days(2)), Ok(at(SH, "2025-09-30 09:00")));
+    assert_eq!(
+        cal.add(sat, Amount::Days(0)),
+        Ok(at(SH, "2025-09-28 09:00"))
+    );
+    assert_eq!(
+        cal.add(sat, Amount::Days(2)),
+        Ok(at(SH, "2025-09-30 09:00"))
+    );
     // Open start, 0bd = start itself.
     assert_eq!(cal.add(tue, Amount::Days(0)), Ok(tue));
 }
@@ -291,7 +326,10 @@ fn always_open_counts_real_time() {
         23 * H
     );
     assert!(cal.is_open(utc("2025-11-02T06:30:00Z")));
-    assert_eq!(cal.add(start, Amount::Days(1)), Ok(at(NY, "2025-03-09 12:00")));
+    assert_eq!(
+        cal.add(start, Amount::Days(1)),
+        Ok(at(NY, "2025-03-09 12:00"))
+    );
     assert!(cal
         .skipped_days(start, start + chrono::Duration::days(30), 10)
         .is_empty());
@@ -314,7 +352,10 @@ fn windows_ending_at_midnight() {
     assert_eq!(cal.add(fri, secs(H)), Ok(at(NY, "2025-06-14 00:00")));
     assert!(cal.is_open(at(NY, "2025-06-14 00:00")));
     assert!(!cal.is_open(at(NY, "2025-06-14 02:00")));
-    assert_eq!(cal.between(at(NY, "2025-06-13 00:00"), at(NY, "2025-06-15 00:00")), 8 * H);
+    assert_eq!(
+        cal.between(at(NY, "2025-06-13 00:00"), at(NY, "2025-06-15 00:00")),
+        8 * H
+    );
 }
 
 #[test]
@@ -415,19 +456,28 @@ fn calendar_validation() {
     let overlap = weekdays(NY, &["09:00-12:00", "11:00-13:00"]);
     assert_eq!(
         Calendar::new(overlap).err(),
-        Some(TimeError::Overlap("09:00-12:00".into(), "11:00-13:00".into()))
+        Some(TimeError::Overlap(
+            "09:00-12:00".into(),
+            "11:00-13:00".into()
+        ))
     );
     // Written out of order: still reported earlier-first.
     let overlap = weekdays(NY, &["13:00-18:00", "09:00-13:30"]);
     assert_eq!(
         Calendar::new(overlap).err(),
-        Some(TimeError::Overlap("09:00-13:30".into(), "13:00-18:00".into()))
+        Some(TimeError::Overlap(
+            "09:00-13:30".into(),
+            "13:00-18:00".into()
+        ))
     );
     // Touching windows are fine, and get sorted.
     assert!(Calendar::new(weekdays(NY, &["13:00-18:00", "09:00-13:00"])).is_ok());
 
     let mut spec = CalendarSpec::new(NY);
-    spec.week[2] = vec![Window { start: 600, end: 600 }];
+    spec.week[2] = vec![Window {
+        start: 600,
+        end: 600,
+    }];
     assert_eq!(
         Calendar::new(spec).err(),
         Some(TimeError::BadWindow("00:10-00:10".into()))
@@ -443,10 +493,7 @@ fn calendar_validation() {
     );
     let mut spec = weekdays(NY, &["09:00-18:00"]);
     spec.workday_hours = Some(vec![w("10:00-12:00"), w("11:00-14:00")]);
-    assert!(matches!(
-        Calendar::new(spec),
-        Err(TimeError::Overlap(_, _))
-    ));
+    assert!(matches!(Calendar::new(spec), Err(TimeError::Overlap(_, _))));
 
     let mut spec = weekdays(SH, &["09:00-18:00"]);
     spec.holidays = vec![date("2025-10-01"), date("2025-10-02"), date("2025-10-03")];
@@ -462,16 +509,34 @@ fn huge_inputs_fail_fast() {
     let cal = china_2025();
     let start = at(SH, "2025-09-30 17:00");
     assert_eq!(cal.add(start, secs(i64::MAX)), Err(TimeError::OutOfRange));
-    assert_eq!(cal.add(start, Amount::Days(u32::MAX)), Err(TimeError::OutOfRange));
+    assert_eq!(
+        cal.add(start, Amount::Days(u32::MAX)),
+        Err(TimeError::OutOfRange)
+    );
     let always = Calendar::new(CalendarSpec::round_the_clock(SH)).unwrap();
-    assert_eq!(always.add(start, secs(i64::MAX)), Err(TimeError::OutOfRange));
-    assert_eq!(always.add(start, Amount::Days(u32::MAX)), Err(TimeError::OutOfRange));
+    assert_eq!(
+        always.add(start, secs(i64::MAX)),
+        Err(TimeError::OutOfRange)
+    );
+    assert_eq!(
+        always.add(start, Amount::Days(u32::MAX)),
+        Err(TimeError::OutOfRange)
+    );
     // The end of the supported range.
     let late = utc("9999-12-31T00:00:00Z");
-    assert_eq!(always.add(late, secs(86_400)), Ok(DateTime::from_timestamp(253_402_300_800, 0).unwrap()));
+    assert_eq!(
+        always.add(late, secs(86_400)),
+        Ok(DateTime::from_timestamp(253_402_300_800, 0).unwrap())
+    );
     assert_eq!(always.add(late, secs(86_401)), Err(TimeError::OutOfRange));
-    assert_eq!(always.add(DateTime::<Utc>::MAX_UTC, secs(1)), Err(TimeError::OutOfRange));
-    assert_eq!(always.add(DateTime::<Utc>::MAX_UTC, Amount::Days(1)), Err(TimeError::OutOfRange));
+    assert_eq!(
+        always.add(DateTime::<Utc>::MAX_UTC, secs(1)),
+        Err(TimeError::OutOfRange)
+    );
+    assert_eq!(
+        always.add(DateTime::<Utc>::MAX_UTC, Amount::Days(1)),
+        Err(TimeError::OutOfRange)
+    );
     assert_eq!(always.next_open(DateTime::<Utc>::MAX_UTC), None);
     assert!(!always.is_open(DateTime::<Utc>::MAX_UTC));
     assert!(!always.is_open(DateTime::<Utc>::MIN_UTC));
@@ -500,10 +565,19 @@ fn a_calendar_that_never_opens() {
     let start = utc("2025-06-01T00:00:00Z");
     let never = Calendar::new(CalendarSpec::new(NY)).unwrap();
     assert_eq!(never.add(start, secs(1)), Err(TimeError::NeverOpens(start)));
-    assert_eq!(never.add(start, Amount::Days(1)), Err(TimeError::NeverOpens(start)));
-    assert_eq!(never.add(start, Amount::Days(0)), Err(TimeError::NeverOpens(start)));
+    assert_eq!(
+        never.add(start, Amount::Days(1)),
+        Err(TimeError::NeverOpens(start))
+    );
+    assert_eq!(
+        never.add(start, Amount::Days(0)),
+        Err(TimeError::NeverOpens(start))
+    );
     assert_eq!(never.next_open(start), None);
-    assert_eq!(never.between(DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC), 0);
+    assert_eq!(
+        never.between(DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC),
+        0
+    );
 
     // An empty week with one make-up day in the past, one in the future.
     let mut spec = CalendarSpec::new(NY);
@@ -534,8 +608,21 @@ fn durations_as_written_in_policies() {
     let d = parse("24h@round_the_clock").unwrap();
     assert_eq!(d.calendar.as_deref(), Some("round_the_clock"));
     assert_eq!(d.to_string(), "24h@round_the_clock");
-    for bad in ["", "1d", "1h1h", "m", "-1h", "99999999999999999999h", "1h@", "1h@x y"] {
-        assert_eq!(parse(bad), Err(TimeError::BadDuration(bad.into())), "{bad:?}");
+    for bad in [
+        "",
+        "1d",
+        "1h1h",
+        "m",
+        "-1h",
+        "99999999999999999999h",
+        "1h@",
+        "1h@x y",
+    ] {
+        assert_eq!(
+            parse(bad),
+            Err(TimeError::BadDuration(bad.into())),
+            "{bad:?}"
+        );
     }
 }
 

@@ -56,7 +56,10 @@ impl Reference {
 
     fn offset(&self, t: i64) -> i32 {
         let utc = DateTime::from_timestamp(t, 0).unwrap().naive_utc();
-        self.tz.offset_from_utc_datetime(&utc).fix().local_minus_utc()
+        self.tz
+            .offset_from_utc_datetime(&utc)
+            .fix()
+            .local_minus_utc()
     }
 
     fn is_open(&self, t: i64) -> bool {
@@ -165,7 +168,9 @@ impl Reference {
 }
 
 fn to_windows(list: &[(u32, u32)]) -> Vec<Window> {
-    list.iter().map(|&(start, end)| Window { start, end }).collect()
+    list.iter()
+        .map(|&(start, end)| Window { start, end })
+        .collect()
 }
 
 fn hm(h: u32, m: u32) -> u32 {
@@ -248,7 +253,13 @@ fn calendars(rng: &mut Rng) -> Vec<(Reference, Calendar)> {
                 }
             }
             // Around the known DST weekends too, so special dates meet offset changes.
-            for d in ["2025-03-09", "2025-03-30", "2025-10-05", "2025-11-02", "2026-03-29"] {
+            for d in [
+                "2025-03-09",
+                "2025-03-30",
+                "2025-10-05",
+                "2025-11-02",
+                "2026-03-29",
+            ] {
                 let d = NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
                 if rng.below(2) == 0 && !holidays.contains(&d) {
                     workdays.insert(d);
@@ -335,7 +346,13 @@ fn fast_calendar_agrees_with_the_reference() {
     let changes: Vec<Vec<i64>> = cals.iter().map(|(r, _)| changes(r)).collect();
     let weekly: Vec<i64> = cals
         .iter()
-        .map(|(r, _)| r.week.iter().flatten().map(|&(a, b)| i64::from(b - a)).sum())
+        .map(|(r, _)| {
+            r.week
+                .iter()
+                .flatten()
+                .map(|&(a, b)| i64::from(b - a))
+                .sum()
+        })
         .collect();
     let (mut adds, mut betweens, mut days) = (0, 0, 0);
     for case in 0..20_000 {
@@ -369,7 +386,12 @@ fn fast_calendar_agrees_with_the_reference() {
         );
         betweens += 1;
 
-        assert_eq!(cal.is_open(utc(e)), reference.is_open(e), "is_open {}", utc(e));
+        assert_eq!(
+            cal.is_open(utc(e)),
+            reference.is_open(e),
+            "is_open {}",
+            utc(e)
+        );
         assert_eq!(
             cal.next_open(utc(e)).map(|t| t.timestamp()),
             Some(reference.next_open(e)),

@@ -370,10 +370,7 @@ mod tests {
                 i64::from(working)
             );
             if working {
-                assert_eq!(
-                    d.working_day_reaching(d.working_before(day + 1)),
-                    Some(day)
-                );
+                assert_eq!(d.working_day_reaching(d.working_before(day + 1)), Some(day));
             }
             day += 1;
         }
