@@ -636,3 +636,21 @@ fn calendars_are_cheap_shared_values() {
     let start = at(NY, "2025-06-16 16:00");
     assert_eq!(copy.add(start, secs(H)), cal.add(start, secs(H)));
 }
+
+#[test]
+fn clocks_changing_at_local_midnight() {
+    // Chile: 2025-04-05 24:00 falls back to 23:00 (Saturday gets 25 hours); 2025-09-06
+    // 24:00 springs to 01:00 (Sunday 09-07 starts at 01:00 and gets 23 hours).
+    const SCL: Tz = chrono_tz::America::Santiago;
+    let mut spec = CalendarSpec::new(SCL);
+    spec.week[5] = vec![w("00:00-24:00")];
+    let saturdays = Calendar::new(spec).unwrap();
+    let (fri, mon) = (at(SCL, "2025-04-04 12:00"), at(SCL, "2025-04-07 12:00"));
+    assert_eq!(saturdays.between(fri, mon), 25 * H);
+    let mut spec = CalendarSpec::new(SCL);
+    spec.week[6] = vec![w("00:00-24:00")];
+    let sundays = Calendar::new(spec).unwrap();
+    let (sat, mon) = (at(SCL, "2025-09-06 12:00"), at(SCL, "2025-09-08 12:00"));
+    assert_eq!(sundays.between(sat, mon), 23 * H);
+    assert_eq!(sundays.next_open(sat), Some(at(SCL, "2025-09-07 01:00")));
+}

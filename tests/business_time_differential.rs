@@ -198,6 +198,7 @@ fn calendars(rng: &mut Rng) -> Vec<(Reference, Calendar)> {
         chrono_tz::Australia::Sydney,
         chrono_tz::Asia::Shanghai,
         chrono_tz::UTC,
+        chrono_tz::America::Santiago, // clocks change at local midnight
     ];
     let split = vec![(hm(9, 0), hm(12, 0)), (hm(13, 30), hm(18, 0))];
     let shapes: Vec<[Vec<(u32, u32)>; 7]> = vec![
@@ -341,7 +342,12 @@ fn duration(rng: &mut Rng) -> i64 {
 
 #[test]
 fn fast_calendar_agrees_with_the_reference() {
-    let mut rng = Rng(0x5EED_2025);
+    // A fixed seed, so failures reproduce; set BUSINESS_TIME_SEED to explore others.
+    let seed = std::env::var("BUSINESS_TIME_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5EED_2025);
+    let mut rng = Rng(seed);
     let cals = calendars(&mut rng);
     let changes: Vec<Vec<i64>> = cals.iter().map(|(r, _)| changes(r)).collect();
     let weekly: Vec<i64> = cals

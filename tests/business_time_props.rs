@@ -5,13 +5,14 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use proptest::prelude::*;
 
-const ZONES: [Tz; 6] = [
+const ZONES: [Tz; 7] = [
     chrono_tz::America::New_York,
     chrono_tz::Europe::Berlin,
     chrono_tz::Australia::Sydney,
     chrono_tz::Asia::Shanghai,
     chrono_tz::UTC,
     chrono_tz::Australia::Lord_Howe, // half-hour daylight saving
+    chrono_tz::America::Santiago,    // clocks change at local midnight
 ];
 
 /// 2024-01-01 .. 2028-01-01.
