@@ -164,9 +164,13 @@ proptest! {
         for day in &skipped {
             prop_assert!(da < day.date && day.date < db);
             // A listed date has no business time at all.
+            // The first instant of a local date (midnight may fall in a gap).
             let midnight = |date: NaiveDate| {
-                tz.from_local_datetime(&date.and_hms_opt(0, 0, 0).unwrap())
-                    .earliest()
+                (0..24 * 60)
+                    .find_map(|m| {
+                        let local = date.and_hms_opt(0, 0, 0).unwrap() + chrono::Duration::minutes(m);
+                        tz.from_local_datetime(&local).earliest()
+                    })
                     .unwrap()
                     .to_utc()
             };
