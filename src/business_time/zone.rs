@@ -80,6 +80,35 @@ fn probe(tz: Tz, t: i64) -> i64 {
     }
 }
 
+/// Changes fall on a quarter hour almost always; bisecting on that grid first saves probes.
+const GRID_SECS: i64 = 900;
+
+/// The first instant in `(a, b]` whose offset is not `a_off`, given `offset(a) == a_off` and
+/// `offset(b) != a_off`.
+fn first_change(tz: Tz, mut a: i64, mut b: i64, a_off: i64) -> i64 {
+    let split = |a: &mut i64, b: &mut i64, mid: i64| {
+        if probe(tz, mid) == a_off {
+            *a = mid;
+        } else {
+            *b = mid;
+        }
+    };
+    while b - a > GRID_SECS {
+        let half = a + (b - a) / 2;
+        let on_grid = half.div_euclid(GRID_SECS) * GRID_SECS;
+        let mid = if on_grid > a { on_grid } else { half };
+        split(&mut a, &mut b, mid);
+    }
+    if b - a > 1 && b.rem_euclid(GRID_SECS) == 0 && probe(tz, b - 1) == a_off {
+        return b;
+    }
+    while b - a > 1 {
+        let half = a + (b - a) / 2;
+        split(&mut a, &mut b, half);
+    }
+    b
+}
+
 /// Builds the segment table of `tz` from scratch (no cache).
 pub(super) fn build(tz: Tz) -> Zone {
     build_with_step(tz, PROBE_STEP_SECS)
@@ -95,16 +124,7 @@ pub(super) fn build_with_step(tz: Tz, step: i64) -> Zone {
         let hi_off = probe(tz, hi);
         // Several changes may hide between two probes (A→B→C); peel them off one by one.
         while hi_off != lo_off {
-            // Invariant: offset(a) == lo_off, offset(b) != lo_off.
-            let (mut a, mut b) = (lo, hi);
-            while b - a > 1 {
-                let mid = a + (b - a) / 2;
-                if probe(tz, mid) == lo_off {
-                    a = mid;
-                } else {
-                    b = mid;
-                }
-            }
+            let b = first_change(tz, lo, hi, lo_off);
             lo = b;
             lo_off = probe(tz, b);
             starts.push(b);
