@@ -272,7 +272,7 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
     let priority_rules = RuleSet {
         rules,
         default: Default {
-            id: arc("default"),
+            id: arc("priorities.default"),
             outcome: default_priority,
         },
         keywords: keywords(c, "priority", &root_span, sink)?,

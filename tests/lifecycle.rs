@@ -353,3 +353,26 @@ fn impossible_histories_are_errors_naming_the_event() {
         assert!(err.message.contains(why), "{err}");
     }
 }
+
+#[test]
+fn a_priority_change_applies_the_new_targets_from_creation() {
+    // The same ticket before and after someone flags a safety hazard: the urgent targets count
+    // from creation (round the clock), so the raised ticket is breached at once.
+    let base = r#"{"id":"S14","created_at":"2025-09-15T09:00:00+08:00","kind":"fault"ATTR}"#;
+    let now = "2025-09-15T12:00:00+08:00";
+    let medium = decide(&base.replace("ATTR", ""), now);
+    assert_eq!(&*medium.priority, "medium");
+    assert_eq!(due(&medium.sla.first_response), "2025-09-15T16:30:00+08:00");
+    assert_eq!(status(&medium.sla.first_response), ClockStatus::Running);
+    let urgent = decide(
+        &base.replace("ATTR", r#","attributes":{"safety_hazard":true}"#),
+        now,
+    );
+    assert_eq!(&*urgent.priority, "urgent");
+    assert_eq!(due(&urgent.sla.first_response), "2025-09-15T11:00:00+08:00");
+    assert_eq!(status(&urgent.sla.first_response), ClockStatus::Breached);
+    assert!(urgent
+        .trace
+        .iter()
+        .any(|t| t.starts_with("first_response: target 2h@always (priority urgent)")));
+}
