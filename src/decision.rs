@@ -71,6 +71,9 @@ pub struct Decision {
     pub priority: Arc<str>,
     /// Department and team.
     pub route: Route,
+    /// The rule that decided each of category, priority and route (`script` when a script
+    /// hook changed it).
+    pub rules: Rules,
     /// The ticket's status from its events: `new`, `in_progress`, a custom status,
     /// `resolved`, `reopened`, `closed`.
     pub status: String,
@@ -108,6 +111,17 @@ pub struct Route {
     pub assignee: Option<Arc<str>>,
     /// The route rule that decided.
     pub rule: Arc<str>,
+}
+
+/// Which rule decided each stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rules {
+    /// The category rule (the default category's id when no rule matched).
+    pub category: Arc<str>,
+    /// The priority rule (`priorities.default` when no rule matched).
+    pub priority: Arc<str>,
+    /// The route rule.
+    pub route: Arc<str>,
 }
 
 /// The SLA clocks of a ticket.

@@ -58,8 +58,17 @@ fn story_01_domain_sample_fb202405001() {
     // Follow-up: 24 business hours from the Monday opening = 3 days and 1.5 h.
     assert_eq!(due(&d.sla.follow_up), "2024-05-09T10:30:00+08:00");
     let f = d.follow_up.as_ref().expect("a follow-up");
-    assert_eq!((f.status, f.outcome, f.score), ("done", Some("satisfied"), Some(5)));
-    assert!(d.trace.iter().any(|t| t.contains("skipped 2024-05-02..2024-05-05 (holiday)")), "{:#?}", d.trace);
+    assert_eq!(
+        (f.status, f.outcome, f.score),
+        ("done", Some("satisfied"), Some(5))
+    );
+    assert!(
+        d.trace
+            .iter()
+            .any(|t| t.contains("skipped 2024-05-02..2024-05-05 (holiday)")),
+        "{:#?}",
+        d.trace
+    );
     assert_eq!(d.next_change_at, None);
     insta::assert_json_snapshot!(d);
 }
@@ -82,14 +91,20 @@ fn story_02_unsatisfied_follow_up_starts_second_handling() {
     assert_eq!(res.previous_cycles.len(), 1);
     assert_eq!(res.previous_cycles[0].status, ClockStatus::Met);
     let f = d.follow_up.as_ref().expect("a follow-up");
-    assert_eq!((f.status, f.outcome, f.score), ("done", Some("unsatisfied"), Some(2)));
+    assert_eq!(
+        (f.status, f.outcome, f.score),
+        ("done", Some("unsatisfied"), Some(2))
+    );
     // Cycle 2's 50% step (7.5 business hours after Wed 10:00) fired Thu 10:00.
     let step = d
         .escalations
         .iter()
         .find(|e| e.key == "S02/resolution/2/1")
         .expect("cycle 2 has its own steps");
-    assert_eq!(step.at.map(|t| t.to_string()).as_deref(), Some("2025-09-18T10:00:00+08:00"));
+    assert_eq!(
+        step.at.map(|t| t.to_string()).as_deref(),
+        Some("2025-09-18T10:00:00+08:00")
+    );
     assert!(step.fired);
     assert_eq!(
         d.next_change_at.map(|t| t.to_string()).as_deref(),
@@ -112,7 +127,10 @@ fn story_03_a_pause_moves_the_due_instant_by_the_time_paused() {
     assert_eq!(due(&d.sla.resolution), "2025-09-18T12:00:00+08:00");
     assert_eq!(res.paused.to_string(), "3h");
     assert_eq!(res.elapsed.to_string(), "15h");
-    assert_eq!(res.remaining.map(|r| r.to_string()).as_deref(), Some("7h30m"));
+    assert_eq!(
+        res.remaining.map(|r| r.to_string()).as_deref(),
+        Some("7h30m")
+    );
     // The wait for the next agent update runs from the last status change, Tue 13:30.
     assert_eq!(due(&d.sla.next_response), "2025-09-17T14:00:00+08:00");
     assert_eq!(
@@ -226,7 +244,10 @@ fn story_08_follow_up_visit_missed() {
         .find(|e| e.metric == "follow_up")
         .expect("a follow-up step");
     assert!(visit.fired);
-    assert_eq!(visit.notify.iter().map(|n| &**n).collect::<Vec<_>>(), ["service_center"]);
+    assert_eq!(
+        visit.notify.iter().map(|n| &**n).collect::<Vec<_>>(),
+        ["service_center"]
+    );
     insta::assert_json_snapshot!(d);
 }
 
@@ -241,7 +262,9 @@ fn story_09_national_day_is_skipped_and_the_make_up_saturday_counts() {
     // 3bd: the same local time on the third working day: Thu 9, Fri 10, Sat 11 (make-up day).
     assert_eq!(due(&d.sla.resolution), "2025-10-11T17:00:00+08:00");
     assert!(
-        d.trace.iter().any(|t| t.contains("skipped 2025-10-01..2025-10-08 (holiday)")),
+        d.trace
+            .iter()
+            .any(|t| t.contains("skipped 2025-10-01..2025-10-08 (holiday)")),
         "{:#?}",
         d.trace
     );
@@ -308,7 +331,10 @@ fn escalation_keys_are_stable_across_evaluations() {
             .map(|e| e.key)
             .collect()
     };
-    assert_eq!(keys("2025-09-16T10:00:00+08:00"), keys("2025-09-19T10:00:00+08:00"));
+    assert_eq!(
+        keys("2025-09-16T10:00:00+08:00"),
+        keys("2025-09-19T10:00:00+08:00")
+    );
 }
 
 #[test]
@@ -341,9 +367,8 @@ fn impossible_histories_are_errors_naming_the_event() {
         ),
     ];
     for (events, which, why) in cases {
-        let json = format!(
-            r#"{{"id":"BAD","created_at":"2025-09-15T09:00:00+08:00","events":{events}}}"#
-        );
+        let json =
+            format!(r#"{{"id":"BAD","created_at":"2025-09-15T09:00:00+08:00","events":{events}}}"#);
         let ticket = Ticket::from_json(&json).expect("parses");
         let err = policy()
             .evaluate(&ticket, at("2025-09-20T00:00:00+08:00"))

@@ -17,7 +17,11 @@ fn state(d: &Decision) -> Vec<String> {
         .clocks()
         .map(|(name, c)| format!("{name}:{}", c.status.as_str()))
         .collect();
-    out.extend(d.escalations.iter().map(|e| format!("{}:{}", e.key, e.fired)));
+    out.extend(
+        d.escalations
+            .iter()
+            .map(|e| format!("{}:{}", e.key, e.fired)),
+    );
     out.push(format!("{:?}", d.follow_up.as_ref().map(|f| f.status)));
     out
 }
@@ -29,7 +33,10 @@ fn ticket(
     kinds: &[u8],
     flags: (bool, bool, u8),
 ) -> (Ticket, DateTime<Utc>) {
-    let base = Utc.with_ymd_and_hms(2025, 9, 1, 0, 0, 0).single().expect("valid");
+    let base = Utc
+        .with_ymd_and_hms(2025, 9, 1, 0, 0, 0)
+        .single()
+        .expect("valid");
     let created = base + Duration::minutes(start_min);
     let mut at = created;
     let mut events = Vec::new();

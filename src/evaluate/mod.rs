@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 
 use crate::compile::{Inner, Policy};
 use crate::condition::Subject;
-use crate::decision::{Decision, Instant, PolicyRef, Route, Sla};
+use crate::decision::{Decision, Instant, PolicyRef, Route, Rules, Sla};
 use crate::ticket::{Ticket, TicketError};
 
 /// How to evaluate.
@@ -150,6 +150,7 @@ fn evaluate(
     };
     let cat = category::classify(inner, &subject, explain);
     let mut category = cat.outcome.clone();
+    let mut category_rule: std::sync::Arc<str> = cat.rule.into();
     if explain {
         note(
             &mut trace,
@@ -159,6 +160,7 @@ fn evaluate(
     if let Some(scripts) = &inner.scripts {
         if let Some(c) = scripts.classify(inner, ticket, now, &mut trace)? {
             category = c;
+            category_rule = "script".into();
         }
     }
 
@@ -166,6 +168,7 @@ fn evaluate(
     subject.category = Some(&category);
     let pri = priority::prioritise(inner, &subject, explain);
     let mut priority_index = *pri.outcome;
+    let mut priority_rule: std::sync::Arc<str> = pri.rule.into();
     if explain {
         let name = inner.priorities.get(priority_index).map_or("?", |p| &**p);
         note(&mut trace, format!("priority {name}: {}", pri.describe()));
@@ -175,6 +178,7 @@ fn evaluate(
             scripts.prioritise(inner, ticket, &category, priority_index, now, &mut trace)?
         {
             priority_index = p;
+            priority_rule = "script".into();
         }
     }
     let priority = inner
@@ -187,7 +191,7 @@ fn evaluate(
     subject.priority = Some(&priority);
     let rt = route::route(inner, &subject, explain);
     let mut target = rt.outcome.clone();
-    let mut rule = rt.rule.into();
+    let mut rule: std::sync::Arc<str> = rt.rule.into();
     if explain {
         let dept = inner
             .departments
@@ -343,7 +347,12 @@ fn evaluate(
             department: department.id.clone(),
             team: target.team.clone(),
             assignee: target.assignee.clone(),
-            rule,
+            rule: rule.clone(),
+        },
+        rules: Rules {
+            category: category_rule,
+            priority: priority_rule,
+            route: rule,
         },
         status: history.status,
         sla: decision_sla,
