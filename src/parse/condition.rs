@@ -311,7 +311,11 @@ fn operator(op: &Key, arg: &Node, path: &str, sink: &mut Sink) -> Option<Test> {
                 Ok(re) => Test::Matches(re),
                 Err(e) => {
                     let msg = match &e {
-                        regex::Error::Syntax(s) => s.lines().last().unwrap_or("syntax error").trim().to_string(),
+                        // The last line reads `error: unclosed group`; the diagnostic says "error:" already.
+                        regex::Error::Syntax(s) => {
+                            let last = s.lines().last().unwrap_or("syntax error").trim();
+                            last.strip_prefix("error:").unwrap_or(last).trim().to_string()
+                        }
                         other => other.to_string(),
                     };
                     sink.error(&arg.span, format!("invalid regular expression: {msg}"))
