@@ -853,3 +853,52 @@ fn exists_false_combined_with_another_operator() {
     miss(&p, json!({ "customer": { "region": "south" } }));
     miss(&p, json!({ "customer": { "region": "north" } }));
 }
+
+#[test]
+fn many_keywords_in_one_rule_set() {
+    // More keywords on one field than fit in a 128-bit set.
+    let many: Vec<String> = (0..300).map(|i| format!("\"kw{i:03}x\"")).collect();
+    let p = Policy::from_toml(&format!(
+        r#"
+[policy]
+name = "many"
+[[categories]]
+id = "first"
+when = {{ text = {{ contains_any = [{}] }} }}
+[[categories]]
+id = "second"
+when = {{ text = {{ contains_any = ["kw299x", "zzz"] }} }}
+[[categories]]
+id = "other"
+default = true
+[priorities]
+order = ["normal"]
+default = "normal"
+[[routes]]
+id = "all"
+default = true
+department = "desk"
+[departments.desk]
+"#,
+        many[..299].join(", ")
+    ))
+    .unwrap();
+    for (text, category, keyword) in [
+        ("KW000X", "first", "kw000x"),
+        ("a kw127x b", "first", "kw127x"),
+        ("a kw128x b", "first", "kw128x"),
+        ("kw200x", "first", "kw200x"),
+        ("kw298x", "first", "kw298x"),
+        ("kw299x", "second", "kw299x"),
+        ("ZZZ", "second", "zzz"),
+    ] {
+        let (c, line) = classify(&p, json!({ "subject": text }));
+        assert_eq!(c, category, "{text}: {line}");
+        assert_eq!(
+            line,
+            format!("category {category}: rule `{category}` matched text contains \"{keyword}\"")
+        );
+    }
+    let (c, _) = classify(&p, json!({ "subject": "kw300x" }));
+    assert_eq!(c, "other");
+}
