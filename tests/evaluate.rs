@@ -1,6 +1,7 @@
 //! Evaluation (contract §2 stage order and §3 decision): first match wins in every stage,
-//! defaults, the trace, routes with teams and rules, later stages reading earlier results, and
-//! SLA clocks on a small office calendar, shown in the calendar's time zone.
+//! defaults, the trace of every stage, routes with teams and rules, later stages reading earlier
+//! results, SLA clocks on a small office calendar shown in the calendar's time zone, escalations
+//! and the follow-up visit.
 //!
 //! The office is in Berlin: Monday to Friday 09:00–12:00 and 13:00–17:00 (seven hours a day),
 //! closed on 2025-10-03 (German Unity Day, a Friday). Summer time ends on 2025-10-26.
@@ -97,6 +98,20 @@ resolution = "2bd"
 [sla.targets.normal]
 first_response = "4h"
 resolution = "16h"
+
+[[escalations]]
+metric = "first_response"
+at = "100%"
+notify = ["assignee", "supervisor"]
+
+[[escalations]]
+metric = "resolution"
+at = "100%+1h"
+notify = ["supervisor"]
+
+[follow_up]
+within = "8h"
+unsatisfied_at_or_below = 2
 "#;
 
 fn policy() -> Policy {
@@ -282,6 +297,99 @@ fn the_trace_has_one_line_per_stage_in_stage_order() {
         d.trace[4],
         "resolution: target 16h (priority normal) on calendar office; \
          started 2025-10-06T10:00:00+02:00; due 2025-10-08T12:00:00+02:00"
+    );
+}
+
+#[test]
+fn escalation_and_follow_up_stages() {
+    // Answered late, resolved in time, and an unsatisfied follow-up starts a second cycle.
+    let t = monday_fault(json!([
+        { "at": "2025-10-06T16:00:00+02:00", "type": "first_response" },
+        { "at": "2025-10-07T16:00:00+02:00", "type": "resolved" },
+        { "at": "2025-10-08T10:00:00+02:00", "type": "follow_up", "score": 2 },
+    ]));
+    let d = decide(&t, "2025-10-09T10:00:00+02:00");
+    assert_eq!(d.status, "reopened");
+    assert_eq!(
+        d.trace[3..],
+        [
+            "first_response: target 4h (priority normal) on calendar office; \
+             started 2025-10-06T10:00:00+02:00; due 2025-10-06T15:00:00+02:00; \
+             stopped 2025-10-06T16:00:00+02:00",
+            "resolution (cycle 1): target 16h (priority normal) on calendar office; \
+             started 2025-10-06T10:00:00+02:00; due 2025-10-08T12:00:00+02:00; \
+             stopped 2025-10-07T16:00:00+02:00",
+            "resolution (cycle 2): target 16h (priority normal) on calendar office; \
+             started 2025-10-08T10:00:00+02:00; due 2025-10-10T12:00:00+02:00",
+            "follow_up: target 8h (after resolution) on calendar office; \
+             started 2025-10-07T16:00:00+02:00; due 2025-10-08T17:00:00+02:00; \
+             stopped 2025-10-08T10:00:00+02:00",
+            "escalation 100% of first_response (cycle 1) fired at 2025-10-06T15:00:00+02:00",
+        ]
+    );
+
+    let fr = d.sla.first_response.as_ref().unwrap();
+    assert_eq!(fr.status, ClockStatus::Breached);
+    let res = d.sla.resolution.as_ref().unwrap();
+    assert_eq!((res.cycle, res.status), (Some(2), ClockStatus::Running));
+    assert_eq!(res.previous_cycles.len(), 1);
+    assert_eq!(res.previous_cycles[0].status, ClockStatus::Met);
+
+    let follow_up = d.follow_up.as_ref().unwrap();
+    assert_eq!(
+        follow_up.due.unwrap().to_string(),
+        "2025-10-08T17:00:00+02:00"
+    );
+    assert_eq!(
+        (follow_up.status, follow_up.outcome, follow_up.score),
+        ("done", Some("unsatisfied"), Some(2))
+    );
+
+    // `supervisor` is the route's department's supervisor role.
+    let steps: Vec<(&str, u32, String, Vec<&str>, bool)> = d
+        .escalations
+        .iter()
+        .map(|e| {
+            (
+                e.metric,
+                e.cycle,
+                e.at.unwrap().to_string(),
+                e.notify.iter().map(|n| &**n).collect(),
+                e.fired,
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (
+                "first_response",
+                1,
+                "2025-10-06T15:00:00+02:00".to_string(),
+                vec!["assignee", "tech_lead"],
+                true
+            ),
+            // Due Wednesday 12:00 plus one business hour; the ticket was resolved before.
+            (
+                "resolution",
+                1,
+                "2025-10-08T14:00:00+02:00".to_string(),
+                vec!["tech_lead"],
+                false
+            ),
+            // Due Friday 12:00 plus one business hour, after the lunch break.
+            (
+                "resolution",
+                2,
+                "2025-10-10T14:00:00+02:00".to_string(),
+                vec!["tech_lead"],
+                false
+            ),
+        ]
+    );
+    assert_eq!(
+        d.next_change_at.unwrap().to_string(),
+        "2025-10-10T12:00:00+02:00"
     );
 }
 
