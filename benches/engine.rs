@@ -38,13 +38,23 @@ fn triage_policy(with_sla: bool) -> Policy {
     let text = if with_sla {
         text
     } else {
-        text.split("[sla.targets").next().unwrap_or_default().to_string()
+        text.split("[sla.targets")
+            .next()
+            .unwrap_or_default()
+            .to_string()
     };
     Policy::from_toml(&text).expect("valid")
 }
 
 /// The same triage logic, written by hand.
-fn hand_triage(t: &Ticket) -> (&'static str, &'static str, &'static str, Option<&'static str>) {
+fn hand_triage(
+    t: &Ticket,
+) -> (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+) {
     let category = match t.kind.as_deref() {
         Some("complaint") => "complaint",
         Some("fault") => "fault",
@@ -54,15 +64,16 @@ fn hand_triage(t: &Ticket) -> (&'static str, &'static str, &'static str, Option<
     let flag = |k: &str| matches!(t.attributes.get(k), Some(AttrValue::Bool(true)));
     let vip = t.customer.tier.as_deref() == Some("vip");
     let phone = t.channel.as_deref() == Some("phone");
-    let priority = if flag("safety_hazard") || flag("batch_issue") || (category == "complaint" && vip) {
-        "urgent"
-    } else if (category == "fault" && phone) || category == "complaint" {
-        "high"
-    } else if category == "fault" || category == "consultation" {
-        "medium"
-    } else {
-        "low"
-    };
+    let priority =
+        if flag("safety_hazard") || flag("batch_issue") || (category == "complaint" && vip) {
+            "urgent"
+        } else if (category == "fault" && phone) || category == "complaint" {
+            "high"
+        } else if category == "fault" || category == "consultation" {
+            "medium"
+        } else {
+            "low"
+        };
     let north = t.customer.region.as_deref() == Some("north");
     let (department, team) = match category {
         "complaint" | "fault" if north => ("after_sales_tech", Some("north_service_team")),
@@ -81,7 +92,10 @@ fn a_triage(c: &mut Criterion) {
     for t in &tickets {
         let d = policy.evaluate_with(t, now(), options).expect("decides");
         let (cat, pri, dept, team) = hand_triage(t);
-        assert_eq!((&*d.category, &*d.priority, &*d.route.department), (cat, pri, dept));
+        assert_eq!(
+            (&*d.category, &*d.priority, &*d.route.department),
+            (cat, pri, dept)
+        );
         assert_eq!(d.route.team.as_deref(), team);
     }
     let mut g = c.benchmark_group("a_triage_per_ticket");
@@ -127,7 +141,9 @@ fn cn_calendar() -> Calendar {
             .as_array()
             .expect("a list")
             .iter()
-            .map(|d| NaiveDate::parse_from_str(d.as_str().expect("a date"), "%Y-%m-%d").expect("a date"))
+            .map(|d| {
+                NaiveDate::parse_from_str(d.as_str().expect("a date"), "%Y-%m-%d").expect("a date")
+            })
             .collect()
     };
     let day = vec![
@@ -152,11 +168,15 @@ fn c_business_time(c: &mut Criterion) {
         ("add_3bd", Amount::Days(3)),
         ("add_1y", Amount::Seconds(250 * 7 * 3600 + 250 * 1800)),
     ] {
-        g.bench_function(name, |b| b.iter(|| black_box(cal.add(black_box(start), amount))));
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(cal.add(black_box(start), amount)))
+        });
     }
     for (name, secs) in [("between_1h", 3600), ("between_1y", 365 * 86_400)] {
         let end = start + chrono::Duration::seconds(secs);
-        g.bench_function(name, |b| b.iter(|| black_box(cal.between(black_box(start), end))));
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(cal.between(black_box(start), end)))
+        });
     }
     g.finish();
 }
@@ -177,7 +197,10 @@ fn e_batch(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("one_core", |b| {
         b.iter(|| {
-            let out: Vec<_> = tickets.iter().map(|t| policy.evaluate_with(t, now(), options)).collect();
+            let out: Vec<_> = tickets
+                .iter()
+                .map(|t| policy.evaluate_with(t, now(), options))
+                .collect();
             black_box(out)
         })
     });
@@ -191,5 +214,12 @@ fn e_batch(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, a_triage, b_full_decision, c_business_time, d_load, e_batch);
+criterion_group!(
+    benches,
+    a_triage,
+    b_full_decision,
+    c_business_time,
+    d_load,
+    e_batch
+);
 criterion_main!(benches);

@@ -419,9 +419,13 @@ impl CTest {
         if let CTest::Exists(want) = self {
             return !matches!(v, Val::Missing) == *want;
         }
-        if let CTest::Not(t) = self {
-            // A missing field is "not equal" to anything.
-            return matches!(v, Val::Missing) || !t.eval(v, subject, kw, scan);
+        match self {
+            // A missing field fails every test but `exists = false`, so under `not` it passes
+            // them, except that `not = { exists = false }` (the field exists) fails.
+            CTest::Not(t) => return !t.eval(v, subject, kw, scan),
+            // Operators in one table are tested on the same value, missing or not.
+            CTest::All(t) => return t.iter().all(|t| t.eval(v, subject, kw, scan)),
+            _ => {}
         }
         if matches!(v, Val::Missing) {
             return false;
@@ -445,8 +449,7 @@ impl CTest {
                 Val::List(items) => items.iter().any(|s| re.is_match(s)),
                 _ => text_parts(v).into_iter().flatten().any(|s| re.is_match(s)),
             },
-            CTest::All(t) => t.iter().all(|t| t.eval(v, subject, kw, scan)),
-            CTest::Exists(_) | CTest::Not(_) => false,
+            CTest::Exists(_) | CTest::Not(_) | CTest::All(_) => false,
         }
     }
 }

@@ -212,6 +212,7 @@ pub(crate) struct FieldTest {
     pub(crate) test: Test,
     /// How the test reads in a trace, e.g. `customer.tier = "vip"`.
     pub(crate) text: String,
+    pub(crate) span: Span,
 }
 
 /// A field of the ticket, or the result of an earlier stage.

@@ -411,12 +411,19 @@ fn sanitize(message: &str) -> String {
     while let Some(start) = rest.find("string \"") {
         out.push_str(&rest[..start + "string".len()]);
         let after = &rest[start + "string \"".len()..];
-        match after.find('"') {
-            Some(end) => rest = &after[end + 1..],
-            None => {
-                rest = "";
+        // The value is written as Rust's `{:?}` writes it: skip escapes such as `\"` to find
+        // the quote that ends it.
+        let mut escaped = false;
+        let end = after.char_indices().find_map(|(i, c)| {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => return Some(i),
+                _ => {}
             }
-        }
+            None
+        });
+        rest = end.map_or("", |end| &after[end + 1..]);
     }
     out.push_str(rest);
     out
@@ -489,6 +496,13 @@ mod tests {
         assert_eq!(
             sanitize(r#"invalid type: string "secret", expected u8 at line 1"#),
             "invalid type: string, expected u8 at line 1"
+        );
+        // A value with quotes in it is written with escapes; all of it is dropped.
+        assert_eq!(
+            sanitize(
+                r#"invalid type: string "Dan \"13800138000\" Wu\\", expected a map at line 1"#
+            ),
+            "invalid type: string, expected a map at line 1"
         );
     }
 }

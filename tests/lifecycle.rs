@@ -53,7 +53,7 @@ fn story_01_domain_sample_fb202405001() {
     assert_eq!(d.status, "resolved");
     assert_eq!(due(&d.sla.first_response), "2024-05-06T14:30:00+08:00"); // 3h before lunch, 1h after
     assert_eq!(status(&d.sla.first_response), ClockStatus::Met);
-    assert_eq!(due(&d.sla.resolution), "2024-05-07T18:00:00+08:00"); // 2bd: Mon and Tue
+    assert_eq!(due(&d.sla.resolution), "2024-05-08T09:00:00+08:00"); // 2bd: the same time two working days on
     assert_eq!(status(&d.sla.resolution), ClockStatus::Met);
     // Follow-up: 24 business hours from the Monday opening = 3 days and 1.5 h.
     assert_eq!(due(&d.sla.follow_up), "2024-05-09T10:30:00+08:00");
@@ -123,8 +123,10 @@ fn story_03_a_pause_moves_the_due_instant_by_the_time_paused() {
     let d = decide(PAUSED_TICKET, "2025-09-17T12:00:00+08:00");
     assert_eq!(&*d.priority, "medium");
     let res = d.sla.resolution.as_ref().expect("resolution");
-    // 3bd = 22.5 business hours: Wed 18:00 without the pause; paused Tue 09:00–12:00 (3 h).
-    assert_eq!(due(&d.sla.resolution), "2025-09-18T12:00:00+08:00");
+    // 3bd: Thu 09:00 without the pause (the same local time three working days on). Paused
+    // Tue 09:00–12:00, 3 business hours, which lead to Thu 12:00 — a closing; a deadline in
+    // whole days never falls on a closing but on the opening after it, 13:30.
+    assert_eq!(due(&d.sla.resolution), "2025-09-18T13:30:00+08:00");
     assert_eq!(res.paused.to_string(), "3h");
     assert_eq!(res.elapsed.to_string(), "15h");
     assert_eq!(
@@ -168,7 +170,7 @@ fn story_05_reopened_restarts_with_the_full_target() {
         "2025-09-17T09:00:00+08:00",
     );
     assert_eq!(d.status, "reopened");
-    assert_eq!(due(&d.sla.resolution), "2025-09-18T18:00:00+08:00");
+    assert_eq!(due(&d.sla.resolution), "2025-09-19T09:00:00+08:00");
     let res = d.sla.resolution.as_ref().expect("resolution");
     assert_eq!(res.previous_cycles[0].status, ClockStatus::Met);
     // Reopened before any visit: no visit is owed for the first resolution.

@@ -24,6 +24,9 @@ pub(crate) struct Run<'c> {
     pub(crate) pauses: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
     /// Business seconds allowed.
     pub(crate) budget: i64,
+    /// The target was given in business days: instants land on the same local time of a
+    /// working day, so one that falls on a closing moves to the next opening.
+    pub(crate) whole_days: bool,
     pub(crate) target: Arc<str>,
     /// The due instant; `None` while paused before the budget is used up.
     pub(crate) due: Option<DateTime<Utc>>,
@@ -33,16 +36,29 @@ pub(crate) fn time_error(ticket: &str, what: &str, e: TimeError) -> TicketError 
     TicketError::new(Some(ticket), format!("{what}: {e}"))
 }
 
+/// How much business time a target allows from a given start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Budget {
+    pub(crate) secs: i64,
+    pub(crate) whole_days: bool,
+}
+
 /// Business seconds of `amount` counted from `start` (business days depend on the start).
 pub(crate) fn budget_of(
     cal: &Calendar,
     start: DateTime<Utc>,
     amount: Amount,
-) -> Result<i64, TimeError> {
-    match amount {
-        Amount::Seconds(s) => Ok(s),
-        Amount::Days(_) => Ok(cal.between(start, cal.add(start, amount)?)),
-    }
+) -> Result<Budget, TimeError> {
+    Ok(match amount {
+        Amount::Seconds(secs) => Budget {
+            secs,
+            whole_days: false,
+        },
+        Amount::Days(_) => Budget {
+            secs: cal.between(start, cal.add(start, amount)?),
+            whole_days: true,
+        },
+    })
 }
 
 impl<'c> Run<'c> {
@@ -52,7 +68,7 @@ impl<'c> Run<'c> {
         start: DateTime<Utc>,
         stop: Option<DateTime<Utc>>,
         pauses: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
-        budget: i64,
+        budget: Budget,
         target: Arc<str>,
     ) -> Result<Run<'c>, TimeError> {
         let mut run = Run {
@@ -61,7 +77,8 @@ impl<'c> Run<'c> {
             start,
             stop,
             pauses,
-            budget: budget.max(0),
+            budget: budget.secs.max(0),
+            whole_days: budget.whole_days,
             target,
             due: None,
         };
@@ -72,6 +89,18 @@ impl<'c> Run<'c> {
     /// The instant at which `amount` business seconds of unpaused time have been used;
     /// `None` if an open pause comes first.
     pub(crate) fn instant_after(&self, amount: i64) -> Result<Option<DateTime<Utc>>, TimeError> {
+        let at = self.count(amount)?;
+        Ok(match at {
+            // `3bd` means the same local time on the third working day: a count that ends at a
+            // closing is due at the next opening, which holds the same business time.
+            Some(t) if self.whole_days && !self.calendar.is_open(t) => {
+                Some(self.calendar.next_open(t).unwrap_or(t))
+            }
+            other => other,
+        })
+    }
+
+    fn count(&self, amount: i64) -> Result<Option<DateTime<Utc>>, TimeError> {
         let cal = self.calendar;
         let mut remaining = amount.max(0);
         let mut from = self.start;

@@ -77,7 +77,7 @@ pub(crate) fn ladder(
                 Some(o) if o.calendar.is_none() => {
                     let extra = budget_of(run.calendar, run.start, o.amount)
                         .map_err(|e| time_error(ticket, "escalation", e))?;
-                    run.instant_after(share.saturating_add(extra))
+                    run.instant_after(share.saturating_add(extra.secs))
                 }
                 Some(o) => match run.instant_after(share) {
                     Ok(Some(base)) => {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::clock::{budget_of, time_error, Run};
+use super::clock::{budget_of, time_error, Budget, Run};
 use super::history::{CycleStart, History};
 use crate::business_time::Calendar;
 use crate::compile::{Inner, Target, Targets};
@@ -79,7 +79,10 @@ pub(crate) fn runs<'p>(
                 let full = budget_of(cal, cycle.start, t.amount).map_err(err("resolution"))?;
                 let budget = match (targets.on_reopen, cycle.start_reason) {
                     (OnReopen::Continue, CycleStart::Reopened | CycleStart::Unsatisfied) => {
-                        full - used_before
+                        Budget {
+                            secs: full.secs - used_before,
+                            ..full
+                        }
                     }
                     _ => full,
                 };
@@ -105,7 +108,7 @@ pub(crate) fn runs<'p>(
             let mut breached_before = false;
             for pair in history.updates.windows(2) {
                 if let [a, b] = pair {
-                    if cal.between(*a, *b) > budget(*a)? {
+                    if cal.between(*a, *b) > budget(*a)?.secs {
                         breached_before = true;
                     }
                 }

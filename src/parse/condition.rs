@@ -178,7 +178,12 @@ fn entry(
     }
     let test = test(value, &path, sink)?;
     let text = describe(&path, &test);
-    Some(Condition::Test(FieldTest { field, test, text }))
+    Some(Condition::Test(FieldTest {
+        field,
+        test,
+        text,
+        span: key.span.clone(),
+    }))
 }
 
 fn scalar(node: &Node, sink: &mut Sink) -> Option<Scalar> {
@@ -334,9 +339,13 @@ fn operator(op: &Key, arg: &Node, path: &str, sink: &mut Sink) -> Option<Test> {
                 Ok(re) => Test::Matches(re),
                 Err(e) => {
                     let msg = match &e {
+                        // The last line reads `error: unclosed group`; the diagnostic says "error:" already.
                         regex::Error::Syntax(s) => {
                             let last = s.lines().last().unwrap_or("syntax error").trim();
-                            last.strip_prefix("error: ").unwrap_or(last).to_string()
+                            last.strip_prefix("error:")
+                                .unwrap_or(last)
+                                .trim()
+                                .to_string()
                         }
                         other => other.to_string(),
                     };

@@ -211,19 +211,20 @@ fn read_calendars(node: &Node, model: &mut Model, sink: &mut Sink) {
             ],
             sink,
         );
-        if let Some(timezone) = timezone {
-            model.calendars.push(CalendarDef {
-                name: reference(&key.name, &key.span),
-                spec: CalendarSpec {
-                    timezone,
-                    week,
-                    holidays: holidays.into_iter().map(|(d, _)| d).collect(),
-                    workdays: workdays.into_iter().map(|(d, _)| d).collect(),
-                    workday_hours,
-                    always_open,
-                },
-            });
-        }
+        // A calendar whose time zone is bad or missing has been reported above; it is still
+        // defined, so that references to it are not reported as unknown as well. The model is
+        // not compiled when there were errors, so the placeholder zone is never used.
+        model.calendars.push(CalendarDef {
+            name: reference(&key.name, &key.span),
+            spec: CalendarSpec {
+                timezone: timezone.unwrap_or(chrono_tz::UTC),
+                week,
+                holidays: holidays.into_iter().map(|(d, _)| d).collect(),
+                workdays: workdays.into_iter().map(|(d, _)| d).collect(),
+                workday_hours,
+                always_open,
+            },
+        });
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::reader::did_you_mean;
 use crate::diagnostics::{Sink, Span};
-use crate::model::{DurationDef, Model, Ref};
+use crate::model::{Condition, DurationDef, Field, Model, Ref, Scalar, Test};
 
 fn missing(kind: &str, r: &Ref, known: &[&str], sink: &mut Sink) {
     let report = sink.error(&r.span, format!("unknown {kind} `{}`", r.name));
@@ -11,6 +11,51 @@ fn missing(kind: &str, r: &Ref, known: &[&str], sink: &mut Sink) {
         Some(s) => report.hint(format!("did you mean `{s}`?")),
         None if known.is_empty() => report.hint(format!("the policy defines no {kind}")),
         None => report.hint(format!("defined: {}", known.join(", "))),
+    }
+}
+
+/// `category = "…"` and `priority = "…"` in a condition must name a defined category or
+/// priority; a misspelt name would silently never match. Reported at the field's key.
+fn check_names(cond: &Condition, categories: &[&str], priorities: &[&str], sink: &mut Sink) {
+    fn names<'a>(test: &'a Test, out: &mut Vec<&'a str>) {
+        match test {
+            Test::Eq(Scalar::Str(s)) => out.push(s),
+            Test::In(items) => out.extend(items.iter().filter_map(|i| match i {
+                Scalar::Str(s) => Some(s.as_str()),
+                _ => None,
+            })),
+            Test::Not(t) => names(t, out),
+            Test::All(tests) => tests.iter().for_each(|t| names(t, out)),
+            _ => {}
+        }
+    }
+    match cond {
+        Condition::All(c) | Condition::Any(c) => {
+            c.iter()
+                .for_each(|c| check_names(c, categories, priorities, sink));
+        }
+        Condition::Not(c) => check_names(c, categories, priorities, sink),
+        Condition::Test(t) => {
+            let (kind, known) = match t.field {
+                Field::Category => ("category", categories),
+                Field::Priority => ("priority", priorities),
+                _ => return,
+            };
+            if known.is_empty() {
+                return; // reported elsewhere: no categories / no `[priorities]`
+            }
+            let mut used = Vec::new();
+            names(&t.test, &mut used);
+            for name in used {
+                if !known.contains(&name) {
+                    let r = Ref {
+                        name: name.to_string(),
+                        span: t.span.clone(),
+                    };
+                    missing(kind, &r, known, sink);
+                }
+            }
+        }
     }
 }
 
@@ -26,6 +71,22 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
         .iter()
         .map(|d| d.id.name.as_str())
         .collect();
+    let categories: Vec<&str> = model
+        .categories
+        .iter()
+        .map(|c| c.id.name.as_str())
+        .collect();
+
+    // Names of categories and priorities tested by later stages.
+    let conditions = model
+        .priority_rules
+        .iter()
+        .filter_map(|r| r.when.as_ref())
+        .chain(model.routes.iter().filter_map(|r| r.when.as_ref()))
+        .chain(model.escalations.iter().filter_map(|e| e.when.as_ref()));
+    for cond in conditions {
+        check_names(cond, &categories, &priorities, sink);
+    }
 
     let check_calendar = |r: &Ref, sink: &mut Sink| {
         if !calendars.contains(&r.name.as_str()) {
@@ -165,6 +226,10 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
         check_duration(&f.within, sink);
     }
 
+    // Lints only on an otherwise valid policy: after an error they are mostly noise.
+    if sink.has_errors() {
+        return;
+    }
     for d in &model.departments {
         if !model.routes.iter().any(|r| r.department.name == d.id.name) {
             sink.warning(
