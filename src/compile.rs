@@ -74,7 +74,6 @@ pub(crate) struct RouteTarget {
 
 pub(crate) struct Department {
     pub(crate) id: Arc<str>,
-    pub(crate) supervisor: Option<Arc<str>>,
 }
 
 pub(crate) struct Sla {
@@ -110,7 +109,10 @@ pub(crate) struct Step {
     pub(crate) permille: u32,
     pub(crate) offset: Option<Target>,
     pub(crate) text: Arc<str>,
-    pub(crate) notify: Vec<Arc<str>>,
+    /// Who to notify, as written.
+    pub(crate) notify: Arc<[Arc<str>]>,
+    /// Who to notify per department index, `supervisor` resolved to its role.
+    pub(crate) recipients: Vec<Arc<[Arc<str>]>>,
     pub(crate) cond: Cond,
 }
 
@@ -201,6 +203,22 @@ fn load(origin: Origin<'_>) -> Result<Policy, PolicyError> {
 
 fn arc(s: &str) -> Arc<str> {
     Arc::from(s)
+}
+
+/// Who a step notifies in a department: `supervisor` becomes the department's supervisor role;
+/// each name once.
+fn recipients(notify: &[String], supervisor: Option<&str>) -> Arc<[Arc<str>]> {
+    let mut out: Vec<Arc<str>> = Vec::with_capacity(notify.len());
+    for n in notify {
+        let who = match (n.as_str(), supervisor) {
+            ("supervisor", Some(s)) => arc(s),
+            _ => arc(n),
+        };
+        if !out.contains(&who) {
+            out.push(who);
+        }
+    }
+    out.into()
 }
 
 /// Compiles a validated model. Only things validation cannot see can still fail here (a
@@ -316,7 +334,6 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
         .iter()
         .map(|d| Department {
             id: arc(&d.id.name),
-            supervisor: d.supervisor.as_deref().map(arc),
         })
         .collect();
 
@@ -367,6 +384,11 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
             offset: e.offset.as_ref().and_then(target),
             text: arc(&e.at_text),
             notify: e.notify.iter().map(|n| arc(n)).collect(),
+            recipients: model
+                .departments
+                .iter()
+                .map(|d| recipients(&e.notify, d.supervisor.as_deref()))
+                .collect(),
             cond: c.condition(e.when.as_ref()),
         })
         .collect();

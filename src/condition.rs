@@ -133,7 +133,23 @@ pub(crate) struct Keywords {
 
 /// Which keywords were found in a ticket, per slot, computed on first use.
 pub(crate) struct Scan {
-    found: Vec<Option<Found>>,
+    /// The first few fields inline (a rule set rarely scans more), the rest on the heap.
+    inline: [Option<Found>; INLINE_SLOTS],
+    more: Vec<Option<Found>>,
+}
+
+const INLINE_SLOTS: usize = 4;
+
+impl Scan {
+    fn cell(&mut self, slot: usize, slots: usize) -> Option<&mut Option<Found>> {
+        if slot < INLINE_SLOTS {
+            return self.inline.get_mut(slot);
+        }
+        if self.more.len() < slots.saturating_sub(INLINE_SLOTS) {
+            self.more.resize(slots - INLINE_SLOTS, None);
+        }
+        self.more.get_mut(slot - INLINE_SLOTS)
+    }
 }
 
 /// A set of pattern ids.
@@ -174,7 +190,8 @@ impl Found {
 impl Keywords {
     pub(crate) fn scan(&self) -> Scan {
         Scan {
-            found: vec![None; self.slots.len()],
+            inline: Default::default(),
+            more: Vec::new(),
         }
     }
 
@@ -185,7 +202,7 @@ impl Keywords {
         scan: &'s mut Scan,
     ) -> Option<&'s Found> {
         let k = self.slots.get(slot)?;
-        let cell = scan.found.get_mut(slot)?;
+        let cell = scan.cell(slot, self.slots.len())?;
         if cell.is_none() {
             let mut found = Found::new(k.needles.len());
             let mut feed = |hay: &str| {

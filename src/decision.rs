@@ -11,24 +11,61 @@ use serde::{Serialize, Serializer};
 
 use crate::business_time::{Amount, BusinessDuration};
 
-/// An instant, shown in a given time zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Instant(pub DateTime<Tz>);
+/// An instant, shown in a given time zone (converted only when displayed, which keeps
+/// decisions small and cheap to build).
+#[derive(Debug, Clone, Copy)]
+pub struct Instant {
+    at: DateTime<Utc>,
+    tz: Tz,
+}
 
 impl Instant {
     pub(crate) fn new(at: DateTime<Utc>, tz: Tz) -> Instant {
-        Instant(at.with_timezone(&tz))
+        Instant { at, tz }
     }
 
     /// The instant in UTC.
     pub fn utc(&self) -> DateTime<Utc> {
-        self.0.with_timezone(&Utc)
+        self.at
+    }
+
+    /// The instant in the time zone it is shown in.
+    pub fn local(&self) -> DateTime<Tz> {
+        self.at.with_timezone(&self.tz)
+    }
+}
+
+impl PartialEq for Instant {
+    /// Instants are equal when they are the same instant, whatever their time zones.
+    fn eq(&self, other: &Self) -> bool {
+        self.at == other.at
+    }
+}
+
+impl Eq for Instant {}
+
+impl std::hash::Hash for Instant {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.at.hash(state);
+    }
+}
+
+impl PartialOrd for Instant {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Instant {
+    /// Instants compare as instants, whatever their time zones.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.at.cmp(&other.at)
     }
 }
 
 impl fmt::Display for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, false))
+        f.write_str(&self.local().to_rfc3339_opts(SecondsFormat::AutoSi, false))
     }
 }
 
@@ -235,7 +272,7 @@ pub struct Escalation {
     /// When it fires; null while its clock is paused.
     pub at: Option<Instant>,
     /// Who to tell: `assignee`, the department's supervisor role, or named roles.
-    pub notify: Vec<Arc<str>>,
+    pub notify: Arc<[Arc<str>]>,
     /// Whether `at` has passed as of `now`.
     pub fired: bool,
 }

@@ -1,34 +1,17 @@
 //! The escalation ladder: for each step and each run of its metric, the instant at which the
 //! step's share of the budget (plus its offset) has been used, and whether that has passed.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::clock::{budget_of, time_error, Run};
 use super::sla::Runs;
 
-use crate::compile::{Inner, Step};
+use crate::compile::Inner;
 use crate::condition::Subject;
 use crate::decision::{Escalation, Instant};
 use crate::model::Metric;
 use crate::ticket::TicketError;
-
-/// Who a step notifies, with `supervisor` replaced by the department's supervisor role.
-fn recipients(step: &Step, supervisor: Option<&Arc<str>>) -> Vec<Arc<str>> {
-    let mut out: Vec<Arc<str>> = Vec::with_capacity(step.notify.len());
-    for n in &step.notify {
-        let who = match (&**n, supervisor) {
-            ("supervisor", Some(s)) => s.clone(),
-            _ => n.clone(),
-        };
-        if !out.contains(&who) {
-            out.push(who);
-        }
-    }
-    out
-}
 
 pub(crate) struct Ladder {
     pub(crate) steps: Vec<Escalation>,
@@ -41,7 +24,7 @@ pub(crate) fn ladder(
     inner: &Inner,
     subject: &Subject<'_>,
     runs: &Runs<'_>,
-    supervisor: Option<&Arc<str>>,
+    department: usize,
     now: DateTime<Utc>,
     tz: Tz,
     trace: &mut Option<Vec<String>>,
@@ -59,18 +42,14 @@ pub(crate) fn ladder(
         {
             continue;
         }
-        let metric_runs: Vec<(u32, &Run<'_>)> = match step.metric {
-            Metric::FirstResponse => runs.first_response.iter().map(|r| (1, r)).collect(),
-            Metric::Resolution => runs
-                .resolution
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (u32::try_from(i + 1).unwrap_or(u32::MAX), r))
-                .collect(),
-            Metric::NextResponse => runs.next_response.iter().map(|r| (1, r)).collect(),
-            Metric::FollowUp => runs.follow_up.iter().map(|r| (1, r)).collect(),
+        let metric_runs: &[Run<'_>] = match step.metric {
+            Metric::FirstResponse => runs.first_response.as_slice(),
+            Metric::Resolution => &runs.resolution,
+            Metric::NextResponse => runs.next_response.as_slice(),
+            Metric::FollowUp => runs.follow_up.as_slice(),
         };
-        for (cycle, run) in metric_runs {
+        for (i, run) in metric_runs.iter().enumerate() {
+            let cycle = u32::try_from(i + 1).unwrap_or(u32::MAX);
             let share = run.budget.saturating_mul(i64::from(step.permille)) / 1000;
             let at = match &step.offset {
                 // An offset on the metric's own calendar continues the same count, pauses and all.
@@ -89,6 +68,8 @@ pub(crate) fn ladder(
                     }
                     other => other,
                 },
+                // The whole target: the due instant, already known.
+                None if step.permille == 1000 => Ok(run.due),
                 None => run.instant_after(share),
             }
             .map_err(|e| time_error(ticket, "escalation", e))?;
@@ -113,7 +94,11 @@ pub(crate) fn ladder(
                 cycle,
                 step: step.text.clone(),
                 at: at.map(|t| Instant::new(t, tz)),
-                notify: recipients(step, supervisor),
+                notify: step
+                    .recipients
+                    .get(department)
+                    .cloned()
+                    .unwrap_or_else(|| step.notify.clone()),
                 fired,
             });
         }

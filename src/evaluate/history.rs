@@ -41,29 +41,30 @@ pub(crate) struct Visit {
 }
 
 #[derive(Debug)]
-pub(crate) struct History {
-    pub(crate) status: String,
+pub(crate) struct History<'t> {
+    /// The current status, borrowed from the ticket or a fixed name.
+    pub(crate) status: &'t str,
     pub(crate) first_response: Option<DateTime<Utc>>,
     pub(crate) cycles: Vec<Cycle>,
     /// Agent activity (responses, replies, status changes, resolutions), for `next_response`.
     pub(crate) updates: Vec<DateTime<Utc>>,
 }
 
-impl History {
+impl History<'_> {
     pub(crate) fn current(&self) -> Option<&Cycle> {
         self.cycles.last()
     }
 }
 
-pub(crate) fn read(
-    ticket: &Ticket,
+pub(crate) fn read<'t>(
+    ticket: &'t Ticket,
     now: DateTime<Utc>,
     pause_statuses: &[String],
     unsatisfied_at_or_below: u8,
-) -> Result<History, TicketError> {
+) -> Result<History<'t>, TicketError> {
     let created = ticket.created_at.with_timezone(&Utc);
     let mut h = History {
-        status: "new".to_string(),
+        status: "new",
         first_response: None,
         cycles: vec![Cycle {
             start: created,
@@ -72,7 +73,7 @@ pub(crate) fn read(
             pauses: Vec::new(),
             visit: None,
         }],
-        updates: Vec::new(),
+        updates: Vec::with_capacity(ticket.events.len()),
     };
     let is_pause = |s: &str| pause_statuses.iter().any(|p| p == s);
     for (i, event) in ticket.events.iter().enumerate() {
@@ -101,7 +102,7 @@ pub(crate) fn read(
                 }
                 h.updates.push(at);
                 if h.status == "new" {
-                    h.status = "in_progress".to_string();
+                    h.status = "in_progress";
                 }
             }
             EventKind::Status(s) if s == "closed" => {
@@ -110,7 +111,7 @@ pub(crate) fn read(
                     close_pause(cycle, at);
                     cycle.end = Some(at);
                 }
-                h.status = s.clone();
+                h.status = s;
                 h.updates.push(at);
             }
             EventKind::Status(s) => {
@@ -134,7 +135,7 @@ pub(crate) fn read(
                     close_pause(cycle, at);
                 }
                 h.updates.push(at);
-                h.status = s.clone();
+                h.status = s;
             }
             EventKind::Resolved => {
                 if resolved {
@@ -146,7 +147,7 @@ pub(crate) fn read(
                     h.first_response = Some(at);
                 }
                 h.updates.push(at);
-                h.status = "resolved".to_string();
+                h.status = "resolved";
             }
             EventKind::Reopened => {
                 if !resolved {
@@ -159,7 +160,7 @@ pub(crate) fn read(
                     pauses: Vec::new(),
                     visit: None,
                 });
-                h.status = "reopened".to_string();
+                h.status = "reopened";
             }
             EventKind::FollowUp { score } => {
                 if !resolved {
@@ -178,7 +179,7 @@ pub(crate) fn read(
                         pauses: Vec::new(),
                         visit: None,
                     });
-                    h.status = "reopened".to_string();
+                    h.status = "reopened";
                 }
             }
         }

@@ -150,7 +150,7 @@ fn evaluate(
     };
     let cat = category::classify(inner, &subject, explain);
     let mut category = cat.outcome.clone();
-    let mut category_rule: std::sync::Arc<str> = cat.rule.into();
+    let mut category_rule: std::sync::Arc<str> = cat.rule.clone();
     if explain {
         note(
             &mut trace,
@@ -168,7 +168,7 @@ fn evaluate(
     subject.category = Some(&category);
     let pri = priority::prioritise(inner, &subject, explain);
     let mut priority_index = *pri.outcome;
-    let mut priority_rule: std::sync::Arc<str> = pri.rule.into();
+    let mut priority_rule: std::sync::Arc<str> = pri.rule.clone();
     if explain {
         let name = inner.priorities.get(priority_index).map_or("?", |p| &**p);
         note(&mut trace, format!("priority {name}: {}", pri.describe()));
@@ -191,7 +191,7 @@ fn evaluate(
     subject.priority = Some(&priority);
     let rt = route::route(inner, &subject, explain);
     let mut target = rt.outcome.clone();
-    let mut rule: std::sync::Arc<str> = rt.rule.into();
+    let mut rule: std::sync::Arc<str> = rt.rule.clone();
     if explain {
         let dept = inner
             .departments
@@ -251,7 +251,11 @@ fn evaluate(
     };
     let created = ticket.created_at.with_timezone(&Utc);
     let runs = sla::runs(inner, &clocks, &ticket.id, created, &history, now)?;
-    let why = format!("priority {priority}");
+    let why = if explain {
+        format!("priority {priority}")
+    } else {
+        String::new()
+    };
     let mut decision_sla = Sla {
         calendar: calendar
             .and_then(|i| inner.calendars.get(i))
@@ -309,7 +313,7 @@ fn evaluate(
         inner,
         &subject,
         &runs,
-        department.supervisor.as_ref(),
+        target.department,
         now,
         tz,
         &mut trace,
@@ -357,7 +361,7 @@ fn evaluate(
             priority: priority_rule,
             route: rule,
         },
-        status: history.status,
+        status: history.status.to_string(),
         sla: decision_sla,
         escalations: ladder.steps,
         follow_up,

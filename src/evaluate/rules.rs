@@ -1,11 +1,13 @@
 //! First-match-wins over a rule set, shared by the category, priority and route stages.
 
+use std::sync::Arc;
+
 use crate::compile::RuleSet;
 use crate::condition::Subject;
 
 /// The rule that decided, and the tests that made it match (empty for the default).
 pub(crate) struct Outcome<'p, T> {
-    pub(crate) rule: &'p str,
+    pub(crate) rule: &'p Arc<str>,
     pub(crate) outcome: &'p T,
     pub(crate) is_default: bool,
     pub(crate) because: Vec<String>,
