@@ -92,7 +92,7 @@ mod parse;
 mod script;
 mod ticket;
 
-pub use compile::Policy;
+pub use compile::{Policy, PolicyRules, RuleRef, StepRef};
 pub use decision::Decision;
 pub use diagnostics::{Diagnostic, PolicyError, Severity};
 pub use evaluate::Options;
