@@ -90,6 +90,7 @@ mod model;
 mod parallel;
 mod parse;
 mod script;
+pub mod testing;
 mod ticket;
 
 pub use compile::{Policy, PolicyRules, RuleRef, StepRef};
