@@ -86,6 +86,7 @@ mod condition;
 pub mod decision;
 mod diagnostics;
 mod evaluate;
+pub mod explain;
 mod model;
 mod parallel;
 mod parse;

@@ -3,6 +3,7 @@
 
 mod check;
 mod eval;
+mod explain;
 mod input;
 mod test;
 
@@ -36,6 +37,9 @@ enum Command {
     Eval(eval::Args),
     /// Run policy test cases; print each failure and `N passed, M failed`.
     Test(test::Args),
+    /// Explain one ticket's decision: the rule of each stage, the business time counted,
+    /// pauses, closed days, escalations, follow-up and the next change.
+    Explain(explain::Args),
 }
 
 pub(crate) fn run() -> i32 {
@@ -55,6 +59,7 @@ pub(crate) fn run() -> i32 {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Explain(args) => explain::run(&args),
     }
 }
 

@@ -5,8 +5,7 @@ use std::path::PathBuf;
 
 use aftercare::testing::{self, CaseFile, CasesError, Coverage, Report};
 
-use super::explain::write_out;
-use super::{load_policy, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
+use super::{load_policy, write_out, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
