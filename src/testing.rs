@@ -820,7 +820,8 @@ fn stage_trace(
                 let fired = format!("escalation {} of {} (cycle {})", e.step, e.metric, e.cycle);
                 pick(&|l| clock(e.metric, l) || l.starts_with(&fired))
             }
-            None => pick(&|l| l.starts_with("escalation ")),
+            // No such step: nothing in the trace speaks of it.
+            None => Vec::new(),
         },
         ("next_change_at", _) | ("status", _) => {
             pick(&|l| METRICS.iter().any(|m| clock(m, l)) || l.starts_with("escalation "))
