@@ -71,7 +71,12 @@ fn test_below_the_minimum_coverage_exits_1() {
 
 #[test]
 fn test_at_the_minimum_coverage_exits_0() {
-    let o = aftercare(&["test", &format!("{DIR}/small.toml"), "--min-coverage", "100"]);
+    let o = aftercare(&[
+        "test",
+        &format!("{DIR}/small.toml"),
+        "--min-coverage",
+        "100",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 
@@ -93,7 +98,9 @@ fn test_a_bad_cases_file_exits_2_with_positions() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(
-        err.starts_with("tests/fixtures/policy_tests/bad_cases.toml:3:1: error: unknown key `polcy`"),
+        err.starts_with(
+            "tests/fixtures/policy_tests/bad_cases.toml:3:1: error: unknown key `polcy`"
+        ),
         "{err}"
     );
     assert_eq!(err.matches(": error: ").count(), 7, "{err}");
@@ -108,7 +115,9 @@ fn test_an_unreadable_cases_file_exits_2() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).starts_with("tests/fixtures/policy_tests/missing.toml:1:1: error: cannot read cases file"),
+        stderr(&o).starts_with(
+            "tests/fixtures/policy_tests/missing.toml:1:1: error: cannot read cases file"
+        ),
         "{}",
         stderr(&o)
     );
@@ -135,7 +144,12 @@ fn test_cases_written_for_another_policy_run_with_a_warning_when_named() {
 
 #[test]
 fn test_a_bad_min_coverage_is_a_usage_error() {
-    let o = aftercare(&["test", &format!("{DIR}/small.toml"), "--min-coverage", "120"]);
+    let o = aftercare(&[
+        "test",
+        &format!("{DIR}/small.toml"),
+        "--min-coverage",
+        "120",
+    ]);
     assert_eq!(o.status.code(), Some(2));
 }
 

@@ -14,7 +14,8 @@ fn small() -> Policy {
 fn cases(only: &[&str]) -> CaseFile {
     let mut file = CaseFile::from_path(format!("{DIR}/small.tests.toml")).expect("reads");
     if !only.is_empty() {
-        file.cases.retain(|c| only.iter().any(|o| c.name.starts_with(o)));
+        file.cases
+            .retain(|c| only.iter().any(|o| c.name.starts_with(o)));
         assert_eq!(file.cases.len(), only.len());
     }
     file

@@ -71,14 +71,21 @@ fn a_paused_and_resolved_ticket() {
         ]
         .map(|(a, b)| (a.to_string(), b.to_string()))
     );
-    let resolution = why.clocks.iter().find(|c| c.metric == "resolution").expect("a clock");
+    let resolution = why
+        .clocks
+        .iter()
+        .find(|c| c.metric == "resolution")
+        .expect("a clock");
     assert_eq!(resolution.pauses.len(), 1);
     assert_eq!(resolution.pauses[0].business_time.to_string(), "6h");
     assert_eq!(
         why.next_change_at.map(|t| t.to_string()).as_deref(),
         Some("2025-11-06T15:00:00+08:00")
     );
-    assert_eq!(why.next_change, ["follow_up falls due (breached from then on)"]);
+    assert_eq!(
+        why.next_change,
+        ["follow_up falls due (breached from then on)"]
+    );
     let text = why.to_string();
     let json = serde_json::to_string_pretty(&why).expect("serializes");
     no_personal_data(&text);
@@ -105,7 +112,10 @@ fn a_ticket_across_national_day() {
     let first = &why.clocks[0];
     assert_eq!(first.skipped.len(), 1);
     assert_eq!(
-        (first.skipped[0].from.to_string(), first.skipped[0].to.to_string()),
+        (
+            first.skipped[0].from.to_string(),
+            first.skipped[0].to.to_string()
+        ),
         ("2025-10-01".to_string(), "2025-10-08".to_string())
     );
     // 3bd ends on the make-up Saturday at 16:20; the 4h pause pushes it to Monday 11:20.
@@ -171,5 +181,7 @@ fn a_default_priority_and_an_urgent_round_the_clock_ticket() {
     );
     assert!(why.escalations.iter().all(|e| e.fired));
     assert_eq!(why.next_change_at, None);
-    assert!(why.to_string().contains("next change: none without a new event"));
+    assert!(why
+        .to_string()
+        .contains("next change: none without a new event"));
 }

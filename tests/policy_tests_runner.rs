@@ -74,11 +74,13 @@ fn a_bad_cases_file_lists_every_problem_with_its_position() {
 
 #[test]
 fn an_unreadable_cases_file_is_an_error_naming_it() {
-    let e = testing::run_cases(&small(), format!("{DIR}/no_such_file.toml"))
-        .expect_err("no such file");
+    let e =
+        testing::run_cases(&small(), format!("{DIR}/no_such_file.toml")).expect_err("no such file");
     let text = e.to_string();
     assert!(
-        text.starts_with("tests/fixtures/policy_tests/no_such_file.toml:1:1: error: cannot read cases file"),
+        text.starts_with(
+            "tests/fixtures/policy_tests/no_such_file.toml:1:1: error: cannot read cases file"
+        ),
         "{text}"
     );
 }
@@ -89,7 +91,11 @@ fn a_toml_syntax_error_is_reported_at_its_position() {
         .expect_err("bad TOML");
     let first = e.diagnostics().first().expect("a diagnostic");
     assert_eq!((first.file.as_str(), first.line), ("cases.toml", 2));
-    assert!(first.message.starts_with("TOML syntax"), "{}", first.message);
+    assert!(
+        first.message.starts_with("TOML syntax"),
+        "{}",
+        first.message
+    );
 }
 
 #[test]
@@ -145,7 +151,10 @@ fn null_matches_a_null_or_left_out_field_but_not_a_misspelt_one() {
         "#,
     );
     assert_eq!(report.failed(), 1);
-    let only = report.failures().flat_map(|r| &r.mismatches).collect::<Vec<_>>();
+    let only = report
+        .failures()
+        .flat_map(|r| &r.mismatches)
+        .collect::<Vec<_>>();
     assert_eq!(only.len(), 1);
     assert_eq!(only[0].path, "sla.first_response.stoped_at");
     assert_eq!(
