@@ -322,7 +322,10 @@ fn evaluate(
     let due_soon = [
         runs.first_response.as_ref(),
         runs.resolution.last(),
-        runs.next_response.as_ref(),
+        // Once an earlier wait broke the target the clock stays breached: its due changes nothing.
+        runs.next_response
+            .as_ref()
+            .filter(|_| !runs.next_response_breached_before),
         runs.follow_up.as_ref(),
     ]
     .into_iter()
