@@ -259,6 +259,8 @@ fn stages(d: &Decision, used: &mut [bool]) -> Vec<Stage> {
                     }
                     line.get(prefix.len()..).unwrap_or_default().to_string()
                 }
+                // A script hook changed the declarative result; its own lines are in `notes`.
+                None if &**rule == "script" => "set by a script hook".to_string(),
                 None => String::new(),
             };
             Stage {

@@ -650,23 +650,20 @@ fn run_case(policy: &Policy, file: &str, case: &Case) -> CaseResult {
     let trace: &[String] = outcome.as_ref().map_or(&[], |d| &d.trace);
     let mut mismatches = Vec::new();
     let wants_error = case.expect.iter().any(|e| e.path == "error");
-    if let (Err(e), false) = (&outcome, wants_error) {
+    match (&outcome, wants_error) {
         // One line says why nothing else could be compared.
-        mismatches.push(Mismatch {
+        (Err(e), false) => mismatches.push(Mismatch {
             path: "error".into(),
             line: case.line,
             expected: "no error".into(),
             actual: Json::String(e.to_string()).to_string(),
             trace: Vec::new(),
-        });
-    }
-    for expect in &case.expect {
-        if outcome.is_err() && !wants_error {
-            break;
-        }
-        if let Some(m) = check(expect, &outcome, &actual, trace) {
-            mismatches.push(m);
-        }
+        }),
+        _ => mismatches.extend(
+            case.expect
+                .iter()
+                .filter_map(|expect| check(expect, &outcome, &actual, trace)),
+        ),
     }
     CaseResult {
         file: file.to_string(),
