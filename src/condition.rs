@@ -409,8 +409,13 @@ impl Cond {
                         return;
                     }
                 }
-                let _ = path;
-                out.push(text.to_string());
+                // A comparison says what the ticket held, so a reader sees why it passed.
+                match (test, subject.get(path)) {
+                    (CTest::Cmp(..) | CTest::All(_), Val::Num(x)) => {
+                        out.push(format!("{text} (value {x})"))
+                    }
+                    _ => out.push(text.to_string()),
+                }
             }
         }
     }

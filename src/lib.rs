@@ -86,13 +86,15 @@ mod condition;
 pub mod decision;
 mod diagnostics;
 mod evaluate;
+pub mod explain;
 mod model;
 mod parallel;
 mod parse;
 mod script;
+pub mod testing;
 mod ticket;
 
-pub use compile::Policy;
+pub use compile::{Policy, PolicyRules, RuleRef, StepRef};
 pub use decision::Decision;
 pub use diagnostics::{Diagnostic, PolicyError, Severity};
 pub use evaluate::Options;

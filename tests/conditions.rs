@@ -206,12 +206,12 @@ fn gt() {
     hit(
         &p,
         json!({ "attributes": { "affected_units": 11 } }),
-        "attributes.affected_units > 10",
+        "attributes.affected_units > 10 (value 11)",
     );
     hit(
         &p,
         json!({ "attributes": { "affected_units": 10.5 } }),
-        "attributes.affected_units > 10",
+        "attributes.affected_units > 10 (value 10.5)",
     );
     miss(&p, json!({ "attributes": { "affected_units": 10 } }));
     miss(&p, json!({ "attributes": { "affected_units": "11" } }));
@@ -224,7 +224,7 @@ fn gte() {
     hit(
         &p,
         json!({ "attributes": { "affected_units": 10 } }),
-        "attributes.affected_units >= 10",
+        "attributes.affected_units >= 10 (value 10)",
     );
     miss(&p, json!({ "attributes": { "affected_units": 9 } }));
     miss(&p, json!({ "attributes": { "affected_units": true } }));
@@ -237,12 +237,12 @@ fn lt() {
     hit(
         &p,
         json!({ "attributes": { "age_days": 6 } }),
-        "attributes.age_days < 7",
+        "attributes.age_days < 7 (value 6)",
     );
     hit(
         &p,
         json!({ "attributes": { "age_days": -1 } }),
-        "attributes.age_days < 7",
+        "attributes.age_days < 7 (value -1)",
     );
     miss(&p, json!({ "attributes": { "age_days": 7 } }));
     miss(&p, json!({}));
@@ -254,7 +254,7 @@ fn lte() {
     hit(
         &p,
         json!({ "attributes": { "age_days": 7.5 } }),
-        "attributes.age_days <= 7.5",
+        "attributes.age_days <= 7.5 (value 7.5)",
     );
     miss(&p, json!({ "attributes": { "age_days": 8 } }));
     miss(&p, json!({}));
@@ -266,7 +266,7 @@ fn range_as_two_operators_in_one_table() {
     hit(
         &p,
         json!({ "attributes": { "affected_units": 5 } }),
-        "attributes.affected_units >= 5 and < 10",
+        "attributes.affected_units >= 5 and < 10 (value 5)",
     );
     miss(&p, json!({ "attributes": { "affected_units": 10 } }));
     miss(&p, json!({ "attributes": { "affected_units": 4 } }));
@@ -581,7 +581,7 @@ fn nested_special_keys() {
     hit(
         &p,
         json!({ "channel": "store", "kind": "fault", "attributes": { "units": 12 } }),
-        r#"kind = "fault" and attributes.units >= 10"#,
+        r#"kind = "fault" and attributes.units >= 10 (value 12)"#,
     );
     hit(&p, json!({ "kind": "fault" }), "not (channel exists)");
     miss(

@@ -3,7 +3,9 @@
 
 mod check;
 mod eval;
+mod explain;
 mod input;
+mod test;
 
 use std::path::PathBuf;
 
@@ -33,6 +35,11 @@ enum Command {
     /// Evaluate tickets (a .json array, a .jsonl file, or - for JSON lines on stdin);
     /// print one decision per line.
     Eval(eval::Args),
+    /// Run policy test cases; print each failure and `N passed, M failed`.
+    Test(test::Args),
+    /// Explain one ticket's decision: the rule of each stage, the business time counted,
+    /// pauses, closed days, escalations, follow-up and the next change.
+    Explain(explain::Args),
 }
 
 pub(crate) fn run() -> i32 {
@@ -51,6 +58,8 @@ pub(crate) fn run() -> i32 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Test(args) => test::run(&args),
+        Command::Explain(args) => explain::run(&args),
     }
 }
 
@@ -81,4 +90,11 @@ pub(crate) fn print_diagnostics(e: &aftercare::PolicyError) {
     } else {
         eprintln!("{e}");
     }
+}
+
+/// Writes to stdout; a reader that went away (e.g. `| head`) is not an error worth a panic.
+pub(crate) fn write_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }

@@ -24,7 +24,7 @@ pub(crate) fn follow_up(
         }
     };
     // The latest resolved cycle, and whether the ticket is back in handling since.
-    let resolved = history.cycles.iter().rev().find(|c| c.end.is_some());
+    let resolved = history.cycles.iter().rev().find(|c| c.is_resolved());
     let open_now = history.current().is_some_and(|c| c.end.is_none());
     let (Some(cycle), Some(run)) = (resolved, runs.follow_up.as_ref()) else {
         return Some(FollowUp {

@@ -26,6 +26,15 @@ pub(crate) struct Cycle {
     pub(crate) pauses: Vec<Pause>,
     /// The follow-up visit after this cycle's resolution.
     pub(crate) visit: Option<Visit>,
+    /// Closed without a resolution: handling ended, but no visit is owed.
+    pub(crate) closed_unresolved: bool,
+}
+
+impl Cycle {
+    /// Ended by a resolution (which owes a follow-up visit).
+    pub(crate) fn is_resolved(&self) -> bool {
+        self.end.is_some() && !self.closed_unresolved
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +81,7 @@ pub(crate) fn read<'t>(
             end: None,
             pauses: Vec::new(),
             visit: None,
+            closed_unresolved: false,
         }],
         updates: Vec::with_capacity(ticket.events.len()),
     };
@@ -107,9 +117,14 @@ pub(crate) fn read<'t>(
             }
             EventKind::Status(s) if s == "closed" => {
                 if !resolved {
-                    // Closing an unresolved ticket ends its handling all the same.
+                    // Closing an unresolved ticket ends its handling all the same: every clock
+                    // stops, and there is no resolution to follow up on.
                     close_pause(cycle, at);
                     cycle.end = Some(at);
+                    cycle.closed_unresolved = true;
+                    if h.first_response.is_none() {
+                        h.first_response = Some(at);
+                    }
                 }
                 h.status = s;
                 h.updates.push(at);
@@ -159,6 +174,7 @@ pub(crate) fn read<'t>(
                     end: None,
                     pauses: Vec::new(),
                     visit: None,
+                    closed_unresolved: false,
                 });
                 h.status = "reopened";
             }
@@ -178,6 +194,7 @@ pub(crate) fn read<'t>(
                         end: None,
                         pauses: Vec::new(),
                         visit: None,
+                        closed_unresolved: false,
                     });
                     h.status = "reopened";
                 }

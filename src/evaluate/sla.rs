@@ -140,7 +140,7 @@ pub(crate) fn runs<'p>(
     if let Some(f) = &inner.follow_up {
         // The visit after the latest resolution; none is owed if the ticket was reopened
         // before it took place.
-        let latest = history.cycles.iter().rev().find(|c| c.end.is_some());
+        let latest = history.cycles.iter().rev().find(|c| c.is_resolved());
         let is_current =
             |c: &super::history::Cycle| history.cycles.last().is_some_and(|l| std::ptr::eq(l, c));
         if let Some(cycle) = latest.filter(|c| c.visit.is_some() || is_current(c)) {

@@ -277,7 +277,11 @@ fn merge(base: &mut Node, overlay: Node, sink: &mut Sink) {
     }
 }
 
-fn convert_table(file: FileId, range: std::ops::Range<usize>, table: &DeTable<'_>) -> Node {
+pub(crate) fn convert_table(
+    file: FileId,
+    range: std::ops::Range<usize>,
+    table: &DeTable<'_>,
+) -> Node {
     let entries = table
         .iter()
         .map(|(k, v)| {

@@ -1,0 +1,706 @@
+//! Why a ticket got its decision, for a person (text) or a tool (JSON): each stage's rule and
+//! the conditions that matched, each clock's calendar with the windows of business time its
+//! target runs through, the closed days it skips and its pauses, the escalation steps, the
+//! follow-up and the next change.
+//!
+//! Built on the [`Decision`] and its trace; the calendar arithmetic is redone only to list the
+//! windows, so an explanation never disagrees with the decision. Like the decision, it holds
+//! no personal data.
+//!
+//! ```
+//! # let policy = aftercare::Policy::from_toml(r#"
+//! #     [policy]
+//! #     name = "tiny"
+//! #     calendar = "office"
+//! #     [calendars.office]
+//! #     timezone = "Asia/Shanghai"
+//! #     week = { mon = ["09:00-18:00"], tue = ["09:00-18:00"], wed = ["09:00-18:00"],
+//! #              thu = ["09:00-18:00"], fri = ["09:00-18:00"] }
+//! #     [[categories]]
+//! #     id = "general"
+//! #     default = true
+//! #     [priorities]
+//! #     order = ["normal"]
+//! #     default = "normal"
+//! #     [[routes]]
+//! #     id = "all"
+//! #     default = true
+//! #     department = "desk"
+//! #     [departments.desk]
+//! #     [sla.targets.normal]
+//! #     first_response = "4h"
+//! # "#).unwrap();
+//! let ticket = aftercare::Ticket::from_json(
+//!     r#"{"id": "T1", "created_at": "2025-10-10T16:00:00+08:00"}"#).unwrap();
+//! let now = "2025-10-10T17:00:00+08:00".parse().unwrap();
+//! let why = policy.explain(&ticket, now).unwrap();
+//! let first = &why.clocks[0];
+//! // Two business hours on Friday afternoon, two on Monday morning.
+//! assert_eq!(first.windows.len(), 2);
+//! assert_eq!(first.windows[1].to.to_string(), "2025-10-13T11:00:00+08:00");
+//! println!("{why}");
+//! ```
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::business_time::{Calendar, ClosedReason};
+use crate::compile::Policy;
+use crate::decision::{
+    Clock, ClockStatus, Decision, Escalation, FollowUp, Instant, PolicyRef, Span,
+};
+use crate::evaluate::history::{self, History};
+use crate::evaluate::Options;
+use crate::ticket::{Ticket, TicketError};
+
+/// At most this many windows are listed per clock; the rest are counted.
+const MAX_WINDOWS: usize = 40;
+/// At most this many closed days are looked up per clock.
+const MAX_SKIPPED: usize = 64;
+
+/// `[from, to)` in UTC.
+type Interval = (DateTime<Utc>, DateTime<Utc>);
+/// A pause: from, and to unless it lasts.
+type Gap = (DateTime<Utc>, Option<DateTime<Utc>>);
+
+/// Why a ticket got its decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The ticket id.
+    pub ticket: String,
+    /// The policy that decided.
+    pub policy: PolicyRef,
+    /// The instant the ticket was evaluated at.
+    pub now: Instant,
+    /// Category, priority and route: the rule that decided each and why.
+    pub stages: Vec<Stage>,
+    /// The ticket's status from its events.
+    pub status: String,
+    /// Every SLA clock (each resolution cycle on its own), in the decision's order.
+    pub clocks: Vec<ClockWhy>,
+    /// Every escalation step with its instant and whether it fired, as in the decision.
+    pub escalations: Vec<Escalation>,
+    /// The satisfaction visit, as in the decision.
+    pub follow_up: Option<FollowUp>,
+    /// The earliest instant after `now` at which the decision changes with no new event.
+    pub next_change_at: Option<Instant>,
+    /// What happens then: clocks falling due and escalation steps firing.
+    pub next_change: Vec<String>,
+    /// Trace lines not shown elsewhere (e.g. from script hooks).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// One decision stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stage {
+    /// `category`, `priority` or `route`.
+    pub stage: &'static str,
+    /// What it decided (`department / team` for a route).
+    pub value: String,
+    /// The rule that decided.
+    pub rule: String,
+    /// Whether no rule matched and the default applied.
+    pub is_default: bool,
+    /// The conditions that matched, with the keyword found or the value compared.
+    pub because: String,
+}
+
+/// One SLA clock and how its instants came about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClockWhy {
+    /// `first_response`, `resolution`, `next_response` or `follow_up`.
+    pub metric: &'static str,
+    /// The calendar it counts on.
+    pub calendar: String,
+    /// The clock as in the decision (without earlier cycles: each is listed on its own).
+    #[serde(flatten)]
+    pub clock: Clock,
+    /// The windows of business time the target runs through, pauses left out: from the start
+    /// to the due instant (whether or not the clock stopped earlier), or to `now` while a pause
+    /// leaves it without one.
+    pub windows: Vec<Window>,
+    /// Windows beyond those listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more_windows: usize,
+    /// Closed days (holidays, closed weekdays) between those windows.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+    /// The pauses of this clock.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pauses: Vec<Pause>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// A stretch of business time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// Start.
+    pub from: Instant,
+    /// End (exclusive).
+    pub to: Instant,
+    /// Its length.
+    pub length: Span,
+}
+
+/// Consecutive closed days with the same reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// The first local date.
+    pub from: NaiveDate,
+    /// The last local date (the same as `from` for one day).
+    pub to: NaiveDate,
+    /// `holiday` or `closed` (a weekday without windows).
+    pub reason: &'static str,
+}
+
+/// A pause of a clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Pause {
+    /// When the pause status was set.
+    pub from: Instant,
+    /// When it ended; null while it lasts.
+    pub to: Option<Instant>,
+    /// Business time inside the pause, up to its end or `now`.
+    pub business_time: Span,
+}
+
+impl Policy {
+    /// Explains what [`Policy::evaluate`] decides for `ticket` as of `now`, and why.
+    ///
+    /// Errors are those of [`Policy::evaluate`].
+    pub fn explain(&self, ticket: &Ticket, now: DateTime<Utc>) -> Result<Explanation, TicketError> {
+        let decision = self.evaluate_with(ticket, now, Options { trace: true })?;
+        let inner = &self.inner;
+        let history = history::read(
+            ticket,
+            now,
+            inner.sla.as_ref().map_or(&[][..], |s| &s.pause_statuses),
+            inner
+                .follow_up
+                .as_ref()
+                .map_or(0, |f| f.unsatisfied_at_or_below),
+        )?;
+        let tz = decision
+            .sla
+            .calendar
+            .as_deref()
+            .and_then(|n| self.calendar(n))
+            .map_or(chrono_tz::UTC, Calendar::timezone);
+        let mut used = vec![false; decision.trace.len()];
+        let stages = stages(&decision, &mut used);
+        let clocks = clocks(self, &decision, &history, now, &mut used);
+        for (line, u) in decision.trace.iter().zip(used.iter_mut()) {
+            if line.starts_with("escalation ") {
+                *u = true;
+            }
+        }
+        let notes = decision
+            .trace
+            .iter()
+            .zip(&used)
+            .filter(|(_, u)| !**u)
+            .map(|(l, _)| l.clone())
+            .collect();
+        Ok(Explanation {
+            ticket: decision.ticket.clone(),
+            policy: decision.policy.clone(),
+            now: Instant::new(now, tz),
+            stages,
+            status: decision.status.clone(),
+            next_change: next_change(&decision, &clocks),
+            clocks,
+            escalations: decision.escalations.clone(),
+            follow_up: decision.follow_up.clone(),
+            next_change_at: decision.next_change_at,
+            notes,
+        })
+    }
+
+    fn calendar(&self, name: &str) -> Option<&Calendar> {
+        self.inner
+            .calendars
+            .iter()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, c)| c)
+    }
+}
+
+fn stages(d: &Decision, used: &mut [bool]) -> Vec<Stage> {
+    let route = match &d.route.team {
+        Some(team) => format!("{} / {team}", d.route.department),
+        None => d.route.department.to_string(),
+    };
+    let wanted = [
+        ("category", d.category.to_string(), &d.rules.category),
+        ("priority", d.priority.to_string(), &d.rules.priority),
+        ("route", route, &d.rules.route),
+    ];
+    wanted
+        .into_iter()
+        .map(|(stage, value, rule)| {
+            // The trace line reads `<stage> <value>: <why>`.
+            let prefix = format!("{stage} {value}: ");
+            let found = d
+                .trace
+                .iter()
+                .position(|l| l.starts_with(&prefix))
+                .and_then(|i| Some((i, d.trace.get(i)?)));
+            let because = match found {
+                Some((i, line)) => {
+                    if let Some(u) = used.get_mut(i) {
+                        *u = true;
+                    }
+                    line.get(prefix.len()..).unwrap_or_default().to_string()
+                }
+                // A script hook changed the declarative result; its own lines are in `notes`.
+                None if &**rule == "script" => "set by a script hook".to_string(),
+                None => String::new(),
+            };
+            Stage {
+                stage,
+                value,
+                rule: rule.to_string(),
+                is_default: because.starts_with("no rule matched"),
+                because,
+            }
+        })
+        .collect()
+}
+
+fn clocks(
+    policy: &Policy,
+    d: &Decision,
+    history: &History,
+    now: DateTime<Utc>,
+    used: &mut [bool],
+) -> Vec<ClockWhy> {
+    let mut out = Vec::new();
+    for (metric, clock) in d.sla.clocks() {
+        let mut all: Vec<&Clock> = clock.previous_cycles.iter().collect();
+        all.push(clock);
+        let cycles = all.len();
+        for (i, c) in all.into_iter().enumerate() {
+            // Mark the clock's trace line as shown.
+            let label = if cycles > 1 {
+                format!("{metric} (cycle {}): ", i + 1)
+            } else {
+                format!("{metric}: ")
+            };
+            if let Some(j) = d.trace.iter().position(|l| l.starts_with(&label)) {
+                if let Some(u) = used.get_mut(j) {
+                    *u = true;
+                }
+            }
+            let pauses = pauses_of(metric, i, c, history);
+            out.push(explain_clock(policy, d, metric, c, pauses, now));
+        }
+    }
+    out
+}
+
+/// The pauses of a clock, from the ticket's history (only resolution and next-response
+/// clocks pause).
+fn pauses_of(metric: &str, cycle: usize, clock: &Clock, history: &History) -> Vec<Gap> {
+    let cycle = match metric {
+        "resolution" => history.cycles.get(cycle),
+        "next_response" => history.current(),
+        _ => None,
+    };
+    let start = clock.started_at.utc();
+    cycle
+        .map(|c| {
+            c.pauses
+                .iter()
+                .filter(|p| p.end.is_none_or(|e| e > start))
+                .map(|p| (p.start.max(start), p.end))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn explain_clock(
+    policy: &Policy,
+    d: &Decision,
+    metric: &'static str,
+    clock: &Clock,
+    pauses: Vec<Gap>,
+    now: DateTime<Utc>,
+) -> ClockWhy {
+    // A target such as `24h@round_the_clock` counts on its own calendar; others on the one
+    // in force for the ticket.
+    let calendar = match clock.target.split_once('@') {
+        Some((_, name)) => name.to_string(),
+        None => d.sla.calendar.as_deref().unwrap_or_default().to_string(),
+    };
+    let mut shown = clock.clone();
+    shown.previous_cycles = Vec::new();
+    let mut why = ClockWhy {
+        metric,
+        calendar,
+        clock: shown,
+        windows: Vec::new(),
+        more_windows: 0,
+        skipped: Vec::new(),
+        pauses: Vec::new(),
+    };
+    let Some(cal) = policy.calendar(&why.calendar) else {
+        return why;
+    };
+    let tz = clock.started_at.local().timezone();
+    let start = clock.started_at.utc();
+    let stop = clock.stopped_at.map(|s| s.utc()).filter(|s| *s <= now);
+    // Up to the due instant, which is what the windows explain; without one (paused), up to
+    // the stop or `now`.
+    let end = match (clock.due.map(|d| d.utc()), stop) {
+        (Some(due), _) => due,
+        (None, Some(stop)) => stop,
+        (None, None) => now,
+    };
+    let (windows, more) = windows_between(cal, start, end, &pauses);
+    why.windows = windows
+        .into_iter()
+        .map(|(a, b)| Window {
+            from: Instant::new(a, tz),
+            to: Instant::new(b, tz),
+            length: Span(cal.between(a, b)),
+        })
+        .collect();
+    why.more_windows = more;
+    why.skipped = skipped(cal, start, end);
+    why.pauses = pauses
+        .iter()
+        .map(|&(a, b)| Pause {
+            from: Instant::new(a, tz),
+            to: b.map(|b| Instant::new(b, tz)),
+            business_time: Span(cal.between(a, b.unwrap_or(now).min(now).max(a))),
+        })
+        .collect();
+    why
+}
+
+/// The open stretches of `cal` in `[from, to)` minus the pauses, split at local midnight;
+/// at most [`MAX_WINDOWS`], with the number left over.
+fn windows_between(
+    cal: &Calendar,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    pauses: &[Gap],
+) -> (Vec<Interval>, usize) {
+    let mut out = Vec::new();
+    let mut more = 0;
+    let mut t = from;
+    while t < to {
+        let Some(open) = cal.next_open(t) else {
+            break;
+        };
+        if open >= to {
+            break;
+        }
+        let close = stretch_end(cal, open, to);
+        for piece in minus_pauses(open, close, pauses) {
+            for day in split_at_midnight(piece, cal.timezone()) {
+                if out.len() < MAX_WINDOWS {
+                    out.push(day);
+                } else {
+                    more += 1;
+                }
+            }
+        }
+        if close <= t {
+            break; // cannot happen; guards the loop all the same
+        }
+        t = close;
+    }
+    (out, more)
+}
+
+/// The end of the open stretch that starts at the open instant `open`, at most `limit`.
+fn stretch_end(cal: &Calendar, open: DateTime<Utc>, limit: DateTime<Utc>) -> DateTime<Utc> {
+    let at = |secs: i64| DateTime::from_timestamp(secs, 0).unwrap_or(limit);
+    let start = open.timestamp();
+    let all_open = |e: i64| cal.between(open, at(e)) == e - start;
+    if all_open(limit.timestamp()) {
+        return limit;
+    }
+    // Binary search on whole seconds (the calendar counts whole seconds): `lo` is open all
+    // the way, `hi` is not.
+    let (mut lo, mut hi) = (start, limit.timestamp());
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if all_open(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    at(lo)
+}
+
+fn minus_pauses(a: DateTime<Utc>, b: DateTime<Utc>, pauses: &[Gap]) -> Vec<Interval> {
+    let mut pieces = vec![(a, b)];
+    for &(ps, pe) in pauses {
+        pieces = pieces
+            .into_iter()
+            .flat_map(|(x, y)| {
+                let mut keep = Vec::with_capacity(2);
+                if ps > x {
+                    keep.push((x, y.min(ps)));
+                }
+                if let Some(pe) = pe {
+                    if pe < y {
+                        keep.push((x.max(pe), y));
+                    }
+                }
+                keep.into_iter().filter(|(x, y)| x < y)
+            })
+            .collect();
+    }
+    pieces
+}
+
+fn split_at_midnight((a, b): (DateTime<Utc>, DateTime<Utc>), tz: Tz) -> Vec<Interval> {
+    let mut out = Vec::new();
+    let mut from = a;
+    while from < b {
+        let next_day = from
+            .with_timezone(&tz)
+            .date_naive()
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .and_then(|m| m.and_local_timezone(tz).earliest())
+            .map(|m| m.with_timezone(&Utc));
+        let to = match next_day {
+            Some(m) if m > from && m < b => m,
+            _ => b,
+        };
+        out.push((from, to));
+        from = to;
+    }
+    out
+}
+
+fn skipped(cal: &Calendar, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Skipped> {
+    let mut out: Vec<Skipped> = Vec::new();
+    for day in cal.skipped_days(from, to, MAX_SKIPPED) {
+        let reason = match day.reason {
+            ClosedReason::Holiday => "holiday",
+            ClosedReason::ClosedWeekday => "closed",
+        };
+        match out.last_mut() {
+            Some(last) if last.reason == reason && last.to.succ_opt() == Some(day.date) => {
+                last.to = day.date;
+            }
+            _ => out.push(Skipped {
+                from: day.date,
+                to: day.date,
+                reason,
+            }),
+        }
+    }
+    out
+}
+
+/// What happens at `next_change_at`.
+fn next_change(d: &Decision, clocks: &[ClockWhy]) -> Vec<String> {
+    let Some(at) = d.next_change_at else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in clocks {
+        let open = matches!(c.clock.status, ClockStatus::Running);
+        if open && c.clock.due == Some(at) {
+            out.push(format!("{} falls due (breached from then on)", label(c)));
+        }
+    }
+    for e in &d.escalations {
+        if !e.fired && e.at == Some(at) {
+            out.push(format!(
+                "escalation {} at {} (cycle {}) fires: notify {}",
+                e.metric,
+                e.step,
+                e.cycle,
+                join(&e.notify)
+            ));
+        }
+    }
+    out
+}
+
+fn label(c: &ClockWhy) -> String {
+    match c.clock.cycle {
+        Some(n) => format!("{} (cycle {n})", c.metric),
+        None => c.metric.to_string(),
+    }
+}
+
+fn join(items: &[std::sync::Arc<str>]) -> String {
+    items.iter().map(|s| &**s).collect::<Vec<_>>().join(", ")
+}
+
+/// `Thu 2025-10-09 16:30`, or only the time when on `day`.
+fn local(at: &Instant, with_date: bool) -> String {
+    if with_date {
+        at.local().format("%a %Y-%m-%d %H:%M").to_string()
+    } else {
+        at.local().format("%H:%M").to_string()
+    }
+}
+
+impl Explanation {
+    /// `fired`, `pending`, or `never (stopped)` when its clock stopped without reaching it.
+    fn step_state(&self, e: &Escalation) -> &'static str {
+        if e.fired {
+            return "fired";
+        }
+        let clock = self
+            .clocks
+            .iter()
+            .find(|c| c.metric == e.metric && c.clock.cycle.unwrap_or(1) == e.cycle);
+        match clock.and_then(|c| c.clock.stopped_at) {
+            Some(_) => "never (stopped)",
+            None => "pending",
+        }
+    }
+}
+
+impl fmt::Display for Explanation {
+    /// A report for people, one section per stage.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "ticket {} under policy {} {}, as of {}",
+            self.ticket, self.policy.name, self.policy.version, self.now
+        )?;
+        writeln!(f)?;
+        for s in &self.stages {
+            writeln!(f, "{:<9} {}", s.stage, s.value)?;
+            writeln!(f, "          {}", s.because)?;
+        }
+        writeln!(f, "status    {}", self.status)?;
+        for c in &self.clocks {
+            writeln!(f)?;
+            write_clock(f, c)?;
+        }
+        if !self.escalations.is_empty() {
+            writeln!(f)?;
+            writeln!(f, "escalations")?;
+            let step_w = self
+                .escalations
+                .iter()
+                .map(|e| e.metric.len() + e.step.len() + 14)
+                .max()
+                .unwrap_or(0);
+            for e in &self.escalations {
+                let step = format!("{} at {} (cycle {})", e.metric, e.step, e.cycle);
+                let at =
+                    e.at.map_or_else(|| "when the pause ends".into(), |a| a.to_string());
+                writeln!(
+                    f,
+                    "  {step:<step_w$}  {at:<25}  {:<15}  notify {}",
+                    self.step_state(e),
+                    join(&e.notify)
+                )?;
+            }
+        }
+        if let Some(v) = &self.follow_up {
+            writeln!(f)?;
+            let due = v.due.map(|d| format!(", due {d}")).unwrap_or_default();
+            let outcome = match (v.outcome, v.score) {
+                (Some(o), Some(s)) => format!(", {o} (score {s})"),
+                _ => String::new(),
+            };
+            let meaning = match v.status {
+                "not_due" => " (the ticket is not resolved, or was reopened)",
+                "pending" => " (the visit is owed)",
+                "missed" => " (the visit is overdue)",
+                _ => "",
+            };
+            writeln!(f, "follow-up {}{meaning}{due}{outcome}", v.status)?;
+        }
+        writeln!(f)?;
+        match self.next_change_at {
+            Some(at) => {
+                writeln!(f, "next change at {at}")?;
+                for n in &self.next_change {
+                    writeln!(f, "  {n}")?;
+                }
+            }
+            None => writeln!(f, "next change: none without a new event")?,
+        }
+        for n in &self.notes {
+            writeln!(f, "note: {n}")?;
+        }
+        Ok(())
+    }
+}
+
+fn write_clock(f: &mut fmt::Formatter<'_>, c: &ClockWhy) -> fmt::Result {
+    let k = &c.clock;
+    let title = label(c);
+    writeln!(
+        f,
+        "{title}: {} — target {} on calendar {}",
+        k.status.as_str(),
+        k.target,
+        c.calendar
+    )?;
+    writeln!(f, "  started   {}", k.started_at)?;
+    for (i, w) in c.windows.iter().enumerate() {
+        let head = if i == 0 { "windows" } else { "" };
+        writeln!(
+            f,
+            "  {head:<9} {}–{}  {}",
+            local(&w.from, true),
+            local(
+                &w.to,
+                w.to.local().date_naive() != w.from.local().date_naive()
+            ),
+            w.length
+        )?;
+    }
+    if c.more_windows > 0 {
+        writeln!(f, "            … and {} more window(s)", c.more_windows)?;
+    }
+    for s in &c.skipped {
+        let days = if s.from == s.to {
+            s.from.to_string()
+        } else {
+            format!("{}..{}", s.from, s.to)
+        };
+        writeln!(f, "  skipped   {days} ({})", s.reason)?;
+    }
+    for p in &c.pauses {
+        match p.to {
+            Some(to) => writeln!(
+                f,
+                "  paused    {} to {} ({} of business time)",
+                p.from, to, p.business_time
+            )?,
+            None => writeln!(
+                f,
+                "  paused    since {} ({} of business time so far)",
+                p.from, p.business_time
+            )?,
+        }
+    }
+    match k.due {
+        Some(due) => writeln!(f, "  due       {due}")?,
+        None => writeln!(f, "  due       when the pause ends")?,
+    }
+    if let Some(stop) = k.stopped_at {
+        writeln!(f, "  stopped   {stop}")?;
+    }
+    let rest = match (k.remaining, k.overdue_by) {
+        (_, Some(o)) => format!(", overdue by {o}"),
+        (Some(r), None) => format!(", {r} remaining"),
+        _ => String::new(),
+    };
+    writeln!(f, "  elapsed   {}{rest}", k.elapsed)
+}
