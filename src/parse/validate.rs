@@ -164,14 +164,4 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
     if let Some(f) = &model.follow_up {
         check_duration(&f.within, sink);
     }
-
-    for d in &model.departments {
-        if !model.routes.iter().any(|r| r.department.name == d.id.name) {
-            sink.warning(
-                &d.id.span,
-                format!("department `{}` is never routed to", d.id.name),
-            )
-            .hint("add a route to it, or remove it");
-        }
-    }
 }
