@@ -388,38 +388,62 @@ fn the_same_id_in_two_stages_is_fine() {
 
 #[test]
 fn a_category_no_route_names_only_reaches_the_default_route() {
-    let extra = STAGES
-        .replace(
-            r#"when = { category = ["complaint", "fault"] }"#,
-            r#"when = { category = "fault" }"#,
-        )
-        .replace(
-            r#"when = { category = "consultation" }"#,
-            r#"when = { category = "complaint", channel = "phone" }"#,
-        );
-    let line = line_of(&extra, r#"id = "consultation""#);
+    let extra = STAGES.replace(
+        r#"when = { category = ["complaint", "fault"] }"#,
+        r#"when = { category = "complaint" }"#,
+    );
+    let line = line_of(&extra, r#"id = "fault""#);
     assert_eq!(
         warnings(&extra),
         [format!(
-            "{line}:6: no route takes category `consultation`: its tickets always go to the default route `fallback`"
+            "{line}:6: no route takes category `fault`: its tickets always go to the default route `fallback`"
         )]
     );
 }
 
 #[test]
-fn a_negated_category_test_admits_the_other_categories() {
+fn the_default_category_may_go_to_the_default_route() {
+    // "Everything else" to the default route is the natural pairing.
     let extra = STAGES.replace(
+        "[[routes]]\nid = \"questions\"\nwhen = { category = \"consultation\" }\ndepartment = \"desk\"\n",
+        "",
+    );
+    assert!(!extra.contains("questions"));
+    assert_eq!(messages(&extra), Vec::<String>::new());
+    // The same routes with `consultation` no longer the default category.
+    let extra = extra
+        .replace(
+            "id = \"consultation\"\ndefault = true",
+            "id = \"consultation\"\nwhen = { kind = \"consultation\" }",
+        )
+        .replace(
+            "[[categories]]\nid = \"complaint\"",
+            "[[categories]]\nid = \"other\"\ndefault = true\n[[categories]]\nid = \"complaint\"",
+        );
+    assert_eq!(
+        messages(&extra),
+        ["no route takes category `consultation`: its tickets always go to the default route `fallback`"]
+    );
+}
+
+#[test]
+fn a_negated_category_test_admits_the_other_categories() {
+    let only_complaints = STAGES.replace(
+        r#"when = { category = ["complaint", "fault"] }"#,
+        r#"when = { category = "complaint" }"#,
+    );
+    let extra = only_complaints.replace(
         r#"when = { category = "consultation" }"#,
         r#"when = { not = { category = ["complaint"] } }"#,
     );
     assert_eq!(messages(&extra), Vec::<String>::new());
-    let extra = STAGES.replace(
+    let extra = only_complaints.replace(
         r#"when = { category = "consultation" }"#,
-        r#"when = { category = { not = "consultation" } }"#,
+        r#"when = { category = { not = "fault" } }"#,
     );
     assert_eq!(
         messages(&extra),
-        ["no route takes category `consultation`: its tickets always go to the default route `fallback`"]
+        ["no route takes category `fault`: its tickets always go to the default route `fallback`"]
     );
 }
 

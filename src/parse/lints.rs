@@ -16,6 +16,8 @@
 //!   tickets can only ever reach the default route. A route whose condition does not restrict
 //!   the category (it tests other fields only) admits every category. The default route does
 //!   not count: it receives what nobody else takes, which is exactly what this lint is about.
+//!   The default category is not judged: sending "everything else" to the default route is
+//!   the natural pairing.
 //! - **priority no rule gives**: a priority in `order` that is not the default and that no
 //!   priority rule sets.
 //! - **department never routed to**: a department no route names.
@@ -149,7 +151,9 @@ fn categories_without_route(model: &Model, names: &Names<'_>, sink: &mut Sink) {
     let Some(default) = model.routes.iter().find(|r| r.default) else {
         return;
     };
-    for c in &model.categories {
+    // The default category (tickets no category rule matches) going to the default route
+    // (tickets no route takes) is the natural "everything else" pairing, not a mistake.
+    for c in model.categories.iter().filter(|c| !c.default) {
         let name = c.id.name.as_str();
         if admitted
             .iter()
