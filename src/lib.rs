@@ -85,6 +85,7 @@ mod compile;
 mod condition;
 pub mod decision;
 mod diagnostics;
+pub mod diff;
 mod evaluate;
 mod model;
 mod parallel;

@@ -2,6 +2,7 @@
 //! public library API.
 
 mod check;
+mod diff;
 mod eval;
 mod input;
 
@@ -33,6 +34,9 @@ enum Command {
     /// Evaluate tickets (a .json array, a .jsonl file, or - for JSON lines on stdin);
     /// print one decision per line.
     Eval(eval::Args),
+    /// What a policy change would do: compare the decisions of two policies on the same
+    /// tickets.
+    Diff(diff::Args),
 }
 
 pub(crate) fn run() -> i32 {
@@ -51,6 +55,7 @@ pub(crate) fn run() -> i32 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Diff(args) => diff::run(&args),
     }
 }
 
