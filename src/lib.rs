@@ -90,6 +90,8 @@ mod evaluate;
 mod model;
 mod parallel;
 mod parse;
+#[cfg(feature = "schema")]
+pub mod schema;
 mod script;
 mod ticket;
 
