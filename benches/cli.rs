@@ -49,7 +49,9 @@ fn f_cli(c: &mut Criterion) {
     let path = ticket_file();
     let mut g = c.benchmark_group("f_cli_1m_tickets");
     g.sample_size(10);
-    g.bench_function("serde_json_round_trip", |b| b.iter(|| serde_round_trip(&path)));
+    g.bench_function("serde_json_round_trip", |b| {
+        b.iter(|| serde_round_trip(&path))
+    });
     g.bench_function("aftercare_eval", |b| {
         b.iter(|| {
             let status = Command::new(env!("CARGO_BIN_EXE_aftercare"))

@@ -89,6 +89,20 @@ impl Sources {
         self.files.len() - 1
     }
 
+    /// Where a span starts, for people: `line 12`, or `other.toml:12` when it is in a different
+    /// file than `here` (a diagnostic at `here` can then point at it in its hint).
+    pub(crate) fn place(&self, span: &Span, here: &Span) -> String {
+        let Some(file) = self.files.get(span.file) else {
+            return "elsewhere".to_string();
+        };
+        let (line, _) = Sources::line_col(&file.text, span.range.start);
+        if span.file == here.file {
+            format!("line {line}")
+        } else {
+            format!("{}:{line}", file.name)
+        }
+    }
+
     fn line_col(text: &str, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let before = &text[..offset];

@@ -85,11 +85,14 @@ mod compile;
 mod condition;
 pub mod decision;
 mod diagnostics;
+pub mod diff;
 mod evaluate;
 pub mod explain;
 mod model;
 mod parallel;
 mod parse;
+#[cfg(feature = "schema")]
+pub mod schema;
 mod script;
 pub mod testing;
 mod ticket;

@@ -147,6 +147,8 @@ pub(crate) struct EscalationDef {
     pub(crate) notify: Vec<String>,
     pub(crate) when: Option<Condition>,
     pub(crate) span: Span,
+    /// Where `at` was written, for lints about the order of steps.
+    pub(crate) at_span: Span,
 }
 
 #[derive(Debug)]

@@ -16,10 +16,18 @@ pub(crate) struct Args {
 pub(crate) fn run(args: &Args) -> i32 {
     match aftercare::Policy::from_path(&args.policy) {
         Ok(policy) => {
-            for w in policy.warnings() {
+            let warnings = policy.warnings();
+            for w in warnings {
                 eprintln!("{w}");
+                if let Some(hint) = &w.hint {
+                    eprintln!("  = hint: {hint}");
+                }
             }
-            if args.deny_warnings && !policy.warnings().is_empty() {
+            if args.deny_warnings && !warnings.is_empty() {
+                eprintln!(
+                    "error: {} warning(s), denied by --deny-warnings",
+                    warnings.len()
+                );
                 return EXIT_FAILED;
             }
             EXIT_OK

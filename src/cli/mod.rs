@@ -2,6 +2,7 @@
 //! public library API.
 
 mod check;
+mod diff;
 mod eval;
 mod explain;
 mod input;
@@ -40,6 +41,9 @@ enum Command {
     /// Explain one ticket's decision: the rule of each stage, the business time counted,
     /// pauses, closed days, escalations, follow-up and the next change.
     Explain(explain::Args),
+    /// What a policy change would do: compare the decisions of two policies on the same
+    /// tickets.
+    Diff(diff::Args),
 }
 
 pub(crate) fn run() -> i32 {
@@ -60,6 +64,7 @@ pub(crate) fn run() -> i32 {
         Command::Eval(args) => eval::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Diff(args) => diff::run(&args),
     }
 }
 

@@ -2,6 +2,7 @@
 //! and records every problem in the [`Sink`] instead of stopping at the first.
 
 pub(crate) mod condition;
+mod lints;
 pub(crate) mod reader;
 pub(crate) mod tree;
 mod validate;
@@ -87,6 +88,10 @@ pub(crate) fn parse(origin: tree::Origin<'_>, sink: &mut Sink) -> Option<Model> 
     let _ = top.get("include"); // already expanded by the loader
     top.finish("the policy", &TOP_KEYS, sink);
     validate::validate(&model, &root.span, sink);
+    // Lints judge a policy that makes sense; on a broken one they would only add noise.
+    if !sink.has_errors() {
+        lints::lint(&model, sink);
+    }
     if sink.has_errors() {
         None
     } else {
@@ -573,7 +578,7 @@ fn read_escalation(node: &Node, model: &mut Model, sink: &mut Sink) {
             sink.error(span, format!("bad escalation step `{text}`"))
                 .hint(r#"a share of the target, optionally plus a duration: "80%", "100%", "100%+4h""#);
         }
-        parsed.map(|(p, o)| (p, o, text.to_string()))
+        parsed.map(|(p, o)| (p, o, text.to_string(), span.clone()))
     });
     let notify = match t.strings("notify", sink) {
         Some(list) if !list.is_empty() => list.into_iter().map(|(s, _)| s.to_string()).collect(),
@@ -596,7 +601,7 @@ fn read_escalation(node: &Node, model: &mut Model, sink: &mut Sink) {
         &["id", "metric", "at", "notify", "when"],
         sink,
     );
-    if let (Some(metric), Some((permille, offset, at_text))) = (metric, at) {
+    if let (Some(metric), Some((permille, offset, at_text, at_span))) = (metric, at) {
         model.escalations.push(EscalationDef {
             metric,
             permille,
@@ -605,6 +610,7 @@ fn read_escalation(node: &Node, model: &mut Model, sink: &mut Sink) {
             notify,
             when: cond,
             span: node.span.clone(),
+            at_span,
         });
     }
 }

@@ -225,18 +225,4 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
     if let Some(f) = &model.follow_up {
         check_duration(&f.within, sink);
     }
-
-    // Lints only on an otherwise valid policy: after an error they are mostly noise.
-    if sink.has_errors() {
-        return;
-    }
-    for d in &model.departments {
-        if !model.routes.iter().any(|r| r.department.name == d.id.name) {
-            sink.warning(
-                &d.id.span,
-                format!("department `{}` is never routed to", d.id.name),
-            )
-            .hint("add a route to it, or remove it");
-        }
-    }
 }

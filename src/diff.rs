@@ -1,0 +1,453 @@
+//! What-if: what a policy change would do to a set of tickets.
+//!
+//! Both policies decide every ticket as of the same `now`; the report counts the tickets whose
+//! category, priority, route, first-response due or resolution due changed, how many tickets
+//! have a breached SLA metric under each policy, and shows a few changed tickets of each kind.
+//! Only ticket ids and decision values appear in it: never personal data.
+//!
+//! ```
+//! # let text = |priority: &str| format!(r#"
+//! #     [policy]
+//! #     name = "tiny"
+//! #     [[categories]]
+//! #     id = "general"
+//! #     default = true
+//! #     [priorities]
+//! #     order = ["urgent", "normal"]
+//! #     default = "{priority}"
+//! #     [[priority_rules]]
+//! #     id = "vip"
+//! #     priority = "urgent"
+//! #     when = {{ "customer.tier" = "vip" }}
+//! #     [[routes]]
+//! #     id = "all"
+//! #     default = true
+//! #     department = "desk"
+//! #     [departments.desk]
+//! # "#);
+//! use aftercare::{diff, Policy, Ticket};
+//! let old = Policy::from_toml(&text("normal")).unwrap();
+//! let new = Policy::from_toml(&text("urgent")).unwrap();
+//! let tickets = [Ticket::from_json(r#"{"id": "T1", "created_at": "2025-10-10T09:00:00+08:00"}"#).unwrap()];
+//! let now = "2025-10-10T12:00:00+08:00".parse().unwrap();
+//!
+//! let report = diff::diff(&old, &new, &tickets, now);
+//! assert_eq!(report.changed.priority, 1);
+//! assert_eq!(report.examples[0].to_string(), "T1  priority  normal → urgent  (rule priorities.default → priorities.default)");
+//! ```
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::compile::Policy;
+use crate::decision::{ClockStatus, Decision, Instant};
+use crate::evaluate::Options;
+use crate::ticket::{Ticket, TicketError};
+
+/// At most this many examples are kept for each kind of change.
+pub const EXAMPLES_PER_FIELD: usize = 3;
+
+/// What a policy change does to a set of tickets (contract §4, `aftercare diff`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DiffReport {
+    /// Tickets read, including those that could not be evaluated.
+    pub tickets: usize,
+    /// Tickets that could not be read, or that either policy could not evaluate. They are left
+    /// out of every other count.
+    pub errors: usize,
+    /// How many tickets changed, per field.
+    pub changed: Changed,
+    /// How many tickets have any SLA metric `breached` as of `now`, under each policy.
+    pub breached: Breached,
+    /// A few changed tickets per field ([`EXAMPLES_PER_FIELD`] at most each), in input order.
+    pub examples: Vec<Example>,
+}
+
+/// Counts of changed tickets, per field. A ticket counts once in each field that changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Changed {
+    /// The category.
+    pub category: usize,
+    /// The priority.
+    pub priority: usize,
+    /// Where the ticket goes: department, team or assignee.
+    pub route: usize,
+    /// When the first response is due (a clock appearing, disappearing or pausing counts).
+    pub first_response_due: usize,
+    /// When the resolution (of the current cycle) is due.
+    pub resolution_due: usize,
+}
+
+/// Tickets with a breached SLA metric, under each policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Breached {
+    /// Under the old policy.
+    pub old: usize,
+    /// Under the new policy.
+    pub new: usize,
+}
+
+/// A field a policy change can change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// The category.
+    Category,
+    /// The priority.
+    Priority,
+    /// Department, team and assignee.
+    Route,
+    /// `sla.first_response.due`.
+    FirstResponseDue,
+    /// `sla.resolution.due`.
+    ResolutionDue,
+}
+
+impl Field {
+    /// Every field, in report order.
+    pub const ALL: [Field; 5] = [
+        Field::Category,
+        Field::Priority,
+        Field::Route,
+        Field::FirstResponseDue,
+        Field::ResolutionDue,
+    ];
+
+    /// The name used in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Category => "category",
+            Field::Priority => "priority",
+            Field::Route => "route",
+            Field::FirstResponseDue => "first_response_due",
+            Field::ResolutionDue => "resolution_due",
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One changed field of one ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Example {
+    /// The ticket id.
+    pub ticket: String,
+    /// What changed.
+    pub field: Field,
+    /// The old value; null for a due instant that is absent (no clock, or paused).
+    pub old: Option<String>,
+    /// The new value.
+    pub new: Option<String>,
+    /// For category, priority and route: the rule that decided under the old policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_rule: Option<String>,
+    /// … and under the new one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_rule: Option<String>,
+}
+
+impl fmt::Display for Example {
+    /// `T1  priority  normal → urgent  (rule a → b)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".to_string());
+        write!(
+            f,
+            "{}  {}  {} → {}",
+            self.ticket,
+            self.field,
+            value(&self.old),
+            value(&self.new)
+        )?;
+        if let (Some(a), Some(b)) = (&self.old_rule, &self.new_rule) {
+            write!(f, "  (rule {a} → {b})")?;
+        }
+        Ok(())
+    }
+}
+
+impl DiffReport {
+    /// Adds the counts and examples of a report on later tickets (examples stay capped per
+    /// field, earliest first), so that a long input can be compared chunk by chunk.
+    pub fn merge(&mut self, later: DiffReport) {
+        self.tickets += later.tickets;
+        self.errors += later.errors;
+        let c = &mut self.changed;
+        c.category += later.changed.category;
+        c.priority += later.changed.priority;
+        c.route += later.changed.route;
+        c.first_response_due += later.changed.first_response_due;
+        c.resolution_due += later.changed.resolution_due;
+        self.breached.old += later.breached.old;
+        self.breached.new += later.breached.new;
+        for e in later.examples {
+            self.add_example(e);
+        }
+    }
+
+    /// The number of changed tickets for one field.
+    pub fn count(&self, field: Field) -> usize {
+        match field {
+            Field::Category => self.changed.category,
+            Field::Priority => self.changed.priority,
+            Field::Route => self.changed.route,
+            Field::FirstResponseDue => self.changed.first_response_due,
+            Field::ResolutionDue => self.changed.resolution_due,
+        }
+    }
+
+    /// Whether any ticket changed in any field.
+    pub fn has_changes(&self) -> bool {
+        Field::ALL.iter().any(|f| self.count(*f) > 0)
+    }
+
+    fn count_mut(&mut self, field: Field) -> &mut usize {
+        match field {
+            Field::Category => &mut self.changed.category,
+            Field::Priority => &mut self.changed.priority,
+            Field::Route => &mut self.changed.route,
+            Field::FirstResponseDue => &mut self.changed.first_response_due,
+            Field::ResolutionDue => &mut self.changed.resolution_due,
+        }
+    }
+
+    fn add_example(&mut self, e: Example) {
+        let kept = self.examples.iter().filter(|x| x.field == e.field).count();
+        if kept < EXAMPLES_PER_FIELD {
+            // Keep the examples grouped by field, in input order within a field.
+            let at = self
+                .examples
+                .iter()
+                .position(|x| x.field > e.field)
+                .unwrap_or(self.examples.len());
+            self.examples.insert(at, e);
+        }
+    }
+
+    fn add(&mut self, outcome: Outcome) {
+        self.tickets += 1;
+        match outcome {
+            Outcome::Error => self.errors += 1,
+            Outcome::Compared(c) => {
+                self.breached.old += usize::from(c.breached_old);
+                self.breached.new += usize::from(c.breached_new);
+                for f in Field::ALL {
+                    if c.changed & f.bit() != 0 {
+                        *self.count_mut(f) += 1;
+                    }
+                }
+                for e in c.examples {
+                    self.add_example(e);
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for DiffReport {
+    /// The report for people: counts, breaches and examples.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} tickets", self.tickets)?;
+        if self.errors > 0 {
+            write!(
+                f,
+                ", {} could not be evaluated (left out below)",
+                self.errors
+            )?;
+        }
+        writeln!(f)?;
+        writeln!(f)?;
+        if self.has_changes() {
+            writeln!(f, "changed")?;
+            for field in Field::ALL {
+                writeln!(f, "  {:<20}{:>8}", field.name(), self.count(field))?;
+            }
+        } else {
+            writeln!(f, "no decision changed")?;
+        }
+        writeln!(f)?;
+        let (old, new) = (self.breached.old, self.breached.new);
+        let delta = new as i64 - old as i64;
+        writeln!(
+            f,
+            "breached (any SLA metric): {old} → {new} ({}{delta})",
+            if delta >= 0 { "+" } else { "" }
+        )?;
+        if !self.examples.is_empty() {
+            writeln!(f)?;
+            writeln!(f, "examples")?;
+            let width = self.examples.iter().map(|e| e.ticket.chars().count()).max();
+            let width = width.unwrap_or(0);
+            for e in &self.examples {
+                let value = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".to_string());
+                write!(
+                    f,
+                    "  {:<width$}  {:<18}  {} → {}",
+                    e.ticket,
+                    e.field.name(),
+                    value(&e.old),
+                    value(&e.new)
+                )?;
+                if let (Some(a), Some(b)) = (&e.old_rule, &e.new_rule) {
+                    write!(f, "  (rule {a} → {b})")?;
+                }
+                writeln!(f)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Compares the decisions of `old` and `new` on `tickets` as of `now`, on all cores.
+pub fn diff(old: &Policy, new: &Policy, tickets: &[Ticket], now: DateTime<Utc>) -> DiffReport {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let outcomes = crate::parallel::map(tickets, threads, |t| compare(old, new, t, now));
+    collect(outcomes)
+}
+
+/// [`diff`] on tickets given as JSON texts (one ticket each); a text that is not a valid
+/// ticket counts as an error.
+pub fn diff_json_lines<S: AsRef<str> + Sync>(
+    old: &Policy,
+    new: &Policy,
+    tickets: &[S],
+    now: DateTime<Utc>,
+) -> DiffReport {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let outcomes = crate::parallel::map(tickets, threads, |json| {
+        match Ticket::from_json(json.as_ref()) {
+            Ok(t) => compare(old, new, &t, now),
+            Err(_) => Outcome::Error,
+        }
+    });
+    collect(outcomes)
+}
+
+fn collect(outcomes: Vec<Outcome>) -> DiffReport {
+    let mut report = DiffReport::default();
+    for o in outcomes {
+        report.add(o);
+    }
+    report
+}
+
+/// What one ticket contributes: a bit per changed field, whether it is breached under each
+/// policy, and its examples (built only for fields that changed).
+enum Outcome {
+    Error,
+    Compared(Comparison),
+}
+
+struct Comparison {
+    changed: u8,
+    breached_old: bool,
+    breached_new: bool,
+    examples: Vec<Example>,
+}
+
+fn compare(old: &Policy, new: &Policy, ticket: &Ticket, now: DateTime<Utc>) -> Outcome {
+    // Traces are not compared: leaving them out makes the run several times faster.
+    let options = Options { trace: false };
+    let decide =
+        |p: &Policy| -> Result<Decision, TicketError> { p.evaluate_with(ticket, now, options) };
+    let (Ok(a), Ok(b)) = (decide(old), decide(new)) else {
+        return Outcome::Error;
+    };
+    let mut c = Comparison {
+        changed: 0,
+        breached_old: breached(&a),
+        breached_new: breached(&b),
+        examples: Vec::new(),
+    };
+    let mut note =
+        |field: Field, old: Option<String>, new: Option<String>, rules: Option<(&str, &str)>| {
+            c.changed |= field.bit();
+            c.examples.push(Example {
+                ticket: a.ticket.clone(),
+                field,
+                old,
+                new,
+                old_rule: rules.map(|r| r.0.to_string()),
+                new_rule: rules.map(|r| r.1.to_string()),
+            });
+        };
+    if a.category != b.category {
+        note(
+            Field::Category,
+            Some(a.category.to_string()),
+            Some(b.category.to_string()),
+            Some((&a.rules.category, &b.rules.category)),
+        );
+    }
+    if a.priority != b.priority {
+        note(
+            Field::Priority,
+            Some(a.priority.to_string()),
+            Some(b.priority.to_string()),
+            Some((&a.rules.priority, &b.rules.priority)),
+        );
+    }
+    let (ra, rb) = (&a.route, &b.route);
+    if (&ra.department, &ra.team, &ra.assignee) != (&rb.department, &rb.team, &rb.assignee) {
+        note(
+            Field::Route,
+            Some(route(&a)),
+            Some(route(&b)),
+            Some((&ra.rule, &rb.rule)),
+        );
+    }
+    let first = |d: &Decision| d.sla.first_response.as_ref().and_then(|c| c.due);
+    if !same_instant(first(&a), first(&b)) {
+        note(
+            Field::FirstResponseDue,
+            first(&a).map(|i| i.to_string()),
+            first(&b).map(|i| i.to_string()),
+            None,
+        );
+    }
+    let resolution = |d: &Decision| d.sla.resolution.as_ref().and_then(|c| c.due);
+    if !same_instant(resolution(&a), resolution(&b)) {
+        note(
+            Field::ResolutionDue,
+            resolution(&a).map(|i| i.to_string()),
+            resolution(&b).map(|i| i.to_string()),
+            None,
+        );
+    }
+    Outcome::Compared(c)
+}
+
+/// `department / team (assignee)`, as a person reads a route.
+fn route(d: &Decision) -> String {
+    let mut out = d.route.department.to_string();
+    if let Some(team) = &d.route.team {
+        out.push_str(" / ");
+        out.push_str(team);
+    }
+    if let Some(who) = &d.route.assignee {
+        out.push_str(&format!(" ({who})"));
+    }
+    out
+}
+
+/// Instants compare as instants: the same due shown in another time zone is no change.
+fn same_instant(a: Option<Instant>, b: Option<Instant>) -> bool {
+    a.map(|i| i.utc()) == b.map(|i| i.utc())
+}
+
+/// Whether any SLA metric of the decision is `breached` (the current clocks, as in
+/// `sla.<metric>.status`; earlier resolution cycles are history).
+fn breached(d: &Decision) -> bool {
+    d.sla
+        .clocks()
+        .any(|(_, c)| c.status == ClockStatus::Breached)
+}
