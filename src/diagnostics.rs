@@ -138,10 +138,9 @@ impl Sink {
     }
 
     fn push(&mut self, severity: Severity, span: &Span, message: String) -> Report<'_> {
-        self.raw.push((severity, span.clone(), message, None));
-        let last = self.raw.len() - 1;
+                self.raw.push((severity, span.clone(), message, None));
         Report {
-            hint: &mut self.raw[last].3,
+            hint: self.raw.last_mut().map(|d| &mut d.3),
         }
     }
 
@@ -203,12 +202,14 @@ fn excerpt(text: &str, range: &Range<usize>) -> String {
 
 /// Lets a caller attach a hint to the diagnostic just recorded.
 pub(crate) struct Report<'a> {
-    hint: &'a mut Option<String>,
+    hint: Option<&'a mut Option<String>>,
 }
 
 impl Report<'_> {
     pub(crate) fn hint(self, hint: impl Into<String>) {
-        *self.hint = Some(hint.into());
+                if let Some(slot) = self.hint {
+            *slot = Some(hint.into());
+        }
     }
 }
 

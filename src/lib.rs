@@ -79,6 +79,17 @@
 //! tickets.
 
 #![warn(missing_docs)]
+// Library code never panics on any input: no unwrap/expect/panic, no unchecked indexing.
+// Unit tests may; each exception in library code carries its justification beside it.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 pub mod business_time;
 mod compile;

@@ -590,6 +590,8 @@ pub fn default_case_files(policy: impl AsRef<Path>) -> Vec<PathBuf> {
 /// When the policy does not load, no cases file is found, a cases file cannot be read, or a
 /// case fails. The message lists every problem, and every failed field with its expected and
 /// actual value. This is the only function of the library that panics on purpose.
+// A test assertion: panicking is its whole purpose, and it is documented above.
+#[allow(clippy::panic)]
 pub fn assert_cases_pass(policy: impl AsRef<Path>) {
     let path = policy.as_ref();
     let policy = match Policy::from_path(path) {

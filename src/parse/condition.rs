@@ -398,7 +398,7 @@ fn describe(path: &str, test: &Test) -> String {
                 };
                 format!("{op} {n}")
             }
-            Test::ContainsAny(n) if n.len() == 1 => format!("contains {:?}", n[0]),
+            Test::ContainsAny(n) if n.len() == 1 => format!("contains {:?}", n.concat()),
             Test::ContainsAny(n) => format!("contains any of {} keywords", n.len()),
             Test::Matches(re) => format!("matches /{}/", re.as_str()),
             Test::Exists(true) => "exists".to_string(),
