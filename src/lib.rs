@@ -89,6 +89,7 @@ mod evaluate;
 mod model;
 mod parallel;
 mod parse;
+pub mod report;
 mod script;
 mod ticket;
 

@@ -4,6 +4,7 @@
 mod check;
 mod eval;
 mod input;
+mod report;
 
 use std::path::PathBuf;
 
@@ -33,6 +34,8 @@ enum Command {
     /// Evaluate tickets (a .json array, a .jsonl file, or - for JSON lines on stdin);
     /// print one decision per line.
     Eval(eval::Args),
+    /// The service report: KPIs per week or month as text, JSON or one HTML page with charts.
+    Report(report::Args),
 }
 
 pub(crate) fn run() -> i32 {
@@ -51,6 +54,7 @@ pub(crate) fn run() -> i32 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
 
