@@ -22,7 +22,7 @@ const CSS: &str = "
 :root { color-scheme: light; }
 body { font-family: system-ui, -apple-system, 'Segoe UI', 'PingFang SC', 'Microsoft YaHei', sans-serif;
        margin: 0; background: #f5f6f8; color: #1f2328; }
-main { max-width: 1120px; margin: 0 auto; padding: 24px; }
+main { max-width: 1240px; margin: 0 auto; padding: 24px; }
 h1 { font-size: 22px; margin: 0 0 4px; }
 h2 { font-size: 16px; margin: 28px 0 10px; }
 p.meta { color: #59636e; margin: 0 0 16px; font-size: 13px; }
@@ -42,9 +42,11 @@ svg .axis { stroke: #9aa4ae; stroke-width: 1; }
 .legend span { display: inline-block; margin-right: 12px; }
 .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; vertical-align: -1px; }
 table { border-collapse: collapse; background: #fff; font-size: 13px; width: 100%; }
-th, td { border: 1px solid #d1d9e0; padding: 4px 8px; text-align: right; white-space: nowrap; }
+th, td { border: 1px solid #d1d9e0; padding: 4px 6px; text-align: right; white-space: nowrap; }
 th { background: #f0f2f5; font-weight: 600; }
 th:first-child, td:first-child { text-align: left; }
+th.group { text-align: center; }
+th.words { text-align: left; }
 td.words { text-align: left; white-space: normal; }
 .tables { display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr)); gap: 14px; align-items: start; }
 .scroll { overflow-x: auto; }
@@ -173,9 +175,9 @@ impl Frame {
         );
     }
 
-    /// Period labels under the slots, thinned out to about twelve.
+    /// Period labels under the slots, thinned out to at most eight so they never overlap.
     fn x_labels(&self, out: &mut String, periods: &[Period]) {
-        let every = periods.len().div_ceil(12).max(1);
+        let every = periods.len().div_ceil(8).max(1);
         for (i, p) in periods.iter().enumerate() {
             if i % every != 0 {
                 continue;
@@ -436,9 +438,15 @@ fn compliance_chart(out: &mut String, r: &Report) {
         for (i, p) in periods.iter().enumerate() {
             let c = get(&p.kpis);
             if let Some(v) = c.compliance {
+                // The first series is drawn hollow and larger, so equal values stay visible.
+                let (r, fill) = if metric == "first_response" {
+                    ("5", "#fff")
+                } else {
+                    ("3", color)
+                };
                 let _ = write!(
                     out,
-                    r#"<circle cx="{}" cy="{}" r="3.5" fill="{color}" data-metric="{metric}" data-period="{}" data-compliance="{v}" data-met="{}" data-breached="{}"><title>{} · {metric}: {} ({} met, {} breached)</title></circle>"#,
+                    r#"<circle cx="{}" cy="{}" r="{r}" fill="{fill}" stroke="{color}" stroke-width="2" data-metric="{metric}" data-period="{}" data-compliance="{v}" data-met="{}" data-breached="{}"><title>{} · {metric}: {} ({} met, {} breached)</title></circle>"#,
                     px(f.x(i)),
                     px(f.y(v, 0.0, 1.0)),
                     esc(&p.label),
@@ -520,7 +528,7 @@ fn department_chart(out: &mut String, r: &Report) {
         .collect();
     let row = 26.0;
     let left = 150.0;
-    let right = 60.0;
+    let right = 110.0;
     let width = 640.0;
     let height = 24.0 + row * depts.len().max(1) as f64;
     let max = depts
@@ -591,7 +599,9 @@ fn department_chart(out: &mut String, r: &Report) {
 }
 
 fn periods_table(out: &mut String, r: &Report) {
-    out.push_str("<h2>Periods</h2><div class=\"scroll\"><table><thead><tr><th>period</th><th>tickets</th><th>first response met / decided</th><th>%</th><th>median</th><th>p90</th><th>resolution met / decided</th><th>%</th><th>median</th><th>p90</th><th>escalations</th><th>follow-up</th><th>satisfaction</th><th>change</th></tr></thead><tbody>");
+    out.push_str("<h2>Periods</h2><div class=\"scroll\"><table><thead>\
+<tr><th rowspan=\"2\">period</th><th rowspan=\"2\">tickets</th><th colspan=\"4\" class=\"group\">first response</th><th colspan=\"4\" class=\"group\">resolution</th><th rowspan=\"2\">escalations</th><th rowspan=\"2\">follow-up</th><th colspan=\"2\" class=\"group\">satisfaction</th></tr>\
+<tr><th>met / decided</th><th>%</th><th>median</th><th>p90</th><th>met / decided</th><th>%</th><th>median</th><th>p90</th><th>average</th><th>change</th></tr></thead><tbody>");
     let mut empty = 0;
     for p in &r.periods {
         let k = &p.kpis;
@@ -696,7 +706,7 @@ fn hot_issues(out: &mut String, r: &Report) {
         return;
     }
     out.push_str(
-        "<table><thead><tr><th>category</th><th>keywords (tickets)</th></tr></thead><tbody>",
+        "<table><thead><tr><th>category</th><th class=\"words\">keywords (tickets)</th></tr></thead><tbody>",
     );
     for id in ordered(&r.order.categories, t.hot_issues.keys()) {
         if let Some(words) = t.hot_issues.get(id) {
