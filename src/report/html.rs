@@ -136,6 +136,11 @@ impl Frame {
         self.left + self.slot() * (i as f64 + 0.5)
     }
 
+    /// The radius of a point: smaller when many periods share the width.
+    fn dot(&self) -> f64 {
+        (self.slot() * 0.35).clamp(1.5, 5.0)
+    }
+
     /// The y of `v` on a scale from `lo` to `hi`.
     fn y(&self, v: f64, lo: f64, hi: f64) -> f64 {
         let span = if hi > lo { hi - lo } else { 1.0 };
@@ -440,9 +445,9 @@ fn compliance_chart(out: &mut String, r: &Report) {
             if let Some(v) = c.compliance {
                 // The first series is drawn hollow and larger, so equal values stay visible.
                 let (r, fill) = if metric == "first_response" {
-                    ("5", "#fff")
+                    (px(f.dot()), "#fff")
                 } else {
-                    ("3", color)
+                    (px(f.dot() * 0.6), color)
                 };
                 let _ = write!(
                     out,
@@ -494,9 +499,10 @@ fn satisfaction_chart(out: &mut String, r: &Report) {
                 .unwrap_or_default();
             let _ = write!(
                 out,
-                r#"<circle cx="{}" cy="{}" r="3.5" fill="{SATISFACTION_COLOR}" data-period="{}" data-average="{avg}" data-responses="{}"{change_attr}><title>{}: {} from {} responses {}</title></circle>"#,
+                r#"<circle cx="{}" cy="{}" r="{}" fill="{SATISFACTION_COLOR}" data-period="{}" data-average="{avg}" data-responses="{}"{change_attr}><title>{}: {} from {} responses {}</title></circle>"#,
                 px(f.x(i)),
                 px(f.y(avg, 1.0, 5.0)),
+                px(f.dot() * 0.8),
                 esc(&p.label),
                 s.responses,
                 esc(&p.label),
