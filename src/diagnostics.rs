@@ -138,7 +138,7 @@ impl Sink {
     }
 
     fn push(&mut self, severity: Severity, span: &Span, message: String) -> Report<'_> {
-                self.raw.push((severity, span.clone(), message, None));
+        self.raw.push((severity, span.clone(), message, None));
         Report {
             hint: self.raw.last_mut().map(|d| &mut d.3),
         }
@@ -207,7 +207,7 @@ pub(crate) struct Report<'a> {
 
 impl Report<'_> {
     pub(crate) fn hint(self, hint: impl Into<String>) {
-                if let Some(slot) = self.hint {
+        if let Some(slot) = self.hint {
             *slot = Some(hint.into());
         }
     }

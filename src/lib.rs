@@ -102,6 +102,7 @@ pub mod explain;
 mod model;
 mod parallel;
 mod parse;
+pub mod report;
 #[cfg(feature = "schema")]
 pub mod schema;
 mod script;

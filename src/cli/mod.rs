@@ -6,6 +6,7 @@ mod diff;
 mod eval;
 mod explain;
 mod input;
+mod report;
 mod test;
 
 use std::path::PathBuf;
@@ -44,6 +45,8 @@ enum Command {
     /// What a policy change would do: compare the decisions of two policies on the same
     /// tickets.
     Diff(diff::Args),
+    /// The service report: KPIs per week or month as text, JSON or one HTML page with charts.
+    Report(report::Args),
 }
 
 pub(crate) fn run() -> i32 {
@@ -65,6 +68,7 @@ pub(crate) fn run() -> i32 {
         Command::Test(args) => test::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
 

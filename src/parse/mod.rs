@@ -174,7 +174,7 @@ fn read_calendars(node: &Node, model: &mut Model, sink: &mut Sink) {
         let mut week: [Vec<Window>; 7] = Default::default();
         if let Some(w) = t.get("week") {
             if let Some(mut wt) = Table::new(w, "`week`", sink) {
-                                for (slot, day) in week.iter_mut().zip(DAYS) {
+                for (slot, day) in week.iter_mut().zip(DAYS) {
                     if let Some(list) = wt.strings(day, sink) {
                         *slot = windows(&list, sink);
                     }

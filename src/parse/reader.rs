@@ -35,7 +35,7 @@ impl<'n> Table<'n> {
     }
 
     pub(crate) fn get(&mut self, key: &str) -> Option<&'n Node> {
-                let i = self.entries.iter().position(|(k, _)| k.name == key)?;
+        let i = self.entries.iter().position(|(k, _)| k.name == key)?;
         if let Some(used) = self.used.get_mut(i) {
             *used = true;
         }
@@ -117,7 +117,7 @@ impl<'n> Table<'n> {
 
     /// Reports every key that was not read as unknown, suggesting the closest known key.
     pub(crate) fn finish(self, what: &str, known: &[&str], sink: &mut Sink) {
-                for ((key, _), used) in self.entries.iter().zip(&self.used) {
+        for ((key, _), used) in self.entries.iter().zip(&self.used) {
             if !used {
                 unknown_key(&key.span, &key.name, what, known, sink);
             }

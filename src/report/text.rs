@@ -1,0 +1,349 @@
+//! The report as plain-text tables for a terminal.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::{change, ordered, percent, score, span, Compliance, Kpis, Report};
+
+/// Terminal columns a string takes: East Asian wide characters take two.
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F
+            | 0x2E80..=0x303E
+            | 0x3041..=0x33FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6
+            | 0x20000..=0x3FFFD => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// A table with a header row. The first column is left-aligned; the others are right-aligned
+/// when they hold numbers.
+struct Table {
+    rows: Vec<Vec<String>>,
+    numeric: bool,
+}
+
+impl Table {
+    fn new(header: &[&str]) -> Table {
+        Table {
+            rows: vec![header.iter().map(|h| h.to_string()).collect()],
+            numeric: true,
+        }
+    }
+
+    /// A table whose columns are all text, all left-aligned.
+    fn text(header: &[&str]) -> Table {
+        Table {
+            numeric: false,
+            ..Table::new(header)
+        }
+    }
+
+    fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    fn render(&self, out: &mut String) {
+        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..columns)
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .filter_map(|r| r.get(i))
+                    .map(|c| width(c))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for (n, row) in self.rows.iter().enumerate() {
+            let mut line = String::from("  ");
+            for (i, cell) in row.iter().enumerate() {
+                let pad = " ".repeat(
+                    widths
+                        .get(i)
+                        .copied()
+                        .unwrap_or(0)
+                        .saturating_sub(width(cell)),
+                );
+                if i == 0 || !self.numeric {
+                    if i > 0 {
+                        line.push_str("  ");
+                    }
+                    line.push_str(cell);
+                    line.push_str(&pad);
+                } else {
+                    line.push_str("  ");
+                    line.push_str(&pad);
+                    line.push_str(cell);
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+            if n == 0 {
+                let total: usize =
+                    widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+                out.push_str("  ");
+                out.push_str(&"-".repeat(total));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn compliance_line(c: &Compliance) -> String {
+    format!(
+        "{} met, {} breached, {} open: {}",
+        c.met,
+        c.breached,
+        c.open,
+        percent(c.compliance)
+    )
+}
+
+fn ratio_cell(c: &Compliance) -> String {
+    format!("{}/{}", c.met, c.met + c.breached)
+}
+
+pub(super) fn render(r: &Report) -> String {
+    let mut out = String::new();
+    let t = &r.totals.kpis;
+    // Writing to a String cannot fail.
+    let _ = writeln!(
+        out,
+        "Service report: {} ({})",
+        r.policy.name, r.policy.version
+    );
+    let _ = writeln!(
+        out,
+        "As of {}, by {}; tickets are counted in the {} of their creation ({}).",
+        r.now, r.by, r.by, r.time_zone
+    );
+    let _ = writeln!(
+        out,
+        "{} tickets, {} could not be evaluated.",
+        r.tickets, r.errors
+    );
+    out.push('\n');
+
+    out.push_str("Totals\n");
+    let mut totals = Table::text(&["measure", "value"]);
+    totals.row(vec![
+        "first response SLA".into(),
+        compliance_line(&t.sla.first_response),
+    ]);
+    totals.row(vec![
+        "resolution SLA".into(),
+        compliance_line(&t.sla.resolution),
+    ]);
+    for (name, s) in [
+        ("time to first response", &t.times.first_response),
+        ("time to resolution", &t.times.resolution),
+    ] {
+        totals.row(vec![
+            name.into(),
+            format!(
+                "median {}, p90 {} ({} measured)",
+                span(s.median),
+                span(s.p90),
+                s.samples
+            ),
+        ]);
+    }
+    totals.row(vec![
+        "escalations fired".into(),
+        format!(
+            "{} on {} tickets",
+            t.escalations.fired, t.escalations.tickets
+        ),
+    ]);
+    totals.row(vec![
+        "follow-up visits".into(),
+        format!(
+            "{} of {} resolutions: {}",
+            t.follow_up.visits,
+            t.follow_up.resolutions,
+            percent(t.follow_up.rate)
+        ),
+    ]);
+    totals.row(vec![
+        "satisfaction".into(),
+        format!(
+            "{} / 5 from {} responses",
+            score(t.satisfaction.average),
+            t.satisfaction.responses
+        ),
+    ]);
+    totals.render(&mut out);
+    out.push('\n');
+
+    out.push_str("Periods (first response and resolution: met / decided, compliance)\n");
+    let mut periods = Table::new(&[
+        "period",
+        "tickets",
+        "1st resp",
+        "%",
+        "median",
+        "p90",
+        "resolution",
+        "%",
+        "median",
+        "p90",
+        "escal.",
+        "follow-up",
+        "satisf.",
+        "change",
+    ]);
+    let mut empty = 0;
+    for p in &r.periods {
+        let k = &p.kpis;
+        if k.tickets == 0 {
+            empty += 1;
+            continue;
+        }
+        periods.row(vec![
+            p.label.clone(),
+            k.tickets.to_string(),
+            ratio_cell(&k.sla.first_response),
+            percent(k.sla.first_response.compliance),
+            span(k.times.first_response.median),
+            span(k.times.first_response.p90),
+            ratio_cell(&k.sla.resolution),
+            percent(k.sla.resolution.compliance),
+            span(k.times.resolution.median),
+            span(k.times.resolution.p90),
+            k.escalations.fired.to_string(),
+            percent(k.follow_up.rate),
+            score(k.satisfaction.average),
+            change(k.satisfaction.change),
+        ]);
+    }
+    periods.render(&mut out);
+    if empty > 0 {
+        let _ = writeln!(
+            out,
+            "  ({empty} {}{} without tickets not shown)",
+            r.by,
+            if empty == 1 { "" } else { "s" }
+        );
+    }
+    out.push('\n');
+
+    breakdown(
+        &mut out,
+        "Tickets by category",
+        "category",
+        &r.order.categories,
+        &t.by_category,
+        t.tickets,
+    );
+    breakdown(
+        &mut out,
+        "Tickets by priority",
+        "priority",
+        &r.order.priorities,
+        &t.by_priority,
+        t.tickets,
+    );
+    breakdown(
+        &mut out,
+        "Tickets by channel",
+        "channel",
+        &[],
+        &t.by_channel,
+        t.tickets,
+    );
+
+    out.push_str("Departments\n");
+    let mut depts = Table::new(&[
+        "department",
+        "tickets",
+        "open",
+        "1st resp %",
+        "resolution %",
+        "res. median",
+        "res. p90",
+        "escal.",
+    ]);
+    for id in ordered(&r.order.departments, t.departments.keys()) {
+        if let Some(d) = t.departments.get(id) {
+            depts.row(vec![
+                id.to_string(),
+                d.tickets.to_string(),
+                d.open.to_string(),
+                percent(d.first_response.compliance),
+                percent(d.resolution.compliance),
+                span(d.resolution_time.median),
+                span(d.resolution_time.p90),
+                d.escalations_fired.to_string(),
+            ]);
+        }
+    }
+    depts.render(&mut out);
+    out.push('\n');
+
+    hot_issues(&mut out, r, t);
+    out
+}
+
+fn breakdown(
+    out: &mut String,
+    title: &str,
+    column: &str,
+    order: &[String],
+    counts: &BTreeMap<String, u64>,
+    total: u64,
+) {
+    out.push_str(title);
+    out.push('\n');
+    let mut table = Table::new(&[column, "tickets", "share"]);
+    for id in ordered(order, counts.keys()) {
+        if let Some(n) = counts.get(id) {
+            table.row(vec![
+                id.to_string(),
+                n.to_string(),
+                percent(super::ratio(*n, total)),
+            ]);
+        }
+    }
+    table.render(out);
+    out.push('\n');
+}
+
+fn hot_issues(out: &mut String, r: &Report, t: &Kpis) {
+    out.push_str("Hot issues (keywords in the most tickets of each category)\n");
+    if t.hot_issues.is_empty() {
+        out.push_str("  none: no keyword occurs in two tickets of one category\n");
+        return;
+    }
+    let mut table = Table::text(&["category", "keywords (tickets)"]);
+    for id in ordered(&r.order.categories, t.hot_issues.keys()) {
+        if let Some(words) = t.hot_issues.get(id) {
+            let list: Vec<String> = words
+                .iter()
+                .map(|w| format!("{} ({})", w.keyword, w.tickets))
+                .collect();
+            table.row(vec![id.to_string(), list.join(", ")]);
+        }
+    }
+    table.render(out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::width;
+
+    #[test]
+    fn chinese_characters_are_two_columns_wide() {
+        assert_eq!(width("制冷"), 4);
+        assert_eq!(width("e21"), 3);
+    }
+}
