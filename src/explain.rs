@@ -178,15 +178,7 @@ impl Policy {
     pub fn explain(&self, ticket: &Ticket, now: DateTime<Utc>) -> Result<Explanation, TicketError> {
         let decision = self.evaluate_with(ticket, now, Options { trace: true })?;
         let inner = &self.inner;
-        let history = history::read(
-            ticket,
-            now,
-            inner.sla.as_ref().map_or(&[][..], |s| &s.pause_statuses),
-            inner
-                .follow_up
-                .as_ref()
-                .map_or(0, |f| f.unsatisfied_at_or_below),
-        )?;
+        let history = history::read_for(inner, ticket, now)?;
         let tz = decision
             .sla
             .calendar

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{input, load_policy, parse_now, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
+use super::{input, load_policy, parse_now, Format, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -19,12 +19,6 @@ pub(crate) struct Args {
     /// `text` for people, `json` for tools.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 /// Tickets compared per parallel chunk: bounds memory on huge inputs.

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use super::{load_policy, parse_now, write_out, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
+use super::{load_policy, parse_now, write_out, Format, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -18,12 +18,6 @@ pub(crate) struct Args {
     /// `text` for people, `json` for tools.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 pub(crate) fn run(args: &Args) -> i32 {

@@ -72,6 +72,15 @@ pub(crate) fn run() -> i32 {
     }
 }
 
+/// `--format` of the commands that write for people or for tools.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// For people.
+    Text,
+    /// For tools.
+    Json,
+}
+
 /// `--now`: an RFC 3339 instant; defaults to the current time.
 pub(crate) fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)

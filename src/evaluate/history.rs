@@ -65,6 +65,23 @@ impl History<'_> {
     }
 }
 
+/// The history of `ticket` under the policy's pause statuses and follow-up threshold.
+pub(crate) fn read_for<'t>(
+    inner: &crate::compile::Inner,
+    ticket: &'t Ticket,
+    now: DateTime<Utc>,
+) -> Result<History<'t>, TicketError> {
+    read(
+        ticket,
+        now,
+        inner.sla.as_ref().map_or(&[][..], |s| &s.pause_statuses),
+        inner
+            .follow_up
+            .as_ref()
+            .map_or(0, |f| f.unsatisfied_at_or_below),
+    )
+}
+
 pub(crate) fn read<'t>(
     ticket: &'t Ticket,
     now: DateTime<Utc>,

@@ -216,15 +216,7 @@ fn evaluate(
         .ok_or_else(|| TicketError::new(Some(&ticket.id), "internal error: unknown department"))?;
 
     // Stage 4: SLA clocks, on the route's calendar or the policy's.
-    let history = history::read(
-        ticket,
-        now,
-        inner.sla.as_ref().map_or(&[][..], |s| &s.pause_statuses),
-        inner
-            .follow_up
-            .as_ref()
-            .map_or(0, |f| f.unsatisfied_at_or_below),
-    )?;
+    let history = history::read_for(inner, ticket, now)?;
     let calendar = target
         .calendar
         .or(inner.sla.as_ref().map(|s| s.calendar))
