@@ -384,7 +384,7 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
     };
 
     let scripts = match &model.scripts {
-        Some(def) => Some(Scripts::compile(def, model, sink)?),
+        Some(def) => Some(Scripts::compile(def, model, &calendars, sink)?),
         None => None,
     };
 

@@ -146,13 +146,15 @@ fn evaluate(
         category: None,
         priority: None,
     };
+    // Script hooks share one ticket map per evaluation, built when the first hook runs.
+    let mut hooks = inner.scripts.as_ref().map(|s| s.session(inner, ticket, now));
     let cat = category::classify(inner, &subject, explain);
     let mut category = cat.outcome.clone();
     if explain {
         note(&mut trace, format!("category {category}: {}", cat.describe()));
     }
-    if let Some(scripts) = &inner.scripts {
-        if let Some(c) = scripts.classify(inner, ticket, now, &mut trace)? {
+    if let Some(h) = hooks.as_mut() {
+        if let Some(c) = h.classify(&category, &mut trace)? {
             category = c;
         }
     }
@@ -165,8 +167,8 @@ fn evaluate(
         let name = inner.priorities.get(priority_index).map_or("?", |p| &**p);
         note(&mut trace, format!("priority {name}: {}", pri.describe()));
     }
-    if let Some(scripts) = &inner.scripts {
-        if let Some(p) = scripts.prioritise(inner, ticket, &category, priority_index, now, &mut trace)? {
+    if let Some(h) = hooks.as_mut() {
+        if let Some(p) = h.prioritise(&category, priority_index, &mut trace)? {
             priority_index = p;
         }
     }
@@ -186,8 +188,8 @@ fn evaluate(
         let team = target.team.as_deref().map(|t| format!(" / {t}")).unwrap_or_default();
         note(&mut trace, format!("route {dept}{team}: {}", rt.describe()));
     }
-    if let Some(scripts) = &inner.scripts {
-        if let Some(t) = scripts.route(inner, ticket, &category, &priority, now, &mut trace)? {
+    if let Some(h) = hooks.as_mut() {
+        if let Some(t) = h.route(&category, &priority, &target, &mut trace)? {
             target = t;
             rule = "script".into();
         }
@@ -213,8 +215,8 @@ fn evaluate(
         .map_or(chrono_tz::UTC, |(_, c)| c.timezone());
     let mut targets = inner.sla.as_ref().and_then(|s| s.targets.get(priority_index));
     let script_targets;
-    if let Some(scripts) = &inner.scripts {
-        if let Some(t) = scripts.targets(inner, ticket, &category, &priority, targets, now, &mut trace)? {
+    if let Some(h) = hooks.as_mut() {
+        if let Some(t) = h.targets(&category, &priority, &target, targets, &mut trace)? {
             script_targets = t;
             targets = Some(&script_targets);
         }
