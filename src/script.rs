@@ -16,9 +16,11 @@
 //! and `targets`, and `targets` (the current targets as duration strings) for `targets`. A
 //! `targets` map overrides only the metrics it names; `()` as a value removes that target.
 //!
-//! `ticket` is the ticket as a read-only map without personal fields (unless `[scripts]
-//! expose` names them) and with `now`, the evaluation instant, as an RFC 3339 string — the
-//! script has no clock of its own.
+//! `ticket` is the ticket as a map without personal fields (unless `[scripts] expose` names
+//! them) and with `now`, the evaluation instant, as an RFC 3339 string — the script has no
+//! clock of its own. Each hook call gets its own copy of the map (Rhai parameters are always
+//! writable), so whatever a hook does to `ticket` stays in that call: the ticket, the
+//! decision and later hooks never see it.
 //!
 //! The sandbox: one [`Engine`] per policy, built and compiled once at load and shared by every
 //! evaluation; operations, call depth, expression depth, string, array and map sizes are
@@ -551,6 +553,7 @@ fn opt_text(s: Option<&str>) -> Dynamic {
 }
 
 impl Session<'_> {
+    /// The ticket map for one hook call: a copy of the map built for this evaluation.
     fn ticket_arg(&mut self) -> Dynamic {
         let s = self.scripts;
         let (ticket, now) = (self.ticket, self.now);
@@ -559,8 +562,7 @@ impl Session<'_> {
                 let now = now
                     .with_timezone(&s.zone)
                     .to_rfc3339_opts(SecondsFormat::AutoSi, false);
-                // Read-only: a hook that assigns to the ticket gets an error, not a silent copy.
-                Dynamic::from_map(view::ticket_map(ticket, &now, s.expose)).into_read_only()
+                Dynamic::from_map(view::ticket_map(ticket, &now, s.expose))
             })
             .clone()
     }

@@ -116,14 +116,14 @@ impl State {
     /// The file an import names, checked to lie inside the policy's folder.
     fn locate(&self, importer: Option<&str>, path: &str) -> Result<PathBuf, String> {
         let rel = Path::new(path);
-        let plain = !path.is_empty()
+        // Relative paths only; `..` is fine while the file stays inside the policy's folder.
+        let relative = !path.is_empty()
             && !path.contains('\\')
-            && rel.components().all(|c| matches!(c, Component::Normal(_)));
-        if !plain {
-            return Err(
-                "imports name a script by a relative path inside the policy's folder, without `..`"
-                    .into(),
-            );
+            && rel
+                .components()
+                .all(|c| matches!(c, Component::Normal(_) | Component::ParentDir));
+        if !relative {
+            return Err("imports name a script by a path relative to the importing script".into());
         }
         let root = self
             .root
