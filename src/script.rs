@@ -37,8 +37,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use rhai::module_resolvers::DummyModuleResolver;
 use rhai::{
-    CallFnOptions, Dynamic, Engine, EvalAltResult, ImmutableString, Map, ParseErrorType, Position,
-    Scope, AST,
+    CallFnOptions, Dynamic, Engine, EvalAltResult, ImmutableString, LexError, Map, ParseErrorType,
+    Position, Scope, AST,
 };
 
 use self::helpers::CalendarSet;
@@ -179,9 +179,10 @@ fn defines(line: &str) -> Option<&str> {
 
 fn hint_for(e: &ParseErrorType, limits: &ScriptLimits) -> String {
     match e {
-        ParseErrorType::Reserved(word) if word == "eval" => {
+        ParseErrorType::BadInput(LexError::ImproperSymbol(word, _)) if word == "eval" => {
             "`eval` is not available to policy scripts; write the logic as functions".into()
         }
+        ParseErrorType::MissingToken(token, _) => format!("add `{token}` here"),
         ParseErrorType::VariableUndefined(_) => {
             "declare variables with `let`; hooks read the ticket through their `ticket` parameter"
                 .into()
@@ -192,8 +193,33 @@ fn hint_for(e: &ParseErrorType, limits: &ScriptLimits) -> String {
                 limits.max_expr_depth
             )
         }
-        _ => format!("{HOOK_SIGNATURES}; see https://rhai.rs/book/ for the language"),
+        _ => "see https://rhai.rs/book/ for the language".into(),
     }
+}
+
+/// Reports a syntax error. A missing token is reported right after the text it should follow
+/// (Rhai reports it at the next token, often on the next line).
+fn syntax_error(
+    sink: &mut Sink,
+    file: FileId,
+    text: &str,
+    kind: &ParseErrorType,
+    pos: Position,
+    limits: &ScriptLimits,
+) {
+    let mut span = span_at(file, text, pos);
+    if matches!(kind, ParseErrorType::MissingToken(..)) {
+        let before = text.get(..span.range.start).unwrap_or("");
+        let end = before.trim_end().len();
+        if end > 0 && end < span.range.start {
+            span = Span {
+                file,
+                range: end..end,
+            };
+        }
+    }
+    sink.error(&span, format!("syntax error: {kind}"))
+        .hint(hint_for(kind, limits));
 }
 
 impl Scripts {
@@ -240,11 +266,7 @@ impl Scripts {
             Err(e) => {
                 match *e {
                     EvalAltResult::ErrorParsing(ref kind, pos) => {
-                        sink.error(
-                            &span_at(file, &source, pos),
-                            format!("syntax error: {kind}"),
-                        )
-                        .hint(hint_for(kind, &def.limits));
+                        syntax_error(sink, file, &source, kind, pos, &def.limits);
                     }
                     _ if had_problems => {}
                     ref other => {
@@ -465,11 +487,7 @@ fn report_import(
     match p {
         Problem::Syntax { name, text, error } => {
             let id = sink.sources.add(name, text.clone());
-            sink.error(
-                &span_at(id, &text, error.position()),
-                format!("syntax error: {}", error.err_type()),
-            )
-            .hint(hint_for(error.err_type(), limits));
+            syntax_error(sink, id, &text, error.err_type(), error.position(), limits);
         }
         Problem::Failed {
             name,
