@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::business_time::{Amount, Calendar};
 use crate::condition::{Compiler, Cond, Keywords};
-use crate::diagnostics::{Diagnostic, PolicyError, Sink, Span};
+use crate::diagnostics::{Diagnostic, PolicyError, Severity, Sink, Span};
 use crate::model::{Metric, Model, OnReopen};
 use crate::parse::{self, tree::Origin};
 use crate::script::Scripts;
@@ -327,7 +327,14 @@ fn load(origin: Origin<'_>) -> Result<Policy, PolicyError> {
                 inner: Arc::new(inner),
             })
         }
-        _ => Err(PolicyError::new(diagnostics, sources)),
+        // A policy that does not load gets its errors only: lints on it are mostly noise.
+        _ => Err(PolicyError::new(
+            diagnostics
+                .into_iter()
+                .filter(|d| d.severity == Severity::Error)
+                .collect(),
+            sources,
+        )),
     }
 }
 
@@ -536,7 +543,7 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
     };
 
     let scripts = match &model.scripts {
-        Some(def) => Some(Scripts::compile(def, model, sink)?),
+        Some(def) => Some(Scripts::compile(def, model, &calendars, sink)?),
         None => None,
     };
 

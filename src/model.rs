@@ -166,9 +166,10 @@ pub(crate) enum OnScriptError {
 }
 
 #[derive(Debug)]
-#[allow(dead_code)] // read by the script compiler
 pub(crate) struct ScriptsDef {
     pub(crate) path: Ref,
+    /// The folder the policy was loaded from: `path` is relative to it, and imports stay in it.
+    pub(crate) base: std::path::PathBuf,
     pub(crate) source: String,
     pub(crate) on_error: OnScriptError,
     pub(crate) limits: ScriptLimits,
@@ -184,6 +185,10 @@ pub(crate) struct ScriptLimits {
     pub(crate) max_string_size: usize,
     pub(crate) max_array_size: usize,
     pub(crate) max_map_size: usize,
+    /// A wall-clock fuse per hook call, for work that operations do not count (a builtin
+    /// scanning a large array counts as one operation). Decisions never depend on it unless
+    /// a script is pathological.
+    pub(crate) max_time_ms: u64,
 }
 
 impl Default for ScriptLimits {
@@ -195,6 +200,7 @@ impl Default for ScriptLimits {
             max_string_size: 64 * 1024,
             max_array_size: 10_000,
             max_map_size: 1_000,
+            max_time_ms: 50,
         }
     }
 }

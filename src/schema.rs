@@ -381,6 +381,10 @@ struct Scripts {
     /// Sandbox limit: entries in a map.
     #[schemars(range(min = 1))]
     max_map_size: Option<u64>,
+    /// Sandbox limit: wall-clock milliseconds one hook call may run before it is stopped (a
+    /// fuse against runaway scripts; decisions never depend on it).
+    #[schemars(range(min = 1))]
+    max_time_ms: Option<u64>,
     /// Personal fields the scripts may read (they are hidden otherwise).
     expose: Option<OneOrMany<PersonalField>>,
     /// Free text for people.

@@ -148,6 +148,11 @@ fn evaluate(
         category: None,
         priority: None,
     };
+    // Script hooks share one ticket map per evaluation, built when the first hook runs.
+    let mut hooks = inner
+        .scripts
+        .as_ref()
+        .map(|s| s.session(inner, ticket, now));
     let cat = category::classify(inner, &subject, explain);
     let mut category = cat.outcome.clone();
     let mut category_rule: std::sync::Arc<str> = cat.rule.clone();
@@ -157,8 +162,8 @@ fn evaluate(
             format!("category {category}: {}", cat.describe()),
         );
     }
-    if let Some(scripts) = &inner.scripts {
-        if let Some(c) = scripts.classify(inner, ticket, now, &mut trace)? {
+    if let Some(h) = hooks.as_mut() {
+        if let Some(c) = h.classify(&category, &mut trace)? {
             category = c;
             category_rule = "script".into();
         }
@@ -173,10 +178,8 @@ fn evaluate(
         let name = inner.priorities.get(priority_index).map_or("?", |p| &**p);
         note(&mut trace, format!("priority {name}: {}", pri.describe()));
     }
-    if let Some(scripts) = &inner.scripts {
-        if let Some(p) =
-            scripts.prioritise(inner, ticket, &category, priority_index, now, &mut trace)?
-        {
+    if let Some(h) = hooks.as_mut() {
+        if let Some(p) = h.prioritise(&category, priority_index, &mut trace)? {
             priority_index = p;
             priority_rule = "script".into();
         }
@@ -204,8 +207,8 @@ fn evaluate(
             .unwrap_or_default();
         note(&mut trace, format!("route {dept}{team}: {}", rt.describe()));
     }
-    if let Some(scripts) = &inner.scripts {
-        if let Some(t) = scripts.route(inner, ticket, &category, &priority, now, &mut trace)? {
+    if let Some(h) = hooks.as_mut() {
+        if let Some(t) = h.route(&category, &priority, &target, &mut trace)? {
             target = t;
             rule = "script".into();
         }
@@ -229,10 +232,8 @@ fn evaluate(
         .as_ref()
         .and_then(|s| s.targets.get(priority_index));
     let script_targets;
-    if let Some(scripts) = &inner.scripts {
-        if let Some(t) = scripts.targets(
-            inner, ticket, &category, &priority, targets, now, &mut trace,
-        )? {
+    if let Some(h) = hooks.as_mut() {
+        if let Some(t) = h.targets(&category, &priority, &target, targets, &mut trace)? {
             script_targets = t;
             targets = Some(&script_targets);
         }

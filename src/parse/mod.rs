@@ -668,7 +668,7 @@ fn read_follow_up(node: &Node, model: &mut Model, sink: &mut Sink) {
     }
 }
 
-const SCRIPT_KEYS: [&str; 10] = [
+const SCRIPT_KEYS: [&str; 11] = [
     "path",
     "on_script_error",
     "max_operations",
@@ -677,6 +677,7 @@ const SCRIPT_KEYS: [&str; 10] = [
     "max_string_size",
     "max_array_size",
     "max_map_size",
+    "max_time_ms",
     "expose",
     "label",
 ];
@@ -708,6 +709,9 @@ fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut 
     let mut ops = limits.max_operations;
     limit(&mut t, "max_operations", &mut ops, sink);
     limits.max_operations = ops;
+    let mut fuse = limits.max_time_ms;
+    limit(&mut t, "max_time_ms", &mut fuse, sink);
+    limits.max_time_ms = fuse;
     for (key, slot) in [
         ("max_call_depth", &mut limits.max_call_depth),
         ("max_expr_depth", &mut limits.max_expr_depth),
@@ -749,6 +753,7 @@ fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut 
         Ok(source) => {
             model.scripts = Some(ScriptsDef {
                 path: reference(rel, span),
+                base: base.to_path_buf(),
                 source,
                 on_error,
                 limits,

@@ -1,0 +1,207 @@
+//! Hostile scripts stop with an error, quickly and within bounded memory, and never take the
+//! process down.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// A loose hang catcher, not a benchmark: the limits stop these in milliseconds.
+const PATIENCE: Duration = Duration::from_secs(2);
+
+/// Runs a `prioritise` hook with `body` under the default limits, and checks it stops in time
+/// with an error that names the limit.
+fn stopped(body: &str, expect: &str) {
+    stopped_with("", body, expect);
+}
+
+/// [`stopped`] with the time fuse out of the way, for the limits that count: a debug build runs
+/// scripts some fifty times slower than a release build and could reach the fuse first.
+fn counted(body: &str, expect: &str) {
+    stopped_with("max_time_ms = 1500", body, expect);
+}
+
+fn stopped_any(body: &str, expect: &[&str]) {
+    let script = format!("fn prioritise(ticket, decision) {{\n{body}\n}}\n");
+    let policy = load(&script);
+    let start = Instant::now();
+    let err = eval(&policy, "").unwrap_err().to_string();
+    assert!(start.elapsed() < PATIENCE, "took {:?}", start.elapsed());
+    assert!(
+        expect.iter().any(|e| err.contains(e)),
+        "expected one of {expect:?} in: {err}"
+    );
+}
+
+fn stopped_with(keys: &str, body: &str, expect: &str) {
+    let script = format!("fn prioritise(ticket, decision) {{\n{body}\n}}\n");
+    let policy = load_keys(keys, &script);
+    let start = Instant::now();
+    let result = eval(&policy, "");
+    let took = start.elapsed();
+    let err = match result {
+        Ok(d) => panic!("the hostile script produced a decision: {:?}", d.priority),
+        Err(e) => e.to_string(),
+    };
+    assert!(took < PATIENCE, "took {took:?}");
+    assert!(
+        err.contains("script scripts/hooks.rhai: prioritise failed"),
+        "{err}"
+    );
+    assert!(err.contains(expect), "expected `{expect}` in: {err}");
+    assert!(err.contains("(hook at line 1)"), "{err}");
+}
+
+#[test]
+fn endless_loop() {
+    counted("loop { }", "max_operations = 100000");
+}
+
+#[test]
+fn endless_while_with_work() {
+    counted(
+        "let x = 0;\nwhile true { x += 1; }",
+        "max_operations = 100000",
+    );
+}
+
+#[test]
+fn deep_recursion() {
+    let script = "fn down(n) { down(n + 1) }\nfn prioritise(ticket, decision) {\n  down(0)\n}\n";
+    let policy = load_keys("max_time_ms = 1500", script);
+    let start = Instant::now();
+    let err = eval(&policy, "").unwrap_err().to_string();
+    assert!(start.elapsed() < PATIENCE);
+    assert!(err.contains("max_call_depth = 32"), "{err}");
+}
+
+#[test]
+fn exponential_recursion() {
+    let script = "fn fib(n) { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } }\n\
+                  fn prioritise(ticket, decision) {\n  fib(30)\n}\n";
+    let policy = load_keys("max_time_ms = 1500", script);
+    let start = Instant::now();
+    let err = eval(&policy, "").unwrap_err().to_string();
+    assert!(start.elapsed() < PATIENCE);
+    assert!(err.contains("max_operations"), "{err}");
+}
+
+#[test]
+fn string_doubling() {
+    counted(
+        "let s = \"x\";\nloop { s += s; }",
+        "max_string_size = 65536",
+    );
+}
+
+#[test]
+fn array_doubling() {
+    counted("let a = [1];\nloop { a += a; }", "max_array_size = 10000");
+}
+
+#[test]
+fn array_push_loop() {
+    // Rhai re-measures the whole array after every push: quadratic work in few operations,
+    // so in a debug build the fuse may stop it before the size limit does.
+    stopped_any(
+        "let a = [];\nloop { a.push(\"item\"); }",
+        &["max_array_size = 10000", "max_time_ms = 50"],
+    );
+}
+
+#[test]
+fn map_growth() {
+    counted(
+        "let m = #{};\nlet i = 0;\nloop { m[`k${i}`] = i; i += 1; if m.len() == 0 { break; } }",
+        "max_map_size = 1000",
+    );
+}
+
+#[test]
+fn map_growth_unread() {
+    // Rhai measures a map when it is used, not when a key is added; a map that is only
+    // written to is stopped by the operation count (or the fuse, in a debug build).
+    stopped_any(
+        "let m = #{};\nlet s = \"\";\ns.pad(60000, \"k\");\nlet i = 0;\nloop { m[s + i] = i; i += 1; }",
+        &["max_operations = 100000", "max_time_ms = 50"],
+    );
+}
+
+#[test]
+fn strings_spread_over_an_array() {
+    // Each string is small; together they are not. Re-measuring the array after every push
+    // is quadratic, so a debug build may reach the fuse first.
+    stopped_any(
+        "let a = [];\nlet s = \"0123456789abcdef\";\nloop { a.push(s + a.len()); }",
+        &["max_string_size = 65536", "max_time_ms = 50"],
+    );
+}
+
+#[test]
+fn work_that_operations_undercount() {
+    // One `contains` on a full array is a single operation; the time fuse stops the loop.
+    stopped(
+        "let a = [];\na.pad(10000, 0);\nloop { a.contains(-1); }",
+        "max_time_ms = 50",
+    );
+}
+
+#[test]
+fn limits_can_be_lowered() {
+    let policy = load_keys(
+        "max_operations = 500\nmax_call_depth = 4",
+        "fn down(n) { down(n + 1) }\nfn prioritise(ticket, decision) { if decision.category == \"fault\" { down(0) } else { loop {} } }\n",
+    );
+    let err = eval(&policy, "").unwrap_err().to_string();
+    assert!(err.contains("max_operations = 500"), "{err}");
+    let err = eval(&policy, r#""kind": "fault""#).unwrap_err().to_string();
+    assert!(err.contains("max_call_depth = 4"), "{err}");
+}
+
+#[test]
+fn fallback_keeps_the_declarative_result() {
+    let policy = load_keys(
+        "on_script_error = \"fallback\"",
+        "fn prioritise(ticket, decision) {\n  loop { }\n}\n",
+    );
+    let start = Instant::now();
+    let d = decide(&policy, r#""kind": "complaint""#);
+    assert!(start.elapsed() < PATIENCE);
+    assert_eq!(&*d.priority, "high");
+    let lines = script_trace(&d);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with(
+            "warning: script scripts/hooks.rhai: prioritise failed: stopped after max_operations"
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].ends_with("; kept priority high"), "{}", lines[0]);
+}
+
+#[test]
+fn a_hostile_batch_finishes() {
+    let policy =
+        load("fn classify(ticket) {\n  if ticket.kind == \"fault\" { loop {} }\n  ()\n}\n");
+    let tickets: Vec<_> = (0..200)
+        .map(|i| {
+            let kind = if i % 2 == 0 { "fault" } else { "consultation" };
+            aftercare::Ticket::from_json(&format!(
+                r#"{{"id": "T{i}", "created_at": "2025-10-15T10:00:00+08:00", "kind": "{kind}"}}"#
+            ))
+            .unwrap()
+        })
+        .collect();
+    let start = Instant::now();
+    let results = policy.evaluate_batch(&tickets, now(), aftercare::Options::default());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    assert_eq!(failed, 100);
+    assert_eq!(results.len(), 200);
+}
