@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 
 use crate::compile::{Inner, Policy};
 use crate::condition::Subject;
-use crate::decision::{Decision, Instant, PolicyRef, Route, Rules, Sla};
+use crate::decision::{Decision, Instant, PolicyRef, Route, Rules};
 use crate::ticket::{Ticket, TicketError};
 
 /// How to evaluate.
@@ -244,62 +244,15 @@ fn evaluate(
     };
     let created = ticket.created_at.with_timezone(&Utc);
     let runs = sla::runs(inner, &clocks, &ticket.id, created, &history, now)?;
-    let why = if explain {
-        format!("priority {priority}")
-    } else {
-        String::new()
-    };
-    let mut decision_sla = Sla {
-        calendar: calendar
+    let decision_sla = runs.clocks(
+        calendar
             .and_then(|i| inner.calendars.get(i))
             .map(|(n, _)| n.clone()),
-        ..Sla::default()
-    };
-    if let Some(run) = &runs.first_response {
-        decision_sla.first_response = Some(run.clock(now, tz, None));
-        if explain {
-            note(&mut trace, run.explain("first_response", &why, now, tz));
-        }
-    }
-    if let Some((last, earlier)) = runs.resolution.split_last() {
-        let cycle = u32::try_from(runs.resolution.len()).unwrap_or(u32::MAX);
-        let mut clock = last.clock(now, tz, Some(cycle));
-        clock.previous_cycles = earlier
-            .iter()
-            .enumerate()
-            .map(|(i, r)| r.clock(now, tz, Some(u32::try_from(i + 1).unwrap_or(u32::MAX))))
-            .collect();
-        if explain {
-            for (i, r) in runs.resolution.iter().enumerate() {
-                let label = if runs.resolution.len() > 1 {
-                    format!("resolution (cycle {})", i + 1)
-                } else {
-                    "resolution".to_string()
-                };
-                note(&mut trace, r.explain(&label, &why, now, tz));
-            }
-        }
-        decision_sla.resolution = Some(clock);
-    }
-    if let Some(run) = &runs.next_response {
-        let mut clock = run.clock(now, tz, None);
-        if runs.next_response_breached_before {
-            clock.status = crate::decision::ClockStatus::Breached;
-        }
-        if explain {
-            note(&mut trace, run.explain("next_response", &why, now, tz));
-        }
-        decision_sla.next_response = Some(clock);
-    }
-    if let Some(run) = &runs.follow_up {
-        decision_sla.follow_up = Some(run.clock(now, tz, None));
-        if explain {
-            note(
-                &mut trace,
-                run.explain("follow_up", "after resolution", now, tz),
-            );
-        }
-    }
+        &priority,
+        now,
+        tz,
+        &mut trace,
+    );
 
     // Stage 5: escalations.
     let ladder = escalation::ladder(
@@ -316,21 +269,9 @@ fn evaluate(
     let follow_up = follow_up::follow_up(inner, &history, &runs, now, tz);
 
     // The next instant at which something changes with no new event.
-    let due_soon = [
-        runs.first_response.as_ref(),
-        runs.resolution.last(),
-        // An earlier wait already broke the target: this clock stays breached whatever happens.
-        runs.next_response
-            .as_ref()
-            .filter(|_| !runs.next_response_breached_before),
-        runs.follow_up.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    .filter(|r| r.stop.is_none_or(|s| s > now))
-    .filter_map(|r| r.due)
-    .filter(|d| *d > now);
-    let next_change_at = due_soon
+    let next_change_at = runs
+        .next_due(now)
+        .into_iter()
         .chain(ladder.upcoming)
         .min()
         .map(|t| Instant::new(t, tz));

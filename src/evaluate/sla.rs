@@ -1,11 +1,15 @@
 //! The SLA stage: which targets apply, and the runs of each metric over the ticket's history.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use super::clock::{budget_of, time_error, Budget, Run};
 use super::history::{CycleStart, History};
 use crate::business_time::Calendar;
 use crate::compile::{Inner, Target, Targets};
+use crate::decision::{ClockStatus, Sla};
 use crate::model::OnReopen;
 use crate::ticket::TicketError;
 
@@ -163,4 +167,95 @@ pub(crate) fn runs<'p>(
         }
     }
     Ok(runs)
+}
+
+impl Runs<'_> {
+    /// The clocks of the decision as of `now`, with their explanations in the trace.
+    pub(crate) fn clocks(
+        &self,
+        calendar: Option<Arc<str>>,
+        priority: &str,
+        now: DateTime<Utc>,
+        tz: Tz,
+        trace: &mut Option<Vec<String>>,
+    ) -> Sla {
+        let mut sla = Sla {
+            calendar,
+            ..Sla::default()
+        };
+        let why = match trace {
+            Some(_) => format!("priority {priority}"),
+            None => String::new(),
+        };
+        let tracing = trace.is_some();
+        let mut note = |line: String| {
+            if let Some(t) = trace.as_mut() {
+                t.push(line);
+            }
+        };
+        let explain = |run: &Run<'_>, label: &str, why: &str| run.explain(label, why, now, tz);
+        if let Some(run) = &self.first_response {
+            sla.first_response = Some(run.clock(now, tz, None));
+            if tracing {
+                note(explain(run, "first_response", &why));
+            }
+        }
+        if let Some((last, earlier)) = self.resolution.split_last() {
+            let cycle = |i: usize| Some(u32::try_from(i + 1).unwrap_or(u32::MAX));
+            let mut clock = last.clock(now, tz, cycle(earlier.len()));
+            clock.previous_cycles = earlier
+                .iter()
+                .enumerate()
+                .map(|(i, r)| r.clock(now, tz, cycle(i)))
+                .collect();
+            if tracing {
+                for (i, r) in self.resolution.iter().enumerate() {
+                    let label = if self.resolution.len() > 1 {
+                        format!("resolution (cycle {})", i + 1)
+                    } else {
+                        "resolution".to_string()
+                    };
+                    note(explain(r, &label, &why));
+                }
+            }
+            sla.resolution = Some(clock);
+        }
+        if let Some(run) = &self.next_response {
+            let mut clock = run.clock(now, tz, None);
+            if self.next_response_breached_before {
+                clock.status = ClockStatus::Breached;
+            }
+            if tracing {
+                note(explain(run, "next_response", &why));
+            }
+            sla.next_response = Some(clock);
+        }
+        if let Some(run) = &self.follow_up {
+            sla.follow_up = Some(run.clock(now, tz, None));
+            if tracing {
+                note(explain(run, "follow_up", "after resolution"));
+            }
+        }
+        sla
+    }
+
+    /// The earliest due instant after `now` of a clock still counting, if any.
+    pub(crate) fn next_due(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        [
+            self.first_response.as_ref(),
+            self.resolution.last(),
+            // An earlier wait already broke the target: this clock stays breached whatever
+            // happens, so its due changes nothing.
+            self.next_response
+                .as_ref()
+                .filter(|_| !self.next_response_breached_before),
+            self.follow_up.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|r| r.stop.is_none_or(|s| s > now))
+        .filter_map(|r| r.due)
+        .filter(|d| *d > now)
+        .min()
+    }
 }
