@@ -86,6 +86,7 @@ mod condition;
 pub mod decision;
 mod diagnostics;
 mod evaluate;
+mod limits;
 mod model;
 mod parallel;
 mod parse;
@@ -96,6 +97,7 @@ pub use compile::Policy;
 pub use decision::Decision;
 pub use diagnostics::{Diagnostic, PolicyError, Severity};
 pub use evaluate::Options;
+pub use limits::Limits;
 pub use ticket::{AttrValue, Customer, Event, EventKind, Personal, Product, Ticket, TicketError};
 
 // The README's examples are compiled and run as doctests.
