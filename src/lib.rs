@@ -90,6 +90,7 @@ mod limits;
 mod model;
 mod parallel;
 mod parse;
+mod reload;
 mod script;
 mod ticket;
 
@@ -98,6 +99,9 @@ pub use decision::Decision;
 pub use diagnostics::{Diagnostic, PolicyError, Severity};
 pub use evaluate::Options;
 pub use limits::Limits;
+pub use reload::PolicyHandle;
+#[cfg(feature = "watch")]
+pub use reload::Watch;
 pub use ticket::{AttrValue, Customer, Event, EventKind, Personal, Product, Ticket, TicketError};
 
 // The README's examples are compiled and run as doctests.
