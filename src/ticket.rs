@@ -451,18 +451,30 @@ fn sniff_id(json: &str) -> Option<String> {
 }
 
 /// Drops quoted input values from parser messages: a value in the wrong place may be personal.
+/// serde quotes a string as `string "…"` and a number or character between backticks
+/// (`integer `…``, `floating point `…``, `character `…``); the kind of value is kept.
 fn sanitize(message: &str) -> String {
+    const QUOTED: [(&str, char); 4] = [
+        ("string \"", '"'),
+        ("integer `", '`'),
+        ("floating point `", '`'),
+        ("character `", '`'),
+    ];
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
-    while let Some(start) = rest.find("string \"") {
-        out.push_str(&rest[..start + "string".len()]);
-        let after = &rest[start + "string \"".len()..];
-        match after.find('"') {
-            Some(end) => rest = &after[end + 1..],
-            None => {
-                rest = "";
-            }
-        }
+    while let Some((start, open, close)) = QUOTED
+        .iter()
+        .filter_map(|&(open, close)| rest.find(open).map(|at| (at, open, close)))
+        .min_by_key(|&(at, _, _)| at)
+    {
+        // Keep the kind (`string`, `integer`, …) without the space and the opening quote.
+        let kind_end = start + open.len() - 2;
+        out.push_str(rest.get(..kind_end).unwrap_or_default());
+        let after = rest.get(start + open.len()..).unwrap_or_default();
+        rest = match after.find(close) {
+            Some(end) => after.get(end + close.len_utf8()..).unwrap_or_default(),
+            None => "",
+        };
     }
     out.push_str(rest);
     out
@@ -535,6 +547,36 @@ mod tests {
         assert_eq!(
             sanitize(r#"invalid type: string "secret", expected u8 at line 1"#),
             "invalid type: string, expected u8 at line 1"
+        );
+    }
+
+    #[test]
+    fn sanitize_removes_quoted_numbers_and_characters() {
+        assert_eq!(
+            sanitize("invalid type: integer `13800138000`, expected a map at line 1 column 9"),
+            "invalid type: integer, expected a map at line 1 column 9"
+        );
+        assert_eq!(
+            sanitize("invalid type: floating point `1.5e9`, expected a string; character `x`"),
+            "invalid type: floating point, expected a string; character"
+        );
+        // Unterminated quotes drop the rest; other backticks stay.
+        assert_eq!(
+            sanitize("expected `,` or `}`; integer `123"),
+            "expected `,` or `}`; integer"
+        );
+    }
+
+    #[test]
+    fn a_contact_number_in_the_wrong_place_is_not_quoted() {
+        let e = Ticket::from_json(
+            r#"{"id":"T6","created_at":"2024-05-01T09:00:00Z","customer":13800138000}"#,
+        )
+        .unwrap_err();
+        assert!(!e.message.contains("13800138000"), "{e}");
+        assert!(
+            e.message.contains("invalid type: integer, expected a map"),
+            "{e}"
         );
     }
 }
