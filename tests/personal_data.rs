@@ -308,6 +308,9 @@ fn the_command_line_prints_no_personal_data() {
         .collect();
     let array = dir.join("tickets.json");
     std::fs::write(&array, format!("[{}]", parsable.join(","))).expect("write");
+    let not_array = dir.join("not-an-array.json");
+    std::fs::write(&not_array, format!("\"{}\"", personal(7).join(" "))).expect("write");
+    let not_array = not_array.to_string_lossy().to_string();
     let bad_policy = dir.join("bad.toml");
     std::fs::write(
         &bad_policy,
@@ -334,6 +337,7 @@ fn the_command_line_prints_no_personal_data() {
         None,
     ));
     assert_no_personal_data(&cli(&["eval", &bad, &jsonl], None));
+    assert_no_personal_data(&cli(&["eval", policy, &not_array], None));
     assert_no_personal_data(&cli(&["check", policy], None));
     assert_no_personal_data(&cli(&["check", &bad], None));
     std::fs::remove_dir_all(&dir).ok();

@@ -32,8 +32,8 @@ pub(crate) fn open(path: &str) -> Result<Source, String> {
         BufReader::new(file)
             .read_to_string(&mut text)
             .map_err(|e| format!("cannot read `{path}`: {e}"))?;
-        let items: Vec<serde_json::Value> = serde_json::from_str(&text)
-            .map_err(|e| format!("`{path}` is not a JSON array of tickets: {e}"))?;
+        let items: Vec<serde_json::Value> =
+            serde_json::from_str(&text).map_err(|e| not_an_array(path, &e))?;
         let items: Vec<Item> = items
             .into_iter()
             .map(|v| Item::Json(v.to_string()))
@@ -73,4 +73,20 @@ impl Source {
         }
         Ok(out)
     }
+}
+
+/// Says where the array is broken, but not serde's full message: that may quote a value from
+/// the file, and a value may be personal data.
+fn not_an_array(path: &str, e: &serde_json::Error) -> String {
+    let what = match e.classify() {
+        serde_json::error::Category::Syntax => "a syntax error",
+        serde_json::error::Category::Eof => "an unexpected end",
+        serde_json::error::Category::Data => "a value that is not an array",
+        serde_json::error::Category::Io => "a read error",
+    };
+    format!(
+        "`{path}` is not a JSON array of tickets: {what} at line {} column {}",
+        e.line(),
+        e.column()
+    )
 }
