@@ -263,3 +263,29 @@ fn a_huge_duration_gets_an_error() {
     let e = p.evaluate_json(json, now()).expect_err("past year 9999");
     assert!(e.message.contains("outside the supported range"), "{e}");
 }
+
+#[test]
+fn many_diagnostics_on_a_large_policy_cost_linear_time() {
+    // 40,000 departments no route uses: one warning each (and, with an unknown key in each,
+    // one error each). Positions and snippets used to be found by scanning the file from the
+    // start for every diagnostic: minutes for a policy well inside the size limit.
+    let base = POLICY.replace("RESOLUTION", "3bd");
+    let departments: String = (0..40_000)
+        .map(|i| format!("[departments.d{i}]\n"))
+        .collect();
+    let start = std::time::Instant::now();
+    let p = Policy::from_toml(&format!("{base}{departments}")).expect("loads");
+    assert_eq!(p.warnings().len(), 40_000);
+    let last = p.warnings().last().expect("a warning");
+    assert_eq!((last.line, last.column), (base.lines().count() + 40_000, 14));
+
+    let bad: String = (0..40_000)
+        .map(|i| format!("[departments.d{i}]\nlable = \"x\"\n"))
+        .collect();
+    let e = Policy::from_toml(&format!("{base}{bad}")).expect_err("unknown keys");
+    assert_eq!(e.error_count(), 40_000);
+    assert!(e.to_string().lines().count() >= 80_000);
+    assert!(e.render(false).contains("lable"));
+    let elapsed = start.elapsed();
+    assert!(elapsed.as_secs() < 60, "took {elapsed:?}");
+}
