@@ -277,7 +277,10 @@ fn many_diagnostics_on_a_large_policy_cost_linear_time() {
     let p = Policy::from_toml(&format!("{base}{departments}")).expect("loads");
     assert_eq!(p.warnings().len(), 40_000);
     let last = p.warnings().last().expect("a warning");
-    assert_eq!((last.line, last.column), (base.lines().count() + 40_000, 14));
+    assert_eq!(
+        (last.line, last.column),
+        (base.lines().count() + 40_000, 14)
+    );
 
     let bad: String = (0..40_000)
         .map(|i| format!("[departments.d{i}]\nlable = \"x\"\n"))
