@@ -93,6 +93,22 @@ pub fn ticket_eval(policy: &Policy, data: &[u8]) {
         let first = policy.evaluate(&ticket, now);
         if let Ok(d) = &first {
             let _ = serde_json::to_string(d);
+            // A timer set for `next_change_at` lies in the future, and an alert that fired
+            // fired no later than `now`.
+            if let Some(next) = &d.next_change_at {
+                assert!(
+                    next.utc() > now,
+                    "next_change_at {next:?} is not after {now}"
+                );
+            }
+            for step in d.escalations.iter().filter(|s| s.fired) {
+                let at = step.at.as_ref().map(|a| a.utc());
+                assert!(
+                    at.is_some_and(|a| a <= now),
+                    "{} fired at {at:?}, now {now}",
+                    step.key
+                );
+            }
         }
         let quiet = policy.evaluate_with(&ticket, now, Options { trace: false });
         // The trace is the only thing the option changes.
