@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::business_time::{Amount, Calendar};
 use crate::condition::{Compiler, Cond, Keywords};
 use crate::diagnostics::{Diagnostic, PolicyError, Severity, Sink, Span};
+use crate::limits::Limits;
 use crate::model::{Metric, Model, OnReopen};
 use crate::parse::{self, tree::Origin};
 use crate::script::Scripts;
@@ -43,6 +44,8 @@ pub(crate) struct Inner {
     pub(crate) follow_up: Option<FollowUp>,
     pub(crate) scripts: Option<Scripts>,
     pub(crate) warnings: Vec<Diagnostic>,
+    /// The limits it was loaded with; they also bound the tickets read by `evaluate_json*`.
+    pub(crate) limits: Limits,
 }
 
 /// First-match-wins rules with a default outcome.
@@ -126,7 +129,14 @@ impl Policy {
     ///
     /// Every problem is reported at once in the error, with file, line, column and a hint.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Policy, PolicyError> {
-        load(Origin::Path(path.as_ref()))
+        load(Origin::Path(path.as_ref()), &Limits::DEFAULT)
+    }
+
+    /// [`Policy::from_path`] with other [`Limits`] than the defaults. The policy limits
+    /// (bytes across includes, number of rules) apply to the load; the ticket limits to
+    /// every ticket read by [`Policy::evaluate_json`] and [`Policy::evaluate_json_lines`].
+    pub fn from_path_with(path: impl AsRef<Path>, limits: &Limits) -> Result<Policy, PolicyError> {
+        load(Origin::Path(path.as_ref()), limits)
     }
 
     /// Loads a policy from TOML text. `include` and script paths are not available (there is
@@ -151,21 +161,43 @@ impl Policy {
     /// assert_eq!(policy.name(), "tiny");
     /// ```
     pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
-        load(Origin::Text {
-            name: "<policy>",
-            text,
-            base: None,
-        })
+        Policy::from_toml_with(text, &Limits::DEFAULT)
+    }
+
+    /// [`Policy::from_toml`] with other [`Limits`] than the defaults.
+    ///
+    /// ```
+    /// let limits = aftercare::Limits { max_policy_bytes: 16, ..Default::default() };
+    /// let e = aftercare::Policy::from_toml_with("[policy]\nname = \"too long\"", &limits).unwrap_err();
+    /// assert!(e.to_string().contains("larger than 16 bytes (max_policy_bytes)"), "{e}");
+    /// ```
+    pub fn from_toml_with(text: &str, limits: &Limits) -> Result<Policy, PolicyError> {
+        load(
+            Origin::Text {
+                name: "<policy>",
+                text,
+                base: None,
+            },
+            limits,
+        )
     }
 
     /// Loads a policy from TOML text named `name` in diagnostics, resolving `include` and
     /// script paths against the folder `base`.
     pub fn from_toml_in(name: &str, text: &str, base: &Path) -> Result<Policy, PolicyError> {
-        load(Origin::Text {
-            name,
-            text,
-            base: Some(base),
-        })
+        load(
+            Origin::Text {
+                name,
+                text,
+                base: Some(base),
+            },
+            &Limits::DEFAULT,
+        )
+    }
+
+    /// The limits this policy was loaded with.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
     }
 
     /// `[policy] name`.
@@ -314,15 +346,16 @@ fn rule_refs<T>(set: &RuleSet<T>, outcome: impl Fn(&T) -> String) -> Vec<RuleRef
     out
 }
 
-fn load(origin: Origin<'_>) -> Result<Policy, PolicyError> {
+fn load(origin: Origin<'_>, limits: &Limits) -> Result<Policy, PolicyError> {
     let mut sink = Sink::default();
-    let model = parse::parse(origin, &mut sink);
+    let model = parse::parse(origin, limits, &mut sink);
     let compiled = model.and_then(|m| compile(&m, &mut sink));
     let has_errors = sink.has_errors();
     let (diagnostics, sources) = sink.finish();
     match compiled {
         Some(mut inner) if !has_errors => {
             inner.warnings = diagnostics;
+            inner.limits = *limits;
             Ok(Policy {
                 inner: Arc::new(inner),
             })
@@ -568,5 +601,6 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
         follow_up,
         scripts,
         warnings: Vec::new(),
+        limits: Limits::DEFAULT,
     })
 }

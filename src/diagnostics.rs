@@ -95,7 +95,10 @@ impl Sources {
         let Some(file) = self.files.get(span.file) else {
             return "elsewhere".to_string();
         };
-        let (line, _) = Sources::line_col(&file.text, span.range.start);
+        let line = self
+            .positions(&[(span.file, span.range.start)])
+            .first()
+            .map_or(1, |(line, _)| *line);
         if span.file == here.file {
             format!("line {line}")
         } else {
@@ -103,13 +106,42 @@ impl Sources {
         }
     }
 
-    fn line_col(text: &str, offset: usize) -> (usize, usize) {
-        let offset = floor_char_boundary(text, offset.min(text.len()));
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = text[line_start..offset].chars().count() + 1;
-        (line, column)
+    /// 1-based line and column (in characters) of each `(file, byte offset)`.
+    ///
+    /// One pass over each file, taking the offsets in order: a large policy with many
+    /// diagnostics (ten thousand unused departments, say) costs linear time, where counting
+    /// from the start of the file for each diagnostic would cost quadratic time.
+    fn positions(&self, offsets: &[(FileId, usize)]) -> Vec<(usize, usize)> {
+        let mut order: Vec<usize> = (0..offsets.len()).collect();
+        order.sort_by_key(|&i| offsets.get(i).copied());
+        let mut out = vec![(1, 1); offsets.len()];
+        // (file, byte position, line, column) reached so far.
+        let mut cursor: Option<(FileId, usize, usize, usize)> = None;
+        for i in order {
+            let Some(&(file, offset)) = offsets.get(i) else {
+                continue;
+            };
+            let text = self.files.get(file).map_or("", |f| &*f.text);
+            let offset = floor_char_boundary(text, offset.min(text.len()));
+            let (mut pos, mut line, mut column) = match cursor {
+                Some((f, p, l, c)) if f == file && p <= offset => (p, l, c),
+                _ => (0, 1, 1),
+            };
+            for ch in text.get(pos..offset).unwrap_or_default().chars() {
+                if ch == '\n' {
+                    line += 1;
+                    column = 1;
+                } else {
+                    column += 1;
+                }
+            }
+            pos = offset;
+            cursor = Some((file, pos, line, column));
+            if let Some(slot) = out.get_mut(i) {
+                *slot = (line, column);
+            }
+        }
+        out
     }
 }
 
@@ -150,13 +182,19 @@ impl Sink {
 
     /// Resolves spans to positions, in file order then position order.
     pub(crate) fn finish(self) -> (Vec<Diagnostic>, Sources) {
+        let offsets: Vec<(FileId, usize)> = self
+            .raw
+            .iter()
+            .map(|(_, span, _, _)| (span.file, span.range.start))
+            .collect();
+        let positions = self.sources.positions(&offsets);
         let mut out: Vec<Diagnostic> = self
             .raw
             .into_iter()
-            .map(|(severity, span, message, hint)| {
+            .zip(positions)
+            .map(|((severity, span, message, hint), (line, column))| {
                 let file = self.sources.files.get(span.file);
                 let (name, text) = file.map_or(("<policy>", ""), |f| (f.name.as_str(), &*f.text));
-                let (line, column) = Sources::line_col(text, span.range.start);
                 Diagnostic {
                     severity,
                     file: name.to_string(),
@@ -285,12 +323,13 @@ pub(crate) fn render_diagnostics(
         let source = sources.files.iter().find(|f| f.name == d.file);
         let mut group = Group::with_title(level.primary_title(d.message.as_str()));
         if let Some(source) = source {
+            let (text, span) = around(&source.text, &d.span);
             group = group.element(
-                Snippet::source(&*source.text)
+                Snippet::source(text)
                     .path(d.file.as_str())
-                    .line_start(1)
+                    .line_start(d.line)
                     .fold(true)
-                    .annotation(AnnotationKind::Primary.span(d.span.clone())),
+                    .annotation(AnnotationKind::Primary.span(span)),
             );
         }
         let mut report = vec![group];
@@ -308,4 +347,89 @@ pub(crate) fn render_diagnostics(
         out.push_str("\n\n");
     }
     out
+}
+
+/// The lines a span touches (at most [`SNIPPET_LINES`] of them), and the span within them.
+///
+/// A snippet of the whole file for every diagnostic would cost time proportional to the file
+/// times the number of diagnostics. Lines longer than [`SNIPPET_REACH`] bytes on either side
+/// of the span are cut (only a machine writes such lines).
+fn around<'t>(text: &'t str, span: &Range<usize>) -> (&'t str, Range<usize>) {
+    let start = floor_char_boundary(text, span.start.min(text.len()));
+    let end = floor_char_boundary(text, span.end.min(text.len())).max(start);
+    let reach_back = floor_char_boundary(text, start.saturating_sub(SNIPPET_REACH));
+    let from = text
+        .get(reach_back..start)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(reach_back, |i| reach_back + i + 1);
+    let limit = floor_char_boundary(text, end.saturating_add(SNIPPET_REACH).min(text.len()));
+    let mut to = text
+        .get(end..limit)
+        .and_then(|t| t.find('\n'))
+        .map_or(limit, |i| end + i);
+    // Keep at most SNIPPET_LINES lines from the first.
+    if let Some(cut) = text
+        .get(from..to)
+        .and_then(|t| t.match_indices('\n').nth(SNIPPET_LINES - 1))
+        .map(|(i, _)| from + i)
+    {
+        to = cut;
+    }
+    let snippet = text.get(from..to).unwrap_or_default();
+    (snippet, (start - from)..(end.min(to).max(start) - from))
+}
+
+/// See [`around`].
+const SNIPPET_LINES: usize = 12;
+/// See [`around`].
+const SNIPPET_REACH: usize = 2048;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counting from the start of the file: the reference for `positions`.
+    fn naive(text: &str, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, text[line_start..offset].chars().count() + 1)
+    }
+
+    #[test]
+    fn positions_match_counting_from_the_start() {
+        let mut sources = Sources::default();
+        let a = "[policy]\r\nname = \"售后\"\n\n  x = 1\nlast";
+        let b = "é\nü = 2";
+        sources.add("a.toml".into(), Arc::from(a));
+        sources.add("b.toml".into(), Arc::from(b));
+        // Out of order, repeated, inside a character, past the end, in both files.
+        let offsets: Vec<(FileId, usize)> = [30, 0, 9, 10, 19, 20, 19, 200, 3, 1, 5]
+            .iter()
+            .flat_map(|&o| [(0, o), (1, o % 9)])
+            .chain([(7, 3)])
+            .collect();
+        let got = sources.positions(&offsets);
+        for (&(file, offset), &pos) in offsets.iter().zip(&got) {
+            let text = [a, b].get(file).copied().unwrap_or("");
+            assert_eq!(pos, naive(text, offset), "file {file} offset {offset}");
+        }
+    }
+
+    #[test]
+    fn snippets_hold_the_lines_of_the_span_only() {
+        let text = "a = 1\nb = 2\nc = [\n  3,\n]\nd = 4\n";
+        let start = text.find("c =").unwrap();
+        let end = text.find("]").unwrap() + 1;
+        let (snippet, span) = around(text, &(start..end));
+        assert_eq!(snippet, "c = [\n  3,\n]");
+        assert_eq!(&snippet[span], "c = [\n  3,\n]");
+        let (snippet, span) = around(text, &(0..1));
+        assert_eq!((snippet, span), ("a = 1", 0..1));
+        let long = format!("{}x{}", "y".repeat(5000), "z".repeat(5000));
+        let (snippet, span) = around(&long, &(5000..5001));
+        assert_eq!(&snippet[span], "x");
+        assert!(snippet.len() <= 2 * SNIPPET_REACH + 1);
+    }
 }

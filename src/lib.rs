@@ -99,9 +99,11 @@ mod diagnostics;
 pub mod diff;
 mod evaluate;
 pub mod explain;
+mod limits;
 mod model;
 mod parallel;
 mod parse;
+mod reload;
 pub mod report;
 #[cfg(feature = "schema")]
 pub mod schema;
@@ -113,6 +115,10 @@ pub use compile::{Policy, PolicyRules, RuleRef, StepRef};
 pub use decision::Decision;
 pub use diagnostics::{Diagnostic, PolicyError, Severity};
 pub use evaluate::Options;
+pub use limits::Limits;
+pub use reload::PolicyHandle;
+#[cfg(feature = "watch")]
+pub use reload::Watch;
 pub use ticket::{AttrValue, Customer, Event, EventKind, Personal, Product, Ticket, TicketError};
 
 // The README's examples are compiled and run as doctests.

@@ -7,6 +7,8 @@ use std::fmt;
 use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 
+use crate::limits::Limits;
+
 /// A service ticket.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ticket {
@@ -191,9 +193,36 @@ impl Ticket {
     /// let t = aftercare::Ticket::from_json(r#"{"id": "T1", "created_at": "2024-05-06T09:00:00+08:00"}"#).unwrap();
     /// assert_eq!(t.id, "T1");
     /// ```
+    ///
+    /// The default [`Limits`] apply; see [`Ticket::from_json_with_limits`].
     pub fn from_json(json: &str) -> Result<Ticket, TicketError> {
+        Ticket::from_json_with_limits(json, &Limits::DEFAULT)
+    }
+
+    /// Reads one ticket from JSON, refusing one larger than `limits` allow (bytes of JSON,
+    /// number of events, length of `subject` and `description`). The error names the limit and
+    /// its value.
+    ///
+    /// ```
+    /// let limits = aftercare::Limits { max_ticket_bytes: 64, ..Default::default() };
+    /// let json = r#"{"id": "T1", "created_at": "2024-05-06T09:00:00+08:00", "subject": "a long subject"}"#;
+    /// let e = aftercare::Ticket::from_json_with_limits(json, &limits).unwrap_err();
+    /// assert!(e.message.contains("the limit is 64 bytes (max_ticket_bytes)"), "{e}");
+    /// ```
+    pub fn from_json_with_limits(json: &str, limits: &Limits) -> Result<Ticket, TicketError> {
+        // Checked before parsing: the point is to not spend memory on an oversized text.
+        if json.len() > limits.max_ticket_bytes {
+            return Err(TicketError::new(
+                None,
+                format!(
+                    "the ticket is {} bytes of JSON; the limit is {} bytes (max_ticket_bytes)",
+                    json.len(),
+                    limits.max_ticket_bytes
+                ),
+            ));
+        }
         match serde_json::from_str::<RawTicket>(json) {
-            Ok(raw) => Ticket::from_raw(raw),
+            Ok(raw) => Ticket::from_raw(raw, limits),
             Err(e) => Err(TicketError::new(
                 sniff_id(json).as_deref(),
                 format!("invalid ticket JSON: {}", sanitize(&e.to_string())),
@@ -201,11 +230,12 @@ impl Ticket {
         }
     }
 
-    /// Reads one ticket from an already parsed JSON value.
+    /// Reads one ticket from an already parsed JSON value. The default [`Limits`] on events
+    /// and text apply (the size in bytes is the caller's to check before parsing).
     pub fn from_value(value: serde_json::Value) -> Result<Ticket, TicketError> {
         let id = value.get("id").and_then(|v| v.as_str()).map(str::to_string);
         match serde_json::from_value::<RawTicket>(value) {
-            Ok(raw) => Ticket::from_raw(raw),
+            Ok(raw) => Ticket::from_raw(raw, &Limits::DEFAULT),
             Err(e) => Err(TicketError::new(
                 id.as_deref(),
                 format!("invalid ticket: {}", sanitize(&e.to_string())),
@@ -213,7 +243,7 @@ impl Ticket {
         }
     }
 
-    fn from_raw(raw: RawTicket) -> Result<Ticket, TicketError> {
+    fn from_raw(raw: RawTicket, limits: &Limits) -> Result<Ticket, TicketError> {
         let id = match raw.id {
             Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s,
             Some(serde_json::Value::Number(n)) => n.to_string(),
@@ -224,6 +254,22 @@ impl Ticket {
             None => return Err(TicketError::new(None, "missing `id`")),
         };
         let err = |m: String| TicketError::new(Some(&id), m);
+        let events = raw.events.as_ref().map_or(0, Vec::len);
+        if events > limits.max_events {
+            return Err(err(format!(
+                "the ticket has {events} events; the limit is {} (max_events)",
+                limits.max_events
+            )));
+        }
+        for (field, text) in [("subject", &raw.subject), ("description", &raw.description)] {
+            let len = text.as_ref().map_or(0, String::len);
+            if len > limits.max_text_bytes {
+                return Err(err(format!(
+                    "`{field}` is {len} bytes long; the limit is {} bytes (max_text_bytes)",
+                    limits.max_text_bytes
+                )));
+            }
+        }
         let created_at = match raw.created_at {
             Some(s) => parse_instant(&s).map_err(|m| err(format!("`created_at`: {m}")))?,
             None => return Err(err("missing `created_at`".into())),
@@ -405,12 +451,26 @@ fn sniff_id(json: &str) -> Option<String> {
 }
 
 /// Drops quoted input values from parser messages: a value in the wrong place may be personal.
+/// serde quotes a string as `string "…"` and a number or character between backticks
+/// (`integer `…``, `floating point `…``, `character `…``); the kind of value is kept.
 fn sanitize(message: &str) -> String {
+    const QUOTED: [(&str, char); 4] = [
+        ("string \"", '"'),
+        ("integer `", '`'),
+        ("floating point `", '`'),
+        ("character `", '`'),
+    ];
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
-    while let Some(start) = rest.find("string \"") {
-        out.push_str(&rest[..start + "string".len()]);
-        let after = &rest[start + "string \"".len()..];
+    while let Some((start, open, close)) = QUOTED
+        .iter()
+        .filter_map(|&(open, close)| rest.find(open).map(|at| (at, open, close)))
+        .min_by_key(|&(at, _, _)| at)
+    {
+        // Keep the kind (`string`, `integer`, …) without the space and the opening quote.
+        let kind_end = start + open.len() - 2;
+        out.push_str(rest.get(..kind_end).unwrap_or_default());
+        let after = rest.get(start + open.len()..).unwrap_or_default();
         // The value is written as Rust's `{:?}` writes it: skip escapes such as `\"` to find
         // the quote that ends it.
         let mut escaped = false;
@@ -418,12 +478,15 @@ fn sanitize(message: &str) -> String {
             match c {
                 _ if escaped => escaped = false,
                 '\\' => escaped = true,
-                '"' => return Some(i),
+                c if c == close => return Some(i),
                 _ => {}
             }
             None
         });
-        rest = end.map_or("", |end| &after[end + 1..]);
+        rest = match end {
+            Some(end) => after.get(end + close.len_utf8()..).unwrap_or_default(),
+            None => "",
+        };
     }
     out.push_str(rest);
     out
@@ -503,6 +566,36 @@ mod tests {
                 r#"invalid type: string "Dan \"13800138000\" Wu\\", expected a map at line 1"#
             ),
             "invalid type: string, expected a map at line 1"
+        );
+    }
+
+    #[test]
+    fn sanitize_removes_quoted_numbers_and_characters() {
+        assert_eq!(
+            sanitize("invalid type: integer `13800138000`, expected a map at line 1 column 9"),
+            "invalid type: integer, expected a map at line 1 column 9"
+        );
+        assert_eq!(
+            sanitize("invalid type: floating point `1.5e9`, expected a string; character `x`"),
+            "invalid type: floating point, expected a string; character"
+        );
+        // Unterminated quotes drop the rest; other backticks stay.
+        assert_eq!(
+            sanitize("expected `,` or `}`; integer `123"),
+            "expected `,` or `}`; integer"
+        );
+    }
+
+    #[test]
+    fn a_contact_number_in_the_wrong_place_is_not_quoted() {
+        let e = Ticket::from_json(
+            r#"{"id":"T6","created_at":"2024-05-01T09:00:00Z","customer":13800138000}"#,
+        )
+        .unwrap_err();
+        assert!(!e.message.contains("13800138000"), "{e}");
+        assert!(
+            e.message.contains("invalid type: integer, expected a map"),
+            "{e}"
         );
     }
 }

@@ -39,17 +39,21 @@ pub(crate) fn run(args: &Args) -> i32 {
     };
     let mut report = aftercare::diff::DiffReport::default();
     loop {
-        let chunk = match source.next_chunk(CHUNK) {
+        let max_bytes = old.limits().max_ticket_bytes;
+        let (chunk, unreadable) = match source.next_texts(CHUNK, max_bytes) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("error: {e}");
                 return EXIT_BAD_INPUT;
             }
         };
-        if chunk.is_empty() {
+        if chunk.is_empty() && unreadable.is_empty() {
             break;
         }
         report.merge(aftercare::diff::diff_json_lines(&old, &new, &chunk, now));
+        // A line that is not a ticket's text counts like any ticket that cannot be read.
+        report.tickets += unreadable.len();
+        report.errors += unreadable.len();
     }
     let text = match args.format {
         Format::Json => match serde_json::to_string_pretty(&report) {

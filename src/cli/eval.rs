@@ -3,7 +3,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{input, load_policy, parse_now, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
+use super::input::{self, Item};
+use super::{load_policy, parse_now, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -42,7 +43,7 @@ pub(crate) fn run(args: &Args) -> i32 {
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
     let mut failed = false;
     loop {
-        let chunk = match source.next_chunk(CHUNK) {
+        let chunk = match source.next_chunk(CHUNK, policy.limits().max_ticket_bytes) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -52,7 +53,20 @@ pub(crate) fn run(args: &Args) -> i32 {
         if chunk.is_empty() {
             break;
         }
-        let lines = policy.evaluate_json_lines(&chunk, now, options);
+        let texts: Vec<&str> = chunk
+            .iter()
+            .filter_map(|item| match item {
+                Item::Json(text) => Some(text.as_str()),
+                Item::Unreadable(_) => None,
+            })
+            .collect();
+        let mut evaluated = policy.evaluate_json_lines(&texts, now, options).into_iter();
+        let lines = chunk.iter().map(|item| match item {
+            Item::Json(_) => evaluated
+                .next()
+                .unwrap_or_else(|| Err(unreadable("internal error: no result for this ticket"))),
+            Item::Unreadable(why) => Err(unreadable(why)),
+        });
         for line in lines {
             failed |= line.is_err();
             let text = match line {
@@ -72,4 +86,13 @@ pub(crate) fn run(args: &Args) -> i32 {
     } else {
         EXIT_OK
     }
+}
+
+/// `{"ticket": null, "error": "…"}` for an input line that is not a ticket's text.
+fn unreadable(why: &str) -> String {
+    let e = aftercare::TicketError {
+        ticket: None,
+        message: why.to_string(),
+    };
+    serde_json::to_string(&e).unwrap_or_else(|_| r#"{"ticket":null,"error":"unreadable"}"#.into())
 }

@@ -78,7 +78,7 @@ pub(crate) fn run(args: &Args) -> i32 {
     let mut builder = ReportBuilder::new(&policy, now, by);
     let mut shown = 0;
     loop {
-        let chunk = match source.next_chunk(CHUNK) {
+        let (chunk, unreadable) = match source.next_texts(CHUNK, policy.limits().max_ticket_bytes) {
             Ok(c) => c,
             Err(e) => {
                 progress.clear();
@@ -86,8 +86,16 @@ pub(crate) fn run(args: &Args) -> i32 {
                 return EXIT_BAD_INPUT;
             }
         };
-        if chunk.is_empty() {
+        if chunk.is_empty() && unreadable.is_empty() {
             break;
+        }
+        for why in &unreadable {
+            builder.add_error();
+            if shown < SHOWN_ERRORS {
+                progress.clear();
+                eprintln!("error: {why}");
+            }
+            shown += 1;
         }
         let bytes: usize = chunk.iter().map(String::len).sum();
         let failed = builder.add_json_lines(&chunk);

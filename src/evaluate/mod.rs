@@ -82,9 +82,10 @@ impl Policy {
         evaluate(&self.inner, ticket, now, options)
     }
 
-    /// Reads a ticket from JSON and evaluates it.
+    /// Reads a ticket from JSON (within the policy's [`Limits`](crate::Limits)) and evaluates
+    /// it.
     pub fn evaluate_json(&self, json: &str, now: DateTime<Utc>) -> Result<Decision, TicketError> {
-        let ticket = Ticket::from_json(json)?;
+        let ticket = Ticket::from_json_with_limits(json, &self.inner.limits)?;
         self.evaluate(&ticket, now)
     }
 
@@ -111,7 +112,7 @@ impl Policy {
     ) -> Vec<Result<String, String>> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         crate::parallel::map(tickets, threads, |json| {
-            let result = Ticket::from_json(json.as_ref())
+            let result = Ticket::from_json_with_limits(json.as_ref(), &self.inner.limits)
                 .and_then(|t| evaluate(&self.inner, &t, now, options));
             match result {
                 Ok(d) => serde_json::to_string(&d)

@@ -16,6 +16,7 @@ use self::reader::{check_id, tables, Table};
 use self::tree::{Node, Value};
 use crate::business_time::{BusinessDuration, CalendarSpec, Window};
 use crate::diagnostics::{Sink, Span};
+use crate::limits::Limits;
 use crate::model::*;
 
 const TOP_KEYS: [&str; 12] = [
@@ -34,12 +35,13 @@ const TOP_KEYS: [&str; 12] = [
 ];
 
 /// Reads and validates a policy. `None` when there were errors (they are in the sink).
-pub(crate) fn parse(origin: tree::Origin<'_>, sink: &mut Sink) -> Option<Model> {
+pub(crate) fn parse(origin: tree::Origin<'_>, limits: &Limits, sink: &mut Sink) -> Option<Model> {
     let base = match &origin {
         tree::Origin::Path(p) => p.parent().map(Path::to_path_buf),
         tree::Origin::Text { base, .. } => base.map(Path::to_path_buf),
     };
-    let root = tree::load(origin, sink)?;
+    let root = tree::load(origin, limits.max_policy_bytes, sink)?;
+    check_rule_count(&root, limits.max_rules, sink)?;
     let mut model = Model::default();
     let mut top = Table::new(&root, "the policy", sink)?;
     read_meta(&mut top, &mut model, sink);
@@ -97,6 +99,32 @@ pub(crate) fn parse(origin: tree::Origin<'_>, sink: &mut Sink) -> Option<Model> 
     } else {
         Some(model)
     }
+}
+
+/// Refuses a policy with more rules than `Limits::max_rules`, before reading any of them.
+fn check_rule_count(root: &Node, max: usize, sink: &mut Sink) -> Option<()> {
+    let lists = ["categories", "priority_rules", "routes", "escalations"];
+    let rules: usize = root
+        .as_table()
+        .unwrap_or_default()
+        .iter()
+        .filter(|(key, _)| lists.contains(&key.name.as_str()))
+        .map(|(_, node)| node.as_array().map_or(0, <[Node]>::len))
+        .sum();
+    if rules > max {
+        sink.error(
+            &Span {
+                file: root.span.file,
+                range: 0..0,
+            },
+            format!(
+                "the policy has {rules} rules (categories, priority rules, routes and escalations together); the limit is {max} (max_rules)"
+            ),
+        )
+        .hint("raise `Limits::max_rules` if so many rules are intended");
+        return None;
+    }
+    Some(())
 }
 
 fn reference(text: &str, span: &Span) -> Ref {

@@ -86,28 +86,89 @@ pub(crate) enum Origin<'a> {
 const MAX_INCLUDE_DEPTH: usize = 16;
 
 /// Reads the policy (and its includes) into one merged tree; problems go to the sink.
-pub(crate) fn load(origin: Origin<'_>, sink: &mut Sink) -> Option<Node> {
+/// `max_bytes` bounds the text of all files together.
+pub(crate) fn load(origin: Origin<'_>, max_bytes: usize, sink: &mut Sink) -> Option<Node> {
     let mut loader = Loader {
         sink,
         stack: Vec::new(),
+        max_bytes,
+        bytes: 0,
+        over_limit: false,
     };
-    match origin {
+    let root = match origin {
         Origin::Path(path) => loader.load_path(path, None, 0),
-        Origin::Text { name, text, base } => loader.load_text(name, text.into(), base, 0),
-    }
+        Origin::Text { name, text, base } => {
+            if text.len() > max_bytes {
+                // The text is not kept: a diagnostic at its start says all there is to say.
+                let file = loader.sink.sources.add(name.to_string(), Arc::from(""));
+                loader.too_large(&Span { file, range: 0..0 }, name);
+                return None;
+            }
+            loader.bytes = text.len();
+            loader.load_text(name, text.into(), base, 0)
+        }
+    };
+    // A policy over the size limit is not read further: what is missing would only bring
+    // follow-on errors (unknown calendars and the like).
+    root.filter(|_| !loader.over_limit)
 }
 
 struct Loader<'s> {
     sink: &'s mut Sink,
     /// Canonical paths of the files being loaded, to report include cycles.
     stack: Vec<PathBuf>,
+    /// `Limits::max_policy_bytes`.
+    max_bytes: usize,
+    /// Bytes read so far, across includes.
+    bytes: usize,
+    /// Whether a file was refused for `max_bytes`.
+    over_limit: bool,
+}
+
+/// Reads a file as UTF-8, but no more than `cap` bytes: `Ok(None)` when it is longer.
+fn read_capped(path: &Path, cap: usize) -> std::io::Result<Option<String>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)?
+        .take(u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut buf)?;
+    if buf.len() > cap {
+        return Ok(None);
+    }
+    String::from_utf8(buf).map(Some).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
 }
 
 impl Loader<'_> {
+    fn too_large(&mut self, span: &Span, name: &str) {
+        self.over_limit = true;
+        let limit = self.max_bytes;
+        self.sink
+            .error(
+                span,
+                format!("the policy is larger than {limit} bytes (max_policy_bytes) with `{name}`"),
+            )
+            .hint("the limit counts the policy file and every file it includes together; raise `Limits::max_policy_bytes` if this size is intended");
+    }
+
     fn load_path(&mut self, path: &Path, from: Option<&Span>, depth: usize) -> Option<Node> {
         let name = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
+        let text = match read_capped(path, self.max_bytes.saturating_sub(self.bytes)) {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                match from {
+                    Some(span) => self.too_large(span, &name),
+                    None => {
+                        let file = self.sink.sources.add(name.clone(), Arc::from(""));
+                        self.too_large(&Span { file, range: 0..0 }, &name);
+                    }
+                }
+                return None;
+            }
             Err(e) => {
                 match from {
                     Some(span) => {
@@ -138,6 +199,7 @@ impl Loader<'_> {
             }
             return None;
         }
+        self.bytes += text.len();
         self.stack.push(canonical);
         let base = path.parent().map(Path::to_path_buf);
         let node = self.load_text(&name, text.into(), base.as_deref(), depth);

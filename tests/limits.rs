@@ -1,0 +1,294 @@
+//! Input limits and extreme values: each limit gives a clear error naming it and its value;
+//! far-future dates and huge durations give errors, never panics or wrapped-around instants.
+
+use aftercare::{Limits, Policy, PolicyError, Ticket};
+
+const POLICY: &str = r#"
+[policy]
+name = "limits"
+version = "1"
+calendar = "office"
+
+[calendars.office]
+timezone = "Asia/Shanghai"
+week = { mon = ["09:00-18:00"], tue = ["09:00-18:00"], wed = ["09:00-18:00"],
+         thu = ["09:00-18:00"], fri = ["09:00-18:00"] }
+
+[[categories]]
+id = "general"
+default = true
+
+[priorities]
+order = ["normal"]
+default = "normal"
+
+[[routes]]
+id = "all"
+default = true
+department = "desk"
+
+[departments.desk]
+
+[sla.targets.normal]
+first_response = "4h"
+resolution = "RESOLUTION"
+
+[[escalations]]
+metric = "resolution"
+at = "100%+4h"
+notify = ["supervisor"]
+
+[follow_up]
+within = "24h"
+"#;
+
+fn policy(resolution: &str) -> Result<Policy, PolicyError> {
+    Policy::from_toml(&POLICY.replace("RESOLUTION", resolution))
+}
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    "2025-10-15T12:00:00+08:00".parse().expect("now")
+}
+
+#[test]
+fn the_defaults_are_documented() {
+    let d = Limits::default();
+    assert_eq!(d.max_ticket_bytes, 256 * 1024);
+    assert_eq!(d.max_events, 1_000);
+    assert_eq!(d.max_text_bytes, 64 * 1024);
+    assert_eq!(d.max_policy_bytes, 4 * 1024 * 1024);
+    assert_eq!(d.max_rules, 10_000);
+    assert_eq!(d, Limits::DEFAULT);
+}
+
+#[test]
+fn ticket_limits_name_the_limit_and_its_value() {
+    let limits = Limits {
+        max_ticket_bytes: 2_000,
+        max_events: 3,
+        max_text_bytes: 100,
+        ..Limits::default()
+    };
+    let event = r#"{"at": "2025-10-09T10:00:00+08:00", "type": "reply"}"#;
+    let ticket = |events: usize, text: usize, pad: usize| {
+        format!(
+            r#"{{"id": "L1", "created_at": "2025-10-09T09:00:00+08:00", "subject": "{}",
+                "attributes": {{"pad": "{}"}}, "events": [{}]}}"#,
+            "字".repeat(text / 3),
+            "p".repeat(pad),
+            vec![event; events].join(",")
+        )
+    };
+    assert!(Ticket::from_json_with_limits(&ticket(3, 99, 0), &limits).is_ok());
+
+    let e = Ticket::from_json_with_limits(&ticket(4, 0, 0), &limits).expect_err("too many events");
+    assert_eq!(
+        e.to_string(),
+        "ticket L1: the ticket has 4 events; the limit is 3 (max_events)"
+    );
+    let e = Ticket::from_json_with_limits(&ticket(0, 102, 0), &limits).expect_err("too long");
+    assert_eq!(
+        e.to_string(),
+        "ticket L1: `subject` is 102 bytes long; the limit is 100 bytes (max_text_bytes)"
+    );
+    let big = ticket(0, 0, 2_000);
+    let e = Ticket::from_json_with_limits(&big, &limits).expect_err("too large");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "the ticket is {} bytes of JSON; the limit is 2000 bytes (max_ticket_bytes)",
+            big.len()
+        )
+    );
+    // The JSON error form names no ticket (the text was not read) and the limit.
+    let json = serde_json::to_string(&e).expect("json");
+    assert!(
+        json.starts_with(r#"{"ticket":null,"error":"the ticket is "#),
+        "{json}"
+    );
+
+    // `from_json` keeps the defaults.
+    let e = Ticket::from_json(&ticket(1_001, 0, 0)).expect_err("over the default");
+    assert!(e.message.contains("the limit is 1000 (max_events)"), "{e}");
+    assert!(Ticket::from_json(&ticket(1_000, 0, 0)).is_ok());
+}
+
+#[test]
+fn a_policy_carries_its_ticket_limits_into_evaluate_json() {
+    let limits = Limits {
+        max_events: 0,
+        ..Limits::default()
+    };
+    let p = Policy::from_toml_with(&POLICY.replace("RESOLUTION", "3bd"), &limits).expect("loads");
+    assert_eq!(p.limits(), &limits);
+    let json = r#"{"id": "L2", "created_at": "2025-10-09T09:00:00+08:00",
+                   "events": [{"at": "2025-10-09T10:00:00+08:00", "type": "reply"}]}"#;
+    let e = p
+        .evaluate_json(json, now())
+        .expect_err("an event is too many");
+    assert!(e.message.contains("(max_events)"), "{e}");
+    let lines = p.evaluate_json_lines(&[json], now(), aftercare::Options::default());
+    assert!(matches!(&lines[..], [Err(line)] if line.contains("(max_events)")));
+}
+
+#[test]
+fn policy_size_counts_included_files() {
+    let dir = std::env::temp_dir().join(format!("aftercare-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let main = POLICY.replace("RESOLUTION", "3bd").replace(
+        "[calendars.office]\ntimezone = \"Asia/Shanghai\"\nweek = { mon = [\"09:00-18:00\"], tue = [\"09:00-18:00\"], wed = [\"09:00-18:00\"],\n         thu = [\"09:00-18:00\"], fri = [\"09:00-18:00\"] }\n",
+        "",
+    );
+    let main = format!("include = [\"office.toml\"]\n{main}");
+    let calendar = format!(
+        "# {}\n[calendars.office]\ntimezone = \"Asia/Shanghai\"\nweek = {{ mon = [\"09:00-18:00\"] }}\n",
+        "padding ".repeat(100)
+    );
+    std::fs::write(dir.join("main.toml"), &main).expect("write");
+    std::fs::write(dir.join("office.toml"), &calendar).expect("write");
+    let path = dir.join("main.toml");
+    assert!(Policy::from_path(&path).is_ok());
+
+    let exact = Limits {
+        max_policy_bytes: main.len() + calendar.len(),
+        ..Limits::default()
+    };
+    assert!(Policy::from_path_with(&path, &exact).is_ok());
+    let tight = Limits {
+        max_policy_bytes: main.len() + calendar.len() - 1,
+        ..Limits::default()
+    };
+    let e = Policy::from_path_with(&path, &tight).expect_err("too large with the include");
+    let text = e.to_string();
+    assert_eq!(e.error_count(), 1, "{text}");
+    assert!(
+        text.contains(&format!(
+            "the policy is larger than {} bytes (max_policy_bytes)",
+            tight.max_policy_bytes
+        )),
+        "{text}"
+    );
+    // Reported at the include that went over the limit.
+    assert!(
+        text.starts_with(&format!("{}:1:", path.display())),
+        "{text}"
+    );
+
+    let tiny = Limits {
+        max_policy_bytes: 10,
+        ..Limits::default()
+    };
+    let e = Policy::from_path_with(&path, &tiny).expect_err("the file alone is too large");
+    assert!(e.to_string().contains("larger than 10 bytes"), "{e}");
+    let e = Policy::from_toml_with(&main, &tiny).expect_err("text too large");
+    assert!(
+        e.to_string()
+            .starts_with("<policy>:1:1: error: the policy is larger than 10 bytes"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn rule_count_is_limited() {
+    let mut text = POLICY.replace("RESOLUTION", "3bd");
+    for i in 0..20 {
+        text.push_str(&format!(
+            "\n[[priority_rules]]\nid = \"r{i}\"\npriority = \"normal\"\nwhen = {{ kind = \"k{i}\" }}\n"
+        ));
+    }
+    // 1 category + 20 priority rules + 1 route + 1 escalation.
+    let at = Limits {
+        max_rules: 23,
+        ..Limits::default()
+    };
+    assert!(Policy::from_toml_with(&text, &at).is_ok());
+    let below = Limits {
+        max_rules: 22,
+        ..Limits::default()
+    };
+    let e = Policy::from_toml_with(&text, &below).expect_err("too many rules");
+    assert_eq!(e.error_count(), 1);
+    assert!(
+        e.to_string().contains(
+            "the policy has 23 rules (categories, priority rules, routes and escalations together); the limit is 22 (max_rules)"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_ticket_created_in_year_9999_gets_an_error() {
+    let p = policy("3bd").expect("loads");
+    let json = r#"{"id": "Y9999", "created_at": "9999-12-31T10:00:00+08:00"}"#;
+    let far: chrono::DateTime<chrono::Utc> = "9999-12-31T23:00:00Z".parse().expect("now");
+    for now in [now(), far] {
+        let e = p.evaluate_json(json, now).expect_err("no deadline exists");
+        assert_eq!(e.ticket.as_deref(), Some("Y9999"));
+        assert!(
+            e.message.contains("outside the supported range of dates"),
+            "{e}"
+        );
+    }
+    // Events that far out are read, and fail the same way.
+    let json = r#"{"id": "Y9999b", "created_at": "9999-12-30T10:00:00+08:00",
+                   "events": [{"at": "9999-12-31T23:59:59+00:00", "type": "resolved"}]}"#;
+    let e = p.evaluate_json(json, far).expect_err("no deadline exists");
+    assert!(e.message.contains("outside the supported range"), "{e}");
+    // Past the range of RFC 3339 with a four-digit year, parsing itself refuses.
+    let e = Ticket::from_json(r#"{"id": "Y10k", "created_at": "+10000-01-01T00:00:00Z"}"#)
+        .expect_err("not RFC 3339");
+    assert!(e.message.contains("RFC 3339"), "{e}");
+}
+
+#[test]
+fn a_huge_duration_gets_an_error() {
+    let p = policy("99999999999h").expect("a huge target is not a syntax error");
+    let json = r#"{"id": "H1", "created_at": "2025-10-09T09:00:00+08:00"}"#;
+    let e = p
+        .evaluate_json(json, now())
+        .expect_err("the deadline is past year 9999");
+    assert_eq!(e.ticket.as_deref(), Some("H1"));
+    assert!(
+        e.message.contains("outside the supported range of dates"),
+        "{e}"
+    );
+
+    // Beyond i64 seconds the duration does not parse at all.
+    let e = policy("9999999999999999999h").expect_err("overflows");
+    assert!(e.to_string().contains("bad duration"), "{e}");
+    let e = policy("99999999999999999999bd").expect_err("overflows");
+    assert!(e.to_string().contains("bad duration"), "{e}");
+    let p = policy("4294967295bd").expect("the largest number of business days parses");
+    let e = p.evaluate_json(json, now()).expect_err("past year 9999");
+    assert!(e.message.contains("outside the supported range"), "{e}");
+}
+
+#[test]
+fn many_diagnostics_on_a_large_policy_cost_linear_time() {
+    // 40,000 departments no route uses: one warning each (and, with an unknown key in each,
+    // one error each). Positions and snippets used to be found by scanning the file from the
+    // start for every diagnostic: minutes for a policy well inside the size limit.
+    let base = POLICY.replace("RESOLUTION", "3bd");
+    let departments: String = (0..40_000)
+        .map(|i| format!("[departments.d{i}]\n"))
+        .collect();
+    let start = std::time::Instant::now();
+    let p = Policy::from_toml(&format!("{base}{departments}")).expect("loads");
+    assert_eq!(p.warnings().len(), 40_000);
+    let last = p.warnings().last().expect("a warning");
+    assert_eq!(
+        (last.line, last.column),
+        (base.lines().count() + 40_000, 14)
+    );
+
+    let bad: String = (0..40_000)
+        .map(|i| format!("[departments.d{i}]\nlable = \"x\"\n"))
+        .collect();
+    let e = Policy::from_toml(&format!("{base}{bad}")).expect_err("unknown keys");
+    assert_eq!(e.error_count(), 40_000);
+    assert!(e.to_string().lines().count() >= 80_000);
+    assert!(e.render(false).contains("lable"));
+    let elapsed = start.elapsed();
+    assert!(elapsed.as_secs() < 60, "took {elapsed:?}");
+}
