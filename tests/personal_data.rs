@@ -338,8 +338,33 @@ fn the_command_line_prints_no_personal_data() {
     ));
     assert_no_personal_data(&cli(&["eval", &bad, &jsonl], None));
     assert_no_personal_data(&cli(&["eval", policy, &not_array], None));
-    assert_no_personal_data(&cli(&["check", policy], None));
+        assert_no_personal_data(&cli(&["check", policy], None));
     assert_no_personal_data(&cli(&["check", &bad], None));
+
+    // What-if diff, the service report in every format, and explain of single tickets.
+    for format in ["text", "json"] {
+        assert_no_personal_data(&cli(
+            &["diff", policy, policy, &jsonl, "--now", NOW, "--format", format],
+            None,
+        ));
+    }
+    for format in ["text", "json", "html"] {
+        assert_no_personal_data(&cli(
+            &["report", policy, &jsonl, "--now", NOW, "--format", format],
+            None,
+        ));
+    }
+    for (i, ticket) in tickets.iter().enumerate().step_by(25) {
+        let one = dir.join(format!("ticket-{i}.json"));
+        std::fs::write(&one, ticket).expect("write");
+        let one = one.to_string_lossy().to_string();
+        for format in ["text", "json"] {
+            assert_no_personal_data(&cli(
+                &["explain", policy, &one, "--now", NOW, "--format", format],
+                None,
+            ));
+        }
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 
