@@ -610,7 +610,7 @@ fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut 
         }
     };
     let mut limits = ScriptLimits::default();
-    let mut limit = |t: &mut Table<'_>, key: &str, slot: &mut u64, sink: &mut Sink| {
+    let limit = |t: &mut Table<'_>, key: &str, slot: &mut u64, sink: &mut Sink| {
         if let Some((n, span)) = t.integer(key, sink) {
             if n <= 0 {
                 sink.error(span, format!("`{key}` must be positive"));
