@@ -335,17 +335,16 @@ impl Scripts {
                 (name, _) => others.push(name.to_string()),
             }
         }
+        // A near miss (`prioritize`, `rout`) is probably meant as a hook; a helper such as
+        // `classify_text` is not.
         for name in others {
-            if let Some(hook) = crate::parse::reader::did_you_mean(&name, HOOKS) {
-                if name != hook {
-                    sink.warning(
-                        &fn_span(file, &source, &name),
-                        format!(
-                            "function `{name}` is not a hook and is never called by the policy"
-                        ),
-                    )
-                    .hint(format!("did you mean `{hook}`?"));
-                }
+            let near = HOOKS.iter().find(|h| strsim::levenshtein(&name, h) <= 2);
+            if let Some(hook) = near {
+                sink.warning(
+                    &fn_span(file, &source, &name),
+                    format!("function `{name}` is not a hook and is never called by the policy"),
+                )
+                .hint(format!("did you mean `{hook}`?"));
             }
         }
         if !hooks.any() && ok {
