@@ -106,7 +106,7 @@ fn array_push_loop() {
     // so in a debug build the fuse may stop it before the size limit does.
     stopped_any(
         "let a = [];\nloop { a.push(\"item\"); }",
-        &["max_array_size = 10000", "max_time_ms = 50"],
+        &["max_array_size = 10000", "max_time_ms = 40"],
     );
 }
 
@@ -124,7 +124,7 @@ fn map_growth_unread() {
     // written to is stopped by the operation count (or the fuse, in a debug build).
     stopped_any(
         "let m = #{};\nlet s = \"\";\ns.pad(60000, \"k\");\nlet i = 0;\nloop { m[s + i] = i; i += 1; }",
-        &["max_operations = 100000", "max_time_ms = 50"],
+        &["max_operations = 100000", "max_time_ms = 40"],
     );
 }
 
@@ -134,7 +134,7 @@ fn strings_spread_over_an_array() {
     // is quadratic, so a debug build may reach the fuse first.
     stopped_any(
         "let a = [];\nlet s = \"0123456789abcdef\";\nloop { a.push(s + a.len()); }",
-        &["max_string_size = 65536", "max_time_ms = 50"],
+        &["max_string_size = 65536", "max_time_ms = 40"],
     );
 }
 
@@ -143,7 +143,7 @@ fn work_that_operations_undercount() {
     // One `contains` on a full array is a single operation; the time fuse stops the loop.
     stopped(
         "let a = [];\na.pad(10000, 0);\nloop { a.contains(-1); }",
-        "max_time_ms = 50",
+        "max_time_ms = 40",
     );
 }
 
