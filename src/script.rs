@@ -27,9 +27,11 @@
 //!
 //! The sandbox: one [`Engine`] per policy, built and compiled once at load and shared by every
 //! evaluation and thread; operations, call depth, expression depth, string, array and map
-//! sizes are limited per hook call (`[scripts]` keys, safe defaults), with a wall-clock fuse
-//! behind the operation count; no `eval`, no printing, no clock, no file access; `import`
-//! reaches only scripts inside the policy's folder and is resolved when the policy loads.
+//! sizes are limited per hook call (`[scripts]` keys, safe defaults), with a stack guard and
+//! a wall-clock fuse behind the operation count; no `eval`, no printing, no clock, no file
+//! access; `import` reaches only scripts inside the policy's folder and is resolved when the
+//! policy loads. A hook call needs about 1.2 MiB of stack at most: evaluate on threads with
+//! Rust's default 2 MiB or more.
 
 mod helpers;
 mod imports;
@@ -463,35 +465,55 @@ fn sandbox(limits: &ScriptLimits) -> Engine {
     e
 }
 
-/// The fuse looks at its state only every this many operations.
+/// The guards look at their state only every this many operations.
 const FUSE_GRAIN: u64 = 8;
 /// Operations before the fuse first looks at the clock: shorter hooks never read it.
 const FUSE_FIRST: u64 = 16;
 /// The most operations between two looks at the clock.
 const FUSE_MAX_STRIDE: u64 = 4096;
+/// How much stack a hook call may use. Calls and nested expressions each take native stack;
+/// their limits keep a script well below this in a release build, and this stops what gets
+/// past them before the thread's stack (2 MiB for a Rust thread by default) runs out.
+const STACK_BUDGET: usize = 1 << 20;
 
-/// Per-thread state of the fuse for the hook call running on this thread. Each call counts
+/// Per-thread state of the guards for the hook call running on this thread. Each call counts
 /// operations from 1 on its own thread, so operation 1 marks a new call.
 #[derive(Clone, Copy)]
 struct FuseState {
     start: Option<std::time::Instant>,
     last: Option<std::time::Instant>,
     stride: u64,
+    /// Where the stack was at the call's first operation.
+    stack_base: usize,
 }
 
 thread_local! {
     /// The operation count at which the fuse looks at the clock next.
     static FUSE_NEXT: std::cell::Cell<u64> = const { std::cell::Cell::new(FUSE_FIRST) };
     static FUSE: std::cell::Cell<FuseState> = const {
-        std::cell::Cell::new(FuseState { start: None, last: None, stride: FUSE_FIRST })
+        std::cell::Cell::new(FuseState { start: None, last: None, stride: FUSE_FIRST, stack_base: 0 })
     };
 }
 
-/// A wall-clock fuse behind the operation count. Operations are the limit that decides; the
-/// fuse only stops work that operations undercount, such as a builtin scanning a large array
-/// once per operation. It looks at the clock every `stride` operations and adapts the stride
-/// so that looks stay about a millisecond apart: cheap for tight loops, prompt for slow
-/// operations.
+/// The address of the current stack frame (stacks grow down on every supported target).
+#[inline(always)]
+fn stack_position() -> usize {
+    let marker = 0u8;
+    std::ptr::from_ref(std::hint::black_box(&marker)) as usize
+}
+
+/// What a guard reports to the engine when it stops a script.
+const STOPPED_BY_STACK: &str = "stack";
+
+/// Two guards behind the operation count, which is the limit that decides.
+///
+/// The stack guard stops a script whose calls and nested expressions use more than
+/// [`STACK_BUDGET`] of native stack, instead of letting the thread overflow.
+///
+/// The wall-clock fuse stops work that operations undercount, such as a builtin scanning a
+/// large array once per operation. It looks at the clock every `stride` operations and adapts
+/// the stride so that looks stay about a millisecond apart: cheap for tight loops, prompt for
+/// slow operations.
 fn fuse(engine: &mut Engine, max_ms: u64) {
     use std::time::{Duration, Instant};
     let budget = Duration::from_millis(max_ms);
@@ -503,16 +525,23 @@ fn fuse(engine: &mut Engine, max_ms: u64) {
                     start: None,
                     last: None,
                     stride: FUSE_FIRST,
+                    stack_base: stack_position(),
                 })
             });
             return None;
         }
         // Most operations return here, before touching the thread's state.
-        if ops % FUSE_GRAIN != 0 || ops < FUSE_NEXT.with(std::cell::Cell::get) {
+        if ops % FUSE_GRAIN != 0 {
+            return None;
+        }
+        let mut state = FUSE.with(std::cell::Cell::get);
+        if state.stack_base.saturating_sub(stack_position()) > STACK_BUDGET {
+            return Some(Dynamic::from(STOPPED_BY_STACK));
+        }
+        if ops < FUSE_NEXT.with(std::cell::Cell::get) {
             return None;
         }
         let now = Instant::now();
-        let mut state = FUSE.with(std::cell::Cell::get);
         let start = *state.start.get_or_insert(now);
         if now.duration_since(start) > budget {
             return Some(Dynamic::from(
@@ -762,6 +791,18 @@ impl Session<'_> {
             }
             EvalAltResult::ErrorTooManyModules(_) => {
                 format!("imported more than {MAX_MODULES} modules")
+            }
+            EvalAltResult::ErrorTerminated(token, _)
+                if token
+                    .read_lock::<ImmutableString>()
+                    .as_deref()
+                    .map(|t| t.as_str())
+                    == Some(STOPPED_BY_STACK) =>
+            {
+                format!(
+                    "nested calls and expressions too deeply (more than {} KiB of stack)",
+                    STACK_BUDGET / 1024
+                )
             }
             EvalAltResult::ErrorTerminated(..) => {
                 format!("ran longer than max_time_ms = {} ms", limits.max_time_ms)
