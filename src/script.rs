@@ -667,8 +667,8 @@ impl Session<'_> {
         let (ticket, now) = (self.ticket, self.now);
         self.map
             .get_or_insert_with(|| {
-                let now = view::rfc3339(&now.with_timezone(&s.zone));
-                Dynamic::from_map(view::ticket_map(ticket, &now, &s.templates))
+                let now = view::instant(&now.with_timezone(&s.zone));
+                Dynamic::from_map(view::ticket_map(ticket, now, &s.templates))
                     .into_read_only()
                     .into_shared()
             })

@@ -64,10 +64,10 @@ pub(crate) fn attr(value: &AttrValue) -> Dynamic {
     }
 }
 
-/// RFC 3339 text of an instant in its own offset, as chrono writes it with
-/// `SecondsFormat::AutoSi` (`2024-05-01T09:00:00+08:00`). Whole seconds, the common case, skip
-/// the formatting machinery: the map is built for every evaluation.
-pub(crate) fn rfc3339<Tz: TimeZone>(t: &DateTime<Tz>) -> String
+/// An instant as a Rhai string: RFC 3339 in its own offset, as chrono writes it with
+/// `SecondsFormat::AutoSi` (`2024-05-01T09:00:00+08:00`). Whole seconds, the common case, are
+/// written straight into a buffer: the map is built for every evaluation.
+pub(crate) fn instant<Tz: TimeZone>(t: &DateTime<Tz>) -> Dynamic
 where
     Tz::Offset: std::fmt::Display,
 {
@@ -75,32 +75,29 @@ where
     let offset = t.offset().fix().local_minus_utc();
     let year = local.year();
     if local.nanosecond() != 0 || !(0..=9999).contains(&year) || offset % 60 != 0 {
-        return t.to_rfc3339_opts(SecondsFormat::AutoSi, false);
+        return string(&t.to_rfc3339_opts(SecondsFormat::AutoSi, false));
     }
-    fn two(out: &mut String, n: u32) {
-        out.push(char::from(b'0' + (n / 10 % 10) as u8));
-        out.push(char::from(b'0' + (n % 10) as u8));
-    }
-    let mut out = String::with_capacity(25);
-    let year = year.unsigned_abs();
-    two(&mut out, year / 100);
-    two(&mut out, year % 100);
-    out.push('-');
-    two(&mut out, local.month());
-    out.push('-');
-    two(&mut out, local.day());
-    out.push('T');
-    two(&mut out, local.hour());
-    out.push(':');
-    two(&mut out, local.minute());
-    out.push(':');
-    two(&mut out, local.second());
-    out.push(if offset < 0 { '-' } else { '+' });
     let minutes = offset.unsigned_abs() / 60;
-    two(&mut out, minutes / 60);
-    out.push(':');
-    two(&mut out, minutes % 60);
-    out
+    let year = year.unsigned_abs();
+    let mut buf = *b"0000-00-00T00:00:00+00:00";
+    let mut two = |at: usize, n: u32| {
+        buf[at] = b'0' + (n / 10 % 10) as u8;
+        buf[at + 1] = b'0' + (n % 10) as u8;
+    };
+    two(0, year / 100);
+    two(2, year % 100);
+    two(5, local.month());
+    two(8, local.day());
+    two(11, local.hour());
+    two(14, local.minute());
+    two(17, local.second());
+    two(20, minutes / 60);
+    two(23, minutes % 60);
+    if offset < 0 {
+        buf[19] = b'-';
+    }
+    // Only ASCII digits and separators were written.
+    std::str::from_utf8(&buf).map_or(Dynamic::UNIT, string)
 }
 
 fn opt(value: Option<&String>) -> Dynamic {
@@ -178,7 +175,7 @@ fn filled(
 /// Builds the ticket map. A field the ticket does not have is `()`, so `ticket.kind == ()`,
 /// `ticket.customer.tier ?? "regular"` and `get(ticket, "customer.tier", "regular")` work.
 /// `now` is the evaluation instant as RFC 3339.
-pub(crate) fn ticket_map(ticket: &Ticket, now: &str, templates: &Templates) -> Map {
+pub(crate) fn ticket_map(ticket: &Ticket, now: Dynamic, templates: &Templates) -> Map {
     let p = &ticket.personal;
     let customer = filled(
         &templates.customer,
@@ -222,7 +219,7 @@ pub(crate) fn ticket_map(ticket: &Ticket, now: &str, templates: &Templates) -> M
                 }
                 _ => {}
             }
-            ev.insert("at".into(), string(&rfc3339(&e.at)));
+            ev.insert("at".into(), instant(&e.at));
             Dynamic::from_map(ev)
         })
         .collect();
@@ -230,13 +227,13 @@ pub(crate) fn ticket_map(ticket: &Ticket, now: &str, templates: &Templates) -> M
     let values = [
         Dynamic::from_map(attributes),
         opt(ticket.channel.as_ref()),
-        string(&rfc3339(&ticket.created_at)),
+        instant(&ticket.created_at),
         customer,
         opt(ticket.description.as_ref()),
         Dynamic::from_array(events),
         string(&ticket.id),
         opt(ticket.kind.as_ref()),
-        string(now),
+        now,
         product,
         opt(ticket.subject.as_ref()),
     ];
@@ -265,17 +262,13 @@ mod tests {
     #[test]
     fn personal_fields_only_when_exposed() {
         let t = ticket();
-        let m = ticket_map(
-            &t,
-            "2024-05-02T00:00:00+08:00",
-            &Templates::new(Expose::default()),
-        );
+        let m = ticket_map(&t, Dynamic::UNIT, &Templates::new(Expose::default()));
         let text = format!("{m:?}");
         for secret in ["王小明", "13800138000", "ABC56", "O-9"] {
             assert!(!text.contains(secret), "{secret} is in the script's view");
         }
         let exposed = Templates::new(Expose::from_list(&["customer.name".to_string()]));
-        let m = ticket_map(&t, "", &exposed);
+        let m = ticket_map(&t, Dynamic::UNIT, &exposed);
         let text = format!("{m:?}");
         assert!(text.contains("王小明"));
         assert!(!text.contains("13800138000"));
@@ -290,17 +283,21 @@ mod tests {
             "2024-05-01T09:00:00.250+08:00",
         ] {
             let t = DateTime::parse_from_rfc3339(text).unwrap();
-            assert_eq!(rfc3339(&t), t.to_rfc3339_opts(SecondsFormat::AutoSi, false));
-            assert_eq!(rfc3339(&t), text);
+            let shown = instant(&t).into_string().unwrap();
+            assert_eq!(shown, t.to_rfc3339_opts(SecondsFormat::AutoSi, false));
+            assert_eq!(shown, text);
         }
         let t = DateTime::parse_from_rfc3339("2025-03-30T01:30:00Z").unwrap();
         let berlin = t.with_timezone(&chrono_tz::Europe::Berlin);
-        assert_eq!(rfc3339(&berlin), "2025-03-30T03:30:00+02:00");
+        assert_eq!(
+            instant(&berlin).into_string().unwrap(),
+            "2025-03-30T03:30:00+02:00"
+        );
     }
 
     #[test]
     fn numbers_and_events() {
-        let m = ticket_map(&ticket(), "now", &Templates::new(Expose::default()));
+        let m = ticket_map(&ticket(), Dynamic::UNIT, &Templates::new(Expose::default()));
         let attrs = m["attributes"].clone_cast::<Map>();
         assert_eq!(attrs["affected_units"].as_int(), Ok(15));
         assert_eq!(attrs["ratio"].as_float(), Ok(0.5));
