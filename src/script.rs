@@ -86,6 +86,14 @@ struct Names {
 }
 
 impl Names {
+    /// The id at `index` of `known` (the policy's order), or `id` made anew.
+    fn at(known: &[ImmutableString], index: usize, id: &str) -> Dynamic {
+        match known.get(index) {
+            Some(k) if k.as_str() == id => Dynamic::from(k.clone()),
+            _ => text(id),
+        }
+    }
+
     /// `id` as a Rhai string, shared when it is one of `known`.
     fn of(known: &[ImmutableString], id: &str) -> Dynamic {
         match known.iter().find(|k| k.as_str() == id) {
@@ -983,7 +991,7 @@ impl Session<'_> {
             ("category", self.category_name(category)),
             (
                 "priority",
-                Names::of(&self.scripts.names.priorities, current),
+                Names::at(&self.scripts.names.priorities, priority, current),
             ),
         ];
         let decision = self.decision(entries);
@@ -1052,7 +1060,7 @@ impl Session<'_> {
             ("category", self.category_name(category)),
             (
                 "department",
-                Names::of(&self.scripts.names.departments, dept),
+                Names::at(&self.scripts.names.departments, current.department, dept),
             ),
             (
                 "priority",
@@ -1228,7 +1236,7 @@ impl Session<'_> {
             ("category", self.category_name(category)),
             (
                 "department",
-                Names::of(&self.scripts.names.departments, dept),
+                Names::at(&self.scripts.names.departments, route.department, dept),
             ),
             (
                 "priority",
