@@ -125,6 +125,8 @@ pub(crate) struct Scripts {
     decisions: Vec<Map>,
     /// The zone `ticket.now` is written in.
     zone: Tz,
+    /// `script`, the rule name of a route a script chose.
+    rule: Arc<str>,
 }
 
 type Trace = Option<Vec<String>>;
@@ -410,6 +412,7 @@ impl Scripts {
                     .collect(),
             },
             zone,
+            rule: Arc::from("script"),
         })
     }
 
@@ -471,6 +474,32 @@ fn sandbox(limits: &ScriptLimits) -> Engine {
     e.on_print(|_| {});
     e.on_debug(|_, _, _| {});
     e
+}
+
+thread_local! {
+    /// The last `now` written for a ticket map on this thread: a batch evaluates every ticket
+    /// at the same instant, so it is written once per thread rather than once per ticket.
+    static NOW_TEXT: std::cell::RefCell<Option<(DateTime<Utc>, Tz, Dynamic)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// `now` as an RFC 3339 Rhai string in `zone`.
+fn now_text(now: DateTime<Utc>, zone: Tz) -> Dynamic {
+    NOW_TEXT
+        .try_with(|cell| {
+            let mut last = cell.try_borrow_mut().ok()?;
+            match &*last {
+                Some((at, z, text)) if *at == now && *z == zone => Some(text.clone()),
+                _ => {
+                    let text = view::instant(&now.with_timezone(&zone));
+                    *last = Some((now, zone, text.clone()));
+                    Some(text)
+                }
+            }
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| view::instant(&now.with_timezone(&zone)))
 }
 
 /// The guards look at their state only every this many operations.
@@ -675,10 +704,13 @@ impl Session<'_> {
         let (ticket, now) = (self.ticket, self.now);
         self.map
             .get_or_insert_with(|| {
-                let now = view::instant(&now.with_timezone(&s.zone));
-                Dynamic::from_map(view::ticket_map(ticket, now, &s.templates))
-                    .into_read_only()
-                    .into_shared()
+                Dynamic::from_map(view::ticket_map(
+                    ticket,
+                    now_text(now, s.zone),
+                    &s.templates,
+                ))
+                .into_read_only()
+                .into_shared()
             })
             .clone()
     }
@@ -877,6 +909,11 @@ impl Session<'_> {
             }
         }
         message
+    }
+
+    /// The route rule a script's route is reported under.
+    pub(crate) fn rule(&self) -> Arc<str> {
+        self.scripts.rule.clone()
     }
 
     /// Whether a string a hook returned for the decision carries an exposed personal value.

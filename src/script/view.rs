@@ -199,11 +199,11 @@ pub(crate) fn ticket_map(ticket: &Ticket, now: Dynamic, templates: &Templates) -
         },
         &ticket.product.extra,
     );
-    let attributes: Map = ticket
-        .attributes
-        .iter()
-        .map(|(k, v)| (k.as_str().into(), attr(v)))
-        .collect();
+    // Inserted one by one: collecting would sort through a buffer of its own.
+    let mut attributes = Map::new();
+    for (k, v) in ticket.attributes.iter().rev() {
+        attributes.insert(k.as_str().into(), attr(v));
+    }
     let events: Array = ticket
         .events
         .iter()
