@@ -13,6 +13,9 @@
 //! * `triage/no_hooks` — the same policy without `[scripts]`: the rest of an evaluation alone.
 //!   `hooks − no_hooks` is what the hook path costs.
 //! * `triage/rules` — the same triage written as policy rules, for comparison.
+//! * `triage/interleaved` — the first three in turns of 64 tickets, so that a busy machine
+//!   slows them alike; it prints the ratios `hook path / plain Rhai` and
+//!   `whole evaluation with hooks / plain Rhai`.
 //! * `hostile/*` — how long a hostile hook takes to be stopped.
 //!
 //! Run with `cargo bench --bench script_hook`.
