@@ -763,8 +763,9 @@ impl Session<'_> {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
             Ok(result) => result.map_err(|e| self.explain(hook, &e)),
             Err(_) => {
-                // A panic may have left the shared map locked: build a new one if needed.
+                // A panic may have left the shared map locked and the scope half-filled.
                 self.map = None;
+                self.scope = Scope::new();
                 Err(Failure {
                     message: "failed: the script engine stopped unexpectedly".into(),
                     line: None,
