@@ -16,16 +16,22 @@
 //! and `targets`, and `targets` (the current targets as duration strings) for `targets`. A
 //! `targets` map overrides only the metrics it names; `()` as a value removes that target.
 //!
-//! `ticket` is the ticket as a map without personal fields (unless `[scripts] expose` names
-//! them) and with `now`, the evaluation instant, as an RFC 3339 string — the script has no
-//! clock of its own. Each hook call gets its own copy of the map (Rhai parameters are always
-//! writable), so whatever a hook does to `ticket` stays in that call: the ticket, the
-//! decision and later hooks never see it.
+//! `ticket` is the ticket as a read-only map: `id`, `created_at`, `channel`, `kind`,
+//! `subject`, `description`, `customer` (`id`, `tier`, `region` and custom fields), `product`
+//! (`model` and custom fields), `attributes`, `events` (`at`, `type`, `status`, `score`) and
+//! `now`, the evaluation instant — the script has no clock of its own. Instants are RFC 3339
+//! strings. A field the ticket does not have is `()`. Personal fields are left out unless
+//! `[scripts] expose` names them. The map is built once per evaluation (only when a hook
+//! runs) and shared by the hook calls; assigning to it or calling a mutating method on it is
+//! an error, and `let t = ticket;` makes a private copy.
 //!
 //! The sandbox: one [`Engine`] per policy, built and compiled once at load and shared by every
-//! evaluation; operations, call depth, expression depth, string, array and map sizes are
-//! limited (`[scripts]` limits, per hook call); no `eval`, no printing, no file access;
-//! `import` reaches only scripts inside the policy's folder and is resolved at load time.
+//! evaluation and thread; operations, call depth, expression depth, string, array and map
+//! sizes are limited per hook call (`[scripts]` keys, safe defaults), with a stack guard and
+//! a wall-clock fuse behind the operation count; no `eval`, no printing, no clock, no file
+//! access; `import` reaches only scripts inside the policy's folder and is resolved when the
+//! policy loads. A hook call needs about 1.2 MiB of stack at most: evaluate on threads with
+//! Rust's default 2 MiB or more.
 
 mod helpers;
 mod imports;
@@ -33,7 +39,7 @@ mod view;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rhai::module_resolvers::DummyModuleResolver;
 use rhai::{
@@ -72,6 +78,31 @@ impl Hooks {
     }
 }
 
+/// Category, priority and department ids as Rhai strings, in the policy's order.
+struct Names {
+    categories: Vec<ImmutableString>,
+    priorities: Vec<ImmutableString>,
+    departments: Vec<ImmutableString>,
+}
+
+impl Names {
+    /// The id at `index` of `known` (the policy's order), or `id` made anew.
+    fn at(known: &[ImmutableString], index: usize, id: &str) -> Dynamic {
+        match known.get(index) {
+            Some(k) if k.as_str() == id => Dynamic::from(k.clone()),
+            _ => text(id),
+        }
+    }
+
+    /// `id` as a Rhai string, shared when it is one of `known`.
+    fn of(known: &[ImmutableString], id: &str) -> Dynamic {
+        match known.iter().find(|k| k.as_str() == id) {
+            Some(k) => Dynamic::from(k.clone()),
+            None => text(id),
+        }
+    }
+}
+
 /// Compiled scripts of a policy.
 pub(crate) struct Scripts {
     engine: Engine,
@@ -86,8 +117,16 @@ pub(crate) struct Scripts {
     hooks: Hooks,
     /// Every category id of the policy.
     categories: Vec<Arc<str>>,
+    /// The policy's ids as Rhai strings, made once: the decision maps share them.
+    names: Names,
+    /// Empty ticket maps to fill.
+    templates: view::Templates,
+    /// Empty `decision` maps to fill, one per hook, keys in key order.
+    decisions: Vec<Map>,
     /// The zone `ticket.now` is written in.
     zone: Tz,
+    /// `script`, the rule name of a route a script chose.
+    rule: Arc<str>,
 }
 
 type Trace = Option<Vec<String>>;
@@ -308,17 +347,16 @@ impl Scripts {
                 (name, _) => others.push(name.to_string()),
             }
         }
+        // A near miss (`prioritize`, `rout`) is probably meant as a hook; a helper such as
+        // `classify_text` is not.
         for name in others {
-            if let Some(hook) = crate::parse::reader::did_you_mean(&name, HOOKS) {
-                if name != hook {
-                    sink.warning(
-                        &fn_span(file, &source, &name),
-                        format!(
-                            "function `{name}` is not a hook and is never called by the policy"
-                        ),
-                    )
-                    .hint(format!("did you mean `{hook}`?"));
-                }
+            let near = HOOKS.iter().find(|h| strsim::levenshtein(&name, h) <= 2);
+            if let Some(hook) = near {
+                sink.warning(
+                    &fn_span(file, &source, &name),
+                    format!("function `{name}` is not a hook and is never called by the policy"),
+                )
+                .hint(format!("did you mean `{hook}`?"));
             }
         }
         if !hooks.any() && ok {
@@ -340,13 +378,41 @@ impl Scripts {
             on_error: def.on_error,
             limits: def.limits,
             expose: Expose::from_list(&def.expose),
+            templates: view::Templates::new(Expose::from_list(&def.expose)),
+            decisions: [
+                &["category"][..],
+                &["category", "priority"],
+                &["category", "department", "priority", "team"],
+                &["category", "department", "priority", "targets", "team"],
+            ]
+            .iter()
+            .map(|keys| keys.iter().map(|k| ((*k).into(), Dynamic::UNIT)).collect())
+            .collect(),
             hooks,
             categories: model
                 .categories
                 .iter()
                 .map(|c| Arc::from(c.id.name.as_str()))
                 .collect(),
+            names: Names {
+                categories: model
+                    .categories
+                    .iter()
+                    .map(|c| c.id.name.as_str().into())
+                    .collect(),
+                priorities: model
+                    .priorities
+                    .iter()
+                    .map(|p| p.name.as_str().into())
+                    .collect(),
+                departments: model
+                    .departments
+                    .iter()
+                    .map(|d| d.id.name.as_str().into())
+                    .collect(),
+            },
             zone,
+            rule: Arc::from("script"),
         })
     }
 
@@ -363,6 +429,7 @@ impl Scripts {
             ticket,
             now,
             map: None,
+            scope: Scope::new(),
         }
     }
 
@@ -409,33 +476,81 @@ fn sandbox(limits: &ScriptLimits) -> Engine {
     e
 }
 
+thread_local! {
+    /// The last `now` written for a ticket map on this thread: a batch evaluates every ticket
+    /// at the same instant, so it is written once per thread rather than once per ticket.
+    static NOW_TEXT: std::cell::RefCell<Option<(DateTime<Utc>, Tz, Dynamic)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// `now` as an RFC 3339 Rhai string in `zone`.
+fn now_text(now: DateTime<Utc>, zone: Tz) -> Dynamic {
+    NOW_TEXT
+        .try_with(|cell| {
+            let mut last = cell.try_borrow_mut().ok()?;
+            match &*last {
+                Some((at, z, text)) if *at == now && *z == zone => Some(text.clone()),
+                _ => {
+                    let text = view::instant(&now.with_timezone(&zone));
+                    *last = Some((now, zone, text.clone()));
+                    Some(text)
+                }
+            }
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| view::instant(&now.with_timezone(&zone)))
+}
+
+/// The guards look at their state only every this many operations.
+const FUSE_GRAIN: u64 = 8;
 /// Operations before the fuse first looks at the clock: shorter hooks never read it.
 const FUSE_FIRST: u64 = 16;
 /// The most operations between two looks at the clock.
 const FUSE_MAX_STRIDE: u64 = 4096;
+/// How much stack a hook call may use. Calls and nested expressions each take native stack;
+/// their limits keep a script well below this in a release build, and this stops what gets
+/// past them before the thread's stack (2 MiB for a Rust thread by default) runs out.
+const STACK_BUDGET: usize = 1 << 20;
 
-/// Per-thread state of the fuse for the hook call running on this thread. Each call counts
+/// Per-thread state of the guards for the hook call running on this thread. Each call counts
 /// operations from 1 on its own thread, so operation 1 marks a new call.
 #[derive(Clone, Copy)]
 struct FuseState {
     start: Option<std::time::Instant>,
     last: Option<std::time::Instant>,
     stride: u64,
+    /// Where the stack was at the call's first operation.
+    stack_base: usize,
 }
 
 thread_local! {
     /// The operation count at which the fuse looks at the clock next.
     static FUSE_NEXT: std::cell::Cell<u64> = const { std::cell::Cell::new(FUSE_FIRST) };
     static FUSE: std::cell::Cell<FuseState> = const {
-        std::cell::Cell::new(FuseState { start: None, last: None, stride: FUSE_FIRST })
+        std::cell::Cell::new(FuseState { start: None, last: None, stride: FUSE_FIRST, stack_base: 0 })
     };
 }
 
-/// A wall-clock fuse behind the operation count. Operations are the limit that decides; the
-/// fuse only stops work that operations undercount, such as a builtin scanning a large array
-/// once per operation. It looks at the clock every `stride` operations and adapts the stride
-/// so that looks stay about a millisecond apart: cheap for tight loops, prompt for slow
-/// operations.
+/// The address of the current stack frame (stacks grow down on every supported target).
+#[inline(always)]
+fn stack_position() -> usize {
+    let marker = 0u8;
+    std::ptr::from_ref(std::hint::black_box(&marker)) as usize
+}
+
+/// What a guard reports to the engine when it stops a script.
+const STOPPED_BY_STACK: &str = "stack";
+
+/// Two guards behind the operation count, which is the limit that decides.
+///
+/// The stack guard stops a script whose calls and nested expressions use more than
+/// [`STACK_BUDGET`] of native stack, instead of letting the thread overflow.
+///
+/// The wall-clock fuse stops work that operations undercount, such as a builtin scanning a
+/// large array once per operation. It looks at the clock every `stride` operations and adapts
+/// the stride so that looks stay about a millisecond apart: cheap for tight loops, prompt for
+/// slow operations.
 fn fuse(engine: &mut Engine, max_ms: u64) {
     use std::time::{Duration, Instant};
     let budget = Duration::from_millis(max_ms);
@@ -447,15 +562,23 @@ fn fuse(engine: &mut Engine, max_ms: u64) {
                     start: None,
                     last: None,
                     stride: FUSE_FIRST,
+                    stack_base: stack_position(),
                 })
             });
             return None;
+        }
+        // Most operations return here, before touching the thread's state.
+        if ops % FUSE_GRAIN != 0 {
+            return None;
+        }
+        let mut state = FUSE.with(std::cell::Cell::get);
+        if state.stack_base.saturating_sub(stack_position()) > STACK_BUDGET {
+            return Some(Dynamic::from(STOPPED_BY_STACK));
         }
         if ops < FUSE_NEXT.with(std::cell::Cell::get) {
             return None;
         }
         let now = Instant::now();
-        let mut state = FUSE.with(std::cell::Cell::get);
         let start = *state.start.get_or_insert(now);
         if now.duration_since(start) > budget {
             return Some(Dynamic::from(
@@ -560,6 +683,8 @@ pub(crate) struct Session<'a> {
     ticket: &'a Ticket,
     now: DateTime<Utc>,
     map: Option<Dynamic>,
+    /// One scope for the hook calls: each call leaves it empty, and its storage is reused.
+    scope: Scope<'static>,
 }
 
 fn text(s: &str) -> Dynamic {
@@ -571,42 +696,87 @@ fn opt_text(s: Option<&str>) -> Dynamic {
 }
 
 impl Session<'_> {
-    /// The ticket map for one hook call: a copy of the map built for this evaluation.
+    /// The ticket map for one hook call. It is built once per evaluation and shared by the hook
+    /// calls without copying; it is read-only, so a hook that assigns to it or calls a
+    /// mutating method on it gets an error (`let t = ticket;` makes a private copy).
     fn ticket_arg(&mut self) -> Dynamic {
         let s = self.scripts;
         let (ticket, now) = (self.ticket, self.now);
         self.map
             .get_or_insert_with(|| {
-                let now = now
-                    .with_timezone(&s.zone)
-                    .to_rfc3339_opts(SecondsFormat::AutoSi, false);
-                Dynamic::from_map(view::ticket_map(ticket, &now, s.expose))
+                Dynamic::from_map(view::ticket_map(
+                    ticket,
+                    now_text(now, s.zone),
+                    &s.templates,
+                ))
+                .into_read_only()
+                .into_shared()
             })
             .clone()
     }
 
-    fn call(&mut self, hook: &str, decision: Option<Map>) -> Result<Dynamic, Failure> {
+    /// The `decision` argument: a small map of its own for each hook call (sharing one map
+    /// between the calls would cost a lock on every read). `entries` are in key order; the
+    /// map is a clone of an empty one with these keys, filled in order.
+    fn decision<const N: usize>(&mut self, entries: [(&str, Dynamic); N]) -> Dynamic {
+        let template =
+            self.scripts.decisions.iter().find(|t| {
+                t.len() == N && t.keys().zip(&entries).all(|(k, (e, _))| k.as_str() == *e)
+            });
+        match template {
+            Some(t) => {
+                let mut m = t.clone();
+                for (slot, (_, value)) in m.values_mut().zip(entries) {
+                    *slot = value;
+                }
+                Dynamic::from_map(m)
+            }
+            None => Dynamic::from_map(map_of(entries)),
+        }
+    }
+
+    fn call(&mut self, hook: &str, decision: Option<Dynamic>) -> Result<Dynamic, Failure> {
         let ticket = self.ticket_arg();
-        let options = CallFnOptions::new().rewind_scope(true);
-        let mut scope = Scope::new();
         let s = self.scripts;
-        let result = match decision {
-            Some(d) => s.engine.call_fn_with_options::<Dynamic>(
-                options,
-                &mut scope,
-                &s.ast,
-                hook,
-                (ticket, Dynamic::from_map(d)),
-            ),
-            None => s.engine.call_fn_with_options::<Dynamic>(
-                options,
-                &mut scope,
-                &s.ast,
-                hook,
-                (ticket,),
-            ),
+        let scope = &mut self.scope;
+        let run = || {
+            let options = CallFnOptions::new().rewind_scope(true);
+            match decision {
+                Some(d) => s.engine.call_fn_with_options::<Dynamic>(
+                    options,
+                    scope,
+                    &s.ast,
+                    hook,
+                    (ticket, d),
+                ),
+                None => s.engine.call_fn_with_options::<Dynamic>(
+                    options,
+                    scope,
+                    &s.ast,
+                    hook,
+                    (ticket,),
+                ),
+            }
         };
-        result.map_err(|e| self.explain(hook, &e))
+        // The engine is not expected to panic; if it does, the ticket gets an error and the
+        // process (and the rest of a batch) goes on.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            Ok(result) => result.map_err(|e| self.explain(hook, &e)),
+            Err(_) => {
+                // A panic may have left the shared map locked and the scope half-filled.
+                self.map = None;
+                self.scope = Scope::new();
+                Err(Failure {
+                    message: "failed: the script engine stopped unexpectedly".into(),
+                    line: None,
+                    only_hook: false,
+                })
+            }
+        }
+    }
+
+    fn category_name(&self, id: &str) -> Dynamic {
+        Names::of(&self.scripts.names.categories, id)
     }
 
     /// A Rhai error in terms of the policy: which limit, which line.
@@ -662,6 +832,18 @@ impl Session<'_> {
             }
             EvalAltResult::ErrorTooManyModules(_) => {
                 format!("imported more than {MAX_MODULES} modules")
+            }
+            EvalAltResult::ErrorTerminated(token, _)
+                if token
+                    .read_lock::<ImmutableString>()
+                    .as_deref()
+                    .map(|t| t.as_str())
+                    == Some(STOPPED_BY_STACK) =>
+            {
+                format!(
+                    "nested calls and expressions too deeply (more than {} KiB of stack)",
+                    STACK_BUDGET / 1024
+                )
             }
             EvalAltResult::ErrorTerminated(..) => {
                 format!("ran longer than max_time_ms = {} ms", limits.max_time_ms)
@@ -730,6 +912,11 @@ impl Session<'_> {
         message
     }
 
+    /// The route rule a script's route is reported under.
+    pub(crate) fn rule(&self) -> Arc<str> {
+        self.scripts.rule.clone()
+    }
+
     /// Whether a string a hook returned for the decision carries an exposed personal value.
     fn leaks(&self, s: &str) -> bool {
         self.scripts.expose.any()
@@ -788,7 +975,10 @@ impl Session<'_> {
         let Some(arity) = self.scripts.hooks.classify else {
             return Ok(None);
         };
-        let decision = (arity == 2).then(|| Map::from_iter([("category".into(), text(current))]));
+        let decision = (arity == 2).then(|| {
+            let category = self.category_name(current);
+            self.decision([("category", category)])
+        });
         let outcome = self.call("classify", decision).and_then(|v| {
             let Some(id) = self.id_of("classify", "category", &v)? else {
                 return Ok(None);
@@ -835,10 +1025,14 @@ impl Session<'_> {
         }
         let names = &self.inner.priorities;
         let current = names.get(priority).map_or("?", |p| &**p);
-        let decision = Map::from_iter([
-            ("category".into(), text(category)),
-            ("priority".into(), text(current)),
-        ]);
+        let entries = [
+            ("category", self.category_name(category)),
+            (
+                "priority",
+                Names::at(&self.scripts.names.priorities, priority, current),
+            ),
+        ];
+        let decision = self.decision(entries);
         let outcome = self.call("prioritise", Some(decision)).and_then(|v| {
             let Some(id) = self.id_of("prioritise", "priority", &v)? else {
                 return Ok(None);
@@ -900,12 +1094,19 @@ impl Session<'_> {
             .departments
             .get(current.department)
             .map_or("?", |d| &*d.id);
-        let decision = Map::from_iter([
-            ("category".into(), text(category)),
-            ("priority".into(), text(priority)),
-            ("department".into(), text(dept)),
-            ("team".into(), opt_text(current.team.as_deref())),
-        ]);
+        let entries = [
+            ("category", self.category_name(category)),
+            (
+                "department",
+                Names::at(&self.scripts.names.departments, current.department, dept),
+            ),
+            (
+                "priority",
+                Names::of(&self.scripts.names.priorities, priority),
+            ),
+            ("team", opt_text(current.team.as_deref())),
+        ];
+        let decision = self.decision(entries);
         let outcome = self
             .call("route", Some(decision))
             .and_then(|v| self.route_from(v));
@@ -1050,31 +1251,39 @@ impl Session<'_> {
             return Ok(None);
         }
         let shown = |t: Option<&Target>| t.map_or(Dynamic::UNIT, |t| text(&t.text));
-        let mut now_targets = Map::new();
-        now_targets.insert(
-            "first_response".into(),
-            shown(current.and_then(|c| c.first_response.as_ref())),
-        );
-        now_targets.insert(
-            "resolution".into(),
-            shown(current.and_then(|c| c.resolution.as_ref())),
-        );
-        now_targets.insert(
-            "next_response".into(),
-            shown(current.and_then(|c| c.next_response.as_ref())),
-        );
+        let now_targets = map_of([
+            (
+                "first_response",
+                shown(current.and_then(|c| c.first_response.as_ref())),
+            ),
+            (
+                "resolution",
+                shown(current.and_then(|c| c.resolution.as_ref())),
+            ),
+            (
+                "next_response",
+                shown(current.and_then(|c| c.next_response.as_ref())),
+            ),
+        ]);
         let dept = self
             .inner
             .departments
             .get(route.department)
             .map_or("?", |d| &*d.id);
-        let decision = Map::from_iter([
-            ("category".into(), text(category)),
-            ("priority".into(), text(priority)),
-            ("department".into(), text(dept)),
-            ("team".into(), opt_text(route.team.as_deref())),
-            ("targets".into(), Dynamic::from_map(now_targets)),
-        ]);
+        let entries = [
+            ("category", self.category_name(category)),
+            (
+                "department",
+                Names::at(&self.scripts.names.departments, route.department, dept),
+            ),
+            (
+                "priority",
+                Names::of(&self.scripts.names.priorities, priority),
+            ),
+            ("targets", Dynamic::from_map(now_targets)),
+            ("team", opt_text(route.team.as_deref())),
+        ];
+        let decision = self.decision(entries);
         let outcome = self
             .call("targets", Some(decision))
             .and_then(|v| self.targets_from(v, current));
@@ -1205,6 +1414,15 @@ impl Session<'_> {
             text: Arc::from(s.as_str()),
         })
     }
+}
+
+/// A small map, filled by insertion (cheaper than collecting for a handful of entries).
+fn map_of<const N: usize>(entries: [(&str, Dynamic); N]) -> Map {
+    let mut m = Map::new();
+    for (k, v) in entries {
+        m.insert(k.into(), v);
+    }
+    m
 }
 
 /// Rhai's message for an error, without the position it appends.

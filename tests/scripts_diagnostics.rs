@@ -181,7 +181,7 @@ fn a_script_without_hooks_loads_with_a_warning() {
         "",
         &[(
             "scripts/hooks.rhai",
-            "fn prioritize(ticket, decision) { \"urgent\" }\n",
+            "fn prioritize(ticket, decision) { \"urgent\" }\nfn classify_text(text) { () }\n",
         )],
     )
     .unwrap();
@@ -209,6 +209,8 @@ fn a_script_without_hooks_loads_with_a_warning() {
             .any(|w| w.contains("warning: script `scripts/hooks.rhai` defines no hook")),
         "{warnings:?}"
     );
+    // A helper whose name starts like a hook's is not a near miss.
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
 }
 
 #[test]

@@ -286,13 +286,43 @@ fn prioritise(ticket, decision) {
 }
 
 #[test]
-fn changes_to_the_ticket_stay_in_the_hook() {
+fn the_ticket_is_read_only() {
+    for (line, expected) in [
+        (
+            "ticket.kind = \"complaint\";",
+            "Cannot modify constant ticket",
+        ),
+        (
+            "ticket.customer.tier = \"vip\";",
+            "Cannot modify constant ticket",
+        ),
+        (
+            "ticket.remove(\"kind\");",
+            "Non-pure method 'remove' cannot be called on constant",
+        ),
+    ] {
+        let policy = load(&format!(
+            "fn classify(ticket) {{\n    {line}\n    \"complaint\"\n}}\n"
+        ));
+        let err = eval(&policy, "").unwrap_err().to_string();
+        assert!(
+            err.starts_with("ticket T1: script scripts/hooks.rhai: classify failed: "),
+            "{err}"
+        );
+        assert!(err.contains(expected), "{err}");
+        assert!(err.ends_with("(line 2)"), "{err}");
+    }
+}
+
+#[test]
+fn a_copy_of_the_ticket_is_the_hooks_own() {
     let policy = load(
         r#"
 fn classify(ticket) {
-    ticket.kind = "complaint";
-    ticket.customer.tier = "vip";
-    ()
+    let t = ticket;
+    t.kind = "complaint";
+    t.customer.tier = "vip";
+    if t.kind == "complaint" { () }
 }
 fn prioritise(ticket, decision) {
     if ticket.kind == () && ticket.customer.tier == () { "low" } else { "urgent" }

@@ -211,7 +211,7 @@ fn evaluate(
     if let Some(h) = hooks.as_mut() {
         if let Some(t) = h.route(&category, &priority, &target, &mut trace)? {
             target = t;
-            rule = "script".into();
+            rule = h.rule();
         }
     }
     let department = inner

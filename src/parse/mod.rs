@@ -727,8 +727,16 @@ fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut 
     let mut limits = ScriptLimits::default();
     let limit = |t: &mut Table<'_>, key: &str, slot: &mut u64, sink: &mut Sink| {
         if let Some((n, span)) = t.integer(key, sink) {
+            // Calls and expressions nest on the native stack (expressions while parsing, too).
+            let most = match key {
+                "max_call_depth" | "max_expr_depth" => Some(256),
+                _ => None,
+            };
             if n <= 0 {
                 sink.error(span, format!("`{key}` must be positive"));
+            } else if let Some(most) = most.filter(|m| n > *m) {
+                sink.error(span, format!("`{key}` is at most {most}"))
+                    .hint("deeper nesting would need more stack than a thread has");
             } else {
                 *slot = n as u64;
             }
