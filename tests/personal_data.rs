@@ -338,13 +338,15 @@ fn the_command_line_prints_no_personal_data() {
     ));
     assert_no_personal_data(&cli(&["eval", &bad, &jsonl], None));
     assert_no_personal_data(&cli(&["eval", policy, &not_array], None));
-        assert_no_personal_data(&cli(&["check", policy], None));
+    assert_no_personal_data(&cli(&["check", policy], None));
     assert_no_personal_data(&cli(&["check", &bad], None));
 
     // What-if diff, the service report in every format, and explain of single tickets.
     for format in ["text", "json"] {
         assert_no_personal_data(&cli(
-            &["diff", policy, policy, &jsonl, "--now", NOW, "--format", format],
+            &[
+                "diff", policy, policy, &jsonl, "--now", NOW, "--format", format,
+            ],
             None,
         ));
     }

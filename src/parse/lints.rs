@@ -26,7 +26,7 @@
 //!   escalation keys, so the order is worth getting right before tickets carry those keys.
 //!
 //! With `[scripts]`, a script hook can set a priority or a route the rules never give, so the
-//! priority and department lints are left out.
+//! route, priority and department lints are left out.
 
 use std::collections::BTreeSet;
 
@@ -79,8 +79,8 @@ pub(crate) fn lint(model: &Model, sink: &mut Sink) {
             .collect();
         unreachable_rules(what, &ordered, &names, sink);
     }
-    categories_without_route(model, &names, sink);
     if model.scripts.is_none() {
+        categories_without_route(model, &names, sink);
         priorities_never_given(model, sink);
         departments_never_routed_to(model, sink);
     }

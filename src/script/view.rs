@@ -81,8 +81,10 @@ where
     let year = year.unsigned_abs();
     let mut buf = *b"0000-00-00T00:00:00+00:00";
     let mut two = |at: usize, n: u32| {
-        buf[at] = b'0' + (n / 10 % 10) as u8;
-        buf[at + 1] = b'0' + (n % 10) as u8;
+        if let Some([tens, ones]) = buf.get_mut(at..at + 2) {
+            *tens = b'0' + (n / 10 % 10) as u8;
+            *ones = b'0' + (n % 10) as u8;
+        }
     };
     two(0, year / 100);
     two(2, year % 100);
