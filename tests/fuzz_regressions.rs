@@ -53,3 +53,8 @@ fn ticket_eval() {
 fn business_time() {
     replay("business_time", harness::business_time);
 }
+
+#[test]
+fn script_hooks() {
+    replay("script_hooks", harness::script_hooks);
+}

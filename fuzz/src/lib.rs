@@ -336,3 +336,78 @@ pub fn business_time(data: &[u8]) {
         }
     }
 }
+
+/// The policy a fuzzed script is loaded with: every hook has something to refine.
+const SCRIPT_POLICY: &str = r#"
+[policy]
+name = "fuzz"
+calendar = "office"
+[calendars.office]
+timezone = "Asia/Shanghai"
+week = { mon = ["09:00-12:00", "13:30-18:00"], tue = ["09:00-18:00"], wed = ["09:00-18:00"],
+         thu = ["09:00-18:00"], fri = ["09:00-18:00"] }
+[[categories]]
+id = "complaint"
+when = { kind = "complaint" }
+[[categories]]
+id = "consultation"
+default = true
+[priorities]
+order = ["urgent", "normal"]
+default = "normal"
+[[routes]]
+id = "desk"
+default = true
+department = "desk"
+[departments.desk]
+supervisor = "lead"
+[departments.tech]
+[sla.targets.urgent]
+first_response = "2h"
+resolution = "1bd"
+[sla.targets.normal]
+first_response = "4h"
+resolution = "3bd"
+[scripts]
+path = "hooks.rhai"
+on_script_error = "ONERROR"
+max_operations = 20000
+"#;
+
+/// `script_hooks`: arbitrary text as a Rhai hook script, loaded beside a small policy and run
+/// on the probe tickets, failing and falling back. Loading may fail; nothing may panic or hang.
+pub fn script_hooks(data: &[u8]) {
+    let Ok(script) = std::str::from_utf8(data) else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("aftercare-fuzz-script-{}", std::process::id()));
+    if std::fs::create_dir_all(&dir).is_err()
+        || std::fs::write(dir.join("hooks.rhai"), script).is_err()
+    {
+        return;
+    }
+    let now = instant("2025-10-15T12:00:00+08:00");
+    for on_error in ["fail", "fallback"] {
+        let text = SCRIPT_POLICY.replace("ONERROR", on_error);
+        match Policy::from_toml_in("fuzz.toml", &text, &dir) {
+            Ok(policy) => {
+                for json in PROBE_TICKETS {
+                    if let (Ok(ticket), Some(now)) = (Ticket::from_json(json), now) {
+                        match policy.evaluate_with(&ticket, now, Options { trace: true }) {
+                            Ok(d) => {
+                                let _ = serde_json::to_string(&d);
+                            }
+                            Err(e) => {
+                                let _ = e.to_string();
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = e.to_string();
+                let _ = e.render(false);
+            }
+        }
+    }
+}
