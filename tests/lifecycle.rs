@@ -403,3 +403,50 @@ fn a_priority_change_applies_the_new_targets_from_creation() {
         .iter()
         .any(|t| t.starts_with("first_response: target 2h@always (priority urgent)")));
 }
+
+#[test]
+fn a_business_day_offset_counts_from_where_it_begins() {
+    // Friday has 9 business hours, Saturday 3. Due one working day after Friday 09:00, so on
+    // Saturday at 09:00; one working day after that is Monday 09:00 (3 hours later), not a
+    // Friday-sized day (9 hours, Monday 15:00).
+    let policy = Policy::from_toml(
+        r#"
+        [policy]
+        name = "short saturdays"
+        calendar = "shop"
+        [calendars.shop]
+        timezone = "Asia/Shanghai"
+        week = { mon = ["09:00-18:00"], tue = ["09:00-18:00"], wed = ["09:00-18:00"],
+                 thu = ["09:00-18:00"], fri = ["09:00-18:00"], sat = ["09:00-12:00"] }
+        [[categories]]
+        id = "any"
+        default = true
+        [priorities]
+        order = ["normal"]
+        default = "normal"
+        [[routes]]
+        id = "desk"
+        default = true
+        department = "desk"
+        [departments.desk]
+        [sla.targets.normal]
+        resolution = "1bd"
+        [[escalations]]
+        metric = "resolution"
+        at = "100%+1bd"
+        notify = ["supervisor"]
+        "#,
+    )
+    .expect("valid");
+    let ticket = Ticket::from_json(r#"{"id":"S15","created_at":"2025-09-19T09:00:00+08:00"}"#)
+        .expect("valid");
+    let d = policy
+        .evaluate(&ticket, at("2025-09-19T10:00:00+08:00"))
+        .expect("decides");
+    assert_eq!(due(&d.sla.resolution), "2025-09-20T09:00:00+08:00");
+    let step = d.escalations.first().expect("one step");
+    assert_eq!(
+        step.at.map(|t| t.to_string()).as_deref(),
+        Some("2025-09-22T09:00:00+08:00")
+    );
+}

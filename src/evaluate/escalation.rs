@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use super::clock::{budget_of, time_error, Run};
 use super::sla::Runs;
 
+use crate::business_time::Amount;
 use crate::compile::Inner;
 use crate::condition::Subject;
 use crate::decision::{Escalation, Instant};
@@ -53,10 +54,23 @@ pub(crate) fn ladder(
             let share = run.budget.saturating_mul(i64::from(step.permille)) / 1000;
             let at = match &step.offset {
                 // An offset on the metric's own calendar continues the same count, pauses and all.
+                // Business days are counted from the instant the share is used up, where the
+                // offset begins: working days differ in length.
                 Some(o) if o.calendar.is_none() => {
-                    let extra = budget_of(run.calendar, run.start, o.amount)
-                        .map_err(|e| time_error(ticket, "escalation", e))?;
-                    run.instant_after(share.saturating_add(extra.secs))
+                    let from = match o.amount {
+                        Amount::Seconds(_) => Some(run.start),
+                        Amount::Days(_) => run
+                            .instant_after(share)
+                            .map_err(|e| time_error(ticket, "escalation", e))?,
+                    };
+                    match from {
+                        Some(from) => {
+                            let extra = budget_of(run.calendar, from, o.amount)
+                                .map_err(|e| time_error(ticket, "escalation", e))?;
+                            run.instant_after(share.saturating_add(extra.secs))
+                        }
+                        None => Ok(None),
+                    }
                 }
                 Some(o) => match run.instant_after(share) {
                     Ok(Some(base)) => {
