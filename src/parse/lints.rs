@@ -109,11 +109,13 @@ fn duplicate_ids(what: &str, rules: &[StageRule<'_>], sink: &mut Sink) {
 }
 
 fn unreachable_rules(what: &str, rules: &[(&Ref, &Condition)], names: &Names<'_>, sink: &mut Sink) {
+    // Canonical texts once per rule: comparing every pair must not rebuild them.
+    let canons: Vec<String> = rules.iter().map(|(_, c)| canon(c)).collect();
     for (j, (id, cond)) in rules.iter().enumerate() {
-        for (earlier, earlier_cond) in rules.iter().take(j) {
+        for (i, (earlier, earlier_cond)) in rules.iter().enumerate().take(j) {
             let why = if always_true(earlier_cond, names) {
                 "matches every ticket"
-            } else if canon(earlier_cond) == canon(cond) {
+            } else if canons.get(i) == canons.get(j) {
                 "has the same condition"
             } else if implies(cond, earlier_cond, names) {
                 "matches every ticket this one matches"
@@ -495,10 +497,26 @@ fn canon(c: &Condition) -> String {
     }
 }
 
+/// A string in a canonical text: quoted, with quotes and backslashes escaped, so texts stay
+/// unambiguous. (`{:?}` would do, but its printability checks dominated loading CJK keyword
+/// lists.)
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
 fn canon_test(t: &Test) -> String {
     fn scalar(s: &Scalar) -> String {
         match s {
-            Scalar::Str(s) => format!("{s:?}"),
+            Scalar::Str(s) => quote(s),
             Scalar::Num(n) => format!("{n}"),
             Scalar::Bool(b) => format!("{b}"),
         }
@@ -519,12 +537,9 @@ fn canon_test(t: &Test) -> String {
         Test::Not(inner) => format!("not {}", canon_test(inner)),
         Test::Cmp(op, n) => format!("{op:?} {n}"),
         Test::ContainsAny(needles) => {
-            format!(
-                "contains [{}]",
-                sorted(needles.iter().map(|n| format!("{n:?}")))
-            )
+            format!("contains [{}]", sorted(needles.iter().map(|n| quote(n))))
         }
-        Test::Matches(re) => format!("matches {:?}", re.as_str()),
+        Test::Matches(re) => format!("matches {}", quote(re.as_str())),
         Test::Exists(b) => format!("exists {b}"),
         Test::All(parts) => format!("all [{}]", sorted(parts.iter().map(canon_test))),
     }
