@@ -7,9 +7,8 @@
 use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use regex::Regex;
 
-use crate::model::{CmpOp, Condition, Field, Scalar, Test};
+use crate::model::{CmpOp, Condition, Field, Pattern, Scalar, Test};
 use crate::ticket::{AttrValue, Ticket};
 
 /// A field accessor resolved at load.
@@ -254,7 +253,7 @@ pub(crate) enum CTest {
     Not(Box<CTest>),
     Cmp(CmpOp, f64),
     Keywords { slot: usize, patterns: Vec<usize> },
-    Matches(Regex),
+    Matches(Pattern),
     Exists(bool),
     All(Vec<CTest>),
 }

@@ -1,8 +1,6 @@
 //! The validated policy model: what a policy says, with every reference checked, before it is
 //! compiled for evaluation. Spans are kept for lints and explanations.
 
-use regex::Regex;
-
 use crate::business_time::{BusinessDuration, CalendarSpec};
 use crate::diagnostics::Span;
 
@@ -284,7 +282,7 @@ pub(crate) enum Test {
     Cmp(CmpOp, f64),
     /// Case-insensitive substring test: any of the needles (already lower-cased).
     ContainsAny(Vec<String>),
-    Matches(Regex),
+    Matches(Pattern),
     Exists(bool),
     /// Several operators in one table, all of which must hold.
     All(Vec<Test>),
@@ -312,5 +310,58 @@ impl std::fmt::Display for Scalar {
             Scalar::Num(n) => write!(f, "{n}"),
             Scalar::Bool(b) => write!(f, "{b}"),
         }
+    }
+}
+
+/// A compiled `matches` pattern and its text.
+///
+/// Built with the regex crate's own engine (`regex-automata`) so that the literal prefilter can
+/// be left out: extracting it from a case-insensitive word list costs several times the rest of
+/// the compilation, while ticket texts are short enough for the lazy DFA alone.
+#[derive(Debug, Clone)]
+pub(crate) struct Pattern {
+    text: String,
+    re: regex_automata::meta::Regex,
+}
+
+impl Pattern {
+    /// Compiles `text` with the `regex` crate's syntax; the error is the reason, one line.
+    pub(crate) fn new(text: &str) -> Result<Pattern, String> {
+        use regex_automata::meta;
+        let config = meta::Config::new()
+            .auto_prefilter(false)
+            .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
+            .nfa_size_limit(Some(1 << 20));
+        match meta::Regex::builder().configure(config).build(text) {
+            Ok(re) => Ok(Pattern {
+                text: text.to_string(),
+                re,
+            }),
+            Err(e) => Err(match (e.syntax_error(), e.size_limit()) {
+                // The last line reads `error: unclosed group`; diagnostics say "error:" already.
+                (Some(s), _) => {
+                    let s = s.to_string();
+                    let last = s.lines().last().unwrap_or("syntax error").trim();
+                    last.strip_prefix("error:")
+                        .unwrap_or(last)
+                        .trim()
+                        .to_string()
+                }
+                (None, Some(limit)) => {
+                    format!("the compiled pattern is larger than the limit of {limit} bytes")
+                }
+                (None, None) => e.to_string(),
+            }),
+        }
+    }
+
+    /// The pattern as written.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the pattern matches anywhere in `text`.
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.re.is_match(text)
     }
 }

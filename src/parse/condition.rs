@@ -332,23 +332,9 @@ fn operator(op: &Key, arg: &Node, path: &str, sink: &mut Sink) -> Option<Test> {
                 sink.error(&arg.span, "`matches` takes a regular expression string");
                 return None;
             };
-            match regex::RegexBuilder::new(pattern)
-                .size_limit(1 << 20)
-                .build()
-            {
+            match crate::model::Pattern::new(pattern) {
                 Ok(re) => Test::Matches(re),
-                Err(e) => {
-                    let msg = match &e {
-                        // The last line reads `error: unclosed group`; the diagnostic says "error:" already.
-                        regex::Error::Syntax(s) => {
-                            let last = s.lines().last().unwrap_or("syntax error").trim();
-                            last.strip_prefix("error:")
-                                .unwrap_or(last)
-                                .trim()
-                                .to_string()
-                        }
-                        other => other.to_string(),
-                    };
+                Err(msg) => {
                     sink.error(&arg.span, format!("invalid regular expression: {msg}"))
                         .hint("the syntax is that of the Rust `regex` crate; add (?i) for case-insensitive matching");
                     return None;
