@@ -34,7 +34,11 @@ pub(crate) struct Inner {
     pub(crate) calendars: Vec<(Arc<str>, Calendar)>,
     /// `[policy] calendar`, the default for business time.
     pub(crate) calendar: Option<usize>,
-    pub(crate) categories: RuleSet<Arc<str>>,
+    /// The keyword automata of every stage's conditions.
+    pub(crate) keywords: Keywords,
+    pub(crate) categories: RuleSet<CategoryId>,
+    /// Every category id, in policy order (the index of a [`CategoryId`]).
+    pub(crate) category_ids: Vec<Arc<str>>,
     pub(crate) priorities: Vec<Arc<str>>,
     pub(crate) priority_rules: RuleSet<usize>,
     pub(crate) routes: RuleSet<RouteTarget>,
@@ -52,7 +56,6 @@ pub(crate) struct Inner {
 pub(crate) struct RuleSet<T> {
     pub(crate) rules: Vec<Rule<T>>,
     pub(crate) default: Default<T>,
-    pub(crate) keywords: Keywords,
 }
 
 /// The outcome when no rule matches.
@@ -65,6 +68,26 @@ pub(crate) struct Rule<T> {
     pub(crate) id: Arc<str>,
     pub(crate) cond: Cond,
     pub(crate) outcome: T,
+}
+
+/// A category: its id and its index among the policy's categories.
+#[derive(Debug, Clone)]
+pub(crate) struct CategoryId {
+    pub(crate) index: usize,
+    pub(crate) id: Arc<str>,
+}
+
+impl std::ops::Deref for CategoryId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.id
+    }
+}
+
+impl std::fmt::Display for CategoryId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.id)
+    }
 }
 
 #[derive(Clone)]
@@ -104,7 +127,6 @@ pub(crate) struct Target {
 
 pub(crate) struct Escalations {
     pub(crate) steps: Vec<Step>,
-    pub(crate) keywords: Keywords,
 }
 
 pub(crate) struct Step {
@@ -408,47 +430,42 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
     let priority_index = |name: &str| model.priorities.iter().position(|p| p.name == name);
     let dept_index = |name: &str| model.departments.iter().position(|d| d.id.name == name);
 
-    let keywords = |c: Compiler, what: &str, span: &Span, sink: &mut Sink| match c.finish() {
-        Ok(k) => Some(k),
-        Err(e) => {
-            sink.error(span, format!("the {what} keywords cannot be compiled: {e}"));
-            None
-        }
-    };
-    let root_span = Span {
-        file: 0,
-        range: 0..0,
-    };
+    // One keyword automaton per field for all stages.
+    let mut c = Compiler::new(
+        model.categories.iter().map(|d| d.id.name.clone()).collect(),
+        model.priorities.iter().map(|p| p.name.clone()).collect(),
+    );
 
     // Categories.
-    let mut c = Compiler::default();
     let mut category_rules = Vec::new();
     let mut default_category = None;
-    for def in &model.categories {
+    for (index, def) in model.categories.iter().enumerate() {
+        let outcome = CategoryId {
+            index,
+            id: arc(&def.id.name),
+        };
         if def.default {
-            default_category = Some(arc(&def.id.name));
+            default_category = Some(outcome.clone());
         }
         if def.when.is_some() {
             category_rules.push(Rule {
                 id: arc(&def.id.name),
                 cond: c.condition(def.when.as_ref()),
-                outcome: arc(&def.id.name),
+                outcome,
             });
         }
     }
     let categories = RuleSet {
         rules: category_rules,
         default: Default {
-            id: default_category.clone()?,
+            id: default_category.as_ref()?.id.clone(),
             outcome: default_category?,
         },
-        keywords: keywords(c, "category", &root_span, sink)?,
     };
 
     // Priorities.
     let priorities: Vec<Arc<str>> = model.priorities.iter().map(|p| arc(&p.name)).collect();
     let default_priority = priority_index(&model.default_priority.as_ref()?.name)?;
-    let mut c = Compiler::default();
     let mut rules = Vec::with_capacity(model.priority_rules.len());
     for def in &model.priority_rules {
         rules.push(Rule {
@@ -463,11 +480,9 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
             id: arc("priorities.default"),
             outcome: default_priority,
         },
-        keywords: keywords(c, "priority", &root_span, sink)?,
     };
 
     // Routes.
-    let mut c = Compiler::default();
     let mut rules = Vec::with_capacity(model.routes.len());
     let mut default_route = None;
     for def in &model.routes {
@@ -497,7 +512,6 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
     let routes = RuleSet {
         rules,
         default: default_route?,
-        keywords: keywords(c, "route", &root_span, sink)?,
     };
     let departments = model
         .departments
@@ -544,7 +558,6 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
         _ => None,
     };
 
-    let mut c = Compiler::default();
     let steps = model
         .escalations
         .iter()
@@ -562,9 +575,17 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
             cond: c.condition(e.when.as_ref()),
         })
         .collect();
-    let escalations = Escalations {
-        steps,
-        keywords: keywords(c, "escalation", &root_span, sink)?,
+    let escalations = Escalations { steps };
+    let keywords = match c.finish() {
+        Ok(k) => k,
+        Err(e) => {
+            let root = Span {
+                file: 0,
+                range: 0..0,
+            };
+            sink.error(&root, format!("the keywords cannot be compiled: {e}"));
+            return None;
+        }
     };
 
     let follow_up = match &model.follow_up {
@@ -591,6 +612,8 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
             .as_ref()
             .and_then(|r| calendars.iter().position(|(n, _)| **n == *r.name)),
         calendars,
+        keywords,
+        category_ids: model.categories.iter().map(|d| arc(&d.id.name)).collect(),
         categories,
         priorities,
         priority_rules,

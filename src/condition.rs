@@ -83,11 +83,13 @@ fn opt(s: Option<&str>) -> Val<'_> {
     s.map_or(Val::Missing, Val::Str)
 }
 
-/// The ticket plus what earlier stages decided.
+/// The ticket plus what earlier stages decided: each as its id and its index in the policy's
+/// list (tests on them compare indices).
+#[derive(Clone, Copy)]
 pub(crate) struct Subject<'t> {
     pub(crate) ticket: &'t Ticket,
-    pub(crate) category: Option<&'t str>,
-    pub(crate) priority: Option<&'t str>,
+    pub(crate) category: Option<(usize, &'t str)>,
+    pub(crate) priority: Option<(usize, &'t str)>,
 }
 
 impl<'t> Subject<'t> {
@@ -110,8 +112,8 @@ impl<'t> Subject<'t> {
             Path::ProductModel => opt(t.product.model.as_deref()),
             Path::Product(f) => attr(t.product.extra.get(f)),
             Path::Attribute(f) => attr(t.attributes.get(f)),
-            Path::Category => opt(self.category),
-            Path::Priority => opt(self.priority),
+            Path::Category => opt(self.category.map(|c| c.1)),
+            Path::Priority => opt(self.priority.map(|p| p.1)),
         }
     }
 }
@@ -124,13 +126,18 @@ struct KeywordSlot {
     needles: Vec<Arc<str>>,
 }
 
-/// The keyword automata of one rule set (one stage).
+/// The keyword automata of a policy: one per field, shared by every stage, so that a ticket's
+/// text is scanned once per evaluation however many stages test it.
 #[derive(Debug, Default)]
 pub(crate) struct Keywords {
     slots: Vec<KeywordSlot>,
+    /// The slots on `category` and `priority`, which change between stages.
+    derived: Vec<usize>,
 }
 
-/// Which keywords were found in a ticket, per slot, computed on first use.
+/// Which keywords were found in a ticket, per slot, computed on first use and kept for the
+/// rest of the evaluation.
+#[derive(Default)]
 pub(crate) struct Scan {
     /// The first few fields inline (a rule set rarely scans more), the rest on the heap.
     inline: [Option<Found>; INLINE_SLOTS],
@@ -140,6 +147,15 @@ pub(crate) struct Scan {
 const INLINE_SLOTS: usize = 4;
 
 impl Scan {
+    /// Forgets what was found in `category` and `priority`: a stage has just set them.
+    pub(crate) fn forget_derived(&mut self, kw: &Keywords) {
+        for &i in &kw.derived {
+            if let Some(cell) = self.cell(i, kw.slots.len()) {
+                *cell = None;
+            }
+        }
+    }
+
     fn cell(&mut self, slot: usize, slots: usize) -> Option<&mut Option<Found>> {
         if slot < INLINE_SLOTS {
             return self.inline.get_mut(slot);
@@ -151,49 +167,44 @@ impl Scan {
     }
 }
 
-/// A set of pattern ids.
-#[derive(Debug, Clone)]
-enum Found {
-    Small(u128),
-    Large(Vec<u64>),
+/// The ids of the keywords found in one field: a handful inline, the rest (rare: a text that
+/// hits many keywords) on the heap.
+#[derive(Debug, Clone, Default)]
+struct Found {
+    len: u8,
+    inline: [u32; FOUND_INLINE],
+    more: Vec<u32>,
 }
 
+const FOUND_INLINE: usize = 6;
+
 impl Found {
-    fn new(n: usize) -> Found {
-        if n <= 128 {
-            Found::Small(0)
-        } else {
-            Found::Large(vec![0; n.div_ceil(64)])
-        }
-    }
     fn insert(&mut self, i: usize) {
-        match self {
-            Found::Small(bits) => *bits |= 1u128 << i,
-            Found::Large(words) => {
-                if let Some(w) = words.get_mut(i / 64) {
-                    *w |= 1u64 << (i % 64);
-                }
+        let Ok(i) = u32::try_from(i) else { return };
+        if self.contains(i as usize) {
+            return;
+        }
+        match self.inline.get_mut(usize::from(self.len)) {
+            Some(slot) => {
+                *slot = i;
+                self.len += 1;
             }
+            None => self.more.push(i),
         }
     }
     fn contains(&self, i: usize) -> bool {
-        match self {
-            Found::Small(bits) => i < 128 && bits & (1u128 << i) != 0,
-            Found::Large(words) => words
-                .get(i / 64)
-                .is_some_and(|w| w & (1u64 << (i % 64)) != 0),
-        }
+        let Ok(i) = u32::try_from(i) else {
+            return false;
+        };
+        self.inline
+            .iter()
+            .take(usize::from(self.len))
+            .chain(&self.more)
+            .any(|&x| x == i)
     }
 }
 
 impl Keywords {
-    pub(crate) fn scan(&self) -> Scan {
-        Scan {
-            inline: Default::default(),
-            more: Vec::new(),
-        }
-    }
-
     fn found<'s>(
         &self,
         slot: usize,
@@ -203,11 +214,11 @@ impl Keywords {
         let k = self.slots.get(slot)?;
         let cell = scan.cell(slot, self.slots.len())?;
         if cell.is_none() {
-            let mut found = Found::new(k.needles.len());
+            let mut found = Found::default();
             let mut feed = |hay: &str| {
                 // ASCII case is folded by the automaton; other scripts with case (É, Ж, Ａ…) are
                 // lower-cased first, which costs an allocation only for such text.
-                if hay.chars().any(|c| !c.is_ascii() && c.is_uppercase()) {
+                if !hay.is_ascii() && hay.chars().any(|c| may_have_case(c) && c.is_uppercase()) {
                     let lower = hay.to_lowercase();
                     for m in k.automaton.find_overlapping_iter(&lower) {
                         found.insert(m.pattern().as_usize());
@@ -232,6 +243,16 @@ impl Keywords {
     }
 }
 
+/// Whether `c` can be a non-ASCII upper-case letter: not for the CJK blocks, Hangul and the
+/// other caseless ranges that make up most non-Latin ticket text (saves a table lookup each).
+fn may_have_case(c: char) -> bool {
+    let u = u32::from(c);
+    (0x80..0x3000).contains(&u)
+        || (0xA640..0xAC00).contains(&u)
+        || (0xFF00..0xFF60).contains(&u)
+        || u >= 0x10000
+}
+
 /// A compiled condition.
 #[derive(Debug)]
 pub(crate) enum Cond {
@@ -244,6 +265,76 @@ pub(crate) enum Cond {
         test: CTest,
         text: Arc<str>,
     },
+    // The commonest tests, each decided in one step (rules are mostly these).
+    /// A string field equal to one of `values`.
+    StrIs {
+        field: StrField,
+        values: Box<[Box<str>]>,
+        text: Arc<str>,
+    },
+    /// `category` or `priority` is one of a set, by index.
+    OneOf {
+        priority: bool,
+        ids: u64,
+        text: Arc<str>,
+    },
+    /// A flag attribute equal to `value`.
+    Flag {
+        key: Box<str>,
+        value: bool,
+        text: Arc<str>,
+    },
+}
+
+/// A ticket field that holds one optional string.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum StrField {
+    Id,
+    Channel,
+    Kind,
+    Subject,
+    Description,
+    CustomerId,
+    CustomerTier,
+    CustomerRegion,
+    ProductModel,
+}
+
+impl StrField {
+    fn of(path: &Path) -> Option<StrField> {
+        Some(match path {
+            Path::Id => StrField::Id,
+            Path::Channel => StrField::Channel,
+            Path::Kind => StrField::Kind,
+            Path::Subject => StrField::Subject,
+            Path::Description => StrField::Description,
+            Path::CustomerId => StrField::CustomerId,
+            Path::CustomerTier => StrField::CustomerTier,
+            Path::CustomerRegion => StrField::CustomerRegion,
+            Path::ProductModel => StrField::ProductModel,
+            _ => return None,
+        })
+    }
+
+    fn get(self, t: &Ticket) -> Option<&str> {
+        match self {
+            StrField::Id => Some(&t.id),
+            StrField::Channel => t.channel.as_deref(),
+            StrField::Kind => t.kind.as_deref(),
+            StrField::Subject => t.subject.as_deref(),
+            StrField::Description => t.description.as_deref(),
+            StrField::CustomerId => t.customer.id.as_deref(),
+            StrField::CustomerTier => t.customer.tier.as_deref(),
+            StrField::CustomerRegion => t.customer.region.as_deref(),
+            StrField::ProductModel => t.product.model.as_deref(),
+        }
+    }
+}
+
+/// String equality without a call into `memcmp`: the values compared are short ids.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 #[derive(Debug)]
@@ -252,19 +343,60 @@ pub(crate) enum CTest {
     In(Vec<Scalar>),
     Not(Box<CTest>),
     Cmp(CmpOp, f64),
-    Keywords { slot: usize, patterns: Vec<usize> },
+    Keywords {
+        slot: usize,
+        patterns: Vec<usize>,
+    },
+    /// `category` or `priority` is one of a set, by index (bit `i` = the `i`th id).
+    OneOf {
+        priority: bool,
+        ids: u64,
+    },
     Matches(Pattern),
     Exists(bool),
     All(Vec<CTest>),
 }
 
-/// Builds the conditions of one rule set, sharing one keyword automaton per field.
+/// Builds the conditions of a policy, sharing one keyword automaton per field.
 #[derive(Default)]
 pub(crate) struct Compiler {
     slots: Vec<(Path, Vec<Arc<str>>)>,
+    categories: Vec<String>,
+    priorities: Vec<String>,
 }
 
 impl Compiler {
+    /// A compiler for a policy with these category and priority ids, in order.
+    pub(crate) fn new(categories: Vec<String>, priorities: Vec<String>) -> Compiler {
+        Compiler {
+            slots: Vec::new(),
+            categories,
+            priorities,
+        }
+    }
+
+    /// `category`/`priority` equal to one of `values`, as an index set, when the ids fit one.
+    fn one_of(&self, path: &Path, values: &[Scalar]) -> Option<CTest> {
+        let (priority, names) = match path {
+            Path::Category => (false, &self.categories),
+            Path::Priority => (true, &self.priorities),
+            _ => return None,
+        };
+        if names.len() > 64 {
+            return None;
+        }
+        let mut ids = 0u64;
+        for v in values {
+            // A number or a boolean never equals an id; an unknown id matches nothing.
+            if let Scalar::Str(s) = v {
+                if let Some(i) = names.iter().position(|n| n == s) {
+                    ids |= 1 << i;
+                }
+            }
+        }
+        Some(CTest::OneOf { priority, ids })
+    }
+
     pub(crate) fn condition(&mut self, cond: Option<&Condition>) -> Cond {
         match cond {
             None => Cond::True,
@@ -275,16 +407,57 @@ impl Compiler {
     fn compile(&mut self, cond: &Condition) -> Cond {
         match cond {
             Condition::All(c) if c.is_empty() => Cond::True,
+            // A group of one is that one, a step less to walk.
+            Condition::All(c) | Condition::Any(c) if c.len() == 1 => match c.first() {
+                Some(only) => self.compile(only),
+                None => Cond::True,
+            },
             Condition::All(c) => Cond::All(c.iter().map(|c| self.compile(c)).collect()),
             Condition::Any(c) => Cond::Any(c.iter().map(|c| self.compile(c)).collect()),
             Condition::Not(c) => Cond::Not(Box::new(self.compile(c))),
             Condition::Test(t) => {
                 let path = Path::from_field(&t.field);
                 let test = self.test(&path, &t.test);
-                Cond::Test {
-                    path,
-                    test,
-                    text: t.text.as_str().into(),
+                let text: Arc<str> = t.text.as_str().into();
+                let strings = |values: &[Scalar]| -> Option<Box<[Box<str>]>> {
+                    values
+                        .iter()
+                        .map(|v| match v {
+                            Scalar::Str(s) => Some(s.as_str().into()),
+                            _ => None,
+                        })
+                        .collect()
+                };
+                match (&test, &path) {
+                    (CTest::OneOf { priority, ids }, _) => Cond::OneOf {
+                        priority: *priority,
+                        ids: *ids,
+                        text,
+                    },
+                    (CTest::Eq(Scalar::Bool(value)), Path::Attribute(key)) => Cond::Flag {
+                        key: key.as_str().into(),
+                        value: *value,
+                        text,
+                    },
+                    (CTest::Eq(v), _) => {
+                        match (StrField::of(&path), strings(std::slice::from_ref(v))) {
+                            (Some(field), Some(values)) => Cond::StrIs {
+                                field,
+                                values,
+                                text,
+                            },
+                            _ => Cond::Test { path, test, text },
+                        }
+                    }
+                    (CTest::In(v), _) => match (StrField::of(&path), strings(v)) {
+                        (Some(field), Some(values)) => Cond::StrIs {
+                            field,
+                            values,
+                            text,
+                        },
+                        _ => Cond::Test { path, test, text },
+                    },
+                    _ => Cond::Test { path, test, text },
                 }
             }
         }
@@ -292,8 +465,10 @@ impl Compiler {
 
     fn test(&mut self, path: &Path, test: &Test) -> CTest {
         match test {
-            Test::Eq(v) => CTest::Eq(v.clone()),
-            Test::In(v) => CTest::In(v.clone()),
+            Test::Eq(v) => self
+                .one_of(path, std::slice::from_ref(v))
+                .unwrap_or_else(|| CTest::Eq(v.clone())),
+            Test::In(v) => self.one_of(path, v).unwrap_or_else(|| CTest::In(v.clone())),
             Test::Not(t) => CTest::Not(Box::new(self.test(path, t))),
             Test::Cmp(op, n) => CTest::Cmp(*op, *n),
             Test::ContainsAny(needles) => {
@@ -342,13 +517,19 @@ impl Compiler {
                 needles,
             });
         }
-        Ok(Keywords { slots })
+        let derived = slots
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| matches!(k.path, Path::Category | Path::Priority))
+            .map(|(i, _)| i)
+            .collect();
+        Ok(Keywords { slots, derived })
     }
 }
 
 fn scalar_eq(v: Val<'_>, s: &Scalar) -> bool {
     match (v, s) {
-        (Val::Str(a), Scalar::Str(b)) => a == b,
+        (Val::Str(a), Scalar::Str(b)) => same(a, b),
         (Val::Text(a, b), Scalar::Str(x)) => a == Some(x.as_str()) || b == Some(x.as_str()),
         (Val::Num(a), Scalar::Num(b)) => a == *b,
         (Val::Bool(a), Scalar::Bool(b)) => a == *b,
@@ -373,6 +554,20 @@ impl Cond {
             Cond::Any(c) => c.iter().any(|c| c.eval(subject, kw, scan)),
             Cond::Not(c) => !c.eval(subject, kw, scan),
             Cond::Test { path, test, .. } => test.eval(subject.get(path), subject, kw, scan),
+            Cond::StrIs { field, values, .. } => field
+                .get(subject.ticket)
+                .is_some_and(|v| values.iter().any(|x| same(x, v))),
+            Cond::OneOf { priority, ids, .. } => {
+                let decided = if *priority {
+                    subject.priority
+                } else {
+                    subject.category
+                };
+                decided.is_some_and(|(i, _)| i < 64 && ids & (1 << i) != 0)
+            }
+            Cond::Flag { key, value, .. } => {
+                matches!(subject.ticket.attributes.get(&**key), Some(AttrValue::Bool(b)) if b == value)
+            }
         }
     }
 
@@ -394,6 +589,9 @@ impl Cond {
                 }
             }
             Cond::Not(c) => out.push(format!("not ({})", c.describe())),
+            Cond::StrIs { text, .. } | Cond::OneOf { text, .. } | Cond::Flag { text, .. } => {
+                out.push(text.to_string())
+            }
             Cond::Test { path, test, text } => {
                 if let CTest::Keywords { slot, patterns } = test {
                     let hit = kw.found(*slot, subject, scan).and_then(|f| {
@@ -433,7 +631,10 @@ impl Cond {
                 .collect::<Vec<_>>()
                 .join(" or "),
             Cond::Not(c) => format!("not ({})", c.describe()),
-            Cond::Test { text, .. } => text.to_string(),
+            Cond::Test { text, .. }
+            | Cond::StrIs { text, .. }
+            | Cond::OneOf { text, .. }
+            | Cond::Flag { text, .. } => text.to_string(),
         }
     }
 }
@@ -469,6 +670,14 @@ impl CTest {
             CTest::Keywords { slot, patterns } => kw
                 .found(*slot, subject, scan)
                 .is_some_and(|f| patterns.iter().any(|p| f.contains(*p))),
+            CTest::OneOf { priority, ids } => {
+                let decided = if *priority {
+                    subject.priority
+                } else {
+                    subject.category
+                };
+                decided.is_some_and(|(i, _)| i < 64 && ids & (1 << i) != 0)
+            }
             CTest::Matches(re) => match v {
                 Val::List(items) => items.iter().any(|s| re.is_match(s)),
                 _ => text_parts(v).into_iter().flatten().any(|s| re.is_match(s)),

@@ -2,6 +2,7 @@
 //! RFC 3339 in the SLA calendar's time zone. Nothing here can hold personal data: the only
 //! ticket field copied in is the ticket id.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -93,6 +94,35 @@ impl Serialize for Span {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
+}
+
+/// Category, priority and route only, as [`Policy::triage`](crate::Policy::triage) decides
+/// them. Ids are borrowed from the policy unless a script hook supplied them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Triage<'p> {
+    /// Category id.
+    pub category: Cow<'p, str>,
+    /// Priority id.
+    pub priority: &'p str,
+    /// Department id.
+    pub department: &'p str,
+    /// Team within the department, if the route names one.
+    pub team: Option<Cow<'p, str>>,
+    /// Assignee, if the route names one.
+    pub assignee: Option<Cow<'p, str>>,
+    /// The rule that decided each of the three (`script` when a script hook changed it).
+    pub rules: TriageRules<'p>,
+}
+
+/// The rules behind a [`Triage`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TriageRules<'p> {
+    /// The category rule.
+    pub category: Cow<'p, str>,
+    /// The priority rule.
+    pub priority: Cow<'p, str>,
+    /// The route.
+    pub route: Cow<'p, str>,
 }
 
 /// What aftercare decided for one ticket as of `now`.

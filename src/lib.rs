@@ -112,7 +112,7 @@ pub mod testing;
 mod ticket;
 
 pub use compile::{Policy, PolicyRules, RuleRef, StepRef};
-pub use decision::Decision;
+pub use decision::{Decision, Triage};
 pub use diagnostics::{Diagnostic, PolicyError, Severity};
 pub use evaluate::Options;
 pub use limits::Limits;

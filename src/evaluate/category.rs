@@ -1,13 +1,14 @@
 //! Stage 1: which kind of ticket this is.
 
 use super::rules::{first_match, Outcome};
-use crate::compile::Inner;
-use crate::condition::Subject;
+use crate::compile::{CategoryId, Inner};
+use crate::condition::{Scan, Subject};
 
 pub(crate) fn classify<'p>(
     inner: &'p Inner,
     subject: &Subject<'_>,
+    scan: &mut Scan,
     explain: bool,
-) -> Outcome<'p, std::sync::Arc<str>> {
-    first_match(&inner.categories, subject, explain)
+) -> Outcome<'p, CategoryId> {
+    first_match(&inner.categories, subject, &inner.keywords, scan, explain)
 }

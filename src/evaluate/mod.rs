@@ -13,11 +13,15 @@ mod route;
 mod rules;
 mod sla;
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
-use crate::compile::{Inner, Policy};
-use crate::condition::Subject;
-use crate::decision::{Decision, Instant, PolicyRef, Route, Rules};
+use crate::compile::{Inner, Policy, RouteTarget};
+use crate::condition::{Scan, Subject};
+use crate::decision::{Decision, Instant, PolicyRef, Route, Rules, Triage, TriageRules};
+use crate::script::Session;
 use crate::ticket::{Ticket, TicketError};
 
 /// How to evaluate.
@@ -70,6 +74,49 @@ impl Policy {
     /// ```
     pub fn evaluate(&self, ticket: &Ticket, now: DateTime<Utc>) -> Result<Decision, TicketError> {
         evaluate(&self.inner, ticket, now, Options::default())
+    }
+
+    /// Only the category, priority and route of `ticket`: stages 1–3 of [`Policy::evaluate`],
+    /// script hooks included, without SLA clocks, escalations, follow-up or trace. For
+    /// callers that assign a ticket as it arrives; it borrows its ids from the policy and
+    /// allocates nothing unless a script hook changes an outcome.
+    ///
+    /// `now` is what script hooks see; the rules do not read it.
+    ///
+    /// ```
+    /// # let policy = aftercare::Policy::from_toml(r#"
+    /// #     [policy]
+    /// #     name = "tiny"
+    /// #     [[categories]]
+    /// #     id = "fault"
+    /// #     when = { text.contains_any = ["broken"] }
+    /// #     [[categories]]
+    /// #     id = "general"
+    /// #     default = true
+    /// #     [priorities]
+    /// #     order = ["high", "normal"]
+    /// #     default = "normal"
+    /// #     [[priority_rules]]
+    /// #     id = "faults-first"
+    /// #     priority = "high"
+    /// #     when = { category = "fault" }
+    /// #     [[routes]]
+    /// #     id = "all"
+    /// #     default = true
+    /// #     department = "desk"
+    /// #     [departments.desk]
+    /// # "#).unwrap();
+    /// use aftercare::Ticket;
+    /// let ticket = Ticket::from_json(
+    ///     r#"{"id": "T1", "created_at": "2025-10-10T16:00:00+08:00", "subject": "Broken screen"}"#,
+    /// ).unwrap();
+    /// let now = "2025-10-10T17:00:00+08:00".parse().unwrap();
+    /// let t = policy.triage(&ticket, now).unwrap();
+    /// assert_eq!((&*t.category, t.priority, t.department), ("fault", "high", "desk"));
+    /// assert_eq!(t.rules.priority, "faults-first");
+    /// ```
+    pub fn triage(&self, ticket: &Ticket, now: DateTime<Utc>) -> Result<Triage<'_>, TicketError> {
+        triage_only(&self.inner, ticket, now)
     }
 
     /// [`Policy::evaluate`] with options.
@@ -129,73 +176,124 @@ fn error_line(e: &TicketError) -> String {
         .unwrap_or_else(|_| r#"{"ticket":null,"error":"unprintable error"}"#.to_string())
 }
 
-fn evaluate(
-    inner: &Inner,
+/// An id the policy holds, or one a script hook gave.
+#[derive(Debug, Clone)]
+pub(crate) enum Name<'p> {
+    Policy(&'p Arc<str>),
+    Script(Arc<str>),
+}
+
+impl<'p> Name<'p> {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Name::Policy(s) => s,
+            Name::Script(s) => s,
+        }
+    }
+
+    fn to_arc(&self) -> Arc<str> {
+        match self {
+            Name::Policy(s) => Arc::clone(s),
+            Name::Script(s) => Arc::clone(s),
+        }
+    }
+
+    fn into_cow(self) -> Cow<'p, str> {
+        match self {
+            Name::Policy(s) => Cow::Borrowed(&**s),
+            Name::Script(s) => Cow::Owned(s.to_string()),
+        }
+    }
+}
+
+/// What stages 1–3 decided.
+struct Triaged<'p> {
+    /// The category's index among the policy's, and its id.
+    category: (usize, Name<'p>),
+    category_rule: Name<'p>,
+    priority: usize,
+    priority_rule: Name<'p>,
+    target: Cow<'p, RouteTarget>,
+    route_rule: Name<'p>,
+}
+
+/// Stages 1–3: category, priority and route, each followed by its script hook.
+fn triage<'p>(
+    inner: &'p Inner,
     ticket: &Ticket,
-    now: DateTime<Utc>,
-    options: Options,
-) -> Result<Decision, TicketError> {
-    let explain = options.trace;
-    let mut trace: Option<Vec<String>> = explain.then(Vec::new);
+    scan: &mut Scan,
+    mut hooks: Option<&mut Session<'_>>,
+    trace: &mut Option<Vec<String>>,
+) -> Result<Triaged<'p>, TicketError> {
+    let explain = trace.is_some();
     let note = |trace: &mut Option<Vec<String>>, line: String| {
         if let Some(t) = trace.as_mut() {
             t.push(line);
         }
     };
+    let unknown =
+        |what: &str| TicketError::new(Some(&ticket.id), format!("internal error: unknown {what}"));
 
     // Stage 1: category.
-    let mut subject = Subject {
+    let subject = Subject {
         ticket,
         category: None,
         priority: None,
     };
-    // Script hooks share one ticket map per evaluation, built when the first hook runs.
-    let mut hooks = inner
-        .scripts
-        .as_ref()
-        .map(|s| s.session(inner, ticket, now));
-    let cat = category::classify(inner, &subject, explain);
-    let mut category = cat.outcome.clone();
-    let mut category_rule: std::sync::Arc<str> = cat.rule.clone();
+    let cat = category::classify(inner, &subject, scan, explain);
+    let mut category = (cat.outcome.index, Name::Policy(&cat.outcome.id));
+    let mut category_rule = Name::Policy(cat.rule);
     if explain {
         note(
-            &mut trace,
-            format!("category {category}: {}", cat.describe()),
+            trace,
+            format!("category {}: {}", cat.outcome.id, cat.describe()),
         );
     }
-    if let Some(h) = hooks.as_mut() {
-        if let Some(c) = h.classify(&category, &mut trace)? {
-            category = c;
-            category_rule = "script".into();
+    if let Some(h) = hooks.as_deref_mut() {
+        if let Some(c) = h.classify(&cat.outcome.id, trace)? {
+            let index = inner
+                .category_ids
+                .iter()
+                .position(|id| *id == c)
+                .ok_or_else(|| unknown("category"))?;
+            category = (index, Name::Script(c));
+            category_rule = Name::Script("script".into());
         }
     }
 
     // Stage 2: priority.
-    subject.category = Some(&category);
-    let pri = priority::prioritise(inner, &subject, explain);
-    let mut priority_index = *pri.outcome;
-    let mut priority_rule: std::sync::Arc<str> = pri.rule.clone();
+    scan.forget_derived(&inner.keywords);
+    let subject = Subject {
+        category: Some((category.0, category.1.as_str())),
+        ..subject
+    };
+    let pri = priority::prioritise(inner, &subject, scan, explain);
+    let mut priority = *pri.outcome;
+    let mut priority_rule = Name::Policy(pri.rule);
     if explain {
-        let name = inner.priorities.get(priority_index).map_or("?", |p| &**p);
-        note(&mut trace, format!("priority {name}: {}", pri.describe()));
+        let name = inner.priorities.get(priority).map_or("?", |p| &**p);
+        note(trace, format!("priority {name}: {}", pri.describe()));
     }
-    if let Some(h) = hooks.as_mut() {
-        if let Some(p) = h.prioritise(&category, priority_index, &mut trace)? {
-            priority_index = p;
-            priority_rule = "script".into();
+    if let Some(h) = hooks.as_deref_mut() {
+        if let Some(p) = h.prioritise(category.1.as_str(), priority, trace)? {
+            priority = p;
+            priority_rule = Name::Script("script".into());
         }
     }
-    let priority = inner
+    let priority_name = inner
         .priorities
-        .get(priority_index)
-        .cloned()
-        .ok_or_else(|| TicketError::new(Some(&ticket.id), "internal error: unknown priority"))?;
+        .get(priority)
+        .ok_or_else(|| unknown("priority"))?;
 
     // Stage 3: route.
-    subject.priority = Some(&priority);
-    let rt = route::route(inner, &subject, explain);
-    let mut target = rt.outcome.clone();
-    let mut rule: std::sync::Arc<str> = rt.rule.clone();
+    scan.forget_derived(&inner.keywords);
+    let subject = Subject {
+        priority: Some((priority, priority_name)),
+        ..subject
+    };
+    let rt = route::route(inner, &subject, scan, explain);
+    let mut target = Cow::Borrowed(rt.outcome);
+    let mut route_rule = Name::Policy(rt.rule);
     if explain {
         let dept = inner
             .departments
@@ -206,18 +304,97 @@ fn evaluate(
             .as_deref()
             .map(|t| format!(" / {t}"))
             .unwrap_or_default();
-        note(&mut trace, format!("route {dept}{team}: {}", rt.describe()));
+        note(trace, format!("route {dept}{team}: {}", rt.describe()));
     }
-    if let Some(h) = hooks.as_mut() {
-        if let Some(t) = h.route(&category, &priority, &target, &mut trace)? {
-            target = t;
-            rule = h.rule();
+    if let Some(h) = hooks {
+        if let Some(t) = h.route(category.1.as_str(), priority_name, &target, trace)? {
+            target = Cow::Owned(t);
+            route_rule = Name::Script(h.rule());
         }
     }
+    if inner.departments.get(target.department).is_none() {
+        return Err(unknown("department"));
+    }
+    Ok(Triaged {
+        category,
+        category_rule,
+        priority,
+        priority_rule,
+        target,
+        route_rule,
+    })
+}
+
+fn triage_only<'p>(
+    inner: &'p Inner,
+    ticket: &Ticket,
+    now: DateTime<Utc>,
+) -> Result<Triage<'p>, TicketError> {
+    let mut scan = Scan::default();
+    let mut hooks = inner
+        .scripts
+        .as_ref()
+        .map(|s| s.session(inner, ticket, now));
+    let t = triage(inner, ticket, &mut scan, hooks.as_mut(), &mut None)?;
+    let department = inner
+        .departments
+        .get(t.target.department)
+        .map_or("", |d| &*d.id);
+    let priority = inner.priorities.get(t.priority).map_or("", |p| &**p);
+    let (team, assignee) = match t.target {
+        Cow::Borrowed(r) => (
+            r.team.as_deref().map(Cow::Borrowed),
+            r.assignee.as_deref().map(Cow::Borrowed),
+        ),
+        Cow::Owned(r) => (
+            r.team.as_deref().map(|s| Cow::Owned(s.to_string())),
+            r.assignee.as_deref().map(|s| Cow::Owned(s.to_string())),
+        ),
+    };
+    Ok(Triage {
+        category: t.category.1.into_cow(),
+        priority,
+        department,
+        team,
+        assignee,
+        rules: TriageRules {
+            category: t.category_rule.into_cow(),
+            priority: t.priority_rule.into_cow(),
+            route: t.route_rule.into_cow(),
+        },
+    })
+}
+
+fn evaluate(
+    inner: &Inner,
+    ticket: &Ticket,
+    now: DateTime<Utc>,
+    options: Options,
+) -> Result<Decision, TicketError> {
+    let mut trace: Option<Vec<String>> = options.trace.then(Vec::new);
+    let mut scan = Scan::default();
+    // Script hooks share one ticket map per evaluation, built when the first hook runs.
+    let mut hooks = inner
+        .scripts
+        .as_ref()
+        .map(|s| s.session(inner, ticket, now));
+    let triaged = triage(inner, ticket, &mut scan, hooks.as_mut(), &mut trace)?;
+    let priority_index = triaged.priority;
+    let priority = inner
+        .priorities
+        .get(priority_index)
+        .ok_or_else(|| TicketError::new(Some(&ticket.id), "internal error: unknown priority"))?;
+    let category = triaged.category.1.to_arc();
+    let target = &*triaged.target;
     let department = inner
         .departments
         .get(target.department)
         .ok_or_else(|| TicketError::new(Some(&ticket.id), "internal error: unknown department"))?;
+    let subject = Subject {
+        ticket,
+        category: Some((triaged.category.0, &category)),
+        priority: Some((priority_index, priority)),
+    };
 
     // Stage 4: SLA clocks, on the route's calendar or the policy's.
     let history = history::read_for(inner, ticket, now)?;
@@ -234,7 +411,7 @@ fn evaluate(
         .and_then(|s| s.targets.get(priority_index));
     let script_targets;
     if let Some(h) = hooks.as_mut() {
-        if let Some(t) = h.targets(&category, &priority, &target, targets, &mut trace)? {
+        if let Some(t) = h.targets(&category, priority, target, targets, &mut trace)? {
             script_targets = t;
             targets = Some(&script_targets);
         }
@@ -249,7 +426,7 @@ fn evaluate(
         calendar
             .and_then(|i| inner.calendars.get(i))
             .map(|(n, _)| n.clone()),
-        &priority,
+        priority,
         now,
         tz,
         &mut trace,
@@ -259,6 +436,7 @@ fn evaluate(
     let ladder = escalation::ladder(
         inner,
         &subject,
+        &mut scan,
         &runs,
         target.department,
         now,
@@ -284,17 +462,17 @@ fn evaluate(
             version: inner.version.clone(),
         },
         category,
-        priority,
+        priority: priority.clone(),
         route: Route {
             department: department.id.clone(),
             team: target.team.clone(),
             assignee: target.assignee.clone(),
-            rule: rule.clone(),
+            rule: triaged.route_rule.to_arc(),
         },
         rules: Rules {
-            category: category_rule,
-            priority: priority_rule,
-            route: rule,
+            category: triaged.category_rule.to_arc(),
+            priority: triaged.priority_rule.to_arc(),
+            route: triaged.route_rule.to_arc(),
         },
         status: history.status.to_string(),
         sla: decision_sla,

@@ -2,13 +2,20 @@
 
 use super::rules::{first_match, Outcome};
 use crate::compile::Inner;
-use crate::condition::Subject;
+use crate::condition::{Scan, Subject};
 
 /// The winning rule and the index of the priority it gives.
 pub(crate) fn prioritise<'p>(
     inner: &'p Inner,
     subject: &Subject<'_>,
+    scan: &mut Scan,
     explain: bool,
 ) -> Outcome<'p, usize> {
-    first_match(&inner.priority_rules, subject, explain)
+    first_match(
+        &inner.priority_rules,
+        subject,
+        &inner.keywords,
+        scan,
+        explain,
+    )
 }

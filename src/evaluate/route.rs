@@ -2,12 +2,13 @@
 
 use super::rules::{first_match, Outcome};
 use crate::compile::{Inner, RouteTarget};
-use crate::condition::Subject;
+use crate::condition::{Scan, Subject};
 
 pub(crate) fn route<'p>(
     inner: &'p Inner,
     subject: &Subject<'_>,
+    scan: &mut Scan,
     explain: bool,
 ) -> Outcome<'p, RouteTarget> {
-    first_match(&inner.routes, subject, explain)
+    first_match(&inner.routes, subject, &inner.keywords, scan, explain)
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::compile::RuleSet;
-use crate::condition::Subject;
+use crate::condition::{Keywords, Scan, Subject};
 
 /// The rule that decided, and the tests that made it match (empty for the default).
 pub(crate) struct Outcome<'p, T> {
@@ -13,18 +13,20 @@ pub(crate) struct Outcome<'p, T> {
     pub(crate) because: Vec<String>,
 }
 
+/// The first rule of `set` whose condition holds, else the default. Keyword scans found in
+/// `scan` are reused and new ones kept for later stages.
 pub(crate) fn first_match<'p, T>(
     set: &'p RuleSet<T>,
     subject: &Subject<'_>,
+    keywords: &Keywords,
+    scan: &mut Scan,
     explain: bool,
 ) -> Outcome<'p, T> {
-    let mut scan = set.keywords.scan();
     for rule in &set.rules {
-        if rule.cond.eval(subject, &set.keywords, &mut scan) {
+        if rule.cond.eval(subject, keywords, scan) {
             let mut because = Vec::new();
             if explain {
-                rule.cond
-                    .explain(subject, &set.keywords, &mut scan, &mut because);
+                rule.cond.explain(subject, keywords, scan, &mut because);
             }
             return Outcome {
                 rule: &rule.id,
