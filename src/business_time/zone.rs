@@ -50,6 +50,12 @@ impl Zone {
 
     /// Index of the segment containing instant `t` (segment 0 for anything before it).
     pub(super) fn segment_of(&self, t: i64) -> usize {
+        // Most instants asked about are recent, after the zone's last change.
+        if let Some(&last) = self.starts.last() {
+            if t >= last {
+                return self.starts.len() - 1;
+            }
+        }
         self.starts.partition_point(|&s| s <= t).saturating_sub(1)
     }
 

@@ -14,6 +14,10 @@ use crate::decision::{Clock, ClockStatus, Instant, Span};
 use crate::ticket::TicketError;
 
 /// One run of a metric.
+///
+/// Every instant it measures from (start, pause edges, and where counting ends as of `now`) is
+/// looked up once as a position on the calendar's business-time axis, so spans are
+/// subtractions and a due instant is one inverse lookup.
 #[derive(Debug, Clone)]
 pub(crate) struct Run<'c> {
     pub(crate) calendar: &'c Calendar,
@@ -21,7 +25,7 @@ pub(crate) struct Run<'c> {
     pub(crate) start: DateTime<Utc>,
     pub(crate) stop: Option<DateTime<Utc>>,
     /// Pauses in time order, clipped to the run; an open pause has no end.
-    pub(crate) pauses: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    pub(crate) pauses: Vec<Paused>,
     /// Business seconds allowed.
     pub(crate) budget: i64,
     /// The target was given in business days: instants land on the same local time of a
@@ -30,6 +34,61 @@ pub(crate) struct Run<'c> {
     pub(crate) target: Arc<str>,
     /// The due instant; `None` while paused before the budget is used up.
     pub(crate) due: Option<DateTime<Utc>>,
+    p_start: i64,
+    /// Where counting ends as of `now`: the stop if it has happened, else `now` (never before
+    /// the start).
+    until: DateTime<Utc>,
+    p_until: i64,
+}
+
+/// A pause of a run, with the positions of its edges.
+#[derive(Debug, Clone)]
+pub(crate) struct Paused {
+    pub(crate) start: DateTime<Utc>,
+    pub(crate) end: Option<DateTime<Utc>>,
+    p_start: i64,
+    p_end: Option<i64>,
+}
+
+impl Paused {
+    pub(crate) fn new(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> Paused {
+        Paused {
+            start,
+            end,
+            p_start: 0,
+            p_end: None,
+        }
+    }
+}
+
+/// Calendar positions already looked up during one evaluation: the runs of a ticket share
+/// most of their instants (creation, resolution, `now`).
+#[derive(Default)]
+pub(crate) struct Positions {
+    seen: [(usize, i64, i64); POSITIONS],
+    len: usize,
+}
+
+const POSITIONS: usize = 16;
+
+impl Positions {
+    pub(crate) fn of(&mut self, cal: &Calendar, at: DateTime<Utc>) -> i64 {
+        let key = (std::ptr::from_ref(cal) as usize, at.timestamp());
+        if let Some(&(_, _, p)) = self
+            .seen
+            .iter()
+            .take(self.len)
+            .find(|(c, t, _)| (*c, *t) == key)
+        {
+            return p;
+        }
+        let p = cal.position(at);
+        if let Some(slot) = self.seen.get_mut(self.len) {
+            *slot = (key.0, key.1, p);
+            self.len += 1;
+        }
+        p
+    }
 }
 
 pub(crate) fn time_error(ticket: &str, what: &str, e: TimeError) -> TicketError {
@@ -48,29 +107,41 @@ pub(crate) fn budget_of(
     cal: &Calendar,
     start: DateTime<Utc>,
     amount: Amount,
+    positions: &mut Positions,
 ) -> Result<Budget, TimeError> {
     Ok(match amount {
         Amount::Seconds(secs) => Budget {
             secs,
             whole_days: false,
         },
-        Amount::Days(_) => Budget {
-            secs: cal.between(start, cal.add(start, amount)?),
-            whole_days: true,
-        },
+        Amount::Days(_) => {
+            let end = cal.add(start, amount)?;
+            Budget {
+                secs: (positions.of(cal, end) - positions.of(cal, start)).max(0),
+                whole_days: true,
+            }
+        }
     })
 }
 
 impl<'c> Run<'c> {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         calendar: &'c Calendar,
         calendar_name: &'c str,
         start: DateTime<Utc>,
         stop: Option<DateTime<Utc>>,
-        pauses: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+        mut pauses: Vec<Paused>,
         budget: Budget,
         target: Arc<str>,
+        now: DateTime<Utc>,
+        positions: &mut Positions,
     ) -> Result<Run<'c>, TimeError> {
+        for p in &mut pauses {
+            p.p_start = positions.of(calendar, p.start);
+            p.p_end = p.end.map(|e| positions.of(calendar, e));
+        }
+        let until = stop.filter(|s| *s <= now).unwrap_or(now).max(start);
         let mut run = Run {
             calendar,
             calendar_name,
@@ -81,6 +152,9 @@ impl<'c> Run<'c> {
             whole_days: budget.whole_days,
             target,
             due: None,
+            p_start: positions.of(calendar, start),
+            until,
+            p_until: positions.of(calendar, until),
         };
         run.due = run.instant_after(run.budget)?;
         Ok(run)
@@ -103,44 +177,51 @@ impl<'c> Run<'c> {
     fn count(&self, amount: i64) -> Result<Option<DateTime<Utc>>, TimeError> {
         let cal = self.calendar;
         let mut remaining = amount.max(0);
-        let mut from = self.start;
-        for &(pause_start, pause_end) in &self.pauses {
-            let available = cal.between(from, pause_start);
+        let (mut from, mut p_from) = (self.start, self.p_start);
+        for p in &self.pauses {
+            let available = (p.p_start - p_from).max(0);
             if available >= remaining {
-                return cal.add(from, Amount::Seconds(remaining)).map(Some);
+                return cal.add_seconds_from(from, p_from, remaining).map(Some);
             }
             remaining -= available;
-            match pause_end {
-                Some(end) => from = end.max(from),
-                None => return Ok(None),
+            match (p.end, p.p_end) {
+                (Some(end), Some(p_end)) => {
+                    if end > from {
+                        (from, p_from) = (end, p_end);
+                    }
+                }
+                _ => return Ok(None),
             }
         }
-        cal.add(from, Amount::Seconds(remaining)).map(Some)
+        cal.add_seconds_from(from, p_from, remaining).map(Some)
     }
 
-    /// Unpaused business seconds from the start up to `until`.
-    pub(crate) fn elapsed(&self, until: DateTime<Utc>) -> i64 {
-        let cal = self.calendar;
-        let mut total = cal.between(self.start, until);
-        for &(ps, pe) in &self.pauses {
-            if ps >= until {
+    /// Where a pause stops counting as of `now`: its end, or where the run's count ends.
+    fn pause_end(&self, p: &Paused) -> i64 {
+        match (p.end, p.p_end) {
+            (Some(e), Some(p_end)) if e < self.until => p_end,
+            _ => self.p_until,
+        }
+    }
+
+    /// Unpaused business seconds from the start to where counting ends as of `now`.
+    pub(crate) fn elapsed(&self) -> i64 {
+        let mut total = (self.p_until - self.p_start).max(0);
+        for p in &self.pauses {
+            if p.start >= self.until {
                 break;
             }
-            let end = pe.map_or(until, |e| e.min(until));
-            total -= cal.between(ps, end);
+            total -= (self.pause_end(p) - p.p_start).max(0);
         }
         total.max(0)
     }
 
-    /// Business seconds spent paused up to `until`.
-    pub(crate) fn paused(&self, until: DateTime<Utc>) -> i64 {
+    /// Business seconds spent paused up to where counting ends as of `now`.
+    pub(crate) fn paused(&self) -> i64 {
         self.pauses
             .iter()
-            .filter(|(ps, _)| *ps < until)
-            .map(|&(ps, pe)| {
-                self.calendar
-                    .between(ps, pe.map_or(until, |e| e.min(until)))
-            })
+            .filter(|p| p.start < self.until)
+            .map(|p| (self.pause_end(p) - p.p_start).max(0))
             .sum()
     }
 
@@ -150,7 +231,7 @@ impl<'c> Run<'c> {
             && self
                 .pauses
                 .last()
-                .is_some_and(|(ps, pe)| *ps <= now && pe.is_none_or(|e| e > now))
+                .is_some_and(|p| p.start <= now && p.end.is_none_or(|e| e > now))
     }
 
     pub(crate) fn status(&self, now: DateTime<Utc>) -> ClockStatus {
@@ -172,13 +253,11 @@ impl<'c> Run<'c> {
     /// The clock as of `now`, shown in `tz`.
     pub(crate) fn clock(&self, now: DateTime<Utc>, tz: Tz, cycle: Option<u32>) -> Clock {
         let status = self.status(now);
-        let until = self
-            .stop
-            .filter(|s| *s <= now)
-            .unwrap_or(now)
-            .max(self.start);
-        let elapsed = self.elapsed(until);
-        let started = self.calendar.next_open(self.start).unwrap_or(self.start);
+        let elapsed = self.elapsed();
+        let started = self
+            .calendar
+            .next_open_from(self.start, self.p_start)
+            .unwrap_or(self.start);
         let (remaining, overdue_by) = match status {
             ClockStatus::Breached => (None, Some(Span((elapsed - self.budget).max(0)))),
             _ => (Some(Span((self.budget - elapsed).max(0))), None),
@@ -192,7 +271,7 @@ impl<'c> Run<'c> {
             elapsed: Span(elapsed),
             remaining,
             overdue_by,
-            paused: Span(self.paused(until)),
+            paused: Span(self.paused()),
             cycle,
             previous_cycles: Vec::new(),
         }
@@ -226,15 +305,15 @@ impl<'c> Run<'c> {
             s.push_str("; skipped ");
             s.push_str(&describe_skipped(&skipped));
         }
-        for (ps, pe) in &self.pauses {
-            match pe {
+        for p in &self.pauses {
+            match p.end {
                 Some(pe) => s.push_str(&format!(
                     "; paused {} to {} ({} of business time)",
-                    Instant::new(*ps, tz),
-                    Instant::new(*pe, tz),
-                    Span(cal.between(*ps, *pe))
+                    Instant::new(p.start, tz),
+                    Instant::new(pe, tz),
+                    Span(cal.between(p.start, pe))
                 )),
-                None => s.push_str(&format!("; paused since {}", Instant::new(*ps, tz))),
+                None => s.push_str(&format!("; paused since {}", Instant::new(p.start, tz))),
             }
         }
         match self.due {

@@ -4,12 +4,12 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::clock::{budget_of, time_error, Run};
+use super::clock::{budget_of, time_error, Positions, Run};
 use super::sla::Runs;
 
 use crate::business_time::Amount;
 use crate::compile::Inner;
-use crate::condition::Subject;
+use crate::condition::{Scan, Subject};
 use crate::decision::{Escalation, Instant};
 use crate::model::Metric;
 use crate::ticket::TicketError;
@@ -24,6 +24,7 @@ pub(crate) struct Ladder {
 pub(crate) fn ladder(
     inner: &Inner,
     subject: &Subject<'_>,
+    scan: &mut Scan,
     runs: &Runs<'_>,
     department: usize,
     now: DateTime<Utc>,
@@ -35,12 +36,8 @@ pub(crate) fn ladder(
         steps: Vec::new(),
         upcoming: None,
     };
-    let mut scan = inner.escalations.keywords.scan();
     for (index, step) in inner.escalations.steps.iter().enumerate() {
-        if !step
-            .cond
-            .eval(subject, &inner.escalations.keywords, &mut scan)
-        {
+        if !step.cond.eval(subject, &inner.keywords, scan) {
             continue;
         }
         let metric_runs: &[Run<'_>] = match step.metric {
@@ -65,8 +62,9 @@ pub(crate) fn ladder(
                     };
                     match from {
                         Some(from) => {
-                            let extra = budget_of(run.calendar, from, o.amount)
-                                .map_err(|e| time_error(ticket, "escalation", e))?;
+                            let extra =
+                                budget_of(run.calendar, from, o.amount, &mut Positions::default())
+                                    .map_err(|e| time_error(ticket, "escalation", e))?;
                             run.instant_after(share.saturating_add(extra.secs))
                         }
                         None => Ok(None),

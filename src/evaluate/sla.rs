@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::clock::{budget_of, time_error, Budget, Run};
+use super::clock::{budget_of, time_error, Budget, Paused, Positions, Run};
 use super::history::{CycleStart, History};
 use crate::business_time::Calendar;
 use crate::compile::{Inner, Target, Targets};
@@ -58,11 +58,14 @@ pub(crate) fn runs<'p>(
     now: DateTime<Utc>,
 ) -> Result<Runs<'p>, TicketError> {
     let mut runs = Runs::default();
+    let mut positions = Positions::default();
+    let positions = &mut positions;
     let err = |what: &'static str| move |e| time_error(ticket_id, what, e);
     if let Some(targets) = clocks.targets {
         if let Some(t) = &targets.first_response {
             let (cal, name) = clocks.calendar(inner, t, ticket_id)?;
-            let budget = budget_of(cal, created, t.amount).map_err(err("first response"))?;
+            let budget =
+                budget_of(cal, created, t.amount, positions).map_err(err("first response"))?;
             runs.first_response = Some(
                 Run::new(
                     cal,
@@ -72,6 +75,8 @@ pub(crate) fn runs<'p>(
                     Vec::new(),
                     budget,
                     t.text.clone(),
+                    now,
+                    positions,
                 )
                 .map_err(err("first response"))?,
             );
@@ -80,7 +85,8 @@ pub(crate) fn runs<'p>(
             let (cal, name) = clocks.calendar(inner, t, ticket_id)?;
             let mut used_before = 0i64;
             for cycle in &history.cycles {
-                let full = budget_of(cal, cycle.start, t.amount).map_err(err("resolution"))?;
+                let full =
+                    budget_of(cal, cycle.start, t.amount, positions).map_err(err("resolution"))?;
                 let budget = match (targets.on_reopen, cycle.start_reason) {
                     (OnReopen::Continue, CycleStart::Reopened | CycleStart::Unsatisfied) => {
                         Budget {
@@ -90,7 +96,11 @@ pub(crate) fn runs<'p>(
                     }
                     _ => full,
                 };
-                let pauses = cycle.pauses.iter().map(|p| (p.start, p.end)).collect();
+                let pauses = cycle
+                    .pauses
+                    .iter()
+                    .map(|p| Paused::new(p.start, p.end))
+                    .collect();
                 let run = Run::new(
                     cal,
                     name,
@@ -99,15 +109,19 @@ pub(crate) fn runs<'p>(
                     pauses,
                     budget,
                     t.text.clone(),
+                    now,
+                    positions,
                 )
                 .map_err(err("resolution"))?;
-                used_before += run.elapsed(cycle.end.unwrap_or(now).min(now).max(cycle.start));
+                used_before += run.elapsed();
                 runs.resolution.push(run);
             }
         }
         if let (Some(t), Some(_)) = (&targets.next_response, history.first_response) {
             let (cal, name) = clocks.calendar(inner, t, ticket_id)?;
-            let budget = |start| budget_of(cal, start, t.amount).map_err(err("next response"));
+            let mut budget = |start| {
+                budget_of(cal, start, t.amount, &mut *positions).map_err(err("next response"))
+            };
             // Every wait between two agent updates, while the ticket was open.
             let mut breached_before = false;
             for pair in history.updates.windows(2) {
@@ -122,7 +136,7 @@ pub(crate) fn runs<'p>(
                     .pauses
                     .iter()
                     .filter(|p| p.end.is_none_or(|e| e > *last))
-                    .map(|p| (p.start.max(*last), p.end))
+                    .map(|p| Paused::new(p.start.max(*last), p.end))
                     .collect();
                 let stop = cycle.end;
                 runs.next_response = Some(
@@ -134,6 +148,8 @@ pub(crate) fn runs<'p>(
                         pauses,
                         budget(*last)?,
                         t.text.clone(),
+                        now,
+                        positions,
                     )
                     .map_err(err("next response"))?,
                 );
@@ -150,7 +166,8 @@ pub(crate) fn runs<'p>(
         if let Some(cycle) = latest.filter(|c| c.visit.is_some() || is_current(c)) {
             if let Some(resolved) = cycle.end {
                 let (cal, name) = clocks.calendar(inner, &f.within, ticket_id)?;
-                let budget = budget_of(cal, resolved, f.within.amount).map_err(err("follow-up"))?;
+                let budget = budget_of(cal, resolved, f.within.amount, positions)
+                    .map_err(err("follow-up"))?;
                 runs.follow_up = Some(
                     Run::new(
                         cal,
@@ -160,6 +177,8 @@ pub(crate) fn runs<'p>(
                         Vec::new(),
                         budget,
                         f.within.text.clone(),
+                        now,
+                        positions,
                     )
                     .map_err(err("follow-up"))?,
                 );
