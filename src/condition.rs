@@ -4,6 +4,7 @@
 //! Evaluation walks these prepared structures; a ticket's text is scanned at most once per
 //! field per rule set, and only when a rule actually needs it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
@@ -193,14 +194,14 @@ impl Found {
         }
     }
     fn contains(&self, i: usize) -> bool {
-        let Ok(i) = u32::try_from(i) else {
-            return false;
-        };
+        self.ids().any(|x| x == i)
+    }
+    fn ids(&self) -> impl Iterator<Item = usize> + '_ {
         self.inline
             .iter()
             .take(usize::from(self.len))
             .chain(&self.more)
-            .any(|&x| x == i)
+            .map(|&x| x as usize)
     }
 }
 
@@ -345,7 +346,11 @@ pub(crate) enum CTest {
     Cmp(CmpOp, f64),
     Keywords {
         slot: usize,
+        /// The keywords' ids in the slot's automaton, as written (the trace names the first
+        /// one found).
         patterns: Vec<usize>,
+        /// The same ids as a bit set: a test looks up the few keywords found, not all of its own.
+        mask: Box<[u64]>,
     },
     /// `category` or `priority` is one of a set, by index (bit `i` = the `i`th id).
     OneOf {
@@ -360,7 +365,8 @@ pub(crate) enum CTest {
 /// Builds the conditions of a policy, sharing one keyword automaton per field.
 #[derive(Default)]
 pub(crate) struct Compiler {
-    slots: Vec<(Path, Vec<Arc<str>>)>,
+    /// Per field: its keywords in id order, and the id of each.
+    slots: Vec<(Path, Vec<Arc<str>>, HashMap<Arc<str>, usize>)>,
     categories: Vec<String>,
     priorities: Vec<String>,
 }
@@ -472,27 +478,34 @@ impl Compiler {
             Test::Not(t) => CTest::Not(Box::new(self.test(path, t))),
             Test::Cmp(op, n) => CTest::Cmp(*op, *n),
             Test::ContainsAny(needles) => {
-                let slot = match self.slots.iter().position(|(p, _)| p == path) {
+                let slot = match self.slots.iter().position(|(p, _, _)| p == path) {
                     Some(i) => i,
                     None => {
-                        self.slots.push((path.clone(), Vec::new()));
+                        self.slots.push((path.clone(), Vec::new(), HashMap::new()));
                         self.slots.len() - 1
                     }
                 };
                 let mut patterns = Vec::with_capacity(needles.len());
-                if let Some((_, list)) = self.slots.get_mut(slot) {
+                if let Some((_, list, ids)) = self.slots.get_mut(slot) {
                     for n in needles {
-                        let id = match list.iter().position(|x| **x == **n) {
-                            Some(i) => i,
-                            None => {
-                                list.push(n.as_str().into());
-                                list.len() - 1
-                            }
-                        };
+                        let id = *ids.entry(n.as_str().into()).or_insert_with(|| {
+                            list.push(n.as_str().into());
+                            list.len() - 1
+                        });
                         patterns.push(id);
                     }
                 }
-                CTest::Keywords { slot, patterns }
+                let mut mask = vec![0u64; patterns.iter().max().map_or(0, |m| m / 64 + 1)];
+                for &p in &patterns {
+                    if let Some(w) = mask.get_mut(p / 64) {
+                        *w |= 1 << (p % 64);
+                    }
+                }
+                CTest::Keywords {
+                    slot,
+                    patterns,
+                    mask: mask.into(),
+                }
             }
             Test::Matches(re) => CTest::Matches(re.clone()),
             Test::Exists(b) => CTest::Exists(*b),
@@ -503,7 +516,7 @@ impl Compiler {
     /// Builds the automata. Fails only if the keyword set is too large for the automaton.
     pub(crate) fn finish(self) -> Result<Keywords, aho_corasick::BuildError> {
         let mut slots = Vec::with_capacity(self.slots.len());
-        for (path, needles) in self.slots {
+        for (path, needles, _) in self.slots {
             let automaton = AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
@@ -593,7 +606,7 @@ impl Cond {
                 out.push(text.to_string())
             }
             Cond::Test { path, test, text } => {
-                if let CTest::Keywords { slot, patterns } = test {
+                if let CTest::Keywords { slot, patterns, .. } = test {
                     let hit = kw.found(*slot, subject, scan).and_then(|f| {
                         patterns
                             .iter()
@@ -667,9 +680,10 @@ impl CTest {
                 },
                 _ => false,
             },
-            CTest::Keywords { slot, patterns } => kw
-                .found(*slot, subject, scan)
-                .is_some_and(|f| patterns.iter().any(|p| f.contains(*p))),
+            CTest::Keywords { slot, mask, .. } => kw.found(*slot, subject, scan).is_some_and(|f| {
+                f.ids()
+                    .any(|i| mask.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0))
+            }),
             CTest::OneOf { priority, ids } => {
                 let decided = if *priority {
                     subject.priority

@@ -129,7 +129,7 @@ pub struct TriageRules<'p> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decision {
     /// The ticket id.
-    pub ticket: String,
+    pub ticket: Arc<str>,
     /// Which policy decided.
     pub policy: PolicyRef,
     /// Category id.
@@ -143,7 +143,7 @@ pub struct Decision {
     pub rules: Rules,
     /// The ticket's status from its events: `new`, `in_progress`, a custom status,
     /// `resolved`, `reopened`, `closed`.
-    pub status: String,
+    pub status: Cow<'static, str>,
     /// SLA clocks.
     pub sla: Sla,
     /// Every escalation step with its instant and whether it has fired.
@@ -288,11 +288,66 @@ fn is_zero(s: &Span) -> bool {
     s.0 == 0
 }
 
+/// The key of an escalation step, `ticket/metric/cycle/step` (e.g. `T1/resolution/1/2`): the
+/// same in every evaluation of the ticket, so a caller can notify once per key. Shown and
+/// serialized as that text, which is only written out when asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EscalationKey {
+    ticket: Arc<str>,
+    metric: &'static str,
+    cycle: u32,
+    step: usize,
+}
+
+impl EscalationKey {
+    pub(crate) fn new(ticket: Arc<str>, metric: &'static str, cycle: u32, step: usize) -> Self {
+        EscalationKey {
+            ticket,
+            metric,
+            cycle,
+            step,
+        }
+    }
+
+    /// The index of the step in the policy's `[[escalations]]`, from 0.
+    pub fn step(&self) -> usize {
+        self.step
+    }
+}
+
+impl fmt::Display for EscalationKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{}/{}/{}",
+            self.ticket, self.metric, self.cycle, self.step
+        )
+    }
+}
+
+impl Serialize for EscalationKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl PartialEq<str> for EscalationKey {
+    fn eq(&self, other: &str) -> bool {
+        self.to_string() == other
+    }
+}
+
+impl PartialEq<&str> for EscalationKey {
+    fn eq(&self, other: &&str) -> bool {
+        *self == **other
+    }
+}
+
 /// One step of the escalation ladder.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Escalation {
     /// Stable across evaluations: `ticket/metric/cycle/step`; use it to notify only once.
-    pub key: String,
+    pub key: EscalationKey,
     /// The metric it watches.
     pub metric: &'static str,
     /// The resolution cycle (1 for other metrics).

@@ -372,7 +372,7 @@ fn compare(old: &Policy, new: &Policy, ticket: &Ticket, now: DateTime<Utc>) -> O
         |field: Field, old: Option<String>, new: Option<String>, rules: Option<(&str, &str)>| {
             c.changed |= field.bit();
             c.examples.push(Example {
-                ticket: a.ticket.clone(),
+                ticket: a.ticket.to_string(),
                 field,
                 old,
                 new,

@@ -201,11 +201,11 @@ impl Policy {
             .map(|(l, _)| l.clone())
             .collect();
         Ok(Explanation {
-            ticket: decision.ticket.clone(),
+            ticket: decision.ticket.to_string(),
             policy: decision.policy.clone(),
             now: Instant::new(now, tz),
             stages,
-            status: decision.status.clone(),
+            status: decision.status.to_string(),
             next_change: next_change(&decision, &clocks),
             clocks,
             escalations: decision.escalations.clone(),

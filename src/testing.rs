@@ -951,11 +951,10 @@ impl Coverage {
             }
         }
         for step in &rules.escalations {
-            let index = step.index.to_string();
             let hits = count(&|d| {
                 d.escalations
                     .iter()
-                    .any(|e| e.fired && e.key.rsplit('/').next() == Some(index.as_str()))
+                    .any(|e| e.fired && e.key.step() == step.index)
             });
             entries.push(CoverageEntry {
                 stage: "escalation",

@@ -257,7 +257,7 @@ fn defaults_in_every_stage() {
 #[test]
 fn decision_names_the_ticket_and_the_policy() {
     let d = decide(&monday_fault(json!([])), "2025-10-06T11:00:00+02:00");
-    assert_eq!(d.ticket, "T1");
+    assert_eq!(&*d.ticket, "T1");
     assert_eq!((&*d.policy.name, &*d.policy.version), ("evaluate", "7"));
     assert_eq!(d.status, "new");
     let json = serde_json::to_value(&d).unwrap();
@@ -736,7 +736,7 @@ fn a_batch_keeps_the_input_order_and_isolates_bad_tickets() {
     assert_eq!(results.len(), 200);
     for (i, r) in results.iter().enumerate() {
         let d = r.as_ref().unwrap();
-        assert_eq!(d.ticket, format!("T{i}"));
+        assert_eq!(*d.ticket, format!("T{i}"));
         assert_eq!(*d, policy.evaluate(&tickets[i], now).unwrap());
     }
 

@@ -330,7 +330,7 @@ fn escalation_keys_are_stable_across_evaluations() {
         decide(PAUSED_TICKET, now)
             .escalations
             .into_iter()
-            .map(|e| e.key)
+            .map(|e| e.key.to_string())
             .collect()
     };
     assert_eq!(

@@ -34,7 +34,7 @@ fn samples(name: &str) -> (Policy, HashMap<String, Decision>) {
             let d = policy
                 .evaluate(&Ticket::from_json(l).unwrap(), now())
                 .unwrap();
-            (d.ticket.clone(), d)
+            (d.ticket.to_string(), d)
         })
         .collect();
     (policy, decisions)

@@ -478,7 +478,7 @@ fn evaluate_in(
     let mut fired = Vec::new();
     for e in decision.escalations.iter().filter(|e| e.fired) {
         let n = Notification {
-            key: e.key.clone(),
+            key: e.key.to_string(),
             ticket: ticket_id.to_string(),
             metric: e.metric.to_string(),
             step: e.step.to_string(),

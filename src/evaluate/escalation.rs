@@ -1,6 +1,8 @@
 //! The escalation ladder: for each step and each run of its metric, the instant at which the
 //! step's share of the budget (plus its offset) has been used, and whether that has passed.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -10,7 +12,7 @@ use super::sla::Runs;
 use crate::business_time::Amount;
 use crate::compile::Inner;
 use crate::condition::{Scan, Subject};
-use crate::decision::{Escalation, Instant};
+use crate::decision::{Escalation, EscalationKey, Instant};
 use crate::model::Metric;
 use crate::ticket::TicketError;
 
@@ -24,6 +26,7 @@ pub(crate) struct Ladder {
 pub(crate) fn ladder(
     inner: &Inner,
     subject: &Subject<'_>,
+    ticket_id: &Arc<str>,
     scan: &mut Scan,
     runs: &Runs<'_>,
     department: usize,
@@ -101,7 +104,7 @@ pub(crate) fn ladder(
                 ));
             }
             out.steps.push(Escalation {
-                key: format!("{ticket}/{}/{cycle}/{index}", step.metric.name()),
+                key: EscalationKey::new(ticket_id.clone(), step.metric.name(), cycle, index),
                 metric: step.metric.name(),
                 cycle,
                 step: step.text.clone(),

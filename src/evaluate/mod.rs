@@ -170,6 +170,22 @@ impl Policy {
     }
 }
 
+/// A status as the decision holds it: the built-in names without copying.
+fn status_name(status: &str) -> Cow<'static, str> {
+    const BUILT_IN: [&str; 6] = [
+        "new",
+        "in_progress",
+        "resolved",
+        "reopened",
+        "closed",
+        "waiting_customer",
+    ];
+    match BUILT_IN.iter().find(|s| **s == status) {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(status.to_string()),
+    }
+}
+
 /// `{"ticket": ID, "error": "…"}`.
 fn error_line(e: &TicketError) -> String {
     serde_json::to_string(e)
@@ -433,9 +449,11 @@ fn evaluate(
     );
 
     // Stage 5: escalations.
+    let ticket_id: Arc<str> = ticket.id.as_str().into();
     let ladder = escalation::ladder(
         inner,
         &subject,
+        &ticket_id,
         &mut scan,
         &runs,
         target.department,
@@ -456,7 +474,7 @@ fn evaluate(
         .map(|t| Instant::new(t, tz));
 
     Ok(Decision {
-        ticket: ticket.id.clone(),
+        ticket: ticket_id,
         policy: PolicyRef {
             name: inner.name.clone(),
             version: inner.version.clone(),
@@ -474,7 +492,7 @@ fn evaluate(
             priority: triaged.priority_rule.to_arc(),
             route: triaged.route_rule.to_arc(),
         },
-        status: history.status.to_string(),
+        status: status_name(history.status),
         sla: decision_sla,
         escalations: ladder.steps,
         follow_up,

@@ -469,7 +469,7 @@ impl Contribution {
             first_response_time: fr.filter(|c| c.stopped_at.is_some()).map(|c| c.elapsed.0),
             resolution_time,
             escalations_fired: decision.escalations.iter().filter(|e| e.fired).count() as u64,
-            open: !matches!(decision.status.as_str(), "resolved" | "closed"),
+            open: !matches!(&*decision.status, "resolved" | "closed"),
             resolutions,
             scores,
             keywords: tokens::keywords(ticket),
