@@ -333,7 +333,16 @@ impl Serialize for EscalationKey {
 
 impl PartialEq<str> for EscalationKey {
     fn eq(&self, other: &str) -> bool {
-        self.to_string() == other
+        // Match the text as it is written out, without building it.
+        struct Rest<'a>(Option<&'a str>);
+        impl fmt::Write for Rest<'_> {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                self.0 = self.0.and_then(|r| r.strip_prefix(s));
+                Ok(())
+            }
+        }
+        let mut rest = Rest(Some(other));
+        fmt::Write::write_fmt(&mut rest, format_args!("{self}")).is_ok() && rest.0 == Some("")
     }
 }
 
