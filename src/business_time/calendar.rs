@@ -500,7 +500,11 @@ impl Inner {
 
     /// The earliest instant `t` with `g(t) >= y`, for `g(MIN_SECS) < y <= g_max`.
     fn g_inv(&self, y: i64) -> Option<i64> {
-        let k = self.seg_g.partition_point(|&g| g < y).checked_sub(1)?;
+        // Most targets lie after the zone's last offset change.
+        let k = match self.seg_g.last() {
+            Some(&last) if last < y => self.seg_g.len() - 1,
+            _ => self.seg_g.partition_point(|&g| g < y).checked_sub(1)?,
+        };
         let (_, offset) = self.zone.segment(k);
         let local = self
             .days

@@ -131,6 +131,10 @@ pub(super) struct Days {
     workday_hours: Vec<Window>,
     /// Special dates, sorted, unique.
     special_days: Vec<i64>,
+    /// For each day from the first special date through the last, the number of special
+    /// dates before it: a lookup without a search for the dates that have specials around.
+    before: Vec<u32>,
+    first_special: i64,
     special_kinds: Vec<Special>,
     /// Open seconds per date.
     seconds: Cumul,
@@ -169,7 +173,26 @@ impl Days {
             sec_pairs.push((s, sec_week.get(wd).copied().unwrap_or(0)));
             work_pairs.push((w, work_week.get(wd).copied().unwrap_or(0)));
         }
+        let first_special = special_days.first().copied().unwrap_or(0);
+        let span = special_days.last().map_or(0, |&l| l - first_special + 1);
+        // Calendars list a few years of holidays; a span beyond ~30 years keeps the search.
+        let before = if (1..=11_000).contains(&span) {
+            let mut before = Vec::with_capacity(span as usize);
+            let mut idx = 0u32;
+            let mut next = special_days.iter().peekable();
+            for day in first_special..first_special + span {
+                before.push(idx);
+                if next.next_if(|&&s| s == day).is_some() {
+                    idx += 1;
+                }
+            }
+            before
+        } else {
+            Vec::new()
+        };
         Days {
+            before,
+            first_special,
             seconds: Cumul::new(sec_week, &special_days, &sec_pairs),
             working: Cumul::new(work_week, &special_days, &work_pairs),
             week,
@@ -181,7 +204,13 @@ impl Days {
 
     /// Number of special dates before `day`, and the kind of `day` if it is special.
     fn lookup(&self, day: i64) -> (usize, Option<Special>) {
-        let idx = self.special_days.partition_point(|&s| s < day);
+        let idx = match self
+            .before
+            .get(usize::try_from(day - self.first_special).unwrap_or(usize::MAX))
+        {
+            Some(&i) => i as usize,
+            None => self.special_days.partition_point(|&s| s < day),
+        };
         let kind = match self.special_days.get(idx) {
             Some(&s) if s == day => self.special_kinds.get(idx).copied(),
             _ => None,
