@@ -262,6 +262,11 @@ fn syntax_error(
 }
 
 impl Scripts {
+    /// Whether a `targets` hook may set SLA targets (say, `next_response`) the policy lacks.
+    pub(crate) fn sets_targets(&self) -> bool {
+        self.hooks.targets
+    }
+
     /// Compiles the script once for the life of the policy. Problems become diagnostics in
     /// the script's own file (syntax, imports) or at `[scripts] path`.
     pub(crate) fn compile(

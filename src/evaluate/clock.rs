@@ -35,6 +35,8 @@ pub(crate) struct Run<'c> {
     /// The due instant; `None` while paused before the budget is used up.
     pub(crate) due: Option<DateTime<Utc>>,
     p_start: i64,
+    /// The first opening at or after the start.
+    started: Option<DateTime<Utc>>,
     /// Where counting ends as of `now`: the stop if it has happened, else `now` (never before
     /// the start).
     until: DateTime<Utc>,
@@ -67,6 +69,9 @@ impl Paused {
 pub(crate) struct Positions {
     seen: [(usize, i64, i64); POSITIONS],
     len: usize,
+    /// First openings at or after a run's start (runs often share their start).
+    openings: [(usize, i64, Option<DateTime<Utc>>); 4],
+    openings_len: usize,
 }
 
 const POSITIONS: usize = 16;
@@ -88,6 +93,26 @@ impl Positions {
             self.len += 1;
         }
         p
+    }
+
+    /// The first open instant at or after `at`.
+    fn next_open(&mut self, cal: &Calendar, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let key = (std::ptr::from_ref(cal) as usize, at.timestamp());
+        if let Some(&(_, _, open)) = self
+            .openings
+            .iter()
+            .take(self.openings_len)
+            .find(|(c, t, _)| (*c, *t) == key)
+        {
+            // Equal whole seconds: the opening is `at` itself when `at` is open.
+            return open.map(|o| if o.timestamp() == key.1 { at } else { o });
+        }
+        let open = cal.next_open_from(at, self.of(cal, at));
+        if let Some(slot) = self.openings.get_mut(self.openings_len) {
+            *slot = (key.0, key.1, open);
+            self.openings_len += 1;
+        }
+        open
     }
 }
 
@@ -153,6 +178,7 @@ impl<'c> Run<'c> {
             target,
             due: None,
             p_start: positions.of(calendar, start),
+            started: positions.next_open(calendar, start),
             until,
             p_until: positions.of(calendar, until),
         };
@@ -254,10 +280,7 @@ impl<'c> Run<'c> {
     pub(crate) fn clock(&self, now: DateTime<Utc>, tz: Tz, cycle: Option<u32>) -> Clock {
         let status = self.status(now);
         let elapsed = self.elapsed();
-        let started = self
-            .calendar
-            .next_open_from(self.start, self.p_start)
-            .unwrap_or(self.start);
+        let started = self.started.unwrap_or(self.start);
         let (remaining, overdue_by) = match status {
             ClockStatus::Breached => (None, Some(Span((elapsed - self.budget).max(0)))),
             _ => (Some(Span((self.budget - elapsed).max(0))), None),

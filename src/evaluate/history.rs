@@ -71,6 +71,12 @@ pub(crate) fn read_for<'t>(
     ticket: &'t Ticket,
     now: DateTime<Utc>,
 ) -> Result<History<'t>, TicketError> {
+    // Agent updates matter only to `next_response`; most policies have none.
+    let updates = inner
+        .sla
+        .as_ref()
+        .is_some_and(|s| s.targets.iter().any(|t| t.next_response.is_some()))
+        || inner.scripts.as_ref().is_some_and(|s| s.sets_targets());
     read(
         ticket,
         now,
@@ -79,6 +85,7 @@ pub(crate) fn read_for<'t>(
             .follow_up
             .as_ref()
             .map_or(0, |f| f.unsatisfied_at_or_below),
+        updates,
     )
 }
 
@@ -87,6 +94,7 @@ pub(crate) fn read<'t>(
     now: DateTime<Utc>,
     pause_statuses: &[String],
     unsatisfied_at_or_below: u8,
+    track_updates: bool,
 ) -> Result<History<'t>, TicketError> {
     let created = ticket.created_at.with_timezone(&Utc);
     let mut h = History {
@@ -100,8 +108,11 @@ pub(crate) fn read<'t>(
             visit: None,
             closed_unresolved: false,
         }],
-        updates: Vec::with_capacity(ticket.events.len()),
+        updates: Vec::new(),
     };
+    if track_updates {
+        h.updates.reserve(ticket.events.len());
+    }
     let is_pause = |s: &str| pause_statuses.iter().any(|p| p == s);
     for (i, event) in ticket.events.iter().enumerate() {
         let at = event.at.with_timezone(&Utc);
@@ -127,7 +138,9 @@ pub(crate) fn read<'t>(
                 if h.first_response.is_none() {
                     h.first_response = Some(at);
                 }
-                h.updates.push(at);
+                if track_updates {
+                    h.updates.push(at);
+                }
                 if h.status == "new" {
                     h.status = "in_progress";
                 }
@@ -144,7 +157,9 @@ pub(crate) fn read<'t>(
                     }
                 }
                 h.status = s;
-                h.updates.push(at);
+                if track_updates {
+                    h.updates.push(at);
+                }
             }
             EventKind::Status(s) => {
                 if resolved {
@@ -166,7 +181,9 @@ pub(crate) fn read<'t>(
                 } else {
                     close_pause(cycle, at);
                 }
-                h.updates.push(at);
+                if track_updates {
+                    h.updates.push(at);
+                }
                 h.status = s;
             }
             EventKind::Resolved => {
@@ -178,7 +195,9 @@ pub(crate) fn read<'t>(
                 if h.first_response.is_none() {
                     h.first_response = Some(at);
                 }
-                h.updates.push(at);
+                if track_updates {
+                    h.updates.push(at);
+                }
                 h.status = "resolved";
             }
             EventKind::Reopened => {
