@@ -383,3 +383,30 @@ pub struct FollowUp {
     /// The score, 1–5.
     pub score: Option<u8>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_escalation_key_reads_as_its_text() {
+        let key = EscalationKey::new("T-1/a".into(), "resolution", 2, 3);
+        assert_eq!(key.to_string(), "T-1/a/resolution/2/3");
+        assert_eq!(
+            serde_json::to_string(&key).unwrap(),
+            r#""T-1/a/resolution/2/3""#
+        );
+        assert_eq!(key, "T-1/a/resolution/2/3");
+        assert_eq!(key.step(), 3);
+        // Only the whole text is equal: not a prefix, not a longer text, not another step.
+        for other in [
+            "T-1/a/resolution/2/",
+            "T-1/a/resolution/2/30",
+            "T-1/a/resolution/2/4",
+            "T-1/resolution/2/3",
+            "",
+        ] {
+            assert_ne!(key, other, "{other}");
+        }
+    }
+}
