@@ -65,13 +65,137 @@ impl Ord for Instant {
 
 impl fmt::Display for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.local().to_rfc3339_opts(SecondsFormat::AutoSi, false))
+        let mut buf = TextBuf::new();
+        match self.write_rfc3339(&mut buf) {
+            Some(()) => f.write_str(buf.as_str()),
+            None => f.write_str(&self.local().to_rfc3339_opts(SecondsFormat::AutoSi, false)),
+        }
     }
 }
 
 impl Serialize for Instant {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        // Decisions hold many instants and bulk runs print millions of decisions: formatting
+        // on the stack skips chrono's formatter and a String per instant.
+        let mut buf = TextBuf::new();
+        match self.write_rfc3339(&mut buf) {
+            Some(()) => s.serialize_str(buf.as_str()),
+            None => s.collect_str(self),
+        }
+    }
+}
+
+impl Instant {
+    /// Writes what `to_rfc3339_opts(SecondsFormat::AutoSi, false)` writes for the local time,
+    /// for years 0–9999, whole-minute offsets and no leap second; `None` for anything else,
+    /// which chrono then formats.
+    fn write_rfc3339(&self, out: &mut TextBuf) -> Option<()> {
+        use chrono::{Datelike, Offset, TimeZone, Timelike};
+        let utc = self.at.naive_utc();
+        let offset = self.tz.offset_from_utc_datetime(&utc).fix();
+        let local = utc.checked_add_offset(offset)?;
+        let seconds_east = offset.local_minus_utc();
+        let nano = local.nanosecond();
+        let year = local.year();
+        if !(0..=9999).contains(&year) || nano >= 1_000_000_000 || seconds_east % 60 != 0 {
+            return None;
+        }
+        out.two(year.unsigned_abs() / 100);
+        out.two(year.unsigned_abs() % 100);
+        out.push(b'-');
+        out.two(local.month());
+        out.push(b'-');
+        out.two(local.day());
+        out.push(b'T');
+        out.two(local.hour());
+        out.push(b':');
+        out.two(local.minute());
+        out.push(b':');
+        out.two(local.second());
+        if nano != 0 {
+            out.push(b'.');
+            if nano % 1_000_000 == 0 {
+                out.digits(nano / 1_000_000, 3);
+            } else if nano % 1_000 == 0 {
+                out.digits(nano / 1_000, 6);
+            } else {
+                out.digits(nano, 9);
+            }
+        }
+        out.push(if seconds_east < 0 { b'-' } else { b'+' });
+        let minutes = seconds_east.unsigned_abs() / 60;
+        out.two(minutes / 60);
+        out.push(b':');
+        out.two(minutes % 60);
+        out.ok()
+    }
+}
+
+/// A small text buffer on the stack for formatting instants and spans without allocating.
+struct TextBuf {
+    bytes: [u8; 40],
+    len: usize,
+    overflow: bool,
+}
+
+impl TextBuf {
+    fn new() -> TextBuf {
+        TextBuf {
+            bytes: [0; 40],
+            len: 0,
+            overflow: false,
+        }
+    }
+
+    fn push(&mut self, b: u8) {
+        match self.bytes.get_mut(self.len) {
+            Some(slot) => {
+                *slot = b;
+                self.len += 1;
+            }
+            None => self.overflow = true,
+        }
+    }
+
+    /// `n` as exactly `width` decimal digits (the lowest ones).
+    fn digits(&mut self, n: u32, width: u32) {
+        for place in (0..width).rev() {
+            let digit = n / 10u32.pow(place) % 10;
+            self.push(b'0' + digit as u8);
+        }
+    }
+
+    fn two(&mut self, n: u32) {
+        self.digits(n, 2);
+    }
+
+    /// `n` in decimal, as many digits as it needs.
+    fn number(&mut self, n: u64) {
+        let mut reversed = [0u8; 20];
+        let mut count = 0;
+        let mut rest = n;
+        loop {
+            if let Some(slot) = reversed.get_mut(count) {
+                *slot = b'0' + (rest % 10) as u8;
+            }
+            count += 1;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        for &b in reversed.iter().take(count).rev() {
+            self.push(b);
+        }
+    }
+
+    fn ok(&self) -> Option<()> {
+        (!self.overflow).then_some(())
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII digits and punctuation are ever pushed.
+        std::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
     }
 }
 
@@ -91,7 +215,27 @@ impl fmt::Display for Span {
 
 impl Serialize for Span {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        // The same text as `Display` (a business duration in seconds, e.g. `1h30m`), formatted
+        // on the stack: clocks print several spans each.
+        let seconds = self.0.max(0).unsigned_abs();
+        if seconds == 0 {
+            return s.serialize_str("0s");
+        }
+        let mut buf = TextBuf::new();
+        for (amount, unit) in [
+            (seconds / 3600, b'h'),
+            (seconds / 60 % 60, b'm'),
+            (seconds % 60, b's'),
+        ] {
+            if amount > 0 {
+                buf.number(amount);
+                buf.push(unit);
+            }
+        }
+        match buf.ok() {
+            Some(()) => s.serialize_str(buf.as_str()),
+            None => s.collect_str(self),
+        }
     }
 }
 
@@ -288,4 +432,92 @@ pub struct FollowUp {
     pub outcome: Option<&'static str>,
     /// The score, 1–5.
     pub score: Option<u8>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// What the fast paths must reproduce byte for byte.
+    fn chrono_text(i: &Instant) -> String {
+        i.local().to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    }
+
+    #[test]
+    fn instants_print_as_chrono_prints_them() {
+        let zones: [Tz; 6] = [
+            chrono_tz::Asia::Shanghai,
+            chrono_tz::America::New_York,
+            chrono_tz::Asia::Kolkata,
+            chrono_tz::UTC,
+            chrono_tz::Asia::Kathmandu,
+            chrono_tz::Pacific::Chatham,
+        ];
+        let mut utcs = vec![
+            Utc.with_ymd_and_hms(2025, 9, 30, 4, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(1900, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap(),
+            Utc.with_ymd_and_hms(0, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(-5, 3, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(12000, 3, 1, 0, 0, 0).unwrap(),
+        ];
+        let base = Utc.with_ymd_and_hms(2024, 3, 10, 6, 59, 58).unwrap();
+        for nanos in [
+            0,
+            1,
+            999,
+            1_000,
+            120_000,
+            5_000_000,
+            123_456_789,
+            999_999_999,
+        ] {
+            utcs.push(base + chrono::Duration::nanoseconds(nanos));
+        }
+        for step in 0..200 {
+            utcs.push(base + chrono::Duration::minutes(step * 7919));
+        }
+        for tz in zones {
+            for at in &utcs {
+                let i = Instant::new(*at, tz);
+                let want = chrono_text(&i);
+                assert_eq!(i.to_string(), want);
+                assert_eq!(serde_json::to_string(&i).unwrap(), format!("\"{want}\""));
+            }
+        }
+        // Shanghai's local mean time until 1901, +08:05:43, is not a whole minute.
+        let lmt = Instant::new(
+            Utc.with_ymd_and_hms(1900, 1, 1, 0, 0, 0).unwrap(),
+            chrono_tz::Asia::Shanghai,
+        );
+        assert_eq!(lmt.to_string(), "1900-01-01T08:05:43+08:06");
+    }
+
+    #[test]
+    fn spans_serialize_as_they_display() {
+        for n in [
+            -5,
+            0,
+            1,
+            59,
+            60,
+            61,
+            3599,
+            3600,
+            3601,
+            5400,
+            86_399,
+            360_000,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let span = Span(n);
+            assert_eq!(
+                serde_json::to_string(&span).unwrap(),
+                format!("\"{span}\""),
+                "{n}"
+            );
+        }
+    }
 }
