@@ -90,28 +90,44 @@ impl Instant {
     /// for years 0–9999, whole-minute offsets and no leap second; `None` for anything else,
     /// which chrono then formats.
     fn write_rfc3339(&self, out: &mut TextBuf) -> Option<()> {
-        use chrono::{Datelike, Offset, TimeZone, Timelike};
-        let utc = self.at.naive_utc();
-        let offset = self.tz.offset_from_utc_datetime(&utc).fix();
-        let local = utc.checked_add_offset(offset)?;
+        use chrono::{Offset, TimeZone};
+        let offset = self.tz.offset_from_utc_datetime(&self.at.naive_utc()).fix();
         let seconds_east = offset.local_minus_utc();
-        let nano = local.nanosecond();
-        let year = local.year();
-        if !(0..=9999).contains(&year) || nano >= 1_000_000_000 || seconds_east % 60 != 0 {
+        let nano = self.at.timestamp_subsec_nanos();
+        if nano >= 1_000_000_000 || seconds_east % 60 != 0 {
             return None;
         }
-        out.two(year.unsigned_abs() / 100);
-        out.two(year.unsigned_abs() % 100);
-        out.push(b'-');
-        out.two(local.month());
-        out.push(b'-');
-        out.two(local.day());
-        out.push(b'T');
-        out.two(local.hour());
-        out.push(b':');
-        out.two(local.minute());
-        out.push(b':');
-        out.two(local.second());
+        let local = self.at.timestamp().checked_add(i64::from(seconds_east))?;
+        let (year, month, day) = civil_date(local.div_euclid(86_400));
+        if !(0..=9999).contains(&year) {
+            return None;
+        }
+        // In range: every part below fits in a u32.
+        let time = local.rem_euclid(86_400) as u32;
+        let (year, month, day) = (year as u32, month as u32, day as u32);
+        let (hour, minute, second) = (time / 3600, time / 60 % 60, time % 60);
+        let d = |n: u32| b'0' + (n % 10) as u8;
+        out.extend(&[
+            d(year / 1000),
+            d(year / 100),
+            d(year / 10),
+            d(year),
+            b'-',
+            d(month / 10),
+            d(month),
+            b'-',
+            d(day / 10),
+            d(day),
+            b'T',
+            d(hour / 10),
+            d(hour),
+            b':',
+            d(minute / 10),
+            d(minute),
+            b':',
+            d(second / 10),
+            d(second),
+        ]);
         if nano != 0 {
             out.push(b'.');
             if nano % 1_000_000 == 0 {
@@ -122,13 +138,38 @@ impl Instant {
                 out.digits(nano, 9);
             }
         }
-        out.push(if seconds_east < 0 { b'-' } else { b'+' });
         let minutes = seconds_east.unsigned_abs() / 60;
-        out.two(minutes / 60);
-        out.push(b':');
-        out.two(minutes % 60);
+        let (hours, minutes) = (minutes / 60, minutes % 60);
+        out.extend(&[
+            if seconds_east < 0 { b'-' } else { b'+' },
+            d(hours / 10),
+            d(hours),
+            b':',
+            d(minutes / 10),
+            d(minutes),
+        ]);
         out.ok()
     }
+}
+
+/// The proleptic Gregorian (year, month, day) of a day counted from 1970-01-01 (H. Hinnant's
+/// `civil_from_days`).
+fn civil_date(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// A small text buffer on the stack for formatting instants and spans without allocating.
@@ -157,16 +198,23 @@ impl TextBuf {
         }
     }
 
+    fn extend(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        match self.bytes.get_mut(self.len..end) {
+            Some(slots) => {
+                slots.copy_from_slice(bytes);
+                self.len = end;
+            }
+            None => self.overflow = true,
+        }
+    }
+
     /// `n` as exactly `width` decimal digits (the lowest ones).
     fn digits(&mut self, n: u32, width: u32) {
         for place in (0..width).rev() {
             let digit = n / 10u32.pow(place) % 10;
             self.push(b'0' + digit as u8);
         }
-    }
-
-    fn two(&mut self, n: u32) {
-        self.digits(n, 2);
     }
 
     /// `n` in decimal, as many digits as it needs.
@@ -477,6 +525,12 @@ mod tests {
         }
         for step in 0..200 {
             utcs.push(base + chrono::Duration::minutes(step * 7919));
+        }
+        // Across all the years shown by hand, and a little beyond: leap years, centuries,
+        // the ends of months.
+        let first = Utc.with_ymd_and_hms(-2, 1, 1, 0, 0, 0).unwrap();
+        for step in 0..20_000i64 {
+            utcs.push(first + chrono::Duration::seconds(step * 15_790_321_337 % 315_600_000_000));
         }
         for tz in zones {
             for at in &utcs {
