@@ -1,6 +1,8 @@
 //! JSON lines out: one decision, or one error, per ticket. This is what `aftercare eval`
 //! prints, written into the caller's buffer so that bulk runs reuse one buffer per thread.
 
+mod compact;
+
 use chrono::{DateTime, Utc};
 
 use crate::compile::Policy;
@@ -30,6 +32,11 @@ impl Policy {
             }
         };
         let start = out.len();
+        if compact::to_vec(out, &decision).is_ok() {
+            return true;
+        }
+        // A shape the compact writer leaves to serde_json: start the line over with it.
+        out.truncate(start);
         match serde_json::to_writer(&mut *out, &decision) {
             Ok(()) => true,
             Err(e) => {

@@ -607,10 +607,12 @@ fn attr(value: Val<'_>, section: &str, key: &str) -> Result<Option<AttrValue>, S
             }
             AttrValue::List(out)
         }
-        Val::Map(_) => return Err(format!(
-            "`{}` is an object; custom fields are strings, numbers, booleans or arrays of strings",
-            field()
-        )),
+        Val::Map(_) => {
+            let field = field();
+            return Err(format!(
+                "`{field}` is an object; custom fields are strings, numbers, booleans or arrays of strings"
+            ));
+        }
     }))
 }
 
