@@ -152,10 +152,50 @@ pub(crate) fn batch_texts(
     lines: &[u8],
     max_bytes: usize,
 ) -> impl Iterator<Item = Result<&str, String>> {
-    lines
-        .split(|&b| b == b'\n')
+    split_lines(lines)
         .map(move |line| line_text(line, line.len(), max_bytes))
         .filter(|text| !matches!(text, Ok(text) if text.trim().is_empty()))
+}
+
+/// `bytes` split at line breaks, like `split(|&b| b == b'\n')`, but looking at eight bytes at
+/// a time: batches are megabytes of lines.
+fn split_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(bytes);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        match find_newline(text) {
+            Some(i) => {
+                rest = text.get(i + 1..);
+                text.get(..i)
+            }
+            None => {
+                rest = None;
+                Some(text)
+            }
+        }
+    })
+}
+
+/// The first `\n` in `bytes`.
+fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or([0; 8])) ^ (ONES * u64::from(b'\n'));
+        // The lowest flagged byte is the first zero byte, i.e. the first line break.
+        let zero = w.wrapping_sub(ONES) & !w & HIGH;
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| at + i)
 }
 
 /// Tickets per batch read from a `.json` array.
@@ -329,6 +369,21 @@ mod tests {
                 Item::Json(text) => Ok(text),
                 Item::Unreadable(why) => Err(why),
             }));
+        }
+    }
+
+    #[test]
+    fn lines_split_at_every_line_break() {
+        let mut bytes = Vec::new();
+        for n in 0..40 {
+            bytes.extend(std::iter::repeat_n(b'x', n % 11));
+            bytes.push(if n % 7 == 3 { 0x8a } else { b'\n' });
+            bytes.extend(if n % 5 == 0 { &b"\n\n"[..] } else { &b""[..] });
+        }
+        for start in 0..bytes.len() {
+            let text = &bytes[start..];
+            let want: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+            assert_eq!(split_lines(text).collect::<Vec<_>>(), want);
         }
     }
 
