@@ -58,13 +58,22 @@ fn needs_escape(bytes: &[u8]) -> bool {
             return true;
         }
     }
-    // The last few bytes, padded with a letter, as one more word.
-    let mut last = [b'a'; 8];
     let rest = words.remainder();
-    if let Some(head) = last.get_mut(..rest.len()) {
-        head.copy_from_slice(rest);
+    if rest.is_empty() {
+        return false;
     }
-    word_needs_escape(u64::from_le_bytes(last))
+    // The last few bytes as one more word: the last eight bytes when there are that many,
+    // else the bytes padded with a letter, assembled in a register (a word read back from
+    // bytes just stored would stall).
+    if let Some(tail) = bytes.len().checked_sub(8).and_then(|at| bytes.get(at..)) {
+        return word_needs_escape(u64::from_le_bytes(tail.try_into().unwrap_or([0; 8])));
+    }
+    let mut w = u64::from_le_bytes([b'a'; 8]);
+    for (i, &b) in rest.iter().enumerate() {
+        let shift = 8 * i;
+        w = (w & !(0xff << shift)) | (u64::from(b) << shift);
+    }
+    word_needs_escape(w)
 }
 
 fn word_needs_escape(w: u64) -> bool {
