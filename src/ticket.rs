@@ -292,7 +292,8 @@ impl<'de: 'a, 'a> Visitor<'de> for ValVisitor<'a> {
 fn entries<'de: 'a, 'a, A: de::MapAccess<'de>>(
     mut map: A,
 ) -> Result<Vec<(Cow<'a, str>, Val<'a>)>, A::Error> {
-    let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0).min(16));
+    // serde_json gives no size hint; tickets' objects have a handful of members.
+    let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8).min(16));
     while let Some(key) = map.next_key::<Text<'a>>()? {
         out.push((key.0, map.next_value::<Val<'a>>()?));
     }
@@ -342,16 +343,17 @@ impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
             }
             fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Entries<'a>, A::Error> {
                 let mut all = entries(map)?;
-                // Stable, so that among repeated keys the last one given stays last.
+                // Stable, so that repeated keys stay in the order given; the first of each
+                // run is kept and takes the value of the last.
                 all.sort_by(|a, b| a.0.cmp(&b.0));
-                let mut out: Vec<(Cow<'a, str>, Val<'a>)> = Vec::with_capacity(all.len());
-                for (key, value) in all {
-                    match out.last_mut() {
-                        Some(last) if last.0 == key => last.1 = value,
-                        _ => out.push((key, value)),
+                all.dedup_by(|later, kept| {
+                    let same = later.0 == kept.0;
+                    if same {
+                        std::mem::swap(&mut later.1, &mut kept.1);
                     }
-                }
-                Ok(Entries(out))
+                    same
+                });
+                Ok(Entries(all))
             }
         }
         d.deserialize_map(EntriesVisitor(PhantomData))
@@ -1225,6 +1227,8 @@ mod same_as_reference {
             r#"["T1","2024-05-01T09:00:00Z"]"#,
             r#"["T1","2024-05-01T09:00:00Z",null,null,null,null,{"tier":1},null,null,[["2024-05-02T09:00:00Z","reply",null,null]]]"#,
             r#"{"id":"T","id":"U","created_at":"2024-05-01T09:00:00Z"}"#,
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","customer":{"tier":"a","id":[],"tier":5,"tier":"c","id":"C"}}"#,
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","customer":{"tier":"a","tier":5,"tier":{}},"attributes":{"x":1,"x":{},"x":null}}"#,
             r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","events":[{"at":"2024-05-02T09:00:00Z","at":"2024-05-02T09:00:00Z","type":"reply"}]}"#,
             r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","customer":{"name":{"first":"Wang"},"contact":13800138000}}"#,
             r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","events":[{"at":"2024-05-02T09:00:00Z","type":"follow_up","score":9223372036854775808}]}"#,
