@@ -86,8 +86,8 @@ pub(crate) fn run(args: &Args) -> i32 {
         },
     });
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(64));
-    // Enough batches that every worker has one while the reader fills one and the writer
-    // drains one, plus a spare each way.
+    // Enough batches for each worker to have one in hand and one queued while the reader
+    // fills one and the writer drains one.
     let batches = workers * 2 + 2;
     let (free_tx, free_rx) = mpsc::sync_channel::<Batch>(batches);
     for _ in 0..batches {
@@ -166,7 +166,6 @@ fn evaluate_batch(job: &Job, batch: &mut Batch) {
     } = batch;
     let mut line = |text: Result<&str, &str>| {
         let ok = match text {
-            Ok(text) if text.trim().is_empty() => return,
             Ok(text) => job.policy.write_json_line(text, job.now, job.options, out),
             Err(why) => {
                 unreadable(why, out);
