@@ -66,13 +66,185 @@ impl Ord for Instant {
 
 impl fmt::Display for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.local().to_rfc3339_opts(SecondsFormat::AutoSi, false))
+        let mut buf = TextBuf::new();
+        match self.write_rfc3339(&mut buf) {
+            Some(()) => f.write_str(buf.as_str()),
+            None => f.write_str(&self.local().to_rfc3339_opts(SecondsFormat::AutoSi, false)),
+        }
     }
 }
 
 impl Serialize for Instant {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        // Decisions hold many instants and bulk runs print millions of decisions: formatting
+        // on the stack skips chrono's formatter and a String per instant.
+        let mut buf = TextBuf::new();
+        match self.write_rfc3339(&mut buf) {
+            Some(()) => s.serialize_str(buf.as_str()),
+            None => s.collect_str(self),
+        }
+    }
+}
+
+impl Instant {
+    /// Writes what `to_rfc3339_opts(SecondsFormat::AutoSi, false)` writes for the local time,
+    /// for years 0–9999, whole-minute offsets and no leap second; `None` for anything else,
+    /// which chrono then formats.
+    fn write_rfc3339(&self, out: &mut TextBuf) -> Option<()> {
+        use chrono::{Offset, TimeZone};
+        let offset = self.tz.offset_from_utc_datetime(&self.at.naive_utc()).fix();
+        let seconds_east = offset.local_minus_utc();
+        let nano = self.at.timestamp_subsec_nanos();
+        if nano >= 1_000_000_000 || seconds_east % 60 != 0 {
+            return None;
+        }
+        let local = self.at.timestamp().checked_add(i64::from(seconds_east))?;
+        let (year, month, day) = civil_date(local.div_euclid(86_400));
+        if !(0..=9999).contains(&year) {
+            return None;
+        }
+        // In range: every part below fits in a u32.
+        let time = local.rem_euclid(86_400) as u32;
+        let (year, month, day) = (year as u32, month as u32, day as u32);
+        let (hour, minute, second) = (time / 3600, time / 60 % 60, time % 60);
+        let d = |n: u32| b'0' + (n % 10) as u8;
+        out.extend(&[
+            d(year / 1000),
+            d(year / 100),
+            d(year / 10),
+            d(year),
+            b'-',
+            d(month / 10),
+            d(month),
+            b'-',
+            d(day / 10),
+            d(day),
+            b'T',
+            d(hour / 10),
+            d(hour),
+            b':',
+            d(minute / 10),
+            d(minute),
+            b':',
+            d(second / 10),
+            d(second),
+        ]);
+        if nano != 0 {
+            out.push(b'.');
+            if nano % 1_000_000 == 0 {
+                out.digits(nano / 1_000_000, 3);
+            } else if nano % 1_000 == 0 {
+                out.digits(nano / 1_000, 6);
+            } else {
+                out.digits(nano, 9);
+            }
+        }
+        let minutes = seconds_east.unsigned_abs() / 60;
+        let (hours, minutes) = (minutes / 60, minutes % 60);
+        out.extend(&[
+            if seconds_east < 0 { b'-' } else { b'+' },
+            d(hours / 10),
+            d(hours),
+            b':',
+            d(minutes / 10),
+            d(minutes),
+        ]);
+        out.ok()
+    }
+}
+
+/// The proleptic Gregorian (year, month, day) of a day counted from 1970-01-01 (H. Hinnant's
+/// `civil_from_days`).
+fn civil_date(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// A small text buffer on the stack for formatting instants and spans without allocating.
+struct TextBuf {
+    bytes: [u8; 40],
+    len: usize,
+    overflow: bool,
+}
+
+impl TextBuf {
+    fn new() -> TextBuf {
+        TextBuf {
+            bytes: [0; 40],
+            len: 0,
+            overflow: false,
+        }
+    }
+
+    fn push(&mut self, b: u8) {
+        match self.bytes.get_mut(self.len) {
+            Some(slot) => {
+                *slot = b;
+                self.len += 1;
+            }
+            None => self.overflow = true,
+        }
+    }
+
+    fn extend(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        match self.bytes.get_mut(self.len..end) {
+            Some(slots) => {
+                slots.copy_from_slice(bytes);
+                self.len = end;
+            }
+            None => self.overflow = true,
+        }
+    }
+
+    /// `n` as exactly `width` decimal digits (the lowest ones).
+    fn digits(&mut self, n: u32, width: u32) {
+        for place in (0..width).rev() {
+            let digit = n / 10u32.pow(place) % 10;
+            self.push(b'0' + digit as u8);
+        }
+    }
+
+    /// `n` in decimal, as many digits as it needs.
+    fn number(&mut self, n: u64) {
+        let mut reversed = [0u8; 20];
+        let mut count = 0;
+        let mut rest = n;
+        loop {
+            if let Some(slot) = reversed.get_mut(count) {
+                *slot = b'0' + (rest % 10) as u8;
+            }
+            count += 1;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        for &b in reversed.iter().take(count).rev() {
+            self.push(b);
+        }
+    }
+
+    fn ok(&self) -> Option<()> {
+        (!self.overflow).then_some(())
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII digits and punctuation are ever pushed.
+        std::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
     }
 }
 
@@ -92,7 +264,27 @@ impl fmt::Display for Span {
 
 impl Serialize for Span {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        // The same text as `Display` (a business duration in seconds, e.g. `1h30m`), formatted
+        // on the stack: clocks print several spans each.
+        let seconds = self.0.max(0).unsigned_abs();
+        if seconds == 0 {
+            return s.serialize_str("0s");
+        }
+        let mut buf = TextBuf::new();
+        for (amount, unit) in [
+            (seconds / 3600, b'h'),
+            (seconds / 60 % 60, b'm'),
+            (seconds % 60, b's'),
+        ] {
+            if amount > 0 {
+                buf.number(amount);
+                buf.push(unit);
+            }
+        }
+        match buf.ok() {
+            Some(()) => s.serialize_str(buf.as_str()),
+            None => s.collect_str(self),
+        }
     }
 }
 
@@ -407,6 +599,96 @@ mod tests {
             "",
         ] {
             assert_ne!(key, other, "{other}");
+        }
+    }
+
+    use chrono::TimeZone;
+
+    /// What the fast paths must reproduce byte for byte.
+    fn chrono_text(i: &Instant) -> String {
+        i.local().to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    }
+
+    #[test]
+    fn instants_print_as_chrono_prints_them() {
+        let zones: [Tz; 6] = [
+            chrono_tz::Asia::Shanghai,
+            chrono_tz::America::New_York,
+            chrono_tz::Asia::Kolkata,
+            chrono_tz::UTC,
+            chrono_tz::Asia::Kathmandu,
+            chrono_tz::Pacific::Chatham,
+        ];
+        let mut utcs = vec![
+            Utc.with_ymd_and_hms(2025, 9, 30, 4, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(1900, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap(),
+            Utc.with_ymd_and_hms(0, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(-5, 3, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(12000, 3, 1, 0, 0, 0).unwrap(),
+        ];
+        let base = Utc.with_ymd_and_hms(2024, 3, 10, 6, 59, 58).unwrap();
+        for nanos in [
+            0,
+            1,
+            999,
+            1_000,
+            120_000,
+            5_000_000,
+            123_456_789,
+            999_999_999,
+        ] {
+            utcs.push(base + chrono::Duration::nanoseconds(nanos));
+        }
+        for step in 0..200 {
+            utcs.push(base + chrono::Duration::minutes(step * 7919));
+        }
+        // Across all the years shown by hand, and a little beyond: leap years, centuries,
+        // the ends of months.
+        let first = Utc.with_ymd_and_hms(-2, 1, 1, 0, 0, 0).unwrap();
+        for step in 0..20_000i64 {
+            utcs.push(first + chrono::Duration::seconds(step * 15_790_321_337 % 315_600_000_000));
+        }
+        for tz in zones {
+            for at in &utcs {
+                let i = Instant::new(*at, tz);
+                let want = chrono_text(&i);
+                assert_eq!(i.to_string(), want);
+                assert_eq!(serde_json::to_string(&i).unwrap(), format!("\"{want}\""));
+            }
+        }
+        // Shanghai's local mean time until 1901, +08:05:43, is not a whole minute.
+        let lmt = Instant::new(
+            Utc.with_ymd_and_hms(1900, 1, 1, 0, 0, 0).unwrap(),
+            chrono_tz::Asia::Shanghai,
+        );
+        assert_eq!(lmt.to_string(), "1900-01-01T08:05:43+08:06");
+    }
+
+    #[test]
+    fn spans_serialize_as_they_display() {
+        for n in [
+            -5,
+            0,
+            1,
+            59,
+            60,
+            61,
+            3599,
+            3600,
+            3601,
+            5400,
+            86_399,
+            360_000,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let span = Span(n);
+            assert_eq!(
+                serde_json::to_string(&span).unwrap(),
+                format!("\"{span}\""),
+                "{n}"
+            );
         }
     }
 }

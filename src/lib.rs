@@ -99,6 +99,7 @@ mod diagnostics;
 pub mod diff;
 mod evaluate;
 pub mod explain;
+mod jsonl;
 mod limits;
 mod model;
 mod parallel;

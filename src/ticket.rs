@@ -1,10 +1,13 @@
 //! Tickets as callers send them (contract §1), parsed and checked. Personal data is kept apart
 //! in [`Personal`], which never prints and never serializes.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::marker::PhantomData;
 
 use chrono::{DateTime, FixedOffset};
+use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
 use crate::limits::Limits;
@@ -154,10 +157,15 @@ impl TicketError {
     }
 }
 
+// The parse borrows strings from the input where it can: keys, instants and event types are
+// only read, so copying them would be wasted. The field types accept exactly what the plain
+// `String` / `serde_json::Value` fields they replace accepted, with the same parser messages.
 #[derive(Deserialize)]
-struct RawTicket {
-    id: Option<serde_json::Value>,
-    created_at: Option<String>,
+struct RawTicket<'a> {
+    #[serde(borrow)]
+    id: Option<Val<'a>>,
+    #[serde(borrow)]
+    created_at: Option<Text<'a>>,
     #[serde(default)]
     channel: Option<String>,
     #[serde(default)]
@@ -166,23 +174,190 @@ struct RawTicket {
     subject: Option<String>,
     #[serde(default)]
     description: Option<String>,
-    #[serde(default)]
-    customer: Option<BTreeMap<String, serde_json::Value>>,
-    #[serde(default)]
-    product: Option<BTreeMap<String, serde_json::Value>>,
-    #[serde(default)]
-    attributes: Option<BTreeMap<String, serde_json::Value>>,
-    #[serde(default)]
-    events: Option<Vec<RawEvent>>,
+    #[serde(default, borrow)]
+    customer: Option<Entries<'a>>,
+    #[serde(default, borrow)]
+    product: Option<Entries<'a>>,
+    #[serde(default, borrow)]
+    attributes: Option<Entries<'a>>,
+    #[serde(default, borrow)]
+    events: Option<Vec<RawEvent<'a>>>,
 }
 
 #[derive(Deserialize)]
-struct RawEvent {
-    at: Option<String>,
-    #[serde(rename = "type")]
-    kind: Option<String>,
+struct RawEvent<'a> {
+    #[serde(borrow)]
+    at: Option<Text<'a>>,
+    #[serde(rename = "type", borrow)]
+    kind: Option<Text<'a>>,
     status: Option<String>,
-    score: Option<serde_json::Value>,
+    #[serde(borrow)]
+    score: Option<Val<'a>>,
+}
+
+/// A JSON string, borrowed from the input when it has no escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TextVisitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                // What `String` expects, so that messages stay as they were.
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(TextVisitor(PhantomData))
+    }
+}
+
+/// Any JSON value, strings borrowed where they can be: what `serde_json::Value` reads, read
+/// the same way (numbers, nesting depth and errors alike).
+#[derive(Debug)]
+enum Val<'a> {
+    Null,
+    Bool(bool),
+    Num(serde_json::Number),
+    Str(Cow<'a, str>),
+    List(Vec<Val<'a>>),
+    Map(Vec<(Cow<'a, str>, Val<'a>)>),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Val<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValVisitor(PhantomData))
+    }
+}
+
+struct ValVisitor<'a>(PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for ValVisitor<'a> {
+    type Value = Val<'a>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Val<'a>, E> {
+        Ok(Val::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Val<'a>, E> {
+        Ok(Val::Num(v.into()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Val<'a>, E> {
+        Ok(Val::Num(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Val<'a>, E> {
+        // As `Value` does: a float JSON cannot hold becomes null.
+        Ok(serde_json::Number::from_f64(v).map_or(Val::Null, Val::Num))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Val<'a>, E> {
+        Ok(Val::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Val<'a>, E> {
+        Ok(Val::Str(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Val<'a>, E> {
+        Ok(Val::Str(Cow::Owned(v)))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Val<'a>, E> {
+        Ok(Val::Null)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Val<'a>, E> {
+        Ok(Val::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Val<'a>, D::Error> {
+        Val::deserialize(d)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Val<'a>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Val<'a>>()? {
+            items.push(item);
+        }
+        Ok(Val::List(items))
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Val<'a>, A::Error> {
+        Ok(Val::Map(entries(map)?))
+    }
+}
+
+fn entries<'de: 'a, 'a, A: de::MapAccess<'de>>(
+    mut map: A,
+) -> Result<Vec<(Cow<'a, str>, Val<'a>)>, A::Error> {
+    // serde_json gives no size hint; tickets' objects have a handful of members.
+    let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8).min(16));
+    while let Some(key) = map.next_key::<Text<'a>>()? {
+        out.push((key.0, map.next_value::<Val<'a>>()?));
+    }
+    Ok(out)
+}
+
+impl Val<'_> {
+    fn as_i64(&self) -> Option<i64> {
+        match self {
+            Val::Num(n) => n.as_i64(),
+            _ => None,
+        }
+    }
+
+    /// The same value as a `serde_json::Value`, for the rare cases that print it.
+    fn to_value(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Val::Null => Value::Null,
+            Val::Bool(b) => Value::Bool(*b),
+            Val::Num(n) => Value::Number(n.clone()),
+            Val::Str(s) => Value::String(s.to_string()),
+            Val::List(items) => Value::Array(items.iter().map(Val::to_value).collect()),
+            Val::Map(entries) => {
+                let mut map = serde_json::Map::new();
+                for (k, v) in entries {
+                    map.insert(k.to_string(), v.to_value());
+                }
+                Value::Object(map)
+            }
+        }
+    }
+}
+
+/// The members of a JSON object, in key order, the last of repeated keys winning: the order
+/// in which the `BTreeMap` this replaces gave them, which decides which error comes first.
+struct Entries<'a>(Vec<(Cow<'a, str>, Val<'a>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for EntriesVisitor<'a> {
+            type Value = Entries<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                // What `BTreeMap` expects, so that messages stay as they were.
+                f.write_str("a map")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Entries<'a>, A::Error> {
+                let mut all = entries(map)?;
+                // Stable, so that repeated keys stay in the order given; the first of each
+                // run is kept and takes the value of the last.
+                all.sort_by(|a, b| a.0.cmp(&b.0));
+                all.dedup_by(|later, kept| {
+                    let same = later.0 == kept.0;
+                    if same {
+                        std::mem::swap(&mut later.1, &mut kept.1);
+                    }
+                    same
+                });
+                Ok(Entries(all))
+            }
+        }
+        d.deserialize_map(EntriesVisitor(PhantomData))
+    }
 }
 
 impl Ticket {
@@ -234,13 +409,343 @@ impl Ticket {
     /// and text apply (the size in bytes is the caller's to check before parsing).
     pub fn from_value(value: serde_json::Value) -> Result<Ticket, TicketError> {
         let id = value.get("id").and_then(|v| v.as_str()).map(str::to_string);
-        match serde_json::from_value::<RawTicket>(value) {
+        match RawTicket::deserialize(&value) {
             Ok(raw) => Ticket::from_raw(raw, &Limits::DEFAULT),
             Err(e) => Err(TicketError::new(
                 id.as_deref(),
                 format!("invalid ticket: {}", sanitize(&e.to_string())),
             )),
         }
+    }
+
+    fn from_raw(raw: RawTicket<'_>, limits: &Limits) -> Result<Ticket, TicketError> {
+        let id = match raw.id {
+            Some(Val::Str(s)) if !s.trim().is_empty() => s.into_owned(),
+            Some(Val::Num(n)) => n.to_string(),
+            Some(Val::Str(_)) => return Err(TicketError::new(None, "`id` is empty")),
+            Some(_) => return Err(TicketError::new(None, "`id` must be a string")),
+            None => return Err(TicketError::new(None, "missing `id`")),
+        };
+        let err = |m: String| TicketError::new(Some(&id), m);
+        let events = raw.events.as_ref().map_or(0, Vec::len);
+        if events > limits.max_events {
+            return Err(err(format!(
+                "the ticket has {events} events; the limit is {} (max_events)",
+                limits.max_events
+            )));
+        }
+        for (field, text) in [("subject", &raw.subject), ("description", &raw.description)] {
+            let len = text.as_ref().map_or(0, String::len);
+            if len > limits.max_text_bytes {
+                return Err(err(format!(
+                    "`{field}` is {len} bytes long; the limit is {} bytes (max_text_bytes)",
+                    limits.max_text_bytes
+                )));
+            }
+        }
+        let created_at = match raw.created_at {
+            Some(s) => parse_instant(&s.0).map_err(|m| err(format!("`created_at`: {m}")))?,
+            None => return Err(err("missing `created_at`".into())),
+        };
+        let mut personal = Personal::default();
+        let mut customer = Customer::default();
+        for (key, value) in raw.customer.map(|c| c.0).unwrap_or_default() {
+            match &*key {
+                "name" => personal.name = personal_string(value),
+                "contact" => personal.contact = personal_string(value),
+                "id" => customer.id = plain_string(value, "customer.id").map_err(err)?,
+                "tier" => customer.tier = plain_string(value, "customer.tier").map_err(err)?,
+                "region" => {
+                    customer.region = plain_string(value, "customer.region").map_err(err)?
+                }
+                _ => {
+                    if let Some(v) = attr(value, "customer", &key).map_err(err)? {
+                        customer.extra.insert(key.into_owned(), v);
+                    }
+                }
+            }
+        }
+        let mut product = Product::default();
+        for (key, value) in raw.product.map(|p| p.0).unwrap_or_default() {
+            match &*key {
+                "order_no" => personal.order_no = personal_string(value),
+                "serial_no" => personal.serial_no = personal_string(value),
+                "model" => product.model = plain_string(value, "product.model").map_err(err)?,
+                _ => {
+                    if let Some(v) = attr(value, "product", &key).map_err(err)? {
+                        product.extra.insert(key.into_owned(), v);
+                    }
+                }
+            }
+        }
+        let mut attributes = BTreeMap::new();
+        for (key, value) in raw.attributes.map(|a| a.0).unwrap_or_default() {
+            if let Some(v) = attr(value, "attributes", &key).map_err(err)? {
+                attributes.insert(key.into_owned(), v);
+            }
+        }
+        let raw_events = raw.events.unwrap_or_default();
+        let mut events = Vec::with_capacity(raw_events.len());
+        for (i, e) in raw_events.into_iter().enumerate() {
+            let n = i + 1;
+            let kind_name = e.kind.as_ref().map_or("", |k| &k.0);
+            let at = match e.at {
+                Some(s) => parse_instant(&s.0)
+                    .map_err(|m| err(format!("event {n} (`{kind_name}`): `at`: {m}")))?,
+                None => return Err(err(format!("event {n} (`{kind_name}`) has no `at`"))),
+            };
+            let kind = match kind_name {
+                "first_response" => EventKind::FirstResponse,
+                "reply" => EventKind::Reply,
+                "resolved" => EventKind::Resolved,
+                "reopened" => EventKind::Reopened,
+                "status" => match e.status {
+                    Some(s) if !s.trim().is_empty() => EventKind::Status(s),
+                    _ => return Err(err(format!("event {n} (`status` at {at}) has no `status`"))),
+                },
+                "follow_up" => {
+                    let score = e.score.as_ref().and_then(Val::as_i64);
+                    match score {
+                        Some(s @ 1..=5) => EventKind::FollowUp { score: s as u8 },
+                        Some(s) => {
+                            return Err(err(format!(
+                                "event {n} (`follow_up` at {at}): score {s} is outside 1–5"
+                            )))
+                        }
+                        None => {
+                            return Err(err(format!(
+                                "event {n} (`follow_up` at {at}) needs a whole-number `score` from 1 to 5"
+                            )))
+                        }
+                    }
+                }
+                "" => return Err(err(format!("event {n} has no `type`"))),
+                other => {
+                    return Err(err(format!(
+                        "event {n} has unknown type `{}`; expected first_response, reply, status, resolved, reopened or follow_up",
+                        clip(other)
+                    )))
+                }
+            };
+            if at < created_at {
+                return Err(err(format!(
+                    "event {n} (`{kind_name}` at {at}) is before `created_at` ({created_at})"
+                )));
+            }
+            events.push(Event { at, kind });
+        }
+        // Applied in time order; a stable sort keeps same-instant events in the order given.
+        events.sort_by_key(|e| e.at);
+        Ok(Ticket {
+            id,
+            created_at,
+            channel: raw.channel,
+            kind: raw.kind,
+            subject: raw.subject,
+            description: raw.description,
+            customer,
+            product,
+            attributes,
+            events,
+            personal,
+        })
+    }
+}
+
+fn parse_instant(s: &str) -> Result<DateTime<FixedOffset>, String> {
+    DateTime::parse_from_rfc3339(s).map_err(|_| {
+        format!(
+            "`{}` is not an RFC 3339 instant with an offset (e.g. 2024-05-01T09:00:00+08:00)",
+            clip(s)
+        )
+    })
+}
+
+fn clip(s: &str) -> String {
+    if s.chars().count() > 40 {
+        let mut out: String = s.chars().take(37).collect();
+        out.push_str("...");
+        out
+    } else {
+        s.to_string()
+    }
+}
+
+fn personal_string(value: Val<'_>) -> Option<String> {
+    match value {
+        Val::Str(s) => Some(s.into_owned()),
+        Val::Null => None,
+        other => Some(other.to_value().to_string()),
+    }
+}
+
+fn plain_string(value: Val<'_>, field: &str) -> Result<Option<String>, String> {
+    match value {
+        Val::Str(s) => Ok(Some(s.into_owned())),
+        Val::Null => Ok(None),
+        Val::Num(n) => Ok(Some(n.to_string())),
+        _ => Err(format!("`{field}` must be a string")),
+    }
+}
+
+/// `section.key` as a custom field value; the field's name is only spelt out for an error.
+fn attr(value: Val<'_>, section: &str, key: &str) -> Result<Option<AttrValue>, String> {
+    let field = || format!("{section}.{key}");
+    Ok(Some(match value {
+        Val::Null => return Ok(None),
+        Val::Str(s) => AttrValue::Str(s.into_owned()),
+        Val::Bool(b) => AttrValue::Bool(b),
+        Val::Num(n) => match n.as_f64() {
+            Some(f) if f.is_finite() => AttrValue::Num(f),
+            _ => return Err(format!("`{}` is not a usable number", field())),
+        },
+        Val::List(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    Val::Str(s) => out.push(s.into_owned()),
+                    _ => return Err(format!("`{}` must be an array of strings", field())),
+                }
+            }
+            AttrValue::List(out)
+        }
+        Val::Map(_) => {
+            let field = field();
+            return Err(format!(
+                "`{field}` is an object; custom fields are strings, numbers, booleans or arrays of strings"
+            ));
+        }
+    }))
+}
+
+/// Finds the ticket id in text that failed to parse, without trusting the rest.
+fn sniff_id(json: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct IdOnly {
+        id: String,
+    }
+    serde_json::from_str::<IdOnly>(json).ok().map(|t| t.id)
+}
+
+/// Drops quoted input values from parser messages: a value in the wrong place may be personal.
+/// serde quotes a string as `string "…"` and a number or character between backticks
+/// (`integer `…``, `floating point `…``, `character `…``); the kind of value is kept.
+fn sanitize(message: &str) -> String {
+    const QUOTED: [(&str, char); 4] = [
+        ("string \"", '"'),
+        ("integer `", '`'),
+        ("floating point `", '`'),
+        ("character `", '`'),
+    ];
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some((start, open, close)) = QUOTED
+        .iter()
+        .filter_map(|&(open, close)| rest.find(open).map(|at| (at, open, close)))
+        .min_by_key(|&(at, _, _)| at)
+    {
+        // Keep the kind (`string`, `integer`, …) without the space and the opening quote.
+        let kind_end = start + open.len() - 2;
+        out.push_str(rest.get(..kind_end).unwrap_or_default());
+        let after = rest.get(start + open.len()..).unwrap_or_default();
+        // The value is written as Rust's `{:?}` writes it: skip escapes such as `\"` to find
+        // the quote that ends it.
+        let mut escaped = false;
+        let end = after.char_indices().find_map(|(i, c)| {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                c if c == close => return Some(i),
+                _ => {}
+            }
+            None
+        });
+        rest = match end {
+            Some(end) => after.get(end + close.len_utf8()..).unwrap_or_default(),
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The parser as it was before it borrowed from its input (`serde_json::Value` maps, owned
+/// strings), kept to check that the borrowing one accepts and rejects exactly the same tickets
+/// with exactly the same messages.
+#[cfg(test)]
+mod reference {
+    use std::collections::BTreeMap;
+
+    use serde::Deserialize;
+
+    use super::{
+        clip, parse_instant, sanitize, sniff_id, AttrValue, Customer, Event, EventKind, Limits,
+        Personal, Product, Ticket, TicketError,
+    };
+
+    pub(super) fn from_json_with_limits(
+        json: &str,
+        limits: &Limits,
+    ) -> Result<Ticket, TicketError> {
+        if json.len() > limits.max_ticket_bytes {
+            return Err(TicketError::new(
+                None,
+                format!(
+                    "the ticket is {} bytes of JSON; the limit is {} bytes (max_ticket_bytes)",
+                    json.len(),
+                    limits.max_ticket_bytes
+                ),
+            ));
+        }
+        match serde_json::from_str::<RawTicket>(json) {
+            Ok(raw) => from_raw(raw, limits),
+            Err(e) => Err(TicketError::new(
+                sniff_id(json).as_deref(),
+                format!("invalid ticket JSON: {}", sanitize(&e.to_string())),
+            )),
+        }
+    }
+
+    pub(super) fn from_value(value: serde_json::Value) -> Result<Ticket, TicketError> {
+        let id = value.get("id").and_then(|v| v.as_str()).map(str::to_string);
+        match serde_json::from_value::<RawTicket>(value) {
+            Ok(raw) => from_raw(raw, &Limits::DEFAULT),
+            Err(e) => Err(TicketError::new(
+                id.as_deref(),
+                format!("invalid ticket: {}", sanitize(&e.to_string())),
+            )),
+        }
+    }
+
+    #[derive(Deserialize)]
+    struct RawTicket {
+        id: Option<serde_json::Value>,
+        created_at: Option<String>,
+        #[serde(default)]
+        channel: Option<String>,
+        #[serde(default)]
+        kind: Option<String>,
+        #[serde(default)]
+        subject: Option<String>,
+        #[serde(default)]
+        description: Option<String>,
+        #[serde(default)]
+        customer: Option<BTreeMap<String, serde_json::Value>>,
+        #[serde(default)]
+        product: Option<BTreeMap<String, serde_json::Value>>,
+        #[serde(default)]
+        attributes: Option<BTreeMap<String, serde_json::Value>>,
+        #[serde(default)]
+        events: Option<Vec<RawEvent>>,
+    }
+
+    #[derive(Deserialize)]
+    struct RawEvent {
+        at: Option<String>,
+        #[serde(rename = "type")]
+        kind: Option<String>,
+        status: Option<String>,
+        score: Option<serde_json::Value>,
     }
 
     fn from_raw(raw: RawTicket, limits: &Limits) -> Result<Ticket, TicketError> {
@@ -321,38 +826,38 @@ impl Ticket {
                 None => return Err(err(format!("event {n} (`{kind_name}`) has no `at`"))),
             };
             let kind = match kind_name.as_str() {
-                "first_response" => EventKind::FirstResponse,
-                "reply" => EventKind::Reply,
-                "resolved" => EventKind::Resolved,
-                "reopened" => EventKind::Reopened,
-                "status" => match e.status {
-                    Some(s) if !s.trim().is_empty() => EventKind::Status(s),
-                    _ => return Err(err(format!("event {n} (`status` at {at}) has no `status`"))),
-                },
-                "follow_up" => {
-                    let score = e.score.as_ref().and_then(serde_json::Value::as_i64);
-                    match score {
-                        Some(s @ 1..=5) => EventKind::FollowUp { score: s as u8 },
-                        Some(s) => {
-                            return Err(err(format!(
-                                "event {n} (`follow_up` at {at}): score {s} is outside 1–5"
-                            )))
-                        }
-                        None => {
-                            return Err(err(format!(
-                                "event {n} (`follow_up` at {at}) needs a whole-number `score` from 1 to 5"
-                            )))
-                        }
+            "first_response" => EventKind::FirstResponse,
+            "reply" => EventKind::Reply,
+            "resolved" => EventKind::Resolved,
+            "reopened" => EventKind::Reopened,
+            "status" => match e.status {
+                Some(s) if !s.trim().is_empty() => EventKind::Status(s),
+                _ => return Err(err(format!("event {n} (`status` at {at}) has no `status`"))),
+            },
+            "follow_up" => {
+                let score = e.score.as_ref().and_then(serde_json::Value::as_i64);
+                match score {
+                    Some(s @ 1..=5) => EventKind::FollowUp { score: s as u8 },
+                    Some(s) => {
+                        return Err(err(format!(
+                            "event {n} (`follow_up` at {at}): score {s} is outside 1–5"
+                        )))
+                    }
+                    None => {
+                        return Err(err(format!(
+                            "event {n} (`follow_up` at {at}) needs a whole-number `score` from 1 to 5"
+                        )))
                     }
                 }
-                "" => return Err(err(format!("event {n} has no `type`"))),
-                other => {
-                    return Err(err(format!(
-                        "event {n} has unknown type `{}`; expected first_response, reply, status, resolved, reopened or follow_up",
-                        clip(other)
-                    )))
-                }
-            };
+            }
+            "" => return Err(err(format!("event {n} has no `type`"))),
+            other => {
+                return Err(err(format!(
+                    "event {n} has unknown type `{}`; expected first_response, reply, status, resolved, reopened or follow_up",
+                    clip(other)
+                )))
+            }
+        };
             if at < created_at {
                 return Err(err(format!(
                     "event {n} (`{kind_name}` at {at}) is before `created_at` ({created_at})"
@@ -376,46 +881,26 @@ impl Ticket {
             personal,
         })
     }
-}
 
-fn parse_instant(s: &str) -> Result<DateTime<FixedOffset>, String> {
-    DateTime::parse_from_rfc3339(s).map_err(|_| {
-        format!(
-            "`{}` is not an RFC 3339 instant with an offset (e.g. 2024-05-01T09:00:00+08:00)",
-            clip(s)
-        )
-    })
-}
-
-fn clip(s: &str) -> String {
-    if s.chars().count() > 40 {
-        let mut out: String = s.chars().take(37).collect();
-        out.push_str("...");
-        out
-    } else {
-        s.to_string()
+    fn personal_string(value: serde_json::Value) -> Option<String> {
+        match value {
+            serde_json::Value::String(s) => Some(s),
+            serde_json::Value::Null => None,
+            other => Some(other.to_string()),
+        }
     }
-}
 
-fn personal_string(value: serde_json::Value) -> Option<String> {
-    match value {
-        serde_json::Value::String(s) => Some(s),
-        serde_json::Value::Null => None,
-        other => Some(other.to_string()),
+    fn plain_string(value: serde_json::Value, field: &str) -> Result<Option<String>, String> {
+        match value {
+            serde_json::Value::String(s) => Ok(Some(s)),
+            serde_json::Value::Null => Ok(None),
+            serde_json::Value::Number(n) => Ok(Some(n.to_string())),
+            _ => Err(format!("`{field}` must be a string")),
+        }
     }
-}
 
-fn plain_string(value: serde_json::Value, field: &str) -> Result<Option<String>, String> {
-    match value {
-        serde_json::Value::String(s) => Ok(Some(s)),
-        serde_json::Value::Null => Ok(None),
-        serde_json::Value::Number(n) => Ok(Some(n.to_string())),
-        _ => Err(format!("`{field}` must be a string")),
-    }
-}
-
-fn attr(value: serde_json::Value, field: &str) -> Result<Option<AttrValue>, String> {
-    Ok(Some(match value {
+    fn attr(value: serde_json::Value, field: &str) -> Result<Option<AttrValue>, String> {
+        Ok(Some(match value {
         serde_json::Value::Null => return Ok(None),
         serde_json::Value::String(s) => AttrValue::Str(s),
         serde_json::Value::Bool(b) => AttrValue::Bool(b),
@@ -439,57 +924,7 @@ fn attr(value: serde_json::Value, field: &str) -> Result<Option<AttrValue>, Stri
             ))
         }
     }))
-}
-
-/// Finds the ticket id in text that failed to parse, without trusting the rest.
-fn sniff_id(json: &str) -> Option<String> {
-    #[derive(Deserialize)]
-    struct IdOnly {
-        id: String,
     }
-    serde_json::from_str::<IdOnly>(json).ok().map(|t| t.id)
-}
-
-/// Drops quoted input values from parser messages: a value in the wrong place may be personal.
-/// serde quotes a string as `string "…"` and a number or character between backticks
-/// (`integer `…``, `floating point `…``, `character `…``); the kind of value is kept.
-fn sanitize(message: &str) -> String {
-    const QUOTED: [(&str, char); 4] = [
-        ("string \"", '"'),
-        ("integer `", '`'),
-        ("floating point `", '`'),
-        ("character `", '`'),
-    ];
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    while let Some((start, open, close)) = QUOTED
-        .iter()
-        .filter_map(|&(open, close)| rest.find(open).map(|at| (at, open, close)))
-        .min_by_key(|&(at, _, _)| at)
-    {
-        // Keep the kind (`string`, `integer`, …) without the space and the opening quote.
-        let kind_end = start + open.len() - 2;
-        out.push_str(rest.get(..kind_end).unwrap_or_default());
-        let after = rest.get(start + open.len()..).unwrap_or_default();
-        // The value is written as Rust's `{:?}` writes it: skip escapes such as `\"` to find
-        // the quote that ends it.
-        let mut escaped = false;
-        let end = after.char_indices().find_map(|(i, c)| {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                c if c == close => return Some(i),
-                _ => {}
-            }
-            None
-        });
-        rest = match end {
-            Some(end) => after.get(end + close.len_utf8()..).unwrap_or_default(),
-            None => "",
-        };
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]
@@ -597,5 +1032,234 @@ mod tests {
             e.message.contains("invalid type: integer, expected a map"),
             "{e}"
         );
+    }
+}
+
+/// The borrowing parser against the one it replaced, on malformed and odd tickets.
+#[cfg(test)]
+mod same_as_reference {
+    use super::*;
+
+    const VALID: [&str; 3] = [
+        r#"{"id":"T1","created_at":"2024-05-01T09:00:00+08:00","channel":"phone","kind":"complaint","subject":"空调不制冷","description":"It \"leaks\"\n","customer":{"id":"C1","name":"王小明","contact":"13800138000","tier":"vip","region":"north","since":2019,"tags":["a","b"]},"product":{"model":"KFR-35GW","order_no":"O-9","serial_no":"ABC56","warranty":true},"attributes":{"safety_hazard":false,"cost":12.5,"parts":["pump"],"note":null},"events":[{"at":"2024-05-01T10:00:00+08:00","type":"first_response"},{"at":"2024-05-01T11:00:00+08:00","type":"status","status":"waiting_customer"},{"at":"2024-05-02T09:00:00+08:00","type":"resolved"},{"at":"2024-05-03T09:00:00+08:00","type":"follow_up","score":4}]}"#,
+        r#"{"id":42,"created_at":"2024-05-01T09:00:00Z","customer":{"tier":"regular","tier":"vip","id":7},"product":{},"attributes":{"b":1,"a":"x","b":2},"events":[]}"#,
+        r#"{"created_at":"2024-05-01T09:00:00+08:00","id":"T\u0033","kind":null,"events":[{"type":"reply","at":"2024-05-01T09:30:00+08:00","extra":{"x":[1,{"y":null}]}}],"unknown":[1e5,-0,true]}"#,
+    ];
+
+    /// Values of every kind, for every place a value can go.
+    const VALUES: [&str; 23] = [
+        "null",
+        "true",
+        "0",
+        "-7",
+        "3",
+        "13800138000",
+        "18446744073709551616",
+        "1e400",
+        "-1.5e-3",
+        "2.0",
+        r#""""#,
+        r#""  ""#,
+        r#""13800138000""#,
+        r#""2024-05-02T09:00:00+08:00""#,
+        r#""status""#,
+        r#""follow_up""#,
+        r#""a\"b\\c\u00e9\ud83d\ude00""#,
+        "[]",
+        r#"["x","y"]"#,
+        r#"["x",1]"#,
+        "{}",
+        r#"{"name":"王小明","n":[1,{"m":2}]}"#,
+        r#"[{"at":"2024-05-02T09:00:00+08:00","type":"follow_up","score":5.0}]"#,
+    ];
+
+    /// Field paths that take a value, as `prefix` + value + `suffix` around the first valid
+    /// ticket's opening.
+    const PLACES: [(&str, &str); 23] = [
+        (r#"{"id":"#, r#","created_at":"2024-05-01T09:00:00Z"}"#),
+        (r#"{"id":"T","created_at":"#, "}"),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","channel":"#,
+            "}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","subject":"#,
+            "}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","customer":"#,
+            "}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","customer":{"name":"#,
+            "}}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","customer":{"contact":"#,
+            "}}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","customer":{"id":"#,
+            "}}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","customer":{"tier":"#,
+            r#","region":5}}"#,
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","customer":{"zz":"#,
+            r#","id":[]}}"#,
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","product":"#,
+            "}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","product":{"order_no":"#,
+            "}}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","product":{"serial_no":"#,
+            "}}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","product":{"model":"#,
+            "}}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","product":{"x":"#,
+            "}}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","attributes":"#,
+            "}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","attributes":{"k":"#,
+            r#","k":"#,
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","events":"#,
+            "}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","events":[{"type":"reply","at":"#,
+            "}]}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","events":[{"at":"2024-05-02T09:00:00Z","type":"#,
+            "}]}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","events":[{"at":"2024-05-02T09:00:00Z","type":"status","status":"#,
+            "}]}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","events":[{"at":"2024-05-02T09:00:00Z","type":"follow_up","score":"#,
+            "}]}",
+        ),
+        (
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","unknown":"#,
+            "}",
+        ),
+    ];
+
+    fn assert_same(json: &str, limits: &Limits) {
+        let new = Ticket::from_json_with_limits(json, limits);
+        let old = reference::from_json_with_limits(json, limits);
+        assert_eq!(new, old, "{json}");
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(json) {
+            assert_eq!(
+                Ticket::from_value(value.clone()),
+                reference::from_value(value),
+                "from_value: {json}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_value_in_every_place() {
+        let mut n = 0;
+        for (prefix, suffix) in PLACES {
+            for value in VALUES {
+                // The second `"k":` of the attributes place takes the value again.
+                let tail = if suffix.ends_with(':') {
+                    format!("{suffix}{value}}}}}")
+                } else {
+                    suffix.to_string()
+                };
+                assert_same(&format!("{prefix}{value}{tail}"), &Limits::DEFAULT);
+                n += 1;
+            }
+        }
+        assert_eq!(n, PLACES.len() * VALUES.len());
+    }
+
+    #[test]
+    fn every_truncation_and_limit() {
+        let tight = Limits {
+            max_ticket_bytes: 600,
+            max_events: 3,
+            max_text_bytes: 10,
+            ..Limits::DEFAULT
+        };
+        for json in VALID {
+            assert!(Ticket::from_json(json).is_ok(), "{json}");
+            for end in (0..json.len()).filter(|&i| json.is_char_boundary(i)) {
+                let cut = json.get(..end).unwrap();
+                assert_same(cut, &Limits::DEFAULT);
+                // The cut with the rest of the object closed off: other errors, further in.
+                assert_same(&format!("{cut}}}"), &Limits::DEFAULT);
+                assert_same(&format!("{cut}\"]}}}}"), &Limits::DEFAULT);
+            }
+            assert_same(json, &tight);
+            assert_same(&format!("[{json}]"), &Limits::DEFAULT);
+            assert_same(&format!("{json} x"), &Limits::DEFAULT);
+        }
+    }
+
+    #[test]
+    fn odd_shapes() {
+        for json in [
+            "",
+            "null",
+            "[]",
+            r#"["T1","2024-05-01T09:00:00Z"]"#,
+            r#"["T1","2024-05-01T09:00:00Z",null,null,null,null,{"tier":1},null,null,[["2024-05-02T09:00:00Z","reply",null,null]]]"#,
+            r#"{"id":"T","id":"U","created_at":"2024-05-01T09:00:00Z"}"#,
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","customer":{"tier":"a","id":[],"tier":5,"tier":"c","id":"C"}}"#,
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","customer":{"tier":"a","tier":5,"tier":{}},"attributes":{"x":1,"x":{},"x":null}}"#,
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","events":[{"at":"2024-05-02T09:00:00Z","at":"2024-05-02T09:00:00Z","type":"reply"}]}"#,
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","customer":{"name":{"first":"Wang"},"contact":13800138000}}"#,
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","events":[{"at":"2024-05-02T09:00:00Z","type":"follow_up","score":9223372036854775808}]}"#,
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","events":[{"at":"2024-05-02T09:00:00Z","type":"launch"}]}"#,
+            r#"{"id":"T","created_at":"2024-05-01T09:00:00Z","attributes":{"deep":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}}"#,
+            "{\"id\":\"T\",\"created_at\":\"2024-05-01T09:00:00Z\",\"subject\":\"bad \\x escape\"}",
+            "{\"id\":\"T\",\"created_at\":\"2024-05-01T09:00:00Z\",\"customer\":{\"name\":\"ctrl \u{1} char\"}}",
+        ] {
+            assert_same(json, &Limits::DEFAULT);
+        }
+    }
+
+    #[test]
+    fn the_fuzz_inputs() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut n = 0;
+        for folder in [
+            "tests/fuzz_regressions/ticket_eval",
+            "fuzz/seeds/ticket_eval",
+        ] {
+            let Ok(entries) = std::fs::read_dir(root.join(folder)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let bytes = std::fs::read(entry.path()).unwrap();
+                for line in String::from_utf8_lossy(&bytes).lines() {
+                    assert_same(line, &Limits::DEFAULT);
+                    n += 1;
+                }
+            }
+        }
+        assert!(n > 0);
     }
 }

@@ -66,3 +66,166 @@ fn unreadable_lines_get_error_lines_and_the_run_goes_on() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Runs `aftercare eval` on `input` (a file, or stdin when `path` is `-`); returns the exit code
+/// and the output lines.
+fn eval(path: &str, stdin: Option<&[u8]>) -> (Option<i32>, Vec<String>) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aftercare"))
+        .args(["eval", "policies/default.toml", path])
+        .args(["--now", "2025-10-15T12:00:00+08:00", "--no-trace"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut feed = child.stdin.take().expect("stdin");
+    let stdin = stdin.map(<[u8]>::to_vec);
+    // Fed from another thread: the output pipe fills while the input is still being written.
+    let feeder = std::thread::spawn(move || {
+        if let Some(bytes) = stdin {
+            feed.write_all(&bytes).expect("fed");
+        }
+    });
+    let out = child.wait_with_output().expect("runs");
+    feeder.join().expect("fed");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8 output");
+    (
+        out.status.code(),
+        stdout.lines().map(str::to_string).collect(),
+    )
+}
+
+/// Many tickets, so that they span many batches, with bad lines among them; returns the
+/// input and what each output line must start with, in order.
+fn many_tickets() -> (Vec<u8>, Vec<String>) {
+    let mut input = Vec::new();
+    let mut expected = Vec::new();
+    for i in 0..30_000 {
+        match i % 997 {
+            13 => {
+                input.extend(b"{\"id\": \"latin1\", \"subject\": \"caf\xe9\"}\n");
+                expected.push(r#"{"ticket":null,"error":"the line is not UTF-8 text"}"#.into());
+            }
+            500 => {
+                // Over the limit: skipped over while reading, not kept.
+                let long = format!(
+                    r#"{{"id": "huge{i}", "description": "{}"}}"#,
+                    "x".repeat(300_000)
+                );
+                input.extend(long.as_bytes());
+                input.extend(b"\r\n");
+                expected.push(format!(
+                    r#"{{"ticket":null,"error":"the ticket is {} bytes of JSON; the limit is 262144 bytes (max_ticket_bytes)"}}"#,
+                    long.len() + 1
+                ));
+            }
+            700 => {
+                input.extend(
+                    format!("{{\"id\": \"B{i}\", \"created_at\": \"soon\"}}\n\n  \n").as_bytes(),
+                );
+                expected.push(format!(r#"{{"ticket":"B{i}","error":"#));
+            }
+            _ => {
+                let line = format!(
+                    r#"{{"id": "T{i}", "created_at": "2025-10-09T09:00:00+08:00", "subject": "ticket {i}"}}"#
+                );
+                input.extend(line.as_bytes());
+                input.extend(if i % 2 == 0 { &b"\n"[..] } else { &b"\r\n"[..] });
+                expected.push(format!(r#"{{"ticket":"T{i}","policy""#));
+            }
+        }
+    }
+    (input, expected)
+}
+
+fn assert_in_order(lines: &[String], expected: &[String]) {
+    assert_eq!(lines.len(), expected.len());
+    for (n, (line, want)) in lines.iter().zip(expected).enumerate() {
+        assert!(
+            line.starts_with(want.as_str()),
+            "line {n}: {line:.200} (want {want})"
+        );
+    }
+}
+
+#[test]
+fn output_keeps_the_input_order_across_batches() {
+    let dir = std::env::temp_dir().join(format!("aftercare-cli-order-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let (input, expected) = many_tickets();
+    let path = dir.join("tickets.jsonl");
+    std::fs::write(&path, &input).expect("write");
+
+    let (code, lines) = eval(path.to_str().expect("a UTF-8 path"), None);
+    assert_eq!(code, Some(1));
+    assert_in_order(&lines, &expected);
+
+    let (code, from_stdin) = eval("-", Some(&input));
+    assert_eq!(code, Some(1));
+    assert_eq!(from_stdin, lines);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_json_array_keeps_its_order_too() {
+    let dir = std::env::temp_dir().join(format!("aftercare-cli-array-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let tickets: Vec<String> = (0..5000)
+        .map(|i| {
+            if i % 333 == 7 {
+                format!(r#"{{"id": "B{i}"}}"#)
+            } else {
+                format!(r#"{{"id": "T{i}", "created_at": "2025-10-09T09:00:00+08:00"}}"#)
+            }
+        })
+        .collect();
+    let path = dir.join("tickets.json");
+    std::fs::write(&path, format!("[{}]", tickets.join(",\n"))).expect("write");
+    let (code, lines) = eval(path.to_str().expect("a UTF-8 path"), None);
+    assert_eq!(code, Some(1));
+    let expected: Vec<String> = (0..5000)
+        .map(|i| {
+            if i % 333 == 7 {
+                format!(r#"{{"ticket":"B{i}","error":"missing `created_at`"}}"#)
+            } else {
+                format!(r#"{{"ticket":"T{i}","policy""#)
+            }
+        })
+        .collect();
+    assert_in_order(&lines, &expected);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_closed_output_stops_the_run_quietly() {
+    use std::io::{BufRead, BufReader};
+    let dir = std::env::temp_dir().join(format!("aftercare-cli-head-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let (input, _) = many_tickets();
+    let path = dir.join("tickets.jsonl");
+    std::fs::write(&path, &input).expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aftercare"))
+        .args(["eval", "policies/default.toml"])
+        .arg(&path)
+        .args(["--now", "2025-10-15T12:00:00+08:00"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    // Like `| head -1`: read one line, then close the pipe.
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("a line");
+    assert!(
+        first.starts_with(r#"{"ticket":"T0","policy""#),
+        "{first:.200}"
+    );
+    let out = child.wait_with_output().expect("exits");
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{:?}", out.status);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -157,16 +157,7 @@ impl Policy {
         now: DateTime<Utc>,
         options: Options,
     ) -> Vec<Result<String, String>> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        crate::parallel::map(tickets, threads, |json| {
-            let result = Ticket::from_json_with_limits(json.as_ref(), &self.inner.limits)
-                .and_then(|t| evaluate(&self.inner, &t, now, options));
-            match result {
-                Ok(d) => serde_json::to_string(&d)
-                    .map_err(|e| error_line(&TicketError::new(Some(&d.ticket), e.to_string()))),
-                Err(e) => Err(error_line(&e)),
-            }
-        })
+        crate::jsonl::evaluate_json_lines(self, tickets, now, options)
     }
 }
 
@@ -184,12 +175,6 @@ fn status_name(status: &str) -> Cow<'static, str> {
         Some(s) => Cow::Borrowed(s),
         None => Cow::Owned(status.to_string()),
     }
-}
-
-/// `{"ticket": ID, "error": "…"}`.
-fn error_line(e: &TicketError) -> String {
-    serde_json::to_string(e)
-        .unwrap_or_else(|_| r#"{"ticket":null,"error":"unprintable error"}"#.to_string())
 }
 
 /// An id the policy holds, or one a script hook gave.
