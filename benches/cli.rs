@@ -1,7 +1,7 @@
 //! f. The command line end to end on 1,000,000 tickets in JSON lines — baseline: reading and
 //! writing the same tickets with serde_json alone, in the same run.
 //!
-//! `cargo bench --bench cli` (writes a ~500 MB ticket file under target/ once).
+//! `cargo bench --bench cli` (writes a ~600 MB ticket file under target/ once).
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
