@@ -219,7 +219,8 @@ impl Keywords {
             let mut feed = |hay: &str| {
                 // ASCII case is folded by the automaton; other scripts with case (É, Ж, Ａ…) are
                 // lower-cased first, which costs an allocation only for such text.
-                if !hay.is_ascii() && hay.chars().any(|c| may_have_case(c) && c.is_uppercase()) {
+                if may_have_upper(hay) && hay.chars().any(|c| may_have_case(c) && c.is_uppercase())
+                {
                     let lower = hay.to_lowercase();
                     for m in k.automaton.find_overlapping_iter(&lower) {
                         found.insert(m.pattern().as_usize());
@@ -242,6 +243,15 @@ impl Keywords {
         }
         cell.as_ref()
     }
+}
+
+/// Whether `text` has a byte that can start a non-ASCII letter with case: a whole-text byte
+/// test that lets Chinese text (lead bytes E4–E9) skip decoding characters.
+fn may_have_upper(text: &str) -> bool {
+    // Lead bytes of U+0080–U+2FFF, U+A000–U+AFFF, U+F000–U+FFFF and beyond U+FFFF.
+    text.bytes().fold(false, |any, b| {
+        any | matches!(b, 0xC2..=0xE2 | 0xEA | 0xEF | 0xF0..=0xF4)
+    })
 }
 
 /// Whether `c` can be a non-ASCII upper-case letter: not for the CJK blocks, Hangul and the
@@ -740,5 +750,46 @@ impl CTest {
             },
             CTest::Exists(_) | CTest::Not(_) | CTest::All(_) => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_non_ascii_upper_case_letter_is_looked_at() {
+        // The shortcuts may only skip text that has no such letter.
+        for c in (0x80..=0x10FFFF).filter_map(char::from_u32) {
+            if c.is_uppercase() {
+                assert!(may_have_case(c), "{c:?}");
+                assert!(may_have_upper(c.encode_utf8(&mut [0; 4])), "{c:?}");
+            }
+        }
+        assert!(!may_have_upper("空调制冷效果差,联系售后未得到解决"));
+        assert!(!may_have_upper("plain ASCII TEXT"));
+    }
+
+    #[test]
+    fn short_ids_compare_like_strings() {
+        let words = [
+            "",
+            "a",
+            "phone",
+            "complaint",
+            "consultation",
+            "exactly8",
+            "sixteen-bytes-xx",
+            "a longer text than sixteen",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(same(a, b), a == b, "{a:?} {b:?}");
+                let changed = format!("{b}!");
+                assert_eq!(same(a, &changed), a == changed, "{a:?} {changed:?}");
+            }
+        }
+        // A difference in the middle of an 8-to-16-byte id is seen.
+        assert!(!same("abcdefghijkl", "abcdefXhijkl"));
     }
 }
