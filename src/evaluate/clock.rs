@@ -70,11 +70,12 @@ pub(crate) struct Positions {
     seen: [(usize, i64, i64); POSITIONS],
     len: usize,
     /// First openings at or after a run's start (runs often share their start).
-    openings: [(usize, i64, Option<DateTime<Utc>>); 4],
+    openings: [(usize, i64, Option<DateTime<Utc>>); 3],
     openings_len: usize,
 }
 
-const POSITIONS: usize = 16;
+/// A ticket's runs look up about seven instants; more are looked up again, not cached.
+const POSITIONS: usize = 10;
 
 impl Positions {
     pub(crate) fn of(&mut self, cal: &Calendar, at: DateTime<Utc>) -> i64 {
