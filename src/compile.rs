@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::business_time::{Amount, Calendar};
-use crate::condition::{Compiler, Cond, Keywords};
+use crate::condition::{Compiler, Cond, Keywords, Program};
 use crate::diagnostics::{Diagnostic, PolicyError, Severity, Sink, Span};
 use crate::limits::Limits;
 use crate::model::{Metric, Model, OnReopen};
@@ -56,6 +56,18 @@ pub(crate) struct Inner {
 pub(crate) struct RuleSet<T> {
     pub(crate) rules: Vec<Rule<T>>,
     pub(crate) default: Default<T>,
+    /// The rules' conditions as one flat program, for finding the first match fast.
+    pub(crate) program: Option<Program>,
+}
+
+impl<T> RuleSet<T> {
+    fn new(rules: Vec<Rule<T>>, default: Default<T>) -> RuleSet<T> {
+        RuleSet {
+            program: Program::build(rules.iter().map(|r| &r.cond)),
+            rules,
+            default,
+        }
+    }
 }
 
 /// The outcome when no rule matches.
@@ -455,13 +467,13 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
             });
         }
     }
-    let categories = RuleSet {
-        rules: category_rules,
-        default: Default {
+    let categories = RuleSet::new(
+        category_rules,
+        Default {
             id: default_category.as_ref()?.id.clone(),
             outcome: default_category?,
         },
-    };
+    );
 
     // Priorities.
     let priorities: Vec<Arc<str>> = model.priorities.iter().map(|p| arc(&p.name)).collect();
@@ -474,13 +486,13 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
             outcome: priority_index(&def.priority.name)?,
         });
     }
-    let priority_rules = RuleSet {
+    let priority_rules = RuleSet::new(
         rules,
-        default: Default {
+        Default {
             id: arc("priorities.default"),
             outcome: default_priority,
         },
-    };
+    );
 
     // Routes.
     let mut rules = Vec::with_capacity(model.routes.len());
@@ -509,10 +521,7 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
             });
         }
     }
-    let routes = RuleSet {
-        rules,
-        default: default_route?,
-    };
+    let routes = RuleSet::new(rules, default_route?);
     let departments = model
         .departments
         .iter()
