@@ -121,3 +121,35 @@ fn category_and_priority_tests_see_the_earlier_stages() {
     );
     assert_eq!(t.rules.priority, "priorities.default");
 }
+
+#[path = "../benches/support/tickets.rs"]
+mod support;
+
+/// Without the trace, evaluation takes the plain path for stages 1–3; with it, the general one
+/// that also runs script hooks. Both must reach the same decision.
+#[test]
+fn the_trace_changes_nothing_but_the_trace() {
+    let policy = Policy::from_path("policies/default.toml").unwrap();
+    let mut texts: Vec<String> = std::fs::read_to_string("policies/samples/tickets.jsonl")
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut rng = support::Rng::new(11);
+    texts.extend((0..2000).map(|i| support::ticket_json(&mut rng, i, i % 2 == 0)));
+    for text in &texts {
+        let ticket = Ticket::from_json(text).unwrap();
+        let traced = policy.evaluate_with(&ticket, now(), aftercare::Options { trace: true });
+        let plain = policy.evaluate_with(&ticket, now(), aftercare::Options { trace: false });
+        match (traced, plain) {
+            (Ok(mut traced), Ok(plain)) => {
+                assert!(!traced.trace.is_empty());
+                traced.trace.clear();
+                assert_eq!(traced, plain, "{}", ticket.id);
+            }
+            (Err(a), Err(b)) => assert_eq!(a, b),
+            (a, b) => panic!("{a:?} against {b:?}"),
+        }
+    }
+}

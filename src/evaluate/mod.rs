@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::compile::{Inner, Policy, RouteTarget};
+use crate::compile::{CategoryId, Inner, Policy, RouteTarget};
 use crate::condition::{Scan, Subject};
 use crate::decision::{Decision, Instant, PolicyRef, Route, Rules, Triage, TriageRules};
 use crate::script::Session;
@@ -331,6 +331,9 @@ fn triage_only<'p>(
     ticket: &Ticket,
     now: DateTime<Utc>,
 ) -> Result<Triage<'p>, TicketError> {
+    if inner.scripts.is_none() {
+        return Ok(rules_only(inner, ticket));
+    }
     let mut scan = Scan::default();
     let mut hooks = inner
         .scripts
@@ -366,6 +369,86 @@ fn triage_only<'p>(
     })
 }
 
+/// What stages 1–3 decided when no script hook could change it: everything borrowed from the
+/// policy.
+struct Decided<'p> {
+    category: &'p CategoryId,
+    category_rule: &'p Arc<str>,
+    priority: usize,
+    priority_name: &'p str,
+    priority_rule: &'p Arc<str>,
+    target: &'p RouteTarget,
+    route_rule: &'p Arc<str>,
+}
+
+/// Stages 1–3 for a policy without script hooks, nothing explained: the three rule sets
+/// alone. The common case; [`triage`] is the general one, where a hook may change each stage's
+/// outcome before the next stage reads it and the trace says why.
+fn decide_all<'p>(inner: &'p Inner, ticket: &Ticket, scan: &mut Scan) -> Decided<'p> {
+    let kw = &inner.keywords;
+    let subject = Subject {
+        ticket,
+        category: None,
+        priority: None,
+    };
+    let (category_rule, category) = rules::decide(&inner.categories, &subject, kw, scan);
+    scan.forget_derived(kw);
+    let subject = Subject {
+        category: Some((category.index, &category.id)),
+        ..subject
+    };
+    let (priority_rule, &priority) = rules::decide(&inner.priority_rules, &subject, kw, scan);
+    let priority_name = inner.priorities.get(priority).map_or("", |p| &**p);
+    scan.forget_derived(kw);
+    let subject = Subject {
+        priority: Some((priority, priority_name)),
+        ..subject
+    };
+    let (route_rule, target) = rules::decide(&inner.routes, &subject, kw, scan);
+    Decided {
+        category,
+        category_rule,
+        priority,
+        priority_name,
+        priority_rule,
+        target,
+        route_rule,
+    }
+}
+
+impl<'p> From<Decided<'p>> for Triaged<'p> {
+    fn from(d: Decided<'p>) -> Self {
+        Triaged {
+            category: (d.category.index, Name::Policy(&d.category.id)),
+            category_rule: Name::Policy(d.category_rule),
+            priority: d.priority,
+            priority_rule: Name::Policy(d.priority_rule),
+            target: Cow::Borrowed(d.target),
+            route_rule: Name::Policy(d.route_rule),
+        }
+    }
+}
+
+/// [`Policy::triage`] without script hooks.
+fn rules_only<'p>(inner: &'p Inner, ticket: &Ticket) -> Triage<'p> {
+    let d = decide_all(inner, ticket, &mut Scan::default());
+    Triage {
+        category: Cow::Borrowed(&d.category.id),
+        priority: d.priority_name,
+        department: inner
+            .departments
+            .get(d.target.department)
+            .map_or("", |dept| &*dept.id),
+        team: d.target.team.as_deref().map(Cow::Borrowed),
+        assignee: d.target.assignee.as_deref().map(Cow::Borrowed),
+        rules: TriageRules {
+            category: Cow::Borrowed(d.category_rule),
+            priority: Cow::Borrowed(d.priority_rule),
+            route: Cow::Borrowed(d.route_rule),
+        },
+    }
+}
+
 fn evaluate(
     inner: &Inner,
     ticket: &Ticket,
@@ -379,7 +462,10 @@ fn evaluate(
         .scripts
         .as_ref()
         .map(|s| s.session(inner, ticket, now));
-    let triaged = triage(inner, ticket, &mut scan, hooks.as_mut(), &mut trace)?;
+    let triaged = match (&hooks, &trace) {
+        (None, None) => decide_all(inner, ticket, &mut scan).into(),
+        _ => triage(inner, ticket, &mut scan, hooks.as_mut(), &mut trace)?,
+    };
     let priority_index = triaged.priority;
     let priority = inner
         .priorities

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::compile::RuleSet;
+use crate::compile::{Rule, RuleSet};
 use crate::condition::{Keywords, Scan, Subject};
 
 /// The rule that decided, and the tests that made it match (empty for the default).
@@ -11,6 +11,37 @@ pub(crate) struct Outcome<'p, T> {
     pub(crate) outcome: &'p T,
     pub(crate) is_default: bool,
     pub(crate) because: Vec<String>,
+}
+
+/// The first rule of `set` whose condition holds, if any.
+pub(crate) fn first_rule<'p, T>(
+    set: &'p RuleSet<T>,
+    subject: &Subject<'_>,
+    keywords: &Keywords,
+    scan: &mut Scan,
+) -> Option<&'p Rule<T>> {
+    let first = match &set.program {
+        Some(program) => program.first_match(subject, keywords, scan),
+        None => set
+            .rules
+            .iter()
+            .position(|r| r.cond.eval(subject, keywords, scan)),
+    };
+    first.and_then(|i| set.rules.get(i))
+}
+
+/// The rule that decides and its outcome, without the explanation: the rule that holds first,
+/// else the default.
+pub(crate) fn decide<'p, T>(
+    set: &'p RuleSet<T>,
+    subject: &Subject<'_>,
+    keywords: &Keywords,
+    scan: &mut Scan,
+) -> (&'p Arc<str>, &'p T) {
+    match first_rule(set, subject, keywords, scan) {
+        Some(rule) => (&rule.id, &rule.outcome),
+        None => (&set.default.id, &set.default.outcome),
+    }
 }
 
 /// The first rule of `set` whose condition holds, else the default. Keyword scans found in
@@ -22,14 +53,7 @@ pub(crate) fn first_match<'p, T>(
     scan: &mut Scan,
     explain: bool,
 ) -> Outcome<'p, T> {
-    let first = match &set.program {
-        Some(program) => program.first_match(subject, keywords, scan),
-        None => set
-            .rules
-            .iter()
-            .position(|r| r.cond.eval(subject, keywords, scan)),
-    };
-    if let Some(rule) = first.and_then(|i| set.rules.get(i)) {
+    if let Some(rule) = first_rule(set, subject, keywords, scan) {
         let mut because = Vec::new();
         if explain {
             rule.cond.explain(subject, keywords, scan, &mut because);
