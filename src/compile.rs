@@ -50,6 +50,9 @@ pub(crate) struct Inner {
     pub(crate) warnings: Vec<Diagnostic>,
     /// The limits it was loaded with; they also bound the tickets read by `evaluate_json*`.
     pub(crate) limits: Limits,
+    /// Whether evaluation needs the agent updates of a ticket's history: only `next_response`
+    /// reads them, set in the policy or by a `targets` hook.
+    pub(crate) tracks_updates: bool,
 }
 
 /// First-match-wins rules with a default outcome.
@@ -613,7 +616,12 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
     if sink.has_errors() {
         return None;
     }
+    let tracks_updates = sla
+        .as_ref()
+        .is_some_and(|s| s.targets.iter().any(|t| t.next_response.is_some()))
+        || scripts.as_ref().is_some_and(|s| s.sets_targets());
     Some(Inner {
+        tracks_updates,
         name: arc(&model.name),
         version: arc(&model.version),
         calendar: model

@@ -71,12 +71,6 @@ pub(crate) fn read_for<'t>(
     ticket: &'t Ticket,
     now: DateTime<Utc>,
 ) -> Result<History<'t>, TicketError> {
-    // Agent updates matter only to `next_response`; most policies have none.
-    let updates = inner
-        .sla
-        .as_ref()
-        .is_some_and(|s| s.targets.iter().any(|t| t.next_response.is_some()))
-        || inner.scripts.as_ref().is_some_and(|s| s.sets_targets());
     read(
         ticket,
         now,
@@ -85,7 +79,7 @@ pub(crate) fn read_for<'t>(
             .follow_up
             .as_ref()
             .map_or(0, |f| f.unsatisfied_at_or_below),
-        updates,
+        inner.tracks_updates,
     )
 }
 

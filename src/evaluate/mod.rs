@@ -163,14 +163,7 @@ impl Policy {
 
 /// A status as the decision holds it: the built-in names without copying.
 fn status_name(status: &str) -> Cow<'static, str> {
-    const BUILT_IN: [&str; 6] = [
-        "new",
-        "in_progress",
-        "resolved",
-        "reopened",
-        "closed",
-        "waiting_customer",
-    ];
+    const BUILT_IN: [&str; 5] = ["new", "in_progress", "resolved", "reopened", "closed"];
     match BUILT_IN.iter().find(|s| **s == status) {
         Some(s) => Cow::Borrowed(s),
         None => Cow::Owned(status.to_string()),
