@@ -31,51 +31,14 @@ use rhai::{Dynamic, Engine, Scope};
 
 const TICKETS: usize = 1024;
 
-/// A tiny linear congruential generator: the same tickets on every run.
-struct Lcg(u64);
+#[path = "support/tickets.rs"]
+mod support;
 
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-
-    /// True with probability `percent` / 100.
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
-
+/// The issue's ticket mix from a fixed seed, as in the engine benchmarks.
 fn tickets() -> Vec<String> {
-    let mut r = Lcg(0x5eed_2025);
+    let mut rng = support::Rng::new(2025);
     (0..TICKETS)
-        .map(|i| {
-            let kind = r.pick(&["complaint", "fault", "fault", "consultation", "consultation", "suggestion"]);
-            let channel = r.pick(&["phone", "web", "chat", "email", "wechat", "store"]);
-            let tier = r.pick(&["regular", "regular", "regular", "loyal", "vip"]);
-            let region = r.pick(&["north", "east", "south", "west"]);
-            let model = r.pick(&["KFR-35GW", "ES60H-Y5", "XQB80-M21", "BCD-450W"]);
-            let safety = r.chance(5);
-            let batch = r.chance(3);
-            let minute = r.next() % 600;
-            format!(
-                r#"{{"id": "B{i}", "created_at": "2025-10-15T{:02}:{:02}:00+08:00", "channel": "{channel}",
-                    "kind": "{kind}", "subject": "Ticket {i}", "description": "The {model} needs attention.",
-                    "customer": {{"id": "C{i}", "name": "Customer {i}", "contact": "555-{i:04}",
-                                  "tier": "{tier}", "region": "{region}"}},
-                    "product": {{"model": "{model}", "serial_no": "SN{i}"}},
-                    "attributes": {{"safety_hazard": {safety}, "batch_issue": {batch}}}}}"#,
-                8 + minute / 60,
-                minute % 60
-            )
-        })
+        .map(|i| support::ticket_json(&mut rng, i, false))
         .collect()
 }
 
@@ -172,40 +135,6 @@ default = true
 department = "customer_center"
 "#;
 
-const RULES: &str = r#"
-[[priority_rules]]
-id = "urgent"
-priority = "urgent"
-when = { any = [ { "attributes.safety_hazard" = true }, { "attributes.batch_issue" = true },
-                 { category = "complaint", "customer.tier" = "vip" } ] }
-[[priority_rules]]
-id = "high"
-priority = "high"
-when = { any = [ { category = "fault", channel = "phone" }, { category = "complaint" } ] }
-[[priority_rules]]
-id = "medium"
-priority = "medium"
-when = { category = ["fault", "consultation"] }
-
-[[routes]]
-id = "north"
-when = { category = ["complaint", "fault"], "customer.region" = "north" }
-department = "after_sales_tech"
-team = "north_service_team"
-[[routes]]
-id = "tech"
-when = { category = ["complaint", "fault"] }
-department = "after_sales_tech"
-[[routes]]
-id = "product"
-when = { category = "suggestion" }
-department = "product_dept"
-[[routes]]
-id = "desk"
-default = true
-department = "customer_center"
-"#;
-
 /// A policy in a fresh folder with `script` as `hooks.rhai` when given.
 fn policy(toml: &str, script: Option<&str>) -> Policy {
     let dir: PathBuf = std::env::temp_dir().join(format!("aftercare-bench-{}", std::process::id()));
@@ -241,6 +170,7 @@ fn triage(c: &mut Criterion) {
             for (table, field) in [
                 ("customer", "name"),
                 ("customer", "contact"),
+                ("product", "order_no"),
                 ("product", "serial_no"),
             ] {
                 o[table].as_object_mut().unwrap().remove(field);
@@ -253,7 +183,9 @@ fn triage(c: &mut Criterion) {
 
     let hooks = policy(&format!("{BASE}{ROUTE_DEFAULT}"), Some(HOOKS));
     let no_hooks = policy(&format!("{BASE}{ROUTE_DEFAULT}"), None);
-    let rules = policy(&format!("{BASE}{RULES}"), None);
+    // The same triage as rules: the engine benchmark's policy, without its SLA targets.
+    let rules = std::fs::read_to_string("benches/policies/triage.toml").unwrap();
+    let rules = Policy::from_toml(rules.split("[sla.targets").next().unwrap()).unwrap();
 
     // The three ways agree on every ticket.
     for (i, t) in tickets.iter().enumerate() {
