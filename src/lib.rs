@@ -73,10 +73,10 @@
 //! assert_eq!(due.to_string(), "2025-10-09T14:30:00+08:00");
 //! ```
 //!
-//! Modules follow the data flow: policy text → validated model → compiled [`Policy`] →
-//! evaluation (category → priority → route → SLA clock → escalations → follow-up) →
-//! [`Decision`]. Business-time arithmetic lives in [`business_time`] and knows nothing of
-//! tickets.
+//! Modules follow the data flow: policy source → check (validated model) → compile →
+//! evaluate (category → priority → route → SLA clock → escalations → follow-up) →
+//! [`Decision`] and the outputs built on it. Business-time arithmetic lives in
+//! [`business_time`] and knows nothing of tickets. `src/README.md` maps the tree.
 
 #![warn(missing_docs)]
 // Library code never panics on any input: no unwrap/expect/panic, no unchecked indexing.
@@ -92,34 +92,27 @@
 )]
 
 pub mod business_time;
+mod check;
 mod compile;
-mod condition;
-pub mod decision;
-mod diagnostics;
-pub mod diff;
 mod evaluate;
-pub mod explain;
-mod jsonl;
 mod limits;
-mod model;
+mod output;
 mod parallel;
-mod parse;
-mod reload;
-pub mod report;
+mod policy;
 #[cfg(feature = "schema")]
 pub mod schema;
 mod script;
-pub mod testing;
+mod source;
 mod ticket;
 
-pub use compile::{Policy, PolicyRules, RuleRef, StepRef};
-pub use decision::{Decision, Triage};
-pub use diagnostics::{Diagnostic, PolicyError, Severity};
 pub use evaluate::Options;
 pub use limits::Limits;
-pub use reload::PolicyHandle;
+pub use output::decision::{Decision, Triage};
+pub use output::{decision, diff, explain, report, testing};
 #[cfg(feature = "watch")]
-pub use reload::Watch;
+pub use policy::Watch;
+pub use policy::{Policy, PolicyHandle, PolicyRules, RuleRef, StepRef};
+pub use source::{Diagnostic, PolicyError, Severity};
 pub use ticket::{AttrValue, Customer, Event, EventKind, Personal, Product, Ticket, TicketError};
 
 // The README's examples are compiled and run as doctests.

@@ -1,14 +1,39 @@
-//! Stage 1: which kind of ticket this is.
+//! Stage 1: which kind of ticket this is. The category rules, then the `classify` hook.
 
-use super::rules::{first_match, Outcome};
-use crate::compile::{CategoryId, Inner};
-use crate::condition::{Scan, Subject};
+use super::rules::first_match;
+use super::{note, unknown, Name};
+use crate::compile::{Compiled, Scan, Subject};
+use crate::script::Session;
+use crate::ticket::TicketError;
 
-pub(crate) fn classify<'p>(
-    inner: &'p Inner,
+/// The category (its index and id) and the rule that gave it.
+pub(super) fn decide<'p>(
+    inner: &'p Compiled,
     subject: &Subject<'_>,
     scan: &mut Scan,
-    explain: bool,
-) -> Outcome<'p, CategoryId> {
-    first_match(&inner.categories, subject, &inner.keywords, scan, explain)
+    hooks: Option<&mut Session<'_>>,
+    trace: &mut Option<Vec<String>>,
+) -> Result<((usize, Name<'p>), Name<'p>), TicketError> {
+    let explain = trace.is_some();
+    let cat = first_match(&inner.categories, subject, &inner.keywords, scan, explain);
+    let mut category = (cat.outcome.index, Name::Policy(&cat.outcome.id));
+    let mut category_rule = Name::Policy(cat.rule);
+    if explain {
+        note(
+            trace,
+            format!("category {}: {}", cat.outcome.id, cat.describe()),
+        );
+    }
+    if let Some(h) = hooks {
+        if let Some(c) = h.classify(&cat.outcome.id, trace)? {
+            let index = inner
+                .category_ids
+                .iter()
+                .position(|id| *id == c)
+                .ok_or_else(|| unknown(subject.ticket, "category"))?;
+            category = (index, Name::Script(c));
+            category_rule = Name::Script("script".into());
+        }
+    }
+    Ok((category, category_rule))
 }

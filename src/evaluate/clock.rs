@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::business_time::{Amount, Calendar, ClosedReason, TimeError};
-use crate::decision::{Clock, ClockStatus, Instant, Span};
+use crate::output::decision::{Clock, ClockStatus, Instant, Span};
 use crate::ticket::TicketError;
 
 /// One run of a metric.

@@ -10,10 +10,10 @@ use super::clock::{budget_of, time_error, Positions, Run};
 use super::sla::Runs;
 
 use crate::business_time::Amount;
-use crate::compile::Inner;
-use crate::condition::{Scan, Subject};
-use crate::decision::{Escalation, EscalationKey, Instant};
-use crate::model::Metric;
+use crate::check::Metric;
+use crate::compile::Compiled;
+use crate::compile::{Scan, Subject};
+use crate::output::decision::{Escalation, EscalationKey, Instant};
 use crate::ticket::TicketError;
 
 pub(crate) struct Ladder {
@@ -24,7 +24,7 @@ pub(crate) struct Ladder {
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn ladder(
-    inner: &Inner,
+    inner: &Compiled,
     subject: &Subject<'_>,
     ticket_id: &Arc<str>,
     scan: &mut Scan,

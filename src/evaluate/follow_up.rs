@@ -5,11 +5,11 @@ use chrono_tz::Tz;
 
 use super::history::History;
 use super::sla::Runs;
-use crate::compile::Inner;
-use crate::decision::{ClockStatus, FollowUp, Instant};
+use crate::compile::Compiled;
+use crate::output::decision::{ClockStatus, FollowUp, Instant};
 
 pub(crate) fn follow_up(
-    inner: &Inner,
+    inner: &Compiled,
     history: &History,
     runs: &Runs<'_>,
     now: DateTime<Utc>,

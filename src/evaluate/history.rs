@@ -67,7 +67,7 @@ impl History<'_> {
 
 /// The history of `ticket` under the policy's pause statuses and follow-up threshold.
 pub(crate) fn read_for<'t>(
-    inner: &crate::compile::Inner,
+    inner: &crate::compile::Compiled,
     ticket: &'t Ticket,
     now: DateTime<Utc>,
 ) -> Result<History<'t>, TicketError> {

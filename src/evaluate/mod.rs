@@ -18,10 +18,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::compile::{CategoryId, Inner, Policy, RouteTarget};
-use crate::condition::{Scan, Subject};
-use crate::decision::{Decision, Instant, PolicyRef, Route, Rules, Triage, TriageRules};
-use crate::script::Session;
+use crate::compile::{CategoryId, Compiled, RouteTarget, Scan, Subject};
+use crate::output::decision::{Decision, Instant, PolicyRef, Route, Rules, Triage, TriageRules};
+use crate::script::{Scripts, Session};
 use crate::ticket::{Ticket, TicketError};
 
 /// How to evaluate.
@@ -35,129 +34,6 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options { trace: true }
-    }
-}
-
-impl Policy {
-    /// Decides what happens to `ticket` as of `now`.
-    ///
-    /// ```
-    /// # let policy = aftercare::Policy::from_toml(r#"
-    /// #     [policy]
-    /// #     name = "tiny"
-    /// #     calendar = "office"
-    /// #     [calendars.office]
-    /// #     timezone = "Asia/Shanghai"
-    /// #     week = { mon = ["09:00-18:00"], tue = ["09:00-18:00"], wed = ["09:00-18:00"],
-    /// #              thu = ["09:00-18:00"], fri = ["09:00-18:00"] }
-    /// #     [[categories]]
-    /// #     id = "general"
-    /// #     default = true
-    /// #     [priorities]
-    /// #     order = ["normal"]
-    /// #     default = "normal"
-    /// #     [[routes]]
-    /// #     id = "all"
-    /// #     default = true
-    /// #     department = "desk"
-    /// #     [departments.desk]
-    /// #     [sla.targets.normal]
-    /// #     first_response = "4h"
-    /// # "#).unwrap();
-    /// use aftercare::Ticket;
-    /// let ticket = Ticket::from_json(r#"{"id": "T1", "created_at": "2025-10-10T16:00:00+08:00"}"#).unwrap();
-    /// let now = "2025-10-10T17:00:00+08:00".parse().unwrap();
-    /// let decision = policy.evaluate(&ticket, now).unwrap();
-    /// // Two business hours on Friday, two on Monday morning.
-    /// let due = decision.sla.first_response.unwrap().due.unwrap();
-    /// assert_eq!(due.to_string(), "2025-10-13T11:00:00+08:00");
-    /// ```
-    pub fn evaluate(&self, ticket: &Ticket, now: DateTime<Utc>) -> Result<Decision, TicketError> {
-        evaluate(&self.inner, ticket, now, Options::default())
-    }
-
-    /// Only the category, priority and route of `ticket`: stages 1–3 of [`Policy::evaluate`],
-    /// script hooks included, without SLA clocks, escalations, follow-up or trace. For
-    /// callers that assign a ticket as it arrives; it borrows its ids from the policy and
-    /// allocates nothing unless a script hook changes an outcome.
-    ///
-    /// `now` is what script hooks see; the rules do not read it.
-    ///
-    /// ```
-    /// # let policy = aftercare::Policy::from_toml(r#"
-    /// #     [policy]
-    /// #     name = "tiny"
-    /// #     [[categories]]
-    /// #     id = "fault"
-    /// #     when = { text.contains_any = ["broken"] }
-    /// #     [[categories]]
-    /// #     id = "general"
-    /// #     default = true
-    /// #     [priorities]
-    /// #     order = ["high", "normal"]
-    /// #     default = "normal"
-    /// #     [[priority_rules]]
-    /// #     id = "faults-first"
-    /// #     priority = "high"
-    /// #     when = { category = "fault" }
-    /// #     [[routes]]
-    /// #     id = "all"
-    /// #     default = true
-    /// #     department = "desk"
-    /// #     [departments.desk]
-    /// # "#).unwrap();
-    /// use aftercare::Ticket;
-    /// let ticket = Ticket::from_json(
-    ///     r#"{"id": "T1", "created_at": "2025-10-10T16:00:00+08:00", "subject": "Broken screen"}"#,
-    /// ).unwrap();
-    /// let now = "2025-10-10T17:00:00+08:00".parse().unwrap();
-    /// let t = policy.triage(&ticket, now).unwrap();
-    /// assert_eq!((&*t.category, t.priority, t.department), ("fault", "high", "desk"));
-    /// assert_eq!(t.rules.priority, "faults-first");
-    /// ```
-    pub fn triage(&self, ticket: &Ticket, now: DateTime<Utc>) -> Result<Triage<'_>, TicketError> {
-        triage_only(&self.inner, ticket, now)
-    }
-
-    /// [`Policy::evaluate`] with options.
-    pub fn evaluate_with(
-        &self,
-        ticket: &Ticket,
-        now: DateTime<Utc>,
-        options: Options,
-    ) -> Result<Decision, TicketError> {
-        evaluate(&self.inner, ticket, now, options)
-    }
-
-    /// Reads a ticket from JSON (within the policy's [`Limits`](crate::Limits)) and evaluates
-    /// it.
-    pub fn evaluate_json(&self, json: &str, now: DateTime<Utc>) -> Result<Decision, TicketError> {
-        let ticket = Ticket::from_json_with_limits(json, &self.inner.limits)?;
-        self.evaluate(&ticket, now)
-    }
-
-    /// Evaluates many tickets on all cores. Results are in input order; a bad ticket gets its
-    /// own error and never stops the batch.
-    pub fn evaluate_batch(
-        &self,
-        tickets: &[Ticket],
-        now: DateTime<Utc>,
-        options: Options,
-    ) -> Vec<Result<Decision, TicketError>> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        crate::parallel::map(tickets, threads, |t| evaluate(&self.inner, t, now, options))
-    }
-
-    /// Evaluates tickets given as JSON texts on all cores and returns, in input order, one JSON
-    /// line per ticket: `Ok` with the decision, or `Err` with `{"ticket": ID, "error": "…"}`.
-    /// This is what `aftercare eval` prints.
-    pub fn evaluate_json_lines<S: AsRef<str> + Sync>(
-        &self,
-        tickets: &[S],
-        now: DateTime<Utc>,
-        options: Options,
-    ) -> Vec<Result<String, String>> {
-        crate::jsonl::evaluate_json_lines(self, tickets, now, options)
     }
 }
 
@@ -213,102 +89,38 @@ struct Triaged<'p> {
 
 /// Stages 1–3: category, priority and route, each followed by its script hook.
 fn triage<'p>(
-    inner: &'p Inner,
+    inner: &'p Compiled,
     ticket: &Ticket,
     scan: &mut Scan,
     mut hooks: Option<&mut Session<'_>>,
     trace: &mut Option<Vec<String>>,
 ) -> Result<Triaged<'p>, TicketError> {
-    let explain = trace.is_some();
-    let note = |trace: &mut Option<Vec<String>>, line: String| {
-        if let Some(t) = trace.as_mut() {
-            t.push(line);
-        }
-    };
-    let unknown =
-        |what: &str| TicketError::new(Some(&ticket.id), format!("internal error: unknown {what}"));
-
-    // Stage 1: category.
     let subject = Subject {
         ticket,
         category: None,
         priority: None,
     };
-    let cat = category::classify(inner, &subject, scan, explain);
-    let mut category = (cat.outcome.index, Name::Policy(&cat.outcome.id));
-    let mut category_rule = Name::Policy(cat.rule);
-    if explain {
-        note(
-            trace,
-            format!("category {}: {}", cat.outcome.id, cat.describe()),
-        );
-    }
-    if let Some(h) = hooks.as_deref_mut() {
-        if let Some(c) = h.classify(&cat.outcome.id, trace)? {
-            let index = inner
-                .category_ids
-                .iter()
-                .position(|id| *id == c)
-                .ok_or_else(|| unknown("category"))?;
-            category = (index, Name::Script(c));
-            category_rule = Name::Script("script".into());
-        }
-    }
+    let (category, category_rule) =
+        category::decide(inner, &subject, scan, hooks.as_deref_mut(), trace)?;
 
-    // Stage 2: priority.
     scan.forget_derived(&inner.keywords);
     let subject = Subject {
         category: Some((category.0, category.1.as_str())),
         ..subject
     };
-    let pri = priority::prioritise(inner, &subject, scan, explain);
-    let mut priority = *pri.outcome;
-    let mut priority_rule = Name::Policy(pri.rule);
-    if explain {
-        let name = inner.priorities.get(priority).map_or("?", |p| &**p);
-        note(trace, format!("priority {name}: {}", pri.describe()));
-    }
-    if let Some(h) = hooks.as_deref_mut() {
-        if let Some(p) = h.prioritise(category.1.as_str(), priority, trace)? {
-            priority = p;
-            priority_rule = Name::Script("script".into());
-        }
-    }
+    let (priority, priority_rule) =
+        priority::decide(inner, &subject, scan, hooks.as_deref_mut(), trace)?;
     let priority_name = inner
         .priorities
         .get(priority)
-        .ok_or_else(|| unknown("priority"))?;
+        .ok_or_else(|| unknown(ticket, "priority"))?;
 
-    // Stage 3: route.
     scan.forget_derived(&inner.keywords);
     let subject = Subject {
         priority: Some((priority, priority_name)),
         ..subject
     };
-    let rt = route::route(inner, &subject, scan, explain);
-    let mut target = Cow::Borrowed(rt.outcome);
-    let mut route_rule = Name::Policy(rt.rule);
-    if explain {
-        let dept = inner
-            .departments
-            .get(target.department)
-            .map_or("?", |d| &*d.id);
-        let team = target
-            .team
-            .as_deref()
-            .map(|t| format!(" / {t}"))
-            .unwrap_or_default();
-        note(trace, format!("route {dept}{team}: {}", rt.describe()));
-    }
-    if let Some(h) = hooks {
-        if let Some(t) = h.route(category.1.as_str(), priority_name, &target, trace)? {
-            target = Cow::Owned(t);
-            route_rule = Name::Script(h.rule());
-        }
-    }
-    if inner.departments.get(target.department).is_none() {
-        return Err(unknown("department"));
-    }
+    let (target, route_rule) = route::decide(inner, &subject, scan, hooks, trace)?;
     Ok(Triaged {
         category,
         category_rule,
@@ -319,19 +131,31 @@ fn triage<'p>(
     })
 }
 
-fn triage_only<'p>(
-    inner: &'p Inner,
+/// The error for an id a script hook gave that the policy does not know (hooks are checked
+/// against the policy's ids, so this does not happen).
+fn unknown(ticket: &Ticket, what: &str) -> TicketError {
+    TicketError::new(Some(&ticket.id), format!("internal error: unknown {what}"))
+}
+
+/// Appends a line to the trace, when there is one.
+fn note(trace: &mut Option<Vec<String>>, line: String) {
+    if let Some(t) = trace.as_mut() {
+        t.push(line);
+    }
+}
+
+/// [`Policy::triage`](crate::Policy::triage): stages 1–3, nothing explained.
+pub(crate) fn triage_only<'p>(
+    inner: &'p Compiled,
+    scripts: Option<&'p Scripts>,
     ticket: &Ticket,
     now: DateTime<Utc>,
 ) -> Result<Triage<'p>, TicketError> {
-    if inner.scripts.is_none() {
+    let Some(scripts) = scripts else {
         return Ok(rules_only(inner, ticket));
-    }
+    };
     let mut scan = Scan::default();
-    let mut hooks = inner
-        .scripts
-        .as_ref()
-        .map(|s| s.session(inner, ticket, now));
+    let mut hooks = Some(scripts.session(inner, ticket, now));
     let t = triage(inner, ticket, &mut scan, hooks.as_mut(), &mut None)?;
     let department = inner
         .departments
@@ -377,7 +201,7 @@ struct Decided<'p> {
 /// Stages 1–3 for a policy without script hooks, nothing explained: the three rule sets
 /// alone. The common case; [`triage`] is the general one, where a hook may change each stage's
 /// outcome before the next stage reads it and the trace says why.
-fn decide_all<'p>(inner: &'p Inner, ticket: &Ticket, scan: &mut Scan) -> Decided<'p> {
+fn decide_all<'p>(inner: &'p Compiled, ticket: &Ticket, scan: &mut Scan) -> Decided<'p> {
     let kw = &inner.keywords;
     let subject = Subject {
         ticket,
@@ -423,7 +247,7 @@ impl<'p> From<Decided<'p>> for Triaged<'p> {
 }
 
 /// [`Policy::triage`] without script hooks.
-fn rules_only<'p>(inner: &'p Inner, ticket: &Ticket) -> Triage<'p> {
+fn rules_only<'p>(inner: &'p Compiled, ticket: &Ticket) -> Triage<'p> {
     let d = decide_all(inner, ticket, &mut Scan::default());
     Triage {
         category: Cow::Borrowed(&d.category.id),
@@ -442,8 +266,10 @@ fn rules_only<'p>(inner: &'p Inner, ticket: &Ticket) -> Triage<'p> {
     }
 }
 
-fn evaluate(
-    inner: &Inner,
+/// [`Policy::evaluate_with`](crate::Policy::evaluate_with): every stage, into a decision.
+pub(crate) fn evaluate(
+    inner: &Compiled,
+    scripts: Option<&Scripts>,
     ticket: &Ticket,
     now: DateTime<Utc>,
     options: Options,
@@ -451,10 +277,7 @@ fn evaluate(
     let mut trace: Option<Vec<String>> = options.trace.then(Vec::new);
     let mut scan = Scan::default();
     // Script hooks share one ticket map per evaluation, built when the first hook runs.
-    let mut hooks = inner
-        .scripts
-        .as_ref()
-        .map(|s| s.session(inner, ticket, now));
+    let mut hooks = scripts.map(|s| s.session(inner, ticket, now));
     let triaged = match (&hooks, &trace) {
         (None, None) => decide_all(inner, ticket, &mut scan).into(),
         _ => triage(inner, ticket, &mut scan, hooks.as_mut(), &mut trace)?,

@@ -1,21 +1,40 @@
-//! Stage 2: how urgent the ticket is. Rules may read the category.
+//! Stage 2: how urgent the ticket is. The priority rules (which may read the category), then
+//! the `prioritise` hook.
 
-use super::rules::{first_match, Outcome};
-use crate::compile::Inner;
-use crate::condition::{Scan, Subject};
+use super::rules::first_match;
+use super::{note, Name};
+use crate::compile::{Compiled, Scan, Subject};
+use crate::script::Session;
+use crate::ticket::TicketError;
 
-/// The winning rule and the index of the priority it gives.
-pub(crate) fn prioritise<'p>(
-    inner: &'p Inner,
+/// The index of the priority and the rule that gave it.
+pub(super) fn decide<'p>(
+    inner: &'p Compiled,
     subject: &Subject<'_>,
     scan: &mut Scan,
-    explain: bool,
-) -> Outcome<'p, usize> {
-    first_match(
+    hooks: Option<&mut Session<'_>>,
+    trace: &mut Option<Vec<String>>,
+) -> Result<(usize, Name<'p>), TicketError> {
+    let explain = trace.is_some();
+    let pri = first_match(
         &inner.priority_rules,
         subject,
         &inner.keywords,
         scan,
         explain,
-    )
+    );
+    let mut priority = *pri.outcome;
+    let mut priority_rule = Name::Policy(pri.rule);
+    if explain {
+        let name = inner.priorities.get(priority).map_or("?", |p| &**p);
+        note(trace, format!("priority {name}: {}", pri.describe()));
+    }
+    if let Some(h) = hooks {
+        let category = subject.category.map_or("", |(_, c)| c);
+        if let Some(p) = h.prioritise(category, priority, trace)? {
+            priority = p;
+            priority_rule = Name::Script("script".into());
+        }
+    }
+    Ok((priority, priority_rule))
 }

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::compile::{Keywords, Scan, Subject};
 use crate::compile::{Rule, RuleSet};
-use crate::condition::{Keywords, Scan, Subject};
 
 /// The rule that decided, and the tests that made it match (empty for the default).
 pub(crate) struct Outcome<'p, T> {
@@ -109,7 +109,7 @@ mod tests {
     }
 
     /// Every stage, under every category and priority the earlier stages could give.
-    fn agree(inner: &crate::compile::Inner, ticket: &Ticket) {
+    fn agree(inner: &crate::compile::Compiled, ticket: &Ticket) {
         let kw = &inner.keywords;
         let base = Subject {
             ticket,

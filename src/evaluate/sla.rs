@@ -8,9 +8,9 @@ use chrono_tz::Tz;
 use super::clock::{budget_of, time_error, Budget, Paused, Positions, Run};
 use super::history::{CycleStart, History};
 use crate::business_time::Calendar;
-use crate::compile::{Inner, Target, Targets};
-use crate::decision::{ClockStatus, Sla};
-use crate::model::OnReopen;
+use crate::check::OnReopen;
+use crate::compile::{Compiled, Target, Targets};
+use crate::output::decision::{ClockStatus, Sla};
 use crate::ticket::TicketError;
 
 /// The metric runs of one ticket.
@@ -34,7 +34,7 @@ impl<'p> Clocks<'p> {
     /// The calendar a target counts on: its own `@calendar`, else the one in force.
     fn calendar(
         &self,
-        inner: &'p Inner,
+        inner: &'p Compiled,
         target: &Target,
         ticket_id: &str,
     ) -> Result<(&'p Calendar, &'p str), TicketError> {
@@ -50,7 +50,7 @@ impl<'p> Clocks<'p> {
 }
 
 pub(crate) fn runs<'p>(
-    inner: &'p Inner,
+    inner: &'p Compiled,
     clocks: &Clocks<'p>,
     ticket_id: &str,
     created: DateTime<Utc>,

@@ -31,10 +31,10 @@
 use std::collections::BTreeSet;
 
 use crate::business_time::Amount;
-use crate::diagnostics::Sink;
-use crate::model::{
+use crate::check::{
     CmpOp, Condition, DurationDef, EscalationDef, Field, FieldTest, Model, Ref, Scalar, Test,
 };
+use crate::source::Sink;
 
 pub(crate) fn lint(model: &Model, sink: &mut Sink) {
     let names = Names {

@@ -1,34 +1,21 @@
-//! Validated model → compiled [`Policy`]: calendars built, conditions compiled, every name
-//! resolved to an index. What evaluation reads is only what this module prepares.
+//! Validated model → compiled policy: calendars built, conditions compiled, every name
+//! resolved to an index. What evaluation reads is only what this module prepares; the script
+//! hooks are compiled beside it (`crate::script`) and joined to it in `crate::policy`.
 
-use std::path::Path;
+mod condition;
+
+pub(crate) use condition::{Cond, Keywords, Program, Scan, Subject};
+
 use std::sync::Arc;
 
 use crate::business_time::{Amount, Calendar};
-use crate::condition::{Compiler, Cond, Keywords, Program};
-use crate::diagnostics::{Diagnostic, PolicyError, Severity, Sink, Span};
+use crate::check::{Metric, Model, OnReopen};
 use crate::limits::Limits;
-use crate::model::{Metric, Model, OnReopen};
-use crate::parse::{self, tree::Origin};
-use crate::script::Scripts;
+use crate::source::{Diagnostic, Sink, Span};
+use condition::Compiler;
 
-/// A loaded, validated and compiled policy. Immutable, `Send + Sync`, and cheap to clone
-/// (clones share one compiled policy).
-#[derive(Clone)]
-pub struct Policy {
-    pub(crate) inner: Arc<Inner>,
-}
-
-impl std::fmt::Debug for Policy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Policy")
-            .field("name", &self.inner.name)
-            .field("version", &self.inner.version)
-            .finish_non_exhaustive()
-    }
-}
-
-pub(crate) struct Inner {
+/// A compiled policy: what evaluation and the script hooks read.
+pub(crate) struct Compiled {
     pub(crate) name: Arc<str>,
     pub(crate) version: Arc<str>,
     pub(crate) calendars: Vec<(Arc<str>, Calendar)>,
@@ -46,12 +33,11 @@ pub(crate) struct Inner {
     pub(crate) sla: Option<Sla>,
     pub(crate) escalations: Escalations,
     pub(crate) follow_up: Option<FollowUp>,
-    pub(crate) scripts: Option<Scripts>,
     pub(crate) warnings: Vec<Diagnostic>,
     /// The limits it was loaded with; they also bound the tickets read by `evaluate_json*`.
     pub(crate) limits: Limits,
     /// Whether evaluation needs the agent updates of a ticket's history: only `next_response`
-    /// reads them, set in the policy or by a `targets` hook.
+    /// reads them, set in the policy or by a `targets` hook (added when the policy loads).
     pub(crate) tracks_updates: bool,
 }
 
@@ -161,253 +147,6 @@ pub(crate) struct FollowUp {
     pub(crate) unsatisfied_at_or_below: u8,
 }
 
-impl Policy {
-    /// Loads a policy file (and the files it includes, relative to it).
-    ///
-    /// Every problem is reported at once in the error, with file, line, column and a hint.
-    pub fn from_path(path: impl AsRef<Path>) -> Result<Policy, PolicyError> {
-        load(Origin::Path(path.as_ref()), &Limits::DEFAULT)
-    }
-
-    /// [`Policy::from_path`] with other [`Limits`] than the defaults. The policy limits
-    /// (bytes across includes, number of rules) apply to the load; the ticket limits to
-    /// every ticket read by [`Policy::evaluate_json`] and [`Policy::evaluate_json_lines`].
-    pub fn from_path_with(path: impl AsRef<Path>, limits: &Limits) -> Result<Policy, PolicyError> {
-        load(Origin::Path(path.as_ref()), limits)
-    }
-
-    /// Loads a policy from TOML text. `include` and script paths are not available (there is
-    /// no folder to resolve them against); use [`Policy::from_toml_in`] for that.
-    ///
-    /// ```
-    /// let policy = aftercare::Policy::from_toml(r#"
-    ///     [policy]
-    ///     name = "tiny"
-    ///     [[categories]]
-    ///     id = "general"
-    ///     default = true
-    ///     [priorities]
-    ///     order = ["normal"]
-    ///     default = "normal"
-    ///     [[routes]]
-    ///     id = "all"
-    ///     default = true
-    ///     department = "desk"
-    ///     [departments.desk]
-    /// "#).unwrap();
-    /// assert_eq!(policy.name(), "tiny");
-    /// ```
-    pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
-        Policy::from_toml_with(text, &Limits::DEFAULT)
-    }
-
-    /// [`Policy::from_toml`] with other [`Limits`] than the defaults.
-    ///
-    /// ```
-    /// let limits = aftercare::Limits { max_policy_bytes: 16, ..Default::default() };
-    /// let e = aftercare::Policy::from_toml_with("[policy]\nname = \"too long\"", &limits).unwrap_err();
-    /// assert!(e.to_string().contains("larger than 16 bytes (max_policy_bytes)"), "{e}");
-    /// ```
-    pub fn from_toml_with(text: &str, limits: &Limits) -> Result<Policy, PolicyError> {
-        load(
-            Origin::Text {
-                name: "<policy>",
-                text,
-                base: None,
-            },
-            limits,
-        )
-    }
-
-    /// Loads a policy from TOML text named `name` in diagnostics, resolving `include` and
-    /// script paths against the folder `base`.
-    pub fn from_toml_in(name: &str, text: &str, base: &Path) -> Result<Policy, PolicyError> {
-        load(
-            Origin::Text {
-                name,
-                text,
-                base: Some(base),
-            },
-            &Limits::DEFAULT,
-        )
-    }
-
-    /// The limits this policy was loaded with.
-    pub fn limits(&self) -> &Limits {
-        &self.inner.limits
-    }
-
-    /// `[policy] name`.
-    pub fn name(&self) -> &str {
-        &self.inner.name
-    }
-
-    /// `[policy] version`.
-    pub fn version(&self) -> &str {
-        &self.inner.version
-    }
-
-    /// Warnings found while loading (the policy loaded nevertheless).
-    pub fn warnings(&self) -> &[Diagnostic] {
-        &self.inner.warnings
-    }
-
-    /// Every rule of the policy, stage by stage: what a test suite has to exercise.
-    ///
-    /// The ids are the ones a [`Decision`](crate::Decision) names in `rules` and in its
-    /// escalation keys, so a caller can count which rules its cases reach.
-    ///
-    /// ```
-    /// let policy = aftercare::Policy::from_toml(r#"
-    ///     [policy]
-    ///     name = "tiny"
-    ///     [[categories]]
-    ///     id = "fault"
-    ///     when = { kind = "fault" }
-    ///     [[categories]]
-    ///     id = "general"
-    ///     default = true
-    ///     [priorities]
-    ///     order = ["high", "normal"]
-    ///     default = "normal"
-    ///     [[priority_rules]]
-    ///     id = "faults-first"
-    ///     priority = "high"
-    ///     when = { category = "fault" }
-    ///     [[routes]]
-    ///     id = "desk"
-    ///     default = true
-    ///     department = "desk"
-    ///     [departments.desk]
-    /// "#).unwrap();
-    /// let rules = policy.rules();
-    /// let ids = |r: &[aftercare::RuleRef]| r.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
-    /// assert_eq!(ids(&rules.categories), ["fault", "general"]);
-    /// assert_eq!(ids(&rules.priorities), ["faults-first", "priorities.default"]);
-    /// assert_eq!(ids(&rules.routes), ["desk"]);
-    /// assert!(rules.escalations.is_empty());
-    /// ```
-    pub fn rules(&self) -> PolicyRules {
-        let inner = &self.inner;
-        let priority = |i: &usize| inner.priorities.get(*i).map_or("?", |p| &**p).to_string();
-        let route = |t: &RouteTarget| {
-            let dept = inner.departments.get(t.department).map_or("?", |d| &*d.id);
-            match &t.team {
-                Some(team) => format!("{dept} / {team}"),
-                None => dept.to_string(),
-            }
-        };
-        PolicyRules {
-            categories: rule_refs(&inner.categories, |c| c.to_string()),
-            priorities: rule_refs(&inner.priority_rules, priority),
-            routes: rule_refs(&inner.routes, route),
-            escalations: inner
-                .escalations
-                .steps
-                .iter()
-                .enumerate()
-                .map(|(index, s)| StepRef {
-                    index,
-                    metric: s.metric.name(),
-                    at: s.text.to_string(),
-                })
-                .collect(),
-        }
-    }
-}
-
-/// The rules of a policy, per stage, in the order they are tried. See [`Policy::rules`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct PolicyRules {
-    /// Category rules, then the default category (once: a default category that also has a
-    /// `when` is one entry, marked both ways).
-    pub categories: Vec<RuleRef>,
-    /// Priority rules, then `priorities.default`.
-    pub priorities: Vec<RuleRef>,
-    /// Routes, then the default route (once, like categories).
-    pub routes: Vec<RuleRef>,
-    /// Escalation steps in file order.
-    pub escalations: Vec<StepRef>,
-}
-
-/// One rule of a stage.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct RuleRef {
-    /// The id a decision names in `rules` when this rule decides.
-    pub id: String,
-    /// What it decides: a category, a priority, or `department / team`.
-    pub outcome: String,
-    /// Whether it applies when no rule matches.
-    pub is_default: bool,
-    /// Whether it has a `when` (a default may have none).
-    pub has_condition: bool,
-}
-
-/// One escalation step, named as a person reads it: `metric at`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct StepRef {
-    /// Its position among `[[escalations]]`: the last part of an escalation's `key`.
-    pub index: usize,
-    /// The metric it watches, e.g. `resolution`.
-    pub metric: &'static str,
-    /// The step as written, e.g. `100%+4h`.
-    pub at: String,
-}
-
-impl std::fmt::Display for StepRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} at {}", self.metric, self.at)
-    }
-}
-
-/// The rules of a set in order, with the default last (merged into its rule if it has one).
-fn rule_refs<T>(set: &RuleSet<T>, outcome: impl Fn(&T) -> String) -> Vec<RuleRef> {
-    let mut out: Vec<RuleRef> = set
-        .rules
-        .iter()
-        .map(|r| RuleRef {
-            id: r.id.to_string(),
-            outcome: outcome(&r.outcome),
-            is_default: r.id == set.default.id,
-            has_condition: true,
-        })
-        .collect();
-    if !out.iter().any(|r| r.is_default) {
-        out.push(RuleRef {
-            id: set.default.id.to_string(),
-            outcome: outcome(&set.default.outcome),
-            is_default: true,
-            has_condition: false,
-        });
-    }
-    out
-}
-
-fn load(origin: Origin<'_>, limits: &Limits) -> Result<Policy, PolicyError> {
-    let mut sink = Sink::default();
-    let model = parse::parse(origin, limits, &mut sink);
-    let compiled = model.and_then(|m| compile(&m, &mut sink));
-    let has_errors = sink.has_errors();
-    let (diagnostics, sources) = sink.finish();
-    match compiled {
-        Some(mut inner) if !has_errors => {
-            inner.warnings = diagnostics;
-            inner.limits = *limits;
-            Ok(Policy {
-                inner: Arc::new(inner),
-            })
-        }
-        // A policy that does not load gets its errors only: lints on it are mostly noise.
-        _ => Err(PolicyError::new(
-            diagnostics
-                .into_iter()
-                .filter(|d| d.severity == Severity::Error)
-                .collect(),
-            sources,
-        )),
-    }
-}
-
 fn arc(s: &str) -> Arc<str> {
     Arc::from(s)
 }
@@ -431,7 +170,7 @@ fn recipients(notify: &[String], supervisor: Option<&str>) -> Arc<[Arc<str>]> {
 /// Compiles a validated model. Only things validation cannot see can still fail here (a
 /// calendar the time arithmetic rejects, a keyword set too large, a script that does not
 /// compile); they are reported like every other problem.
-fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
+pub(crate) fn compile(model: &Model, sink: &mut Sink) -> Option<Compiled> {
     let mut calendars = Vec::with_capacity(model.calendars.len());
     for def in &model.calendars {
         match Calendar::new(def.spec.clone()) {
@@ -533,7 +272,7 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
         })
         .collect();
 
-    let target = |d: &crate::model::DurationDef| -> Option<Target> {
+    let target = |d: &crate::check::DurationDef| -> Option<Target> {
         Some(Target {
             amount: d.duration.amount,
             calendar: match &d.duration.calendar {
@@ -608,19 +347,12 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
         None => None,
     };
 
-    let scripts = match &model.scripts {
-        Some(def) => Some(Scripts::compile(def, model, &calendars, sink)?),
-        None => None,
-    };
-
-    if sink.has_errors() {
-        return None;
-    }
+    // No check for errors here: the caller compiles the scripts against these calendars
+    // first, so that every problem is reported at once.
     let tracks_updates = sla
         .as_ref()
-        .is_some_and(|s| s.targets.iter().any(|t| t.next_response.is_some()))
-        || scripts.as_ref().is_some_and(|s| s.sets_targets());
-    Some(Inner {
+        .is_some_and(|s| s.targets.iter().any(|t| t.next_response.is_some()));
+    Some(Compiled {
         tracks_updates,
         name: arc(&model.name),
         version: arc(&model.version),
@@ -639,7 +371,6 @@ fn compile(model: &Model, sink: &mut Sink) -> Option<Inner> {
         sla,
         escalations,
         follow_up,
-        scripts,
         warnings: Vec::new(),
         limits: Limits::DEFAULT,
     })

@@ -1,9 +1,9 @@
 //! Cross-references: every name a policy uses must be defined, every stage must have a default,
 //! every priority must have SLA targets.
 
-use super::reader::did_you_mean;
-use crate::diagnostics::{Sink, Span};
-use crate::model::{Condition, DurationDef, Field, Model, Ref, Scalar, Test};
+use crate::check::{Condition, DurationDef, Field, Model, Ref, Scalar, Test};
+use crate::source::reader::did_you_mean;
+use crate::source::{Sink, Span};
 
 fn missing(kind: &str, r: &Ref, known: &[&str], sink: &mut Sink) {
     let report = sink.error(&r.span, format!("unknown {kind} `{}`", r.name));
@@ -214,11 +214,11 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
         if let Some(offset) = &e.offset {
             check_duration(offset, sink);
         }
-        if !has_sla && e.metric != crate::model::Metric::FollowUp {
+        if !has_sla && e.metric != crate::check::Metric::FollowUp {
             sink.error(&e.span, "an escalation needs SLA targets to count from")
                 .hint("add [sla] with targets per priority");
         }
-        if e.metric == crate::model::Metric::FollowUp && model.follow_up.is_none() {
+        if e.metric == crate::check::Metric::FollowUp && model.follow_up.is_none() {
             sink.error(&e.span, "a follow_up escalation needs `[follow_up]`");
         }
     }

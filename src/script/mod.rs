@@ -51,9 +51,9 @@ use self::helpers::CalendarSet;
 use self::imports::{FolderResolver, Problem};
 use self::view::Expose;
 use crate::business_time::{BusinessDuration, Calendar};
-use crate::compile::{Inner, RouteTarget, Target, Targets};
-use crate::diagnostics::{FileId, Sink, Span};
-use crate::model::{Model, OnReopen, OnScriptError, ScriptLimits, ScriptsDef};
+use crate::check::{Model, OnReopen, OnScriptError, ScriptLimits, ScriptsDef};
+use crate::compile::{Compiled, RouteTarget, Target, Targets};
+use crate::source::{FileId, Sink, Span};
 use crate::ticket::{Ticket, TicketError};
 
 const HOOKS: [&str; 4] = ["classify", "prioritise", "route", "targets"];
@@ -424,7 +424,7 @@ impl Scripts {
     /// Starts the hooks of one evaluation.
     pub(crate) fn session<'a>(
         &'a self,
-        inner: &'a Inner,
+        inner: &'a Compiled,
         ticket: &'a Ticket,
         now: DateTime<Utc>,
     ) -> Session<'a> {
@@ -684,7 +684,7 @@ impl Failure {
 /// the others.
 pub(crate) struct Session<'a> {
     scripts: &'a Scripts,
-    inner: &'a Inner,
+    inner: &'a Compiled,
     ticket: &'a Ticket,
     now: DateTime<Utc>,
     map: Option<Dynamic>,
@@ -962,7 +962,7 @@ impl Session<'_> {
         known: impl IntoIterator<Item = &'k str> + Clone,
     ) -> Failure {
         let mut message = format!("returned unknown {what} \"{value}\"");
-        if let Some(s) = crate::parse::reader::did_you_mean(value, known.clone()) {
+        if let Some(s) = crate::source::reader::did_you_mean(value, known.clone()) {
             message.push_str(&format!(" (did you mean \"{s}\"?)"));
         } else {
             let list: Vec<&str> = known.into_iter().collect();

@@ -1,9 +1,172 @@
-//! `when` tables → [`Condition`] trees.
+//! A `when` condition as the policy says it: the model ([`Condition`] trees), and the reader
+//! from `when` tables. `crate::compile` turns it into what evaluation runs.
 
-use super::reader::{did_you_mean, unknown_key};
-use super::tree::{Key, Node, Value};
-use crate::diagnostics::Sink;
-use crate::model::{CmpOp, Condition, Field, FieldTest, Scalar, Test, PERSONAL_FIELDS};
+use crate::source::reader::{did_you_mean, unknown_key};
+use crate::source::tree::{Key, Node, Value};
+use crate::source::{Sink, Span};
+
+/// A `when` condition.
+#[derive(Debug)]
+pub(crate) enum Condition {
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+    Test(FieldTest),
+}
+
+#[derive(Debug)]
+pub(crate) struct FieldTest {
+    pub(crate) field: Field,
+    pub(crate) test: Test,
+    /// How the test reads in a trace, e.g. `customer.tier = "vip"`.
+    pub(crate) text: String,
+    pub(crate) span: Span,
+}
+
+/// A field of the ticket, or the result of an earlier stage.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Field {
+    Id,
+    Channel,
+    Kind,
+    Subject,
+    Description,
+    /// Subject and description.
+    Text,
+    Customer(String),
+    Product(String),
+    Attribute(String),
+    Category,
+    Priority,
+}
+
+/// Fields that hold personal data: never readable by rules, never written to any output.
+pub(crate) const PERSONAL_FIELDS: [&str; 4] = [
+    "customer.name",
+    "customer.contact",
+    "product.order_no",
+    "product.serial_no",
+];
+
+impl Field {
+    pub(crate) fn parse(path: &str) -> Option<Field> {
+        Some(match path {
+            "id" => Field::Id,
+            "channel" => Field::Channel,
+            "kind" => Field::Kind,
+            "subject" => Field::Subject,
+            "description" => Field::Description,
+            "text" => Field::Text,
+            "category" => Field::Category,
+            "priority" => Field::Priority,
+            _ => {
+                let (head, rest) = path.split_once('.')?;
+                if rest.is_empty() {
+                    return None;
+                }
+                match head {
+                    "customer" => Field::Customer(rest.to_string()),
+                    "product" => Field::Product(rest.to_string()),
+                    "attributes" => Field::Attribute(rest.to_string()),
+                    _ => return None,
+                }
+            }
+        })
+    }
+}
+
+/// What a field is tested for.
+#[derive(Debug)]
+pub(crate) enum Test {
+    Eq(Scalar),
+    In(Vec<Scalar>),
+    Not(Box<Test>),
+    Cmp(CmpOp, f64),
+    /// Case-insensitive substring test: any of the needles (already lower-cased).
+    ContainsAny(Vec<String>),
+    Matches(Pattern),
+    Exists(bool),
+    /// Several operators in one table, all of which must hold.
+    All(Vec<Test>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CmpOp {
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Scalar {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+}
+
+impl std::fmt::Display for Scalar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scalar::Str(s) => write!(f, "{s:?}"),
+            Scalar::Num(n) => write!(f, "{n}"),
+            Scalar::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// A compiled `matches` pattern and its text.
+///
+/// Built with the regex crate's own engine (`regex-automata`) so that the literal prefilter can
+/// be left out: extracting it from a case-insensitive word list costs several times the rest of
+/// the compilation, while ticket texts are short enough for the lazy DFA alone.
+#[derive(Debug, Clone)]
+pub(crate) struct Pattern {
+    text: String,
+    re: regex_automata::meta::Regex,
+}
+
+impl Pattern {
+    /// Compiles `text` with the `regex` crate's syntax; the error is the reason, one line.
+    pub(crate) fn new(text: &str) -> Result<Pattern, String> {
+        use regex_automata::meta;
+        let config = meta::Config::new()
+            .auto_prefilter(false)
+            .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
+            .nfa_size_limit(Some(1 << 20));
+        match meta::Regex::builder().configure(config).build(text) {
+            Ok(re) => Ok(Pattern {
+                text: text.to_string(),
+                re,
+            }),
+            Err(e) => Err(match (e.syntax_error(), e.size_limit()) {
+                // The last line reads `error: unclosed group`; diagnostics say "error:" already.
+                (Some(s), _) => {
+                    let s = s.to_string();
+                    let last = s.lines().last().unwrap_or("syntax error").trim();
+                    last.strip_prefix("error:")
+                        .unwrap_or(last)
+                        .trim()
+                        .to_string()
+                }
+                (None, Some(limit)) => {
+                    format!("the compiled pattern is larger than the limit of {limit} bytes")
+                }
+                (None, None) => e.to_string(),
+            }),
+        }
+    }
+
+    /// The pattern as written.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the pattern matches anywhere in `text`.
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.re.is_match(text)
+    }
+}
 
 /// Which stage a condition belongs to: later stages may read the results of earlier ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -332,7 +495,7 @@ fn operator(op: &Key, arg: &Node, path: &str, sink: &mut Sink) -> Option<Test> {
                 sink.error(&arg.span, "`matches` takes a regular expression string");
                 return None;
             };
-            match crate::model::Pattern::new(pattern) {
+            match Pattern::new(pattern) {
                 Ok(re) => Test::Matches(re),
                 Err(msg) => {
                     sink.error(&arg.span, format!("invalid regular expression: {msg}"))

@@ -1,4 +1,5 @@
-//! A compact JSON serializer for decisions, byte for byte what `serde_json::to_writer` writes.
+//! JSON lines out: a compact JSON serializer for decisions, byte for byte what
+//! `serde_json::to_writer` writes, and the error line.
 //!
 //! Bulk runs print more JSON than they read, and serde_json scans every string, keys
 //! included, one byte at a time for characters to escape. This writer checks eight bytes at a
@@ -10,6 +11,17 @@
 use std::fmt;
 
 use serde::ser::{self, Serialize};
+
+use crate::ticket::TicketError;
+
+/// Appends `{"ticket": ID, "error": "…"}` to `out`.
+pub(crate) fn write_error_line(e: &TicketError, out: &mut Vec<u8>) {
+    let start = out.len();
+    if serde_json::to_writer(&mut *out, e).is_err() {
+        out.truncate(start);
+        out.extend_from_slice(br#"{"ticket":null,"error":"unprintable error"}"#);
+    }
+}
 
 /// Appends `value` as compact JSON to `out`; on `Err`, `out` may hold part of it.
 pub(crate) fn to_vec<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), Refused> {

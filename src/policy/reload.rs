@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use arc_swap::{ArcSwap, ArcSwapOption};
 
-use crate::compile::{Inner, Policy};
-use crate::diagnostics::PolicyError;
+use super::{Inner, Policy};
 use crate::limits::Limits;
+use crate::source::PolicyError;
 
 /// The policy in service, loaded from a file and reloadable while it is being used.
 ///
@@ -156,8 +156,8 @@ mod watch {
     use notify::{EventKind, RecursiveMode, Watcher};
 
     use super::PolicyHandle;
-    use crate::compile::Policy;
-    use crate::diagnostics::PolicyError;
+    use crate::policy::Policy;
+    use crate::source::PolicyError;
 
     /// Editors save in several steps (write a temporary file, rename, touch); changes this
     /// close together are taken as one.

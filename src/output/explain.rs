@@ -48,12 +48,11 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::business_time::{Calendar, ClosedReason};
-use crate::compile::Policy;
-use crate::decision::{
+use crate::compile::Compiled;
+use crate::evaluate::history::{self, History};
+use crate::output::decision::{
     Clock, ClockStatus, Decision, Escalation, FollowUp, Instant, PolicyRef, Span,
 };
-use crate::evaluate::history::{self, History};
-use crate::evaluate::Options;
 use crate::ticket::{Ticket, TicketError};
 
 /// At most this many windows are listed per clock; the rest are counted.
@@ -171,57 +170,57 @@ pub struct Pause {
     pub business_time: Span,
 }
 
-impl Policy {
-    /// Explains what [`Policy::evaluate`] decides for `ticket` as of `now`, and why.
-    ///
-    /// Errors are those of [`Policy::evaluate`].
-    pub fn explain(&self, ticket: &Ticket, now: DateTime<Utc>) -> Result<Explanation, TicketError> {
-        let decision = self.evaluate_with(ticket, now, Options { trace: true })?;
-        let inner = &self.inner;
-        let history = history::read_for(inner, ticket, now)?;
-        let tz = decision
-            .sla
-            .calendar
-            .as_deref()
-            .and_then(|n| self.calendar(n))
-            .map_or(chrono_tz::UTC, Calendar::timezone);
-        let mut used = vec![false; decision.trace.len()];
-        let stages = stages(&decision, &mut used);
-        let clocks = clocks(self, &decision, &history, now, &mut used);
-        for (line, u) in decision.trace.iter().zip(used.iter_mut()) {
-            if line.starts_with("escalation ") {
-                *u = true;
-            }
+/// The explanation of `decision`, which [`Policy::explain`](crate::Policy::explain) made with
+/// the trace on.
+pub(crate) fn explain(
+    inner: &Compiled,
+    decision: Decision,
+    ticket: &Ticket,
+    now: DateTime<Utc>,
+) -> Result<Explanation, TicketError> {
+    let history = history::read_for(inner, ticket, now)?;
+    let tz = decision
+        .sla
+        .calendar
+        .as_deref()
+        .and_then(|n| calendar_of(inner, n))
+        .map_or(chrono_tz::UTC, Calendar::timezone);
+    let mut used = vec![false; decision.trace.len()];
+    let stages = stages(&decision, &mut used);
+    let clocks = clocks(inner, &decision, &history, now, &mut used);
+    for (line, u) in decision.trace.iter().zip(used.iter_mut()) {
+        if line.starts_with("escalation ") {
+            *u = true;
         }
-        let notes = decision
-            .trace
-            .iter()
-            .zip(&used)
-            .filter(|(_, u)| !**u)
-            .map(|(l, _)| l.clone())
-            .collect();
-        Ok(Explanation {
-            ticket: decision.ticket.to_string(),
-            policy: decision.policy.clone(),
-            now: Instant::new(now, tz),
-            stages,
-            status: decision.status.to_string(),
-            next_change: next_change(&decision, &clocks),
-            clocks,
-            escalations: decision.escalations.clone(),
-            follow_up: decision.follow_up.clone(),
-            next_change_at: decision.next_change_at,
-            notes,
-        })
     }
+    let notes = decision
+        .trace
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(l, _)| l.clone())
+        .collect();
+    Ok(Explanation {
+        ticket: decision.ticket.to_string(),
+        policy: decision.policy.clone(),
+        now: Instant::new(now, tz),
+        stages,
+        status: decision.status.to_string(),
+        next_change: next_change(&decision, &clocks),
+        clocks,
+        escalations: decision.escalations.clone(),
+        follow_up: decision.follow_up.clone(),
+        next_change_at: decision.next_change_at,
+        notes,
+    })
+}
 
-    fn calendar(&self, name: &str) -> Option<&Calendar> {
-        self.inner
-            .calendars
-            .iter()
-            .find(|(n, _)| &**n == name)
-            .map(|(_, c)| c)
-    }
+fn calendar_of<'a>(inner: &'a Compiled, name: &str) -> Option<&'a Calendar> {
+    inner
+        .calendars
+        .iter()
+        .find(|(n, _)| &**n == name)
+        .map(|(_, c)| c)
 }
 
 fn stages(d: &Decision, used: &mut [bool]) -> Vec<Stage> {
@@ -267,7 +266,7 @@ fn stages(d: &Decision, used: &mut [bool]) -> Vec<Stage> {
 }
 
 fn clocks(
-    policy: &Policy,
+    policy: &Compiled,
     d: &Decision,
     history: &History,
     now: DateTime<Utc>,
@@ -318,7 +317,7 @@ fn pauses_of(metric: &str, cycle: usize, clock: &Clock, history: &History) -> Ve
 }
 
 fn explain_clock(
-    policy: &Policy,
+    policy: &Compiled,
     d: &Decision,
     metric: &'static str,
     clock: &Clock,
@@ -342,7 +341,7 @@ fn explain_clock(
         skipped: Vec::new(),
         pauses: Vec::new(),
     };
-    let Some(cal) = policy.calendar(&why.calendar) else {
+    let Some(cal) = calendar_of(policy, &why.calendar) else {
         return why;
     };
     let tz = clock.started_at.local().timezone();

@@ -2,7 +2,7 @@
 //! returns `None`, so one pass finds every problem.
 
 use super::tree::{Key, Node, Value};
-use crate::diagnostics::{Sink, Span};
+use crate::source::{Sink, Span};
 
 /// Reads one table, remembering which keys were used so the rest can be reported as unknown.
 pub(crate) struct Table<'n> {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use toml::de::{DeTable, DeValue};
 
-use crate::diagnostics::{FileId, Sink, Span};
+use crate::source::{FileId, Sink, Span};
 
 /// A TOML value with its position.
 #[derive(Debug, Clone)]

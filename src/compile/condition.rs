@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
-use crate::model::{CmpOp, Condition, Field, Pattern, Scalar, Test};
+use crate::check::{CmpOp, Condition, Field, Pattern, Scalar, Test};
 use crate::ticket::{AttrValue, Ticket};
 
 /// A field accessor resolved at load.

@@ -41,9 +41,9 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::compile::Policy;
-use crate::decision::{ClockStatus, Decision, Instant};
 use crate::evaluate::Options;
+use crate::output::decision::{ClockStatus, Decision, Instant};
+use crate::policy::Policy;
 use crate::ticket::{Ticket, TicketError};
 
 /// At most this many examples are kept for each kind of change.

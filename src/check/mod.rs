@@ -1,23 +1,25 @@
-//! Policy text → validated [`Model`]: reads every section, checks every value and reference,
-//! and records every problem in the [`Sink`] instead of stopping at the first.
+//! Policy tree → validated [`Model`]: the section readers, conditions, validation and lints.
+//! Reads every section, checks every value and reference, and records every problem in the
+//! [`Sink`] instead of stopping at the first.
 
-pub(crate) mod condition;
+mod condition;
 mod lints;
-pub(crate) mod reader;
-pub(crate) mod tree;
+mod model;
 mod validate;
+
+pub(crate) use condition::{CmpOp, Field, FieldTest, Pattern, Scalar, Test, PERSONAL_FIELDS};
+pub(crate) use model::*;
 
 use std::path::Path;
 
 use chrono::NaiveDate;
 
 use self::condition::Stage;
-use self::reader::{check_id, tables, Table};
-use self::tree::{Node, Value};
 use crate::business_time::{BusinessDuration, CalendarSpec, Window};
-use crate::diagnostics::{Sink, Span};
 use crate::limits::Limits;
-use crate::model::*;
+use crate::source::reader::{check_id, tables, Table};
+use crate::source::tree::{self, Node, Value};
+use crate::source::{Sink, Span};
 
 const TOP_KEYS: [&str; 12] = [
     "policy",
@@ -35,7 +37,7 @@ const TOP_KEYS: [&str; 12] = [
 ];
 
 /// Reads and validates a policy. `None` when there were errors (they are in the sink).
-pub(crate) fn parse(origin: tree::Origin<'_>, limits: &Limits, sink: &mut Sink) -> Option<Model> {
+pub(crate) fn check(origin: tree::Origin<'_>, limits: &Limits, sink: &mut Sink) -> Option<Model> {
     let base = match &origin {
         tree::Origin::Path(p) => p.parent().map(Path::to_path_buf),
         tree::Origin::Text { base, .. } => base.map(Path::to_path_buf),
@@ -180,7 +182,7 @@ fn read_calendars(node: &Node, model: &mut Model, sink: &mut Sink) {
                 Err(_) => {
                     let report = sink.error(span, format!("unknown time zone `{tz}`"));
                     let names = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name());
-                    match reader::did_you_mean(tz, names) {
+                    match crate::source::reader::did_you_mean(tz, names) {
                         Some(s) => {
                             report.hint(format!("did you mean `{s}`? Time zones are IANA names"))
                         }
@@ -592,7 +594,7 @@ fn read_escalation(node: &Node, model: &mut Model, sink: &mut Sink) {
                 let metric = Metric::parse(m);
                 if metric.is_none() {
                     let report = sink.error(span, format!("unknown metric `{m}`"));
-                    match reader::did_you_mean(m, Metric::NAMES) {
+                    match crate::source::reader::did_you_mean(m, Metric::NAMES) {
                         Some(s) => report.hint(format!("did you mean `{s}`?")),
                         None => report
                             .hint("metrics: first_response, resolution, next_response, follow_up"),

@@ -39,11 +39,11 @@ use chrono::{DateTime, Utc};
 use serde_json::Value as Json;
 
 use crate::business_time::{Amount, BusinessDuration};
-use crate::compile::Policy;
-use crate::decision::Decision;
-use crate::diagnostics::{Diagnostic, PolicyError, Sink, Span};
-use crate::parse::reader::{did_you_mean, tables, Table};
-use crate::parse::tree::{self, Node, Value};
+use crate::output::decision::Decision;
+use crate::policy::Policy;
+use crate::source::reader::{did_you_mean, tables, Table};
+use crate::source::tree::{self, Node, Value};
+use crate::source::{Diagnostic, PolicyError, Sink, Span};
 use crate::ticket::{Ticket, TicketError};
 
 /// A file of test cases, read and checked.
@@ -781,7 +781,7 @@ fn check(
 fn escalation_at<'a>(
     decision: Option<&'a Decision>,
     path: &str,
-) -> Option<&'a crate::decision::Escalation> {
+) -> Option<&'a crate::output::decision::Escalation> {
     let mut parts = path.split('.');
     if parts.next() != Some("escalations") {
         return None;
@@ -793,7 +793,7 @@ fn escalation_at<'a>(
 /// The trace lines of the stage that decides the field at `path`.
 fn stage_trace(
     path: &str,
-    escalation: Option<&crate::decision::Escalation>,
+    escalation: Option<&crate::output::decision::Escalation>,
     trace: &[String],
 ) -> Vec<String> {
     let mut parts = path.split('.');

@@ -59,9 +59,9 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::compile::Policy;
-use crate::decision::{ClockStatus, Decision, Instant, Span};
 use crate::evaluate::Options;
+use crate::output::decision::{ClockStatus, Decision, Instant, Span};
+use crate::policy::Policy;
 use crate::ticket::{EventKind, Ticket, TicketError};
 
 /// How many keywords each category lists as its hot issues.
@@ -761,21 +761,6 @@ impl Report {
     /// external references.
     pub fn to_html(&self) -> String {
         html::render(self)
-    }
-}
-
-impl Policy {
-    /// The time zone report periods are read in: the SLA calendar's, else the policy's default
-    /// calendar's, else UTC.
-    pub fn report_time_zone(&self) -> Tz {
-        let inner = &self.inner;
-        inner
-            .sla
-            .as_ref()
-            .map(|s| s.calendar)
-            .or(inner.calendar)
-            .and_then(|i| inner.calendars.get(i))
-            .map_or(Tz::UTC, |(_, c)| c.timezone())
     }
 }
 

@@ -1,0 +1,10 @@
+//! What comes out of an evaluation: the [`Decision`](decision::Decision) and the compact JSON
+//! it is printed as, and the views built on decisions — explain, diff, policy test cases, the
+//! compliance report.
+
+pub mod decision;
+pub mod diff;
+pub mod explain;
+pub(crate) mod json;
+pub mod report;
+pub mod testing;
