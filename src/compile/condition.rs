@@ -7,10 +7,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::check::{CmpOp, Condition, Field, Pattern, Scalar, Test};
 use crate::ticket::{AttrValue, Ticket};
+
+use super::keywords::KeywordSlot;
+pub(crate) use super::keywords::{Keywords, Scan};
 
 /// A field accessor resolved at load.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -60,7 +63,7 @@ impl Path {
 
 /// What a field holds for one ticket.
 #[derive(Debug, Clone, Copy)]
-enum Val<'t> {
+pub(super) enum Val<'t> {
     Missing,
     Str(&'t str),
     /// `text`: subject and description, tested separately so nothing matches across the seam.
@@ -94,7 +97,7 @@ pub(crate) struct Subject<'t> {
 }
 
 impl<'t> Subject<'t> {
-    fn get(&self, path: &Path) -> Val<'t> {
+    pub(super) fn get(&self, path: &Path) -> Val<'t> {
         let t = self.ticket;
         match path {
             Path::Id => Val::Str(&t.id),
@@ -117,151 +120,6 @@ impl<'t> Subject<'t> {
             Path::Priority => opt(self.priority.map(|p| p.1)),
         }
     }
-}
-
-/// One automaton over all the keywords a rule set tests on one field.
-#[derive(Debug)]
-struct KeywordSlot {
-    path: Path,
-    automaton: AhoCorasick,
-    needles: Vec<Arc<str>>,
-}
-
-/// The keyword automata of a policy: one per field, shared by every stage, so that a ticket's
-/// text is scanned once per evaluation however many stages test it.
-#[derive(Debug, Default)]
-pub(crate) struct Keywords {
-    slots: Vec<KeywordSlot>,
-    /// The slots on `category` and `priority`, which change between stages.
-    derived: Vec<usize>,
-}
-
-/// Which keywords were found in a ticket, per slot, computed on first use and kept for the
-/// rest of the evaluation.
-#[derive(Default)]
-pub(crate) struct Scan {
-    /// The first few fields inline (a rule set rarely scans more), the rest on the heap.
-    inline: [Option<Found>; INLINE_SLOTS],
-    more: Vec<Option<Found>>,
-}
-
-const INLINE_SLOTS: usize = 4;
-
-impl Scan {
-    /// Forgets what was found in `category` and `priority`: a stage has just set them.
-    pub(crate) fn forget_derived(&mut self, kw: &Keywords) {
-        for &i in &kw.derived {
-            if let Some(cell) = self.cell(i, kw.slots.len()) {
-                *cell = None;
-            }
-        }
-    }
-
-    fn cell(&mut self, slot: usize, slots: usize) -> Option<&mut Option<Found>> {
-        if slot < INLINE_SLOTS {
-            return self.inline.get_mut(slot);
-        }
-        if self.more.len() < slots.saturating_sub(INLINE_SLOTS) {
-            self.more.resize(slots - INLINE_SLOTS, None);
-        }
-        self.more.get_mut(slot - INLINE_SLOTS)
-    }
-}
-
-/// The ids of the keywords found in one field: a handful inline, the rest (rare: a text that
-/// hits many keywords) on the heap.
-#[derive(Debug, Clone, Default)]
-struct Found {
-    len: u8,
-    inline: [u32; FOUND_INLINE],
-    more: Vec<u32>,
-}
-
-const FOUND_INLINE: usize = 6;
-
-impl Found {
-    fn insert(&mut self, i: usize) {
-        let Ok(i) = u32::try_from(i) else { return };
-        if self.contains(i as usize) {
-            return;
-        }
-        match self.inline.get_mut(usize::from(self.len)) {
-            Some(slot) => {
-                *slot = i;
-                self.len += 1;
-            }
-            None => self.more.push(i),
-        }
-    }
-    fn contains(&self, i: usize) -> bool {
-        self.ids().any(|x| x == i)
-    }
-    fn ids(&self) -> impl Iterator<Item = usize> + '_ {
-        self.inline
-            .iter()
-            .take(usize::from(self.len))
-            .chain(&self.more)
-            .map(|&x| x as usize)
-    }
-}
-
-impl Keywords {
-    fn found<'s>(
-        &self,
-        slot: usize,
-        subject: &Subject<'_>,
-        scan: &'s mut Scan,
-    ) -> Option<&'s Found> {
-        let k = self.slots.get(slot)?;
-        let cell = scan.cell(slot, self.slots.len())?;
-        if cell.is_none() {
-            let mut found = Found::default();
-            let mut feed = |hay: &str| {
-                // ASCII case is folded by the automaton; other scripts with case (É, Ж, Ａ…) are
-                // lower-cased first, which costs an allocation only for such text.
-                if may_have_upper(hay) && hay.chars().any(|c| may_have_case(c) && c.is_uppercase())
-                {
-                    let lower = hay.to_lowercase();
-                    for m in k.automaton.find_overlapping_iter(&lower) {
-                        found.insert(m.pattern().as_usize());
-                    }
-                } else {
-                    for m in k.automaton.find_overlapping_iter(hay) {
-                        found.insert(m.pattern().as_usize());
-                    }
-                }
-            };
-            match subject.get(&k.path) {
-                Val::Str(s) => feed(s),
-                Val::Text(a, b) => {
-                    a.into_iter().chain(b).for_each(&mut feed);
-                }
-                Val::List(items) => items.iter().for_each(|s| feed(s)),
-                Val::Missing | Val::Num(_) | Val::Bool(_) => {}
-            }
-            *cell = Some(found);
-        }
-        cell.as_ref()
-    }
-}
-
-/// Whether `text` has a byte that can start a non-ASCII letter with case: a whole-text byte
-/// test that lets Chinese text (lead bytes E4–E9) skip decoding characters.
-fn may_have_upper(text: &str) -> bool {
-    // Lead bytes of U+0080–U+2FFF, U+A000–U+AFFF, U+F000–U+FFFF and beyond U+FFFF.
-    text.bytes().fold(false, |any, b| {
-        any | matches!(b, 0xC2..=0xE2 | 0xEA | 0xEF | 0xF0..=0xF4)
-    })
-}
-
-/// Whether `c` can be a non-ASCII upper-case letter: not for the CJK blocks, Hangul and the
-/// other caseless ranges that make up most non-Latin ticket text (saves a table lookup each).
-fn may_have_case(c: char) -> bool {
-    let u = u32::from(c);
-    (0x80..0x3000).contains(&u)
-        || (0xA640..0xAC00).contains(&u)
-        || (0xFF00..0xFF60).contains(&u)
-        || u >= 0x10000
 }
 
 /// A compiled condition.
@@ -616,7 +474,7 @@ impl Cond {
     /// One-step tests decided in place, groups by a call: walking a group's leaves then costs
     /// no call per leaf.
     #[inline(always)]
-    fn step(&self, subject: &Subject<'_>, kw: &Keywords, scan: &mut Scan) -> bool {
+    pub(super) fn step(&self, subject: &Subject<'_>, kw: &Keywords, scan: &mut Scan) -> bool {
         match self {
             Cond::True => true,
             Cond::StrIs { field, values, .. } => field
@@ -760,19 +618,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_non_ascii_upper_case_letter_is_looked_at() {
-        // The shortcuts may only skip text that has no such letter.
-        for c in (0x80..=0x10FFFF).filter_map(char::from_u32) {
-            if c.is_uppercase() {
-                assert!(may_have_case(c), "{c:?}");
-                assert!(may_have_upper(c.encode_utf8(&mut [0; 4])), "{c:?}");
-            }
-        }
-        assert!(!may_have_upper("空调制冷效果差,联系售后未得到解决"));
-        assert!(!may_have_upper("plain ASCII TEXT"));
-    }
-
-    #[test]
     fn short_ids_compare_like_strings() {
         let words = [
             "",
@@ -793,149 +638,5 @@ mod tests {
         }
         // A difference in the middle of an 8-to-16-byte id is seen.
         assert!(!same("abcdefghijkl", "abcdefXhijkl"));
-    }
-}
-
-/// A rule set's conditions as one flat program: each step tests one leaf and names the step
-/// to go to when it holds and when it does not, so finding the first matching rule walks an
-/// array with no call per rule or group. `and`, `or` and `not` become jumps.
-#[derive(Debug, Default)]
-pub(crate) struct Program {
-    steps: Vec<Step>,
-    rules: usize,
-}
-
-#[derive(Debug)]
-struct Step {
-    leaf: Cond,
-    yes: u32,
-    no: u32,
-}
-
-/// A jump target at or above this is an outcome, not a step: `DONE + i` is "rule `i`
-/// matched", `DONE + rules` is "no rule matched".
-const DONE: u32 = 1 << 31;
-
-impl Program {
-    /// The program of a rule set's conditions, in order.
-    pub(crate) fn build<'c>(conds: impl ExactSizeIterator<Item = &'c Cond>) -> Option<Program> {
-        let rules = u32::try_from(conds.len()).ok().filter(|n| *n < DONE)?;
-        let mut b = Builder {
-            steps: Vec::new(),
-            labels: Vec::new(),
-        };
-        // Label `i` starts rule `i`; label `rules` means "no rule matched".
-        b.labels.resize(rules as usize + 1, None);
-        if let Some(none) = b.labels.last_mut() {
-            *none = Some(DONE + rules);
-        }
-        for (i, cond) in conds.enumerate() {
-            b.place(i);
-            let rule = u32::try_from(i).ok()?;
-            b.emit(cond, Target::Out(DONE + rule), Target::Label(i + 1));
-        }
-        let steps = b.finish()?;
-        Some(Program {
-            steps,
-            rules: rules as usize,
-        })
-    }
-
-    /// The index of the first rule whose condition holds.
-    pub(crate) fn first_match(
-        &self,
-        subject: &Subject<'_>,
-        kw: &Keywords,
-        scan: &mut Scan,
-    ) -> Option<usize> {
-        let mut at = 0u32;
-        loop {
-            // No steps at all: there are no rules.
-            let step = self.steps.get(at as usize)?;
-            at = if step.leaf.step(subject, kw, scan) {
-                step.yes
-            } else {
-                step.no
-            };
-            if at >= DONE {
-                let rule = (at - DONE) as usize;
-                return (rule < self.rules).then_some(rule);
-            }
-        }
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Target {
-    /// A label, resolved to a step or an outcome once the program is complete.
-    Label(usize),
-    Out(u32),
-}
-
-struct Builder {
-    steps: Vec<(Cond, Target, Target)>,
-    labels: Vec<Option<u32>>,
-}
-
-impl Builder {
-    fn label(&mut self) -> usize {
-        self.labels.push(None);
-        self.labels.len() - 1
-    }
-
-    fn place(&mut self, label: usize) {
-        let here = u32::try_from(self.steps.len()).unwrap_or(DONE);
-        if let Some(slot) = self.labels.get_mut(label) {
-            *slot = Some(here);
-        }
-    }
-
-    /// Code that goes to `yes` when `cond` holds and to `no` when it does not.
-    fn emit(&mut self, cond: &Cond, yes: Target, no: Target) {
-        match cond {
-            Cond::All(parts) => match parts.split_last() {
-                None => self.steps.push((Cond::True, yes, no)),
-                Some((last, rest)) => {
-                    for part in rest {
-                        let next = self.label();
-                        self.emit(part, Target::Label(next), no);
-                        self.place(next);
-                    }
-                    self.emit(last, yes, no);
-                }
-            },
-            Cond::Any(options) => match options.split_last() {
-                // No option can hold.
-                None => self.steps.push((Cond::Not(Box::new(Cond::True)), yes, no)),
-                Some((last, rest)) => {
-                    for option in rest {
-                        let next = self.label();
-                        self.emit(option, yes, Target::Label(next));
-                        self.place(next);
-                    }
-                    self.emit(last, yes, no);
-                }
-            },
-            Cond::Not(inner) => self.emit(inner, no, yes),
-            leaf => self.steps.push((leaf.clone(), yes, no)),
-        }
-    }
-
-    fn finish(self) -> Option<Vec<Step>> {
-        let labels = self.labels;
-        let resolve = |t: Target| match t {
-            Target::Out(o) => Some(o),
-            Target::Label(l) => labels.get(l).copied().flatten(),
-        };
-        self.steps
-            .into_iter()
-            .map(|(leaf, yes, no)| {
-                Some(Step {
-                    leaf,
-                    yes: resolve(yes)?,
-                    no: resolve(no)?,
-                })
-            })
-            .collect()
     }
 }

@@ -3,8 +3,12 @@
 //! hooks are compiled beside it (`crate::script`) and joined to it in `crate::policy`.
 
 mod condition;
+mod keywords;
+mod program;
 
-pub(crate) use condition::{Cond, Keywords, Program, Scan, Subject};
+pub(crate) use condition::{Cond, Subject};
+pub(crate) use keywords::{Keywords, Scan};
+pub(crate) use program::Program;
 
 use std::sync::Arc;
 
