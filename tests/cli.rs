@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use serde_json::Value;
 
@@ -13,7 +13,7 @@ const NOW: &str = "2025-10-15T12:00:00+08:00";
 
 /// Runs `aftercare ARGS` in the package folder, feeding `stdin`.
 fn run(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aftercare"))
+    let mut child = crate::support::aftercare()
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdin(Stdio::piped())

@@ -1,8 +1,6 @@
 //! `aftercare eval` on bad input lines: each gets its own error line and the run goes on.
 #![cfg(feature = "cli")]
 
-use std::process::Command;
-
 #[test]
 fn unreadable_lines_get_error_lines_and_the_run_goes_on() {
     let dir = std::env::temp_dir().join(format!("aftercare-cli-input-{}", std::process::id()));
@@ -25,7 +23,7 @@ fn unreadable_lines_get_error_lines_and_the_run_goes_on() {
     let path = dir.join("tickets.jsonl");
     std::fs::write(&path, &input).expect("write");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_aftercare"))
+    let out = crate::support::aftercare()
         .args(["eval", "policies/default.toml"])
         .arg(&path)
         .args(["--now", "2025-10-15T12:00:00+08:00", "--no-trace"])
@@ -71,7 +69,7 @@ fn unreadable_lines_get_error_lines_and_the_run_goes_on() {
 /// and the output lines.
 fn eval(path: &str, stdin: Option<&[u8]>) -> (Option<i32>, Vec<String>) {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aftercare"))
+    let mut child = crate::support::aftercare()
         .args(["eval", "policies/default.toml", path])
         .args(["--now", "2025-10-15T12:00:00+08:00", "--no-trace"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -206,7 +204,7 @@ fn a_closed_output_stops_the_run_quietly() {
     let (input, _) = many_tickets();
     let path = dir.join("tickets.jsonl");
     std::fs::write(&path, &input).expect("write");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aftercare"))
+    let mut child = crate::support::aftercare()
         .args(["eval", "policies/default.toml"])
         .arg(&path)
         .args(["--now", "2025-10-15T12:00:00+08:00"])

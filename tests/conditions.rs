@@ -6,7 +6,6 @@
 //! field. A missing field never matches, except under `not` and with `exists = false`.
 
 use aftercare::{Policy, Ticket};
-use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 /// A policy whose first category, `hit`, is chosen when `when` holds; otherwise `miss`.
@@ -52,9 +51,7 @@ fn ticket(fields: Value) -> Ticket {
     Ticket::from_json(&t.to_string()).expect("a valid ticket")
 }
 
-fn now() -> DateTime<Utc> {
-    "2025-10-15T12:00:00+08:00".parse().unwrap()
-}
+use crate::support::now;
 
 /// The category and the category trace line.
 fn classify(policy: &Policy, fields: Value) -> (String, String) {

@@ -5,25 +5,19 @@
 //! The office is open Monday to Friday 09:00–18:00 (nine business hours a day). `now` is
 //! Tuesday 2025-10-14 12:00 (+08:00).
 
-use std::process::Command;
-
 use aftercare::diff::{self, DiffReport, Field};
-use aftercare::{Policy, Ticket};
+use aftercare::Ticket;
 use chrono::{DateTime, Utc};
+
+use crate::support::{at, policy};
 
 const OLD: &str = "tests/fixtures/diff/old.toml";
 const NEW: &str = "tests/fixtures/diff/new.toml";
 const TICKETS: &str = "tests/fixtures/diff/tickets.jsonl";
 const NOW: &str = "2025-10-14T12:00:00+08:00";
 
-fn policy(path: &str) -> Policy {
-    Policy::from_path(path).expect("the fixture policy loads")
-}
-
 fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(NOW)
-        .expect("an instant")
-        .with_timezone(&Utc)
+    at(NOW)
 }
 
 fn lines() -> Vec<String> {
@@ -150,7 +144,7 @@ fn many_tickets_on_all_cores_match_one_at_a_time() {
 // --- the command line -----------------------------------------------------------------------
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_aftercare"))
+    let out = crate::support::aftercare()
         .arg("diff")
         .args(args)
         .output()

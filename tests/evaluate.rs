@@ -8,8 +8,9 @@
 
 use aftercare::decision::ClockStatus;
 use aftercare::{Decision, Options, Policy, Ticket};
-use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
+
+use crate::support::{self, at, ticket_with as ticket};
 
 const POLICY: &str = r#"
 [policy]
@@ -115,24 +116,11 @@ unsatisfied_at_or_below = 2
 "#;
 
 fn policy() -> Policy {
-    Policy::from_toml(POLICY).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
-
-/// A ticket created at `created_at`, plus `fields`.
-fn ticket(created_at: &str, fields: Value) -> Ticket {
-    let mut t = json!({ "id": "T1", "created_at": created_at });
-    if let (Some(t), Value::Object(extra)) = (t.as_object_mut(), fields) {
-        t.extend(extra);
-    }
-    Ticket::from_json(&t.to_string()).expect("a valid ticket")
+    support::policy_text(POLICY)
 }
 
 fn decide(t: &Ticket, now: &str) -> Decision {
-    policy().evaluate(t, at(now)).expect("a decision")
+    support::decide(&policy(), t, at(now))
 }
 
 /// The trace lines of one stage (`category`, `priority`, `route`, `first_response`, …).

@@ -3,20 +3,17 @@
 use aftercare::{Options, Policy, Ticket};
 use chrono::{DateTime, Utc};
 
-#[path = "../benches/support/tickets.rs"]
-mod support;
+use crate::support::tickets;
 
 fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2025-09-30T12:00:00+08:00")
-        .expect("valid")
-        .with_timezone(&Utc)
+    crate::support::at("2025-09-30T12:00:00+08:00")
 }
 
 /// Generated tickets, the samples, and a few that fail.
 fn tickets() -> Vec<String> {
-    let mut rng = support::Rng::new(11);
+    let mut rng = tickets::Rng::new(11);
     let mut all: Vec<String> = (0..2000)
-        .map(|i| support::ticket_json(&mut rng, i, i % 3 != 0))
+        .map(|i| tickets::ticket_json(&mut rng, i, i % 3 != 0))
         .collect();
     let samples = concat!(
         env!("CARGO_MANIFEST_DIR"),

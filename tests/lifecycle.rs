@@ -5,21 +5,15 @@
 
 use aftercare::decision::ClockStatus;
 use aftercare::{Decision, Policy, Ticket};
-use chrono::{DateTime, Utc};
+
+use crate::support::{self, at};
 
 fn policy() -> Policy {
-    Policy::from_path("tests/fixtures/lifecycle.toml").expect("the fixture policy loads")
-}
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .expect("an RFC 3339 instant")
-        .with_timezone(&Utc)
+    support::policy("tests/fixtures/lifecycle.toml")
 }
 
 fn decide(ticket: &str, now: &str) -> Decision {
-    let ticket = Ticket::from_json(ticket).expect("a valid ticket");
-    policy().evaluate(&ticket, at(now)).expect("a decision")
+    support::decide(&policy(), &support::ticket(ticket), at(now))
 }
 
 fn due(c: &Option<aftercare::decision::Clock>) -> String {

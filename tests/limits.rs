@@ -3,6 +3,8 @@
 
 use aftercare::{Limits, Policy, PolicyError, Ticket};
 
+use crate::support::now;
+
 const POLICY: &str = r#"
 [policy]
 name = "limits"
@@ -44,10 +46,6 @@ within = "24h"
 
 fn policy(resolution: &str) -> Result<Policy, PolicyError> {
     Policy::from_toml(&POLICY.replace("RESOLUTION", resolution))
-}
-
-fn now() -> chrono::DateTime<chrono::Utc> {
-    "2025-10-15T12:00:00+08:00".parse().expect("now")
 }
 
 #[test]

@@ -1,8 +1,6 @@
 //! Policy lints: each one with a policy that triggers it and one that does not, their positions,
 //! and `aftercare check --deny-warnings`.
 
-use std::process::Command;
-
 use aftercare::{Policy, Severity};
 
 /// A small valid policy with no warnings; `rules` is appended (it may add categories,
@@ -555,7 +553,7 @@ fn escalation_steps_in_order_or_on_different_ladders_are_fine() {
 // --- the command line -----------------------------------------------------------------------
 
 fn check(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_aftercare"))
+    let out = crate::support::aftercare()
         .arg("check")
         .args(args)
         .output()

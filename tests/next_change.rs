@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 
 fn policy() -> Policy {
-    Policy::from_path("tests/fixtures/lifecycle.toml").expect("the fixture policy loads")
+    crate::support::policy("tests/fixtures/lifecycle.toml")
 }
 
 /// What a caller would act on.

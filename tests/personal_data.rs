@@ -6,9 +6,11 @@
 //! `139…`), so one scan finds a leak of any of them. To cover a further output, add one line:
 //! `assert_no_personal_data(&text_of_that_output);` (for a subcommand, `cli(&[…], None)`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use aftercare::{Limits, Options, Policy, Ticket};
+
+use crate::support::{self, root};
 
 const TICKETS: usize = 1000;
 const NOW: &str = "2025-10-15T12:00:00+08:00";
@@ -166,12 +168,8 @@ fn all_tickets() -> Vec<String> {
     (0..TICKETS).map(ticket).chain(oversized()).collect()
 }
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn default_policy() -> Policy {
-    Policy::from_path(root().join("policies/default.toml")).expect("the default policy loads")
+    support::policy(support::DEFAULT_POLICY)
 }
 
 #[test]
@@ -267,8 +265,8 @@ fn policy_diagnostics_hold_no_personal_data() {
 #[cfg(feature = "cli")]
 fn cli(args: &[&str], stdin: Option<&str>) -> String {
     use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aftercare"))
+    use std::process::Stdio;
+    let mut child = crate::support::aftercare()
         .args(args)
         .current_dir(root())
         .stdin(Stdio::piped())

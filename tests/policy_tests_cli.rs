@@ -1,11 +1,11 @@
 //! `aftercare test` and `aftercare explain`: exit codes and output.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 const DIR: &str = "tests/fixtures/policy_tests";
 
 fn aftercare(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aftercare"))
+    crate::support::aftercare()
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
@@ -181,7 +181,7 @@ fn explain_prints_text_and_json() {
 #[test]
 fn explain_reads_a_ticket_from_stdin() {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aftercare"))
+    let mut child = crate::support::aftercare()
         .args([
             "explain",
             "policies/default.toml",

@@ -7,7 +7,8 @@
 
 use aftercare::explain::Explanation;
 use aftercare::{Policy, Ticket};
-use chrono::{DateTime, Utc};
+
+use crate::support::at;
 
 const DIR: &str = "tests/fixtures/policy_tests";
 const PERSONAL: [&str; 8] = [
@@ -20,12 +21,6 @@ const PERSONAL: [&str; 8] = [
     "SO-2025-0930-1",
     "WM100-0001",
 ];
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .expect("an RFC 3339 instant")
-        .with_timezone(&Utc)
-}
 
 fn explain(policy: &str, ticket: &str, now: &str) -> Explanation {
     let policy = Policy::from_path(policy).expect("the policy loads");

@@ -142,9 +142,7 @@ const H: i64 = 3600;
 const M: i64 = 60;
 
 fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2025-10-17T18:00:00+08:00")
-        .expect("an RFC 3339 instant")
-        .with_timezone(&Utc)
+    crate::support::at("2025-10-17T18:00:00+08:00")
 }
 
 fn report(by: Granularity) -> Report {

@@ -2,7 +2,7 @@
 //! parsed and every chart mark checked against the JSON report.
 
 use std::collections::BTreeMap;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -11,7 +11,7 @@ const TICKETS: &str = "policies/samples/tickets.jsonl";
 const NOW: &str = "2025-10-15T12:00:00+08:00";
 
 fn report(extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aftercare"))
+    crate::support::aftercare()
         .args(["report", POLICY, TICKETS, "--now", NOW])
         .args(extra)
         .output()
@@ -121,7 +121,7 @@ fn output_file_and_errors() {
         "{\"id\":\"X1\",\"created_at\":\"2025-10-15T09:00:00+08:00\"}\n{\"id\":\"X2\"}\n",
     )
     .expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_aftercare"))
+    let out = crate::support::aftercare()
         .args([
             "report",
             POLICY,

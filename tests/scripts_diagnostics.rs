@@ -1,10 +1,10 @@
 //! A script that cannot run is a load error like any other policy problem: FILE:LINE:COL with
 //! a hint, pointing into the script's own file.
 
-mod common;
+use crate::support::scripts;
 
 use aftercare::{Policy, Severity};
-use common::*;
+use scripts::*;
 
 #[test]
 fn syntax_error_points_into_the_script() {

@@ -6,16 +6,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use aftercare::{Decision, Policy, Ticket};
-use chrono::{DateTime, Utc};
+
+use crate::support::{self, now};
 
 fn folder(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("examples/policies")
         .join(name)
-}
-
-fn now() -> DateTime<Utc> {
-    "2025-10-15T12:00:00+08:00".parse().unwrap()
 }
 
 /// Loads an example policy (no warnings) and decides its sample tickets, by id.
@@ -73,9 +70,7 @@ fn check(d: &Decision, (category, priority, department, team, first, resolution)
 }
 
 fn decide(policy: &Policy, json: &str) -> Decision {
-    policy
-        .evaluate(&Ticket::from_json(json).unwrap(), now())
-        .unwrap()
+    support::decide(policy, &support::ticket(json), now())
 }
 
 #[test]

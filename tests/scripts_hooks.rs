@@ -1,9 +1,9 @@
 //! Each hook refines its stage, `()` keeps the declarative result, and the trace says what a
 //! hook changed. Bad results are clear per-ticket errors, never panics.
 
-mod common;
+use crate::support::scripts;
 
-use common::*;
+use scripts::*;
 
 #[test]
 fn classify_changes_the_category() {

@@ -1,11 +1,11 @@
 //! Hostile scripts stop with an error, quickly and within bounded memory, and never take the
 //! process down.
 
-mod common;
+use crate::support::scripts;
 
 use std::time::{Duration, Instant};
 
-use common::*;
+use scripts::*;
 
 /// A loose hang catcher, not a benchmark: the limits stop these in milliseconds.
 const PATIENCE: Duration = Duration::from_secs(2);
@@ -208,7 +208,7 @@ fn a_hostile_batch_finishes() {
 
 #[test]
 fn nesting_limits_are_capped() {
-    let err = common::load_with(
+    let err = scripts::load_with(
         "max_call_depth = 100000\nmax_expr_depth = 257",
         &[("scripts/hooks.rhai", "fn classify(ticket) { () }")],
     )

@@ -5,11 +5,8 @@
 use std::path::Path;
 
 use aftercare::{Policy, Ticket};
-use chrono::{DateTime, Utc};
 
-fn now() -> DateTime<Utc> {
-    "2025-10-15T12:00:00+08:00".parse().unwrap()
-}
+use crate::support::now;
 
 /// Every ticket of a JSON-lines file gets the same triage from both entry points.
 fn agree(policy: &Policy, tickets: &Path) -> usize {
@@ -122,8 +119,7 @@ fn category_and_priority_tests_see_the_earlier_stages() {
     assert_eq!(t.rules.priority, "priorities.default");
 }
 
-#[path = "../benches/support/tickets.rs"]
-mod support;
+use crate::support::tickets;
 
 /// Without the trace, evaluation takes the plain path for stages 1–3; with it, the general one
 /// that also runs script hooks. Both must reach the same decision.
@@ -136,8 +132,8 @@ fn the_trace_changes_nothing_but_the_trace() {
         .filter(|l| !l.trim().is_empty())
         .map(str::to_string)
         .collect();
-    let mut rng = support::Rng::new(11);
-    texts.extend((0..2000).map(|i| support::ticket_json(&mut rng, i, i % 2 == 0)));
+    let mut rng = tickets::Rng::new(11);
+    texts.extend((0..2000).map(|i| tickets::ticket_json(&mut rng, i, i % 2 == 0)));
     for text in &texts {
         let ticket = Ticket::from_json(text).unwrap();
         let traced = policy.evaluate_with(&ticket, now(), aftercare::Options { trace: true });

@@ -96,7 +96,7 @@ fn rows_become_tickets() {
 #[test]
 fn the_example_policy_reports_on_the_fixture() {
     let policy =
-        Policy::from_path("examples/policies/cfpb/policy.toml").expect("the example policy loads");
+        Policy::from_path("../policies/cfpb/policy.toml").expect("the example policy loads");
     let now: DateTime<Utc> = DateTime::parse_from_rfc3339("2020-04-01T12:00:00-04:00")
         .expect("an instant")
         .with_timezone(&Utc);

@@ -2,7 +2,7 @@
 //! data into aftercare tickets, and reports on them with `examples/policies/cfpb/policy.toml`.
 //!
 //! ```sh
-//! cargo run --release --example csv_import -- complaints.csv \
+//! cargo run --release -p aftercare-integrations --example csv_import -- complaints.csv \
 //!     [--policy examples/policies/cfpb/policy.toml] [--out tickets.jsonl] \
 //!     [--now RFC3339] [--by week|month] [--format text|json|html] [--report FILE]
 //! ```
@@ -40,8 +40,7 @@ fn args() -> Result<Args, String> {
     let mut input = None;
     let mut args = Args {
         input: PathBuf::new(),
-        policy: PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("examples/policies/cfpb/policy.toml"),
+        policy: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../policies/cfpb/policy.toml"),
         out: None,
         now: Utc::now(),
         by: Granularity::Month,

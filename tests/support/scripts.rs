@@ -1,7 +1,5 @@
-//! Helpers shared by the script tests: a small policy whose `[scripts]` table and script
+//! Script tests: a small policy whose `[scripts]` table and script
 //! files are written to a fresh folder for each test.
-
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -6,8 +6,8 @@
 //! fires, then the overdue tickets and the pending wake-ups as of 2025-10-15 12:00 (Beijing).
 //!
 //! ```sh
-//! cargo run --example sqlite_store              # a fresh database in the temp folder
-//! cargo run --example sqlite_store -- my.sqlite # or in this file (kept between runs)
+//! cargo run -p aftercare-integrations --example sqlite_store              # a fresh database in the temp folder
+//! cargo run -p aftercare-integrations --example sqlite_store -- my.sqlite # or in this file (kept between runs)
 //! ```
 
 mod store;
@@ -47,7 +47,8 @@ fn print_fired(fired: &[Notification]) {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The bundled policy and samples, two folders up from this package.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let policy = Policy::from_path(root.join("policies/default.toml"))?;
     let db = match std::env::args().nth(1) {
         Some(path) => PathBuf::from(path),
