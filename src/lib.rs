@@ -115,7 +115,35 @@ pub use policy::{Policy, PolicyHandle, PolicyRules, RuleRef, StepRef};
 pub use source::{Diagnostic, PolicyError, Severity};
 pub use ticket::{AttrValue, Customer, Event, EventKind, Personal, Product, Ticket, TicketError};
 
-// The README's examples are compiled and run as doctests.
+// The examples of the README and of docs/ are compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/policy-format.md")]
+struct PolicyFormatDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/cli.md")]
+struct CliDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/reports.md")]
+struct ReportsDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/library.md")]
+struct LibraryDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/scripts.md")]
+struct ScriptsDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/performance.md")]
+struct PerformanceDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/CONTRIBUTING.md")]
+struct ContributingDoctests;

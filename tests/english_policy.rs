@@ -21,13 +21,17 @@ fn loads_without_warnings() {
 #[test]
 fn passes_its_cases_with_every_rule_hit() {
     let policy = policy();
-    let cases =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/examples/minimal-en.tests.toml");
+    let cases = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("policies/examples/minimal-en.tests.toml");
     let report = run_cases(&policy, cases).expect("the cases file loads");
     assert!(report.is_success(), "{report}");
     assert_eq!(report.passed(), 8);
     let coverage = Coverage::of(&policy, &report);
-    assert!(coverage.meets(100.0), "{:.1}% of the rules hit", coverage.percent());
+    assert!(
+        coverage.meets(100.0),
+        "{:.1}% of the rules hit",
+        coverage.percent()
+    );
 }
 
 #[test]

@@ -131,9 +131,9 @@ impl Instant {
         ]);
         if nano != 0 {
             out.push(b'.');
-            if nano % 1_000_000 == 0 {
+            if nano.is_multiple_of(1_000_000) {
                 out.digits(nano / 1_000_000, 3);
-            } else if nano % 1_000 == 0 {
+            } else if nano.is_multiple_of(1_000) {
                 out.digits(nano / 1_000, 6);
             } else {
                 out.digits(nano, 9);
