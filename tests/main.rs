@@ -9,6 +9,8 @@ mod cli;
 mod cli_bad_input;
 mod conditions;
 mod diff;
+mod docs_commands;
+mod english_policy;
 mod evaluate;
 mod fuzz_regressions;
 mod jsonl;
