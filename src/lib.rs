@@ -107,7 +107,9 @@ mod ticket;
 
 pub use evaluate::Options;
 pub use limits::Limits;
-pub use output::decision::{Decision, Triage};
+pub use output::decision::{
+    ClockTrace, Decision, PauseTrace, RuleOutcome, TraceEvent, TraceStage, Triage,
+};
 pub use output::{decision, diff, explain, report, testing};
 #[cfg(feature = "watch")]
 pub use policy::Watch;

@@ -124,10 +124,10 @@ fn decide(t: &Ticket, now: &str) -> Decision {
 }
 
 /// The trace lines of one stage (`category`, `priority`, `route`, `first_response`, …).
-fn traced<'d>(d: &'d Decision, stage: &str) -> Vec<&'d str> {
+fn traced(d: &Decision, stage: &str) -> Vec<String> {
     d.trace
         .iter()
-        .map(String::as_str)
+        .map(ToString::to_string)
         .filter(|l| l.starts_with(&format!("{stage} ")) || l.starts_with(&format!("{stage}:")))
         .collect()
 }
@@ -260,10 +260,10 @@ fn the_trace_has_one_line_per_stage_in_stage_order() {
         &monday_fault(json!([{ "at": "2025-10-06T11:30:00+02:00", "type": "first_response" }])),
         "2025-10-06T14:00:00+02:00",
     );
-    let stages: Vec<&str> = d
+    let stages: Vec<String> = d
         .trace
         .iter()
-        .map(|l| l.split([' ', ':']).next().unwrap())
+        .map(|l| l.to_string().split([' ', ':']).next().unwrap().to_string())
         .collect();
     assert_eq!(
         stages,

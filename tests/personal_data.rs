@@ -205,7 +205,9 @@ fn decisions_traces_and_ticket_errors_hold_no_personal_data() {
                 match policy.evaluate(&ticket, now) {
                     Ok(decision) => {
                         assert_no_personal_data(&serde_json::to_string(&decision).expect("json"));
-                        assert_no_personal_data(&decision.trace.join("\n"));
+                        let lines: Vec<String> =
+                            decision.trace.iter().map(ToString::to_string).collect();
+                        assert_no_personal_data(&lines.join("\n"));
                         assert_no_personal_data(&format!("{decision:?}"));
                     }
                     Err(e) => {

@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 
 use crate::business_time::{Amount, Calendar, ClosedReason, TimeError};
 use crate::output::decision::{Clock, ClockStatus, Instant, Span};
+use crate::output::trace::{ClockTrace, PauseTrace};
 use crate::ticket::TicketError;
 
 /// One run of a metric.
@@ -301,53 +302,51 @@ impl<'c> Run<'c> {
         }
     }
 
-    /// A sentence for the trace: target, calendar, opening, closed days skipped, pauses, due.
-    pub(crate) fn explain(&self, metric: &str, why: &str, now: DateTime<Utc>, tz: Tz) -> String {
+    /// The trace of this clock: target, calendar, opening, closed days skipped, pauses, due.
+    pub(crate) fn explain(
+        &self,
+        metric: &'static str,
+        cycle: Option<u32>,
+        why: &str,
+        now: DateTime<Utc>,
+        tz: Tz,
+    ) -> ClockTrace {
         let cal = self.calendar;
-        let mut s = format!(
-            "{metric}: target {} ({why}) on calendar {}",
-            self.target, self.calendar_name
-        );
-        let start = Instant::new(self.start, tz);
-        match cal.next_open(self.start) {
-            Some(open) if open > self.start => {
-                s.push_str(&format!(
-                    "; started {start} outside business hours, counting from the opening at {}",
-                    Instant::new(open, tz)
-                ));
-            }
-            _ => s.push_str(&format!("; started {start}")),
-        }
+        let opening = cal.next_open(self.start);
         let end = self
             .stop
             .filter(|s| *s <= now)
             .or(self.due)
             .unwrap_or(now)
-            .max(cal.next_open(self.start).unwrap_or(self.start));
+            .max(opening.unwrap_or(self.start));
         let skipped = cal.skipped_days(self.start, end, 64);
-        if !skipped.is_empty() {
-            s.push_str("; skipped ");
-            s.push_str(&describe_skipped(&skipped));
+        ClockTrace {
+            metric,
+            cycle,
+            target: self.target.to_string(),
+            why: why.to_string(),
+            calendar: self.calendar_name.to_string(),
+            started: Instant::new(self.start, tz),
+            counted_from: opening
+                .filter(|open| *open > self.start)
+                .map(|open| Instant::new(open, tz)),
+            skipped: (!skipped.is_empty()).then(|| describe_skipped(&skipped)),
+            pauses: self
+                .pauses
+                .iter()
+                .map(|p| PauseTrace {
+                    start: Instant::new(p.start, tz),
+                    end: p
+                        .end
+                        .map(|pe| (Instant::new(pe, tz), Span(cal.between(p.start, pe)))),
+                })
+                .collect(),
+            due: self.due.map(|due| Instant::new(due, tz)),
+            stopped: self
+                .stop
+                .filter(|s| *s <= now)
+                .map(|stop| Instant::new(stop, tz)),
         }
-        for p in &self.pauses {
-            match p.end {
-                Some(pe) => s.push_str(&format!(
-                    "; paused {} to {} ({} of business time)",
-                    Instant::new(p.start, tz),
-                    Instant::new(pe, tz),
-                    Span(cal.between(p.start, pe))
-                )),
-                None => s.push_str(&format!("; paused since {}", Instant::new(p.start, tz))),
-            }
-        }
-        match self.due {
-            Some(due) => s.push_str(&format!("; due {}", Instant::new(due, tz))),
-            None => s.push_str("; due when the pause ends"),
-        }
-        if let Some(stop) = self.stop.filter(|s| *s <= now) {
-            s.push_str(&format!("; stopped {}", Instant::new(stop, tz)));
-        }
-        s
     }
 }
 

@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 
 use crate::compile::{CategoryId, Compiled, RouteTarget, Scan, Subject};
 use crate::output::decision::{Decision, Instant, PolicyRef, Route, Rules, Triage, TriageRules};
+use crate::output::trace::TraceEvent;
 use crate::script::{Scripts, Session};
 use crate::ticket::{Ticket, TicketError};
 
@@ -93,7 +94,7 @@ fn triage<'p>(
     ticket: &Ticket,
     scan: &mut Scan,
     mut hooks: Option<&mut Session<'_>>,
-    trace: &mut Option<Vec<String>>,
+    trace: &mut Option<Vec<TraceEvent>>,
 ) -> Result<Triaged<'p>, TicketError> {
     let subject = Subject {
         ticket,
@@ -138,9 +139,9 @@ fn unknown(ticket: &Ticket, what: &str) -> TicketError {
 }
 
 /// Appends a line to the trace, when there is one.
-fn note(trace: &mut Option<Vec<String>>, line: String) {
+fn note(trace: &mut Option<Vec<TraceEvent>>, event: TraceEvent) {
     if let Some(t) = trace.as_mut() {
-        t.push(line);
+        t.push(event);
     }
 }
 
@@ -274,7 +275,7 @@ pub(crate) fn evaluate(
     now: DateTime<Utc>,
     options: Options,
 ) -> Result<Decision, TicketError> {
-    let mut trace: Option<Vec<String>> = options.trace.then(Vec::new);
+    let mut trace: Option<Vec<TraceEvent>> = options.trace.then(Vec::new);
     let mut scan = Scan::default();
     // Script hooks share one ticket map per evaluation, built when the first hook runs.
     let mut hooks = scripts.map(|s| s.session(inner, ticket, now));

@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
 
 use crate::business_time::{Amount, BusinessDuration};
+pub use crate::output::trace::{ClockTrace, PauseTrace, RuleOutcome, TraceEvent, TraceStage};
 
 /// An instant, shown in a given time zone (converted only when displayed, which keeps
 /// decisions small and cheap to build).
@@ -346,7 +347,7 @@ pub struct Decision {
     pub next_change_at: Option<Instant>,
     /// Which rule decided what, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub trace: Vec<String>,
+    pub trace: Vec<TraceEvent>,
 }
 
 /// The policy's name and version.

@@ -53,6 +53,7 @@ use crate::evaluate::history::{self, History};
 use crate::output::decision::{
     Clock, ClockStatus, Decision, Escalation, FollowUp, Instant, PolicyRef, Span,
 };
+use crate::output::trace::{RuleOutcome, TraceEvent, TraceStage};
 use crate::ticket::{Ticket, TicketError};
 
 /// At most this many windows are listed per clock; the rest are counted.
@@ -188,8 +189,9 @@ pub(crate) fn explain(
     let mut used = vec![false; decision.trace.len()];
     let stages = stages(&decision, &mut used);
     let clocks = clocks(inner, &decision, &history, now, &mut used);
-    for (line, u) in decision.trace.iter().zip(used.iter_mut()) {
-        if line.starts_with("escalation ") {
+    // Escalations are listed from the decision itself.
+    for (event, u) in decision.trace.iter().zip(used.iter_mut()) {
+        if matches!(event, TraceEvent::Escalation { .. }) {
             *u = true;
         }
     }
@@ -198,7 +200,7 @@ pub(crate) fn explain(
         .iter()
         .zip(&used)
         .filter(|(_, u)| !**u)
-        .map(|(l, _)| l.clone())
+        .map(|(e, _)| e.to_string())
         .collect();
     Ok(Explanation {
         ticket: decision.ticket.to_string(),
@@ -229,36 +231,47 @@ fn stages(d: &Decision, used: &mut [bool]) -> Vec<Stage> {
         None => d.route.department.to_string(),
     };
     let wanted = [
-        ("category", d.category.to_string(), &d.rules.category),
-        ("priority", d.priority.to_string(), &d.rules.priority),
-        ("route", route, &d.rules.route),
+        (
+            TraceStage::Category,
+            d.category.to_string(),
+            &d.rules.category,
+        ),
+        (
+            TraceStage::Priority,
+            d.priority.to_string(),
+            &d.rules.priority,
+        ),
+        (TraceStage::Route, route, &d.rules.route),
     ];
     wanted
         .into_iter()
         .map(|(stage, value, rule)| {
-            // The trace line reads `<stage> <value>: <why>`.
-            let prefix = format!("{stage} {value}: ");
-            let found = d
-                .trace
-                .iter()
-                .position(|l| l.starts_with(&prefix))
-                .and_then(|i| Some((i, d.trace.get(i)?)));
-            let because = match found {
-                Some((i, line)) => {
+            // What the stage's rules decided, when that is what the decision says.
+            let found = d.trace.iter().enumerate().find_map(|(i, e)| match e {
+                TraceEvent::Rule {
+                    stage: s,
+                    value: v,
+                    outcome,
+                } if *s == stage && *v == value => Some((i, outcome)),
+                _ => None,
+            });
+            let (because, is_default) = match found {
+                Some((i, outcome)) => {
                     if let Some(u) = used.get_mut(i) {
                         *u = true;
                     }
-                    line.get(prefix.len()..).unwrap_or_default().to_string()
+                    let is_default = matches!(outcome, RuleOutcome::Default { .. });
+                    (outcome.to_string(), is_default)
                 }
                 // A script hook changed the declarative result; its own lines are in `notes`.
-                None if &**rule == "script" => "set by a script hook".to_string(),
-                None => String::new(),
+                None if &**rule == "script" => ("set by a script hook".to_string(), false),
+                None => (String::new(), false),
             };
             Stage {
-                stage,
+                stage: stage.name(),
                 value,
                 rule: rule.to_string(),
-                is_default: because.starts_with("no rule matched"),
+                is_default,
                 because,
             }
         })
@@ -278,13 +291,10 @@ fn clocks(
         all.push(clock);
         let cycles = all.len();
         for (i, c) in all.into_iter().enumerate() {
-            // Mark the clock's trace line as shown.
-            let label = if cycles > 1 {
-                format!("{metric} (cycle {}): ", i + 1)
-            } else {
-                format!("{metric}: ")
-            };
-            if let Some(j) = d.trace.iter().position(|l| l.starts_with(&label)) {
+            // Mark the clock's trace event as shown.
+            let cycle = (cycles > 1).then(|| u32::try_from(i + 1).unwrap_or(u32::MAX));
+            let shown = |e: &TraceEvent| matches!(e, TraceEvent::Clock(c) if c.metric == metric && c.cycle == cycle);
+            if let Some(j) = d.trace.iter().position(shown) {
                 if let Some(u) = used.get_mut(j) {
                     *u = true;
                 }

@@ -40,6 +40,7 @@ use serde_json::Value as Json;
 
 use crate::business_time::{Amount, BusinessDuration};
 use crate::output::decision::Decision;
+use crate::output::trace::{TraceEvent, TraceStage};
 use crate::policy::Policy;
 use crate::source::reader::{did_you_mean, tables, Table};
 use crate::source::tree::{self, Node, Value};
@@ -649,7 +650,7 @@ fn run_case(policy: &Policy, file: &str, case: &Case) -> CaseResult {
         Ok(d) => serde_json::to_value(d).unwrap_or(Json::Null),
         Err(e) => serde_json::json!({ "ticket": e.ticket, "error": e.to_string() }),
     };
-    let trace: &[String] = outcome.as_ref().map_or(&[], |d| &d.trace);
+    let trace: &[TraceEvent] = outcome.as_ref().map_or(&[], |d| &d.trace);
     let mut mismatches = Vec::new();
     let wants_error = case.expect.iter().any(|e| e.path == "error");
     match (&outcome, wants_error) {
@@ -729,7 +730,7 @@ fn check(
     expect: &Expect,
     outcome: &Result<Decision, TicketError>,
     actual: &Json,
-    trace: &[String],
+    trace: &[TraceEvent],
 ) -> Option<Mismatch> {
     let mismatch = |expected: String, actual: String| Mismatch {
         path: expect.path.clone(),
@@ -794,37 +795,42 @@ fn escalation_at<'a>(
 fn stage_trace(
     path: &str,
     escalation: Option<&crate::output::decision::Escalation>,
-    trace: &[String],
+    trace: &[TraceEvent],
 ) -> Vec<String> {
     let mut parts = path.split('.');
     let first = parts.next().unwrap_or_default();
     let second = parts.next().unwrap_or_default();
-    let clock = |metric: &str, line: &str| {
-        line.starts_with(&format!("{metric}:")) || line.starts_with(&format!("{metric} (cycle "))
-    };
-    let pick = |keep: &dyn Fn(&str) -> bool| -> Vec<String> {
-        trace.iter().filter(|l| keep(l)).cloned().collect()
+    let clock =
+        |metric: &str, e: &TraceEvent| matches!(e, TraceEvent::Clock(c) if c.metric == metric);
+    let rule = |stage: TraceStage, e: &TraceEvent| matches!(e, TraceEvent::Rule { stage: s, .. } if *s == stage);
+    let pick = |keep: &dyn Fn(&TraceEvent) -> bool| -> Vec<String> {
+        trace
+            .iter()
+            .filter(|e| keep(e))
+            .map(ToString::to_string)
+            .collect()
     };
     const METRICS: [&str; 4] = ["first_response", "resolution", "next_response", "follow_up"];
     match (first, second) {
-        ("category", _) | ("rules", "category") => pick(&|l| l.starts_with("category ")),
-        ("priority", _) | ("rules", "priority") => pick(&|l| l.starts_with("priority ")),
+        ("category", _) | ("rules", "category") => pick(&|e| rule(TraceStage::Category, e)),
+        ("priority", _) | ("rules", "priority") => pick(&|e| rule(TraceStage::Priority, e)),
         ("route", _) | ("rules", "route") | ("sla", "calendar") => {
-            pick(&|l| l.starts_with("route "))
+            pick(&|e| rule(TraceStage::Route, e))
         }
-        ("sla", metric) if METRICS.contains(&metric) => pick(&|l| clock(metric, l)),
-        ("follow_up", _) => pick(&|l| clock("follow_up", l)),
+        ("sla", metric) if METRICS.contains(&metric) => pick(&|e| clock(metric, e)),
+        ("follow_up", _) => pick(&|e| clock("follow_up", e)),
         ("escalations", _) => match escalation {
-            Some(e) => {
-                let fired = format!("escalation {} of {} (cycle {})", e.step, e.metric, e.cycle);
-                pick(&|l| clock(e.metric, l) || l.starts_with(&fired))
-            }
+            Some(step) => pick(&|e| {
+                clock(step.metric, e)
+                    || matches!(e, TraceEvent::Escalation { step: s, metric, cycle, .. }
+                        if **s == *step.step && *metric == step.metric && *cycle == step.cycle)
+            }),
             // No such step: nothing in the trace speaks of it.
             None => Vec::new(),
         },
-        ("next_change_at", _) | ("status", _) => {
-            pick(&|l| METRICS.iter().any(|m| clock(m, l)) || l.starts_with("escalation "))
-        }
+        ("next_change_at", _) | ("status", _) => pick(&|e| {
+            METRICS.iter().any(|m| clock(m, e)) || matches!(e, TraceEvent::Escalation { .. })
+        }),
         _ => Vec::new(),
     }
 }
