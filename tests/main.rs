@@ -9,6 +9,7 @@ mod cli;
 mod cli_bad_input;
 mod conditions;
 mod diff;
+mod errors;
 mod evaluate;
 mod fuzz_regressions;
 mod jsonl;
