@@ -114,8 +114,10 @@ pub use output::{decision, diff, explain, report, testing};
 #[cfg(feature = "watch")]
 pub use policy::Watch;
 pub use policy::{Policy, PolicyHandle, PolicyRules, RuleRef, StepRef};
-pub use source::{Diagnostic, PolicyError, Severity};
-pub use ticket::{AttrValue, Customer, Event, EventKind, Personal, Product, Ticket, TicketError};
+pub use source::{Diagnostic, PolicyError, Severity, LINT_CODES};
+pub use ticket::{
+    AttrValue, Customer, Event, EventKind, Personal, Product, Ticket, TicketError, TicketErrorKind,
+};
 
 // The examples of the README and of docs/ are compiled and run as doctests.
 #[cfg(doctest)]

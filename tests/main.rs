@@ -11,6 +11,7 @@ mod conditions;
 mod diff;
 mod docs_commands;
 mod english_policy;
+mod errors;
 mod evaluate;
 mod fuzz_regressions;
 mod jsonl;

@@ -237,10 +237,7 @@ fn write(done: &Receiver<(u64, Done)>, free: &SyncSender<Batch>) -> i32 {
 
 /// `{"ticket": null, "error": "…"}` for an input line that is not a ticket's text.
 fn unreadable(why: &str, out: &mut Vec<u8>) {
-    let e = aftercare::TicketError {
-        ticket: None,
-        message: why.to_string(),
-    };
+    let e = aftercare::TicketError::unreadable(why);
     let start = out.len();
     if serde_json::to_writer(&mut *out, &e).is_err() {
         out.truncate(start);

@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use crate::business_time::{Amount, Calendar, ClosedReason, TimeError};
 use crate::output::decision::{Clock, ClockStatus, Instant, Span};
 use crate::output::trace::{ClockTrace, PauseTrace};
-use crate::ticket::TicketError;
+use crate::ticket::{TicketError, TicketErrorKind};
 
 /// One run of a metric.
 ///
@@ -119,7 +119,7 @@ impl Positions {
 }
 
 pub(crate) fn time_error(ticket: &str, what: &str, e: TimeError) -> TicketError {
-    TicketError::new(Some(ticket), format!("{what}: {e}"))
+    TicketError::new(Some(ticket), TicketErrorKind::Time, format!("{what}: {e}"))
 }
 
 /// How much business time a target allows from a given start.

@@ -22,7 +22,7 @@ use crate::compile::{CategoryId, Compiled, RouteTarget, Scan, Subject};
 use crate::output::decision::{Decision, Instant, PolicyRef, Route, Rules, Triage, TriageRules};
 use crate::output::trace::TraceEvent;
 use crate::script::{Scripts, Session};
-use crate::ticket::{Ticket, TicketError};
+use crate::ticket::{Ticket, TicketError, TicketErrorKind};
 
 /// How to evaluate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,7 +135,11 @@ fn triage<'p>(
 /// The error for an id a script hook gave that the policy does not know (hooks are checked
 /// against the policy's ids, so this does not happen).
 fn unknown(ticket: &Ticket, what: &str) -> TicketError {
-    TicketError::new(Some(&ticket.id), format!("internal error: unknown {what}"))
+    TicketError::new(
+        Some(&ticket.id),
+        TicketErrorKind::Internal,
+        format!("internal error: unknown {what}"),
+    )
 }
 
 /// Appends a line to the trace, when there is one.
@@ -284,16 +288,22 @@ pub(crate) fn evaluate(
         _ => triage(inner, ticket, &mut scan, hooks.as_mut(), &mut trace)?,
     };
     let priority_index = triaged.priority;
-    let priority = inner
-        .priorities
-        .get(priority_index)
-        .ok_or_else(|| TicketError::new(Some(&ticket.id), "internal error: unknown priority"))?;
+    let priority = inner.priorities.get(priority_index).ok_or_else(|| {
+        TicketError::new(
+            Some(&ticket.id),
+            TicketErrorKind::Internal,
+            "internal error: unknown priority",
+        )
+    })?;
     let category = triaged.category.1.to_arc();
     let target = &*triaged.target;
-    let department = inner
-        .departments
-        .get(target.department)
-        .ok_or_else(|| TicketError::new(Some(&ticket.id), "internal error: unknown department"))?;
+    let department = inner.departments.get(target.department).ok_or_else(|| {
+        TicketError::new(
+            Some(&ticket.id),
+            TicketErrorKind::Internal,
+            "internal error: unknown department",
+        )
+    })?;
     let subject = Subject {
         ticket,
         category: Some((triaged.category.0, &category)),

@@ -12,7 +12,7 @@ use crate::check::OnReopen;
 use crate::compile::{Compiled, Target, Targets};
 use crate::output::decision::{ClockStatus, Sla};
 use crate::output::trace::{ClockTrace, TraceEvent};
-use crate::ticket::TicketError;
+use crate::ticket::{TicketError, TicketErrorKind};
 
 /// The metric runs of one ticket.
 #[derive(Default)]
@@ -45,7 +45,11 @@ impl<'p> Clocks<'p> {
             .get(index)
             .map(|(n, c)| (c, &**n))
             .ok_or_else(|| {
-                TicketError::new(Some(ticket_id), "internal error: a calendar is missing")
+                TicketError::new(
+                    Some(ticket_id),
+                    TicketErrorKind::Internal,
+                    "internal error: a calendar is missing",
+                )
             })
     }
 }

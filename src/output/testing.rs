@@ -165,6 +165,7 @@ impl CaseFile {
                 let mut sink = Sink::default();
                 let file = sink.sources.add(name, Arc::from(""));
                 sink.error(
+                    "io",
                     &Span { file, range: 0..0 },
                     format!("cannot read cases file: {e}"),
                 );
@@ -226,7 +227,7 @@ fn parse(name: &str, text: &str, base: Option<&Path>) -> Result<CaseFile, CasesE
                     }
                 }
                 None => {
-                    sink.error(&root.span, "the cases file has no `[[case]]`")
+                    sink.error("missing", &root.span, "the cases file has no `[[case]]`")
                         .hint("each case starts with [[case]] and has name, now, ticket and [case.expect]");
                 }
             }
@@ -236,6 +237,7 @@ fn parse(name: &str, text: &str, base: Option<&Path>) -> Result<CaseFile, CasesE
         for e in errors {
             let range = e.span().unwrap_or(0..0);
             sink.error(
+                "toml-syntax",
                 &Span { file, range },
                 format!("TOML syntax: {}", e.message().trim()),
             )
@@ -258,7 +260,7 @@ fn read_case(node: &Node, text: &str, sink: &mut Sink) -> Option<Case> {
     );
     let now = match t.get("now") {
         None => {
-            sink.error(t.span(), "a case needs `now`")
+            sink.error("missing", t.span(), "a case needs `now`")
                 .hint(r#"the instant it is evaluated at, e.g. now = "2025-10-15T12:00:00+08:00""#);
             None
         }
@@ -268,21 +270,26 @@ fn read_case(node: &Node, text: &str, sink: &mut Sink) -> Option<Case> {
                 _ => None,
             };
             if parsed.is_none() {
-                sink.error(&n.span, "`now` must be an RFC 3339 instant with an offset")
-                    .hint(r#"e.g. now = "2025-10-15T12:00:00+08:00""#);
+                sink.error(
+                    "wrong-type",
+                    &n.span,
+                    "`now` must be an RFC 3339 instant with an offset",
+                )
+                .hint(r#"e.g. now = "2025-10-15T12:00:00+08:00""#);
             }
             parsed.map(|d| d.with_timezone(&Utc))
         }
     };
     let ticket = match t.get("ticket") {
         None => {
-            sink.error(t.span(), "a case needs `ticket`").hint(
+            sink.error("missing", t.span(), "a case needs `ticket`").hint(
                 r#"an inline table in the ticket JSON shape, e.g. ticket = { id = "T1", created_at = "2025-10-15T09:00:00+08:00" }"#,
             );
             None
         }
         Some(n) if n.as_table().is_none() => {
             sink.error(
+                "wrong-type",
                 &n.span,
                 format!("`ticket` must be a table, found {}", n.value.type_name()),
             );
@@ -292,7 +299,7 @@ fn read_case(node: &Node, text: &str, sink: &mut Sink) -> Option<Case> {
     };
     let expect = match t.get("expect") {
         None => {
-            sink.error(t.span(), "a case needs `[case.expect]`")
+            sink.error("missing", t.span(), "a case needs `[case.expect]`")
                 .hint("list the decision fields to check, e.g. category = \"fault\"");
             None
         }
@@ -312,13 +319,14 @@ fn read_case(node: &Node, text: &str, sink: &mut Sink) -> Option<Case> {
 fn read_expect(node: &Node, text: &str, sink: &mut Sink) -> Option<Vec<Expect>> {
     let Some(entries) = node.as_table() else {
         sink.error(
+            "wrong-type",
             &node.span,
             format!("`expect` must be a table, found {}", node.value.type_name()),
         );
         return None;
     };
     if entries.is_empty() {
-        sink.error(&node.span, "the case expects nothing")
+        sink.error("missing", &node.span, "the case expects nothing")
             .hint("name at least one decision field, e.g. category = \"fault\"");
         return None;
     }
@@ -328,6 +336,7 @@ fn read_expect(node: &Node, text: &str, sink: &mut Sink) -> Option<Vec<Expect>> 
         let first = key.name.split('.').next().unwrap_or_default();
         if !DECISION_KEYS.contains(&first) {
             let report = sink.error(
+                "unknown-name",
                 &key.span,
                 format!("`{}` is not a field of a decision", key.name),
             );
@@ -343,6 +352,7 @@ fn read_expect(node: &Node, text: &str, sink: &mut Sink) -> Option<Vec<Expect>> 
         }
         if key.name == "error" && value.as_str().is_none() {
             sink.error(
+                "wrong-type",
                 &value.span,
                 "`error` must be a string: a part of the expected message",
             );
@@ -396,7 +406,7 @@ fn to_json(node: &Node, sink: &mut Sink) -> Option<Json> {
         Value::Float(f) => match serde_json::Number::from_f64(*f) {
             Some(n) => Json::Number(n),
             None => {
-                sink.error(&node.span, "a number must be finite");
+                sink.error("wrong-type", &node.span, "a number must be finite");
                 return None;
             }
         },

@@ -7,7 +7,7 @@ use crate::evaluate::{evaluate, triage_only, Options};
 use crate::output::decision::{Decision, Triage};
 use crate::output::explain::{self, Explanation};
 use crate::output::json;
-use crate::ticket::{Ticket, TicketError};
+use crate::ticket::{Ticket, TicketError, TicketErrorKind};
 
 impl Policy {
     /// Decides what happens to `ticket` as of `now`.
@@ -185,7 +185,11 @@ impl Policy {
                 // Drop what was written of the decision: the line holds the error alone.
                 out.truncate(start);
                 json::write_error_line(
-                    &TicketError::new(Some(&decision.ticket), e.to_string()),
+                    &TicketError::new(
+                        Some(&decision.ticket),
+                        TicketErrorKind::Internal,
+                        e.to_string(),
+                    ),
                     out,
                 );
                 false

@@ -14,7 +14,7 @@ use super::{changed, note, script_event, without_position, Names, Scripts, Trace
 use crate::check::OnScriptError;
 use crate::compile::{Compiled, RouteTarget, Target, Targets};
 use crate::output::trace::TraceEvent;
-use crate::ticket::{Ticket, TicketError};
+use crate::ticket::{Ticket, TicketError, TicketErrorKind};
 
 /// Why a hook's result was not used.
 pub(super) struct Failure {
@@ -253,7 +253,11 @@ impl Session<'_> {
             f.render()
         ));
         match self.scripts.on_error {
-            OnScriptError::Fail => Err(TicketError::new(Some(&self.ticket.id), message)),
+            OnScriptError::Fail => Err(TicketError::new(
+                Some(&self.ticket.id),
+                TicketErrorKind::Script,
+                message,
+            )),
             OnScriptError::Fallback => {
                 note(trace, || TraceEvent::ScriptFallback { message, kept });
                 Ok(None)
