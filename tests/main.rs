@@ -7,6 +7,7 @@ mod business_time_differential;
 mod business_time_props;
 mod cli;
 mod cli_bad_input;
+mod cli_output;
 mod conditions;
 mod diff;
 mod docs_commands;

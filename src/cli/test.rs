@@ -109,7 +109,9 @@ pub(crate) fn run(args: &Args) -> i32 {
         }
     }
     out.push_str(&format!("{}\n", report.summary()));
-    write_out(&out);
+    if !write_out(&out) {
+        return EXIT_BAD_INPUT;
+    }
     code
 }
 
