@@ -178,7 +178,7 @@ pub enum TicketErrorKind {
     /// Business-time arithmetic went out of range (an instant too far in the past or future,
     /// a duration too large).
     Time,
-    /// A script hook failed and the policy says `on_error = "fail"`.
+    /// A script hook failed and the policy says `on_script_error = "fail"`.
     Script,
     /// The engine found itself in a state it should never be in; please report it.
     Internal,
