@@ -590,6 +590,42 @@ fn drafts_check_and_save() {
     assert_eq!(run.status, 200, "{}", run.text());
     assert_eq!(run.json()["passed"], 1);
 
+    // A draft names files only inside the serving policy's folder.
+    let secret_dir = server
+        .dir
+        .parent()
+        .unwrap()
+        .join(format!("aftercare-serve-secret-{}", std::process::id()));
+    std::fs::create_dir_all(&secret_dir).unwrap();
+    let secret = secret_dir.join("secret.toml");
+    std::fs::write(&secret, "not = [toml at all: the-secret-text\n").unwrap();
+    for include in [
+        secret.to_str().unwrap().to_string(),
+        format!(
+            "../{}/secret.toml",
+            secret_dir.file_name().unwrap().to_str().unwrap()
+        ),
+    ] {
+        let draft = format!("include = [{include:?}]\n{TINY}");
+        let checked = server.post_text("/v1/check", &draft);
+        assert_eq!(checked.status, 200);
+        assert_eq!(checked.json()["ok"], false);
+        assert!(checked.json()["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("outside"));
+        assert!(!checked.text().contains("the-secret-text"));
+        let r = server.post_json(
+            "/v1/draft/evaluate",
+            &json!({"policy": draft, "tickets": []}),
+        );
+        assert_eq!(r.status, 422);
+        assert!(!r.text().contains("the-secret-text"));
+    }
+    std::fs::remove_dir_all(&secret_dir).unwrap();
+    let inside = format!("include = [\"calendars/cn.toml\"]\n{TINY}");
+    assert_eq!(server.post_text("/v1/check", &inside).json()["ok"], true);
+
     // Save: refused when it does not check, written atomically and served when it does.
     let before = std::fs::read_to_string(server.policy_path()).unwrap();
     let refused = server.request("PUT", "/v1/policy", "text/plain", broken.as_bytes());

@@ -433,10 +433,104 @@ fn position(text: &str, at: usize) -> Option<(usize, usize)> {
 async fn load_draft(app: &App, text: String) -> Result<Policy, ApiError> {
     let (name, dir) = draft_place(app);
     run(usize::MAX, move || {
+        if let Err(diagnostics) = confine(&name, &text, &dir) {
+            return Err(ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                kind: ErrorKind::InvalidPolicy,
+                body: json!({
+                    "error": "the policy names files outside its folder",
+                    "kind": ErrorKind::InvalidPolicy.name(),
+                    "diagnostics": diagnostics,
+                }),
+            });
+        }
         Policy::from_toml_in(&name, &text, &dir)
             .map_err(|e| ApiError::invalid_policy(&e, &name, &text))
     })
     .await?
+}
+
+/// Checks that a draft names only files inside the serving policy's folder (`include`,
+/// `[scripts] path`, `[models.*] path`): a draft comes over the network, and a file it could
+/// name elsewhere would be read, and quoted in diagnostics. Script imports are confined by the
+/// library itself. Returns a diagnostic per path that is not.
+fn confine(name: &str, text: &str, dir: &Path) -> Result<(), Vec<Value>> {
+    // A draft that is not TOML loads no file at all; the library reports why.
+    let Ok(doc) = toml::from_str::<toml::Table>(text) else {
+        return Ok(());
+    };
+    let mut paths: Vec<&str> = Vec::new();
+    match doc.get("include") {
+        Some(toml::Value::String(s)) => paths.push(s),
+        Some(toml::Value::Array(items)) => paths.extend(items.iter().filter_map(|v| v.as_str())),
+        _ => {}
+    }
+    if let Some(p) = doc
+        .get("scripts")
+        .and_then(|s| s.get("path"))
+        .and_then(toml::Value::as_str)
+    {
+        paths.push(p);
+    }
+    if let Some(models) = doc.get("models").and_then(toml::Value::as_table) {
+        paths.extend(
+            models
+                .values()
+                .filter_map(|m| m.get("path").and_then(toml::Value::as_str)),
+        );
+    }
+    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let outside: Vec<Value> = paths
+        .into_iter()
+        .filter(|p| !inside(&root, p))
+        .map(|p| {
+            let at = text
+                .find(&format!("\"{p}\""))
+                .or_else(|| text.find(p))
+                .unwrap_or(0);
+            let (line, column) = position(text, at).unwrap_or((1, 1));
+            json!({
+                "file": name,
+                "line": line,
+                "column": column,
+                "end_line": line,
+                "end_column": column + p.chars().count() + 2,
+                "severity": "error",
+                "code": Value::Null,
+                "message": format!("`{p}` lies outside the policy's folder"),
+                "hint": "a policy edited here may name only files in its own folder, by relative paths",
+                "text": "",
+            })
+        })
+        .collect();
+    if outside.is_empty() {
+        Ok(())
+    } else {
+        Err(outside)
+    }
+}
+
+/// Whether the relative path `p` stays inside `root`, lexically and, when it exists, once
+/// symbolic links are followed.
+fn inside(root: &Path, p: &str) -> bool {
+    use std::path::Component;
+    if p.contains('\\') {
+        return false;
+    }
+    let rel = Path::new(p);
+    let mut depth = 0usize;
+    for c in rel.components() {
+        match c {
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+            Component::ParentDir if depth > 0 => depth -= 1,
+            _ => return false,
+        }
+    }
+    match root.join(rel).canonicalize() {
+        Ok(real) => real.starts_with(root),
+        Err(_) => true,
+    }
 }
 
 pub(crate) async fn policy(State(app): State<App>) -> Answer {
@@ -474,6 +568,9 @@ pub(crate) async fn check(State(app): State<App>, body: Body) -> Answer {
     let text = body.text()?.to_string();
     let (name, dir) = draft_place(&app);
     let answer = run(usize::MAX, move || {
+        if let Err(diagnostics) = confine(&name, &text, &dir) {
+            return json!({"ok": false, "diagnostics": diagnostics});
+        }
         match Policy::from_toml_in(&name, &text, &dir) {
             Ok(p) => json!({
                 "ok": true,
@@ -848,6 +945,22 @@ pub(crate) async fn method_not_allowed() -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn drafts_name_only_files_in_the_folder() {
+        let root = std::env::temp_dir().canonicalize().unwrap();
+        assert!(inside(&root, "calendars/cn.toml"));
+        assert!(inside(&root, "a/../b.toml"));
+        assert!(!inside(&root, "../b.toml"));
+        assert!(!inside(&root, "a/../../b.toml"));
+        assert!(!inside(&root, "/etc/hostname"));
+        let text = "include = [\"ok.toml\", \"/etc/hostname\"]\n[scripts]\npath = \"../x.rhai\"\n";
+        let found = confine("p.toml", text, &root).unwrap_err();
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0]["line"], 1);
+        assert_eq!(found[1]["line"], 3);
+        assert!(confine("p.toml", "include = [\"ok.toml\"]", &root).is_ok());
+    }
 
     #[test]
     fn positions_count_characters() {
