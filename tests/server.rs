@@ -129,6 +129,15 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// The log once every line of the requests answered so far has been read: a last request's
+    /// own line (logged before it is answered) marks the end.
+    fn settled_log(&self) -> String {
+        let marker = self.get("/healthz");
+        let id = marker.header("x-request-id").unwrap().to_string();
+        self.wait_for("the log to catch up", |s| s.log().contains(&id));
+        self.log()
+    }
+
     fn signal(&self, name: &str) {
         let ok = Command::new("kill")
             .args([format!("-{name}"), self.child.id().to_string()])
@@ -944,9 +953,9 @@ fn watch_reloads_good_keeps_the_old_policy_on_bad_and_half_written() {
             "aftercare_reloads_total{trigger=\"watch\",outcome=\"ok\"}"
         ) >= 1.0
     );
-    assert!(server
-        .log()
-        .contains("the previous policy is still serving"));
+    server.wait_for("the failed reload's log line", |s| {
+        s.log().contains("the previous policy is still serving")
+    });
     let decided = server
         .post_json("/v1/evaluate", &sample_tickets()[0])
         .json();
@@ -966,7 +975,16 @@ fn watch_reloads_good_keeps_the_old_policy_on_bad_and_half_written() {
         .unwrap();
     file.write_all(&full.as_bytes()[..cut]).unwrap();
     file.sync_all().unwrap();
-    std::thread::sleep(Duration::from_millis(400));
+    let failed = |s: &Server| {
+        metric(
+            &s.get("/metrics").text(),
+            "aftercare_reloads_total{trigger=\"watch\",outcome=\"failed\"}",
+        )
+    };
+    let before = failed(&server);
+    server.wait_for("the half-written file's failed reload", |s| {
+        failed(s) > before
+    });
     assert_eq!(server.version(), "w-2");
     file.write_all(&full.as_bytes()[cut..]).unwrap();
     file.sync_all().unwrap();
@@ -1044,6 +1062,7 @@ fn sigterm_finishes_requests_in_flight_and_exits_0() {
     assert_eq!(answered.text().lines().count(), 20_000);
     assert_eq!(server.wait_exit(), Some(0));
     assert!(TcpStream::connect(&server.addr).is_err(), "still listening");
+    server.wait_for("the log of the shutdown", |s| s.log().contains("stopped"));
     assert!(server.log().contains("shutting down"));
 }
 
@@ -1128,7 +1147,7 @@ fn no_personal_data_in_logs_or_metrics() {
         &json!({"policy": TINY, "ticket": bad, "now": NOW}),
     );
     let metrics = server.get("/metrics").text();
-    let log = server.log();
+    let log = server.settled_log();
     assert!(log.contains("\"route\":\"/v1/evaluate\""), "{log}");
     assert!(log.contains("\"route\":\"unmatched\""), "{log}");
     for p in &personal {

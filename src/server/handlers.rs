@@ -323,6 +323,9 @@ async fn tickets(
         let text = body.text()?;
         let (shape, texts) = input::tickets(text, body.lines)?;
         let (answers, errors) = decide_all(op, &policy, &texts, now, options);
+        if shape == Shape::One && errors.first() == Some(&ErrorKind::Unreadable) {
+            return Err(input::unreadable_body(text));
+        }
         Ok::<_, ApiError>((shape, answers, errors))
     })
     .await??;
