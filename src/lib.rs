@@ -102,6 +102,8 @@ mod policy;
 #[cfg(feature = "schema")]
 pub mod schema;
 mod script;
+#[cfg(feature = "serve")]
+pub mod server;
 mod source;
 mod ticket;
 

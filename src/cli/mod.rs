@@ -7,6 +7,7 @@ mod eval;
 mod explain;
 mod input;
 mod report;
+mod serve;
 mod test;
 
 use std::path::PathBuf;
@@ -47,6 +48,9 @@ enum Command {
     Diff(diff::Args),
     /// The service report: KPIs per week or month as text, JSON or one HTML page with charts.
     Report(report::Args),
+    /// The decision service over HTTP: evaluate, explain, test and diff against the serving
+    /// policy, with hot reload, metrics and the policy studio at `/`.
+    Serve(serve::Args),
 }
 
 pub(crate) fn run() -> i32 {
@@ -69,6 +73,7 @@ pub(crate) fn run() -> i32 {
         Command::Explain(args) => explain::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }
 
