@@ -371,8 +371,8 @@ async function runEvaluate() {
   if (seq !== evalSeq) return;
   if (r.status === 200 && r.data && Array.isArray(r.data.decisions)) {
     const old = state.decisions;
-    if (old && !old.stale) state.previousCells = cellMap(old.items);
-    else if (!old) state.previousCells = new Map();
+    // Compared with the last results on screen, also when they were marked old.
+    state.previousCells = old ? cellMap(old.items) : new Map();
     state.decisions = { items: r.data.decisions, lines, stale: false };
     renderDecisions();
     const msg = t("evaluated", lines.length) + (state.changed ? ` ${t("changed_cells", state.changed)}` : "");
