@@ -666,6 +666,12 @@ function renderTests() {
   }
 }
 
+/** A decision field named by the diff, as the decisions table heads it. */
+function fieldLabel(k) {
+  const key = { category: "col_category", priority: "col_priority", route: "col_route", first_response_due: "col_first_response", resolution_due: "col_resolution" }[k];
+  return key ? t(key) : tv(k);
+}
+
 const fmt = (v) => (v == null ? "—" : typeof v === "string" ? v : JSON.stringify(v));
 
 // ---------------------------------------------------------------------------------------------
@@ -718,7 +724,7 @@ function renderDiff() {
   box.append(
     table(
       [t("col_field"), t("col_changed")],
-      changed.map(([k, n]) => h("tr", { "data-field": k, class: n ? "changed-row" : null }, h("td", {}, tv(k)), h("td", { class: n ? "changed" : null }, h("span", { class: n ? "big" : "muted" }, n)))),
+      changed.map(([k, n]) => h("tr", { "data-field": k, class: n ? "changed-row" : null }, h("td", {}, fieldLabel(k)), h("td", { class: n ? "changed" : null }, h("span", { class: n ? "big" : "muted" }, n)))),
       "grid counts",
     ),
   );
@@ -732,7 +738,7 @@ function renderDiff() {
       h("h4", {}, t("examples")),
       table(
         [t("col_id"), t("col_field"), t("col_old"), t("col_new")],
-        ex.map((e) => h("tr", {}, h("td", {}, e.ticket), h("td", {}, tv(e.field)), h("td", { class: "t" }, fmt(e.old)), h("td", { class: "t" }, fmt(e.new)))),
+        ex.map((e) => h("tr", {}, h("td", {}, e.ticket), h("td", {}, fieldLabel(e.field)), h("td", { class: "t" }, fmt(e.old)), h("td", { class: "t" }, fmt(e.new)))),
       ),
     );
   }
