@@ -76,9 +76,13 @@ async function call(method, path, body) {
   return { status: res.status, data, message };
 }
 
+let lastStatus = { text: () => "", kind: "" };
+
+/** Shows what the page did last; `text` is a function so that it follows a language switch. */
 function setStatus(text, kind = "") {
+  lastStatus = { text: typeof text === "function" ? text : () => text, kind };
   const s = $("status");
-  s.textContent = text;
+  s.textContent = lastStatus.text();
   s.className = kind;
 }
 
@@ -106,7 +110,12 @@ function table(headers, rows, cls = "grid") {
   );
 }
 
-const time = (s) => (s ? String(s).slice(0, 16).replace("T", " ") : "—");
+/** An instant as its local date and time (minutes), which may wrap apart in narrow columns. */
+function time(s) {
+  if (!s) return "—";
+  const v = String(s);
+  return h("span", { class: "when", title: v }, h("span", {}, v.slice(0, 10)), " ", h("span", {}, v.slice(11, 16)));
+}
 
 function badge(value) {
   if (value == null || value === "") return "";
@@ -242,7 +251,7 @@ async function runCheck() {
   if (r.status !== 200 || !r.data) {
     summary.textContent = t("http_error", r.status, r.message);
     summary.className = "check-summary bad";
-    setStatus(t("http_error", r.status, r.message), "error");
+    setStatus(() => t("http_error", r.status, r.message), "error");
     return;
   }
   applyDiagnostics(r.data.diagnostics || [], r.data.ok !== false);
@@ -358,12 +367,12 @@ async function runEvaluate() {
     return;
   }
   if (state.checkOk === false) {
-    setStatus(t("draft_errors"), "error");
+    setStatus(() => t("draft_errors"), "error");
     markStale();
     return;
   }
   const seq = ++evalSeq;
-  setStatus(t("evaluating"));
+  setStatus(() => t("evaluating"));
   const body = { policy: draft(), tickets: lines.join("\n"), trace: true };
   const now = nowValue();
   if (now) body.now = now;
@@ -375,14 +384,14 @@ async function runEvaluate() {
     state.previousCells = old ? cellMap(old.items) : new Map();
     state.decisions = { items: r.data.decisions, lines, stale: false };
     renderDecisions();
-    const msg = t("evaluated", lines.length) + (state.changed ? ` ${t("changed_cells", state.changed)}` : "");
-    setStatus(msg, "ok");
+    const changed = state.changed;
+    setStatus(() => t("evaluated", lines.length) + (changed ? ` ${t("changed_cells", changed)}` : ""), "ok");
   } else if (r.status === 422 && r.data && r.data.diagnostics) {
     applyDiagnostics(r.data.diagnostics, false);
     markStale();
-    setStatus(t("draft_errors"), "error");
+    setStatus(() => t("draft_errors"), "error");
   } else {
-    setStatus(t("http_error", r.status, r.message), "error");
+    setStatus(() => t("http_error", r.status, r.message), "error");
     $("decisions-summary").replaceChildren(errorBox(t("http_error", r.status, r.message)));
   }
 }
@@ -499,19 +508,19 @@ async function runExplain(i, focus) {
     return;
   }
   if (state.checkOk === false) return;
-  setStatus(t("explaining"));
+  setStatus(() => t("explaining"));
   const body = { policy: draft(), ticket };
   const now = nowValue();
   if (now) body.now = now;
   const r = await call("POST", "v1/draft/explain", body);
   if (r.status === 200 && r.data) {
     state.explain = { exp: r.data, decision: dec.items[i] };
-    setStatus(t("explained", r.data.ticket ?? ticket.id), "ok");
+    setStatus(() => t("explained", r.data.ticket ?? ticket.id), "ok");
   } else if (r.status === 422 && r.data && r.data.diagnostics) {
     state.explain = { error: t("draft_errors") };
   } else {
     state.explain = { error: t("http_error", r.status, r.message) };
-    setStatus(t("http_error", r.status, r.message), "error");
+    setStatus(() => t("http_error", r.status, r.message), "error");
   }
   renderExplain();
   if (focus) {
@@ -584,7 +593,7 @@ function renderExplain() {
     h("h4", {}, t("follow_up")),
     h("p", {}, fu ? [time(fu.due), " ", badge(fu.status), fu.outcome ? badge(fu.outcome) : "", fu.score != null ? ` (${fu.score})` : ""] : t("none")),
     h("h4", {}, t("next_change")),
-    h("p", {}, exp.next_change_at ? `${time(exp.next_change_at)} ${(exp.next_change || []).map((n) => (typeof n === "string" ? n : JSON.stringify(n))).join("; ")}` : t("none")),
+    h("p", {}, exp.next_change_at ? [time(exp.next_change_at), " ", (exp.next_change || []).map((n) => (typeof n === "string" ? n : JSON.stringify(n))).join("; ")] : t("none")),
   );
   const trace = (x.decision && x.decision.trace) || [];
   if (trace.length) {
@@ -602,18 +611,18 @@ async function runTests() {
     renderTests();
     return;
   }
-  setStatus(t("running_cases"));
+  setStatus(() => t("running_cases"));
   const r = await call("POST", "v1/draft/test", { policy: draft(), cases });
   if (r.status === 200 && r.data) {
     state.tests = { result: r.data };
-    setStatus(t("tests_summary", r.data.passed, r.data.failed), r.data.failed ? "error" : "ok");
+    setStatus(() => t("tests_summary", r.data.passed, r.data.failed), r.data.failed ? "error" : "ok");
   } else if (r.status === 422 && r.data && r.data.diagnostics) {
     applyDiagnostics(r.data.diagnostics, false);
     state.tests = { error: t("draft_errors") };
-    setStatus(t("draft_errors"), "error");
+    setStatus(() => t("draft_errors"), "error");
   } else {
     state.tests = { error: t("http_error", r.status, r.message) };
-    setStatus(t("http_error", r.status, r.message), "error");
+    setStatus(() => t("http_error", r.status, r.message), "error");
   }
   renderTests();
 }
@@ -690,20 +699,20 @@ async function runDiff(announce = true) {
     return;
   }
   state.diffRan = true;
-  if (announce) setStatus(t("comparing"));
+  if (announce) setStatus(() => t("comparing"));
   const body = { policy: draft(), tickets: lines.join("\n") };
   const now = nowValue();
   if (now) body.now = now;
   const r = await call("POST", "v1/diff", body);
   if (r.status === 200 && r.data) {
     state.diff = { result: r.data };
-    if (announce) setStatus(t("diff_summary", r.data.tickets, r.data.errors), "ok");
+    if (announce) setStatus(() => t("diff_summary", r.data.tickets, r.data.errors), "ok");
   } else if ((r.status === 422 || r.status === 400) && r.data && r.data.diagnostics) {
     applyDiagnostics(r.data.diagnostics, false);
     state.diff = { error: t("draft_errors") };
   } else {
     state.diff = { error: t("http_error", r.status, r.message) };
-    setStatus(t("http_error", r.status, r.message), "error");
+    setStatus(() => t("http_error", r.status, r.message), "error");
   }
   renderDiff();
 }
@@ -748,7 +757,7 @@ function renderDiff() {
 // Save, download, revert
 
 async function save() {
-  setStatus(t("saving"));
+  setStatus(() => t("saving"));
   const r = await call("PUT", "v1/policy", draft());
   if (r.status === 200 && r.data && r.data.saved) {
     state.servingSource = draft();
@@ -756,15 +765,15 @@ async function save() {
     state.policyVersion = r.data.version ?? state.policyVersion;
     updatePolicyInfo();
     updateDirty();
-    setStatus(t("saved", state.policyName, state.policyVersion), "ok");
+    setStatus(() => t("saved", state.policyName, state.policyVersion), "ok");
     if (state.diffRan) runDiff(false);
   } else if (r.status === 403) {
-    setStatus(t("save_forbidden", r.message), "error");
+    setStatus(() => t("save_forbidden", r.message), "error");
   } else if (r.status === 422 && r.data && r.data.diagnostics) {
     applyDiagnostics(r.data.diagnostics, false);
-    setStatus(t("save_invalid"), "error");
+    setStatus(() => t("save_invalid"), "error");
   } else {
-    setStatus(t("save_failed", r.status, r.message), "error");
+    setStatus(() => t("save_failed", r.status, r.message), "error");
   }
 }
 
@@ -776,14 +785,14 @@ function download() {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-  setStatus(t("downloaded", name), "ok");
+  setStatus(() => t("downloaded", name), "ok");
 }
 
 function revert() {
   if (state.servingSource == null) return;
   if (draft() !== state.servingSource && !window.confirm(t("revert_confirm"))) return;
   setDraft(state.servingSource);
-  setStatus(t("reverted"), "ok");
+  setStatus(() => t("reverted"), "ok");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -812,6 +821,7 @@ function applyLang() {
   $("lang").lang = lang === "zh" ? "en" : "zh-CN";
   updatePolicyInfo();
   updateDirty();
+  setStatus(lastStatus.text, lastStatus.kind);
   renderDiagnostics();
   renderDecisions();
   renderExplain();
@@ -825,7 +835,7 @@ function readFileInto(input, target, after) {
     if (!f) return;
     target.value = await f.text();
     input.value = "";
-    setStatus(t("file_loaded", f.name), "ok");
+    setStatus(() => t("file_loaded", f.name), "ok");
     after();
   });
 }
@@ -844,7 +854,7 @@ function wire() {
   $("cases-served").addEventListener("click", () => {
     if (state.samplesCases) {
       $("cases").value = state.samplesCases;
-    } else setStatus(t("cases_served_none"), "error");
+    } else setStatus(() => t("cases_served_none"), "error");
   });
   $("tickets").addEventListener("input", () => {
     clearTimeout(ticketsTimer);
@@ -889,7 +899,7 @@ function wire() {
 }
 
 async function load() {
-  setStatus(t("loading"));
+  setStatus(() => t("loading"));
   const [p, s] = await Promise.all([call("GET", "v1/policy"), call("GET", "v1/samples")]);
   if (s.status === 200 && s.data) {
     if (s.data.tickets && !$("tickets").value.trim()) $("tickets").value = s.data.tickets;
@@ -898,7 +908,7 @@ async function load() {
   }
   $("cases-served").disabled = !state.samplesCases;
   if (p.status !== 200 || !p.data) {
-    setStatus(t("load_failed", p.message), "error");
+    setStatus(() => t("load_failed", p.message), "error");
     return;
   }
   state.policyPath = p.data.path || "policy.toml";
@@ -908,7 +918,8 @@ async function load() {
   updatePolicyInfo();
   setDraft(state.servingSource); // triggers the first check, then the decisions
   const n = ticketLines().length;
-  setStatus(n ? `${t("loaded", state.policyName, state.policyVersion)} ${t("samples_loaded", n)}` : t("loaded", state.policyName, state.policyVersion), "ok");
+  const { policyName, policyVersion } = state;
+  setStatus(() => (n ? `${t("loaded", policyName, policyVersion)} ${t("samples_loaded", n)}` : t("loaded", policyName, policyVersion)), "ok");
 }
 
 initLang();
