@@ -307,7 +307,7 @@ function renderDiagnostics() {
           click: () => {
             if (!here) return;
             const at = offsetOf(view.state.doc, d.line, d.column);
-            view.dispatch({ selection: { anchor: at }, scrollIntoView: true });
+            view.dispatch({ selection: { anchor: at }, effects: EditorView.scrollIntoView(at, { y: "center" }) });
             view.focus();
           },
         },

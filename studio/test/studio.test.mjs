@@ -96,6 +96,41 @@ describe("studio with --allow-write", () => {
     await shot(page, "03-fixed");
   });
 
+  it("shows a lint as a warning at its line while the draft still decides", async () => {
+    const source = await (await fetch(`${server.url}v1/policy`)).json();
+    const line = lineOf(source.source, 'id = "angry-complaint"');
+    // VIP complaints widened to every complaint: the rules after it can never match.
+    await replaceInEditor(page, ', "customer.tier" = "vip" }', " }");
+    const item = page.locator(`#diagnostics button.warning[data-line="${line}"]`);
+    await item.waitFor();
+    assert.match(await item.innerText(), /`angry-complaint` can never match/);
+    assert.match(await item.innerText(), /move `angry-complaint` above/, "the hint is shown");
+    await page.locator("#check-summary.ok", { hasText: "2 warnings" }).waitFor();
+    // Still loads, so the decisions follow: a regular customer's complaint is urgent now.
+    const first = page.locator('#decisions tr[data-ticket="FB202405001"]');
+    await first.locator('[data-col="priority"].changed', { hasText: "urgent" }).waitFor();
+    await item.click();
+    assert.equal(await page.locator(".cm-activeLine .cm-lintRange-warning").count(), 1);
+    await shot(page, "03b-lint");
+    await replaceInEditor(page, 'when = { category = "complaint" }', 'when = { category = "complaint", "customer.tier" = "vip" }');
+    await page.locator("#check-summary.ok", { hasText: "The draft loads." }).waitFor();
+    await first.locator('[data-col="priority"]', { hasText: "high" }).waitFor();
+  });
+
+  it("counts columns in characters: a problem after Chinese text is underlined where it is", async () => {
+    await replaceInEditor(page, 'label = "投诉类"', 'label = "投诉类" ; oops');
+    const source = await (await fetch(`${server.url}v1/policy`)).json();
+    const line = lineOf(source.source, 'label = "投诉类"');
+    const item = page.locator(`#diagnostics button.error[data-line="${line}"]`);
+    await item.waitFor();
+    // `label = "投诉类" ` is 14 characters (20 bytes in UTF-8): the problem starts at the 15th.
+    assert.match(await item.innerText(), new RegExp(`^${line}:15`));
+    await item.click();
+    assert.match(await page.locator(".cm-activeLine .cm-lintRange-error").innerText(), /^;/);
+    await replaceInEditor(page, '"投诉类" ; oops', '"投诉类"');
+    await page.locator("#check-summary.ok").waitFor();
+  });
+
   it("explains a ticket with its business-time windows and skipped holidays on a timeline", async () => {
     await page.click('#decisions tr[data-ticket="FB202509007"] button.link');
     await page.locator("#panel-explain:not([hidden]) svg.timeline").waitFor();
