@@ -514,7 +514,7 @@ async function runExplain(i, focus) {
   if (now) body.now = now;
   const r = await call("POST", "v1/draft/explain", body);
   if (r.status === 200 && r.data) {
-    state.explain = { exp: r.data, decision: dec.items[i] };
+    state.explain = { exp: r.data, decision: dec.items[i], created: typeof ticket.created_at === "string" ? ticket.created_at : null };
     setStatus(() => t("explained", r.data.ticket ?? ticket.id), "ok");
   } else if (r.status === 422 && r.data && r.data.diagnostics) {
     state.explain = { error: t("draft_errors") };
@@ -554,7 +554,7 @@ function renderExplain() {
     ),
     h("h4", {}, t("timeline")),
   );
-  const svg = timeline(exp);
+  const svg = timeline(exp, x.created);
   if (svg) box.append(svg, legend());
   else box.append(h("p", { class: "muted" }, t("none")));
   box.append(

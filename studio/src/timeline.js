@@ -32,8 +32,12 @@ function dateStart(date, off) {
   return Date.UTC(y, m - 1, d) - off * 60000;
 }
 
-/** Builds the SVG for an explanation object, or null when it has no clocks. */
-export function timeline(exp) {
+/**
+ * Builds the SVG for an explanation object, or null when it has no clocks. `created` is the
+ * ticket's `created_at`: clocks raised outside business hours start counting later, and the
+ * holidays in between are only visible from there.
+ */
+export function timeline(exp, created) {
   const clocks = (exp.clocks || []).filter((c) => c && c.due);
   if (!clocks.length) return null;
   const off = offsetMinutes(clocks[0].started_at || clocks[0].due || exp.now);
@@ -45,6 +49,7 @@ export function timeline(exp) {
     for (const p of c.pauses || []) times.push(ms(p.from), p.to ? ms(p.to) : now);
   }
   for (const e of exp.escalations || []) if (e.at) times.push(ms(e.at));
+  if (created) times.push(ms(created));
   const finite = times.filter(Number.isFinite);
   let t0 = Math.min(...finite);
   let t1 = Math.max(...finite);
@@ -72,6 +77,7 @@ export function timeline(exp) {
     role: "img",
     "aria-label": t("timeline"),
   });
+  svg.appendChild(el("desc", {}, t("timeline_note")));
 
   // Day grid and labels, thinned out when days are narrow.
   const days = Math.round((t1 - t0) / DAY);
@@ -132,6 +138,10 @@ export function timeline(exp) {
     svg.appendChild(g);
   });
 
+  if (created && Number.isFinite(ms(created))) {
+    const c = x(ms(created));
+    svg.appendChild(titled(el("line", { class: "created", x1: c, x2: c, y1: top - 6, y2: H - 4 }), `${t("legend_created")} ${created}`));
+  }
   if (showNow) {
     const n = x(now);
     svg.appendChild(titled(el("line", { class: "now", x1: n, x2: n, y1: top - 6, y2: H - 4 }), `${t("legend_now")} ${exp.now}`));
@@ -151,6 +161,7 @@ export function legend() {
     ["#b3261e", "legend_due"],
     ["#1d2330", "legend_stopped"],
     ["#1f5fbf", "legend_now"],
+    ["#8a93a0", "legend_created"],
     ["#7a4ab8", "legend_escalation"],
   ];
   for (const [color, key] of items) {
