@@ -1,6 +1,6 @@
 // The aftercare studio: edit a policy, see what it decides, explain, test, compare and save.
 // Every request goes to the server that served this page, by relative URL.
-import { EditorState } from "@codemirror/state";
+import { EditorState, Prec } from "@codemirror/state";
 import {
   EditorView,
   keymap,
@@ -200,6 +200,13 @@ const view = new EditorView({
       lintGutter(),
       EditorView.lineWrapping,
       EditorView.contentAttributes.of({ "aria-label": "policy TOML" }),
+      // The page's own keys win over the editor's (Mod-Enter would insert a line).
+      Prec.highest(
+        keymap.of([
+          { key: "Mod-s", run: () => (save(), true) },
+          { key: "Mod-Enter", run: () => (runEvaluate(), true) },
+        ]),
+      ),
       keymap.of([...defaultKeymap, ...historyKeymap, ...searchKeymap, ...lintKeymap]),
       EditorView.updateListener.of((u) => {
         if (u.docChanged) onPolicyEdited();
@@ -877,6 +884,7 @@ function wire() {
     }
   });
   document.addEventListener("keydown", (e) => {
+    if (e.defaultPrevented) return; // the editor handled it (F8 there, say)
     const mod = e.ctrlKey || e.metaKey;
     if (mod && !e.shiftKey && !e.altKey && e.key.toLowerCase() === "s") {
       e.preventDefault();

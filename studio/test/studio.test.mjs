@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { policyCopy, replaceInEditor, shot, startBrowser, startServer } from "./harness.mjs";
+import { policyCopy, replaceInEditor, repo, shot, startBrowser, startServer } from "./harness.mjs";
 
 // A fixed instant, so that every clock status is the same on every run.
 const NOW = "2025-10-15T12:00:00+08:00";
@@ -168,10 +168,16 @@ describe("studio with --allow-write", () => {
     await shot(page, "06-whatif");
   });
 
-  it("saves the draft: the file is replaced and the service serves it", async () => {
+  it("saves the draft from the editor's keys: the file is replaced and the service serves it", async () => {
+    const original = readFileSync(join(repo, "policies", "default.toml"), "utf8");
+    // In the editor, Ctrl+Enter evaluates (and inserts no line) and Ctrl+S saves.
+    await page.click(".cm-content");
+    const evaluated = page.waitForResponse((r) => r.url().endsWith("/v1/draft/evaluate"));
+    await page.keyboard.press("Control+Enter");
+    await evaluated;
     await page.keyboard.press("Control+s");
     await page.locator("#status.ok", { hasText: "Saved" }).waitFor();
-    assert.match(readFileSync(join(dir, "default.toml"), "utf8"), /first_response = "5h"/);
+    assert.equal(readFileSync(join(dir, "default.toml"), "utf8"), original.replace('first_response = "4h"', 'first_response = "5h"'));
     assert.deepEqual(readdirSync(dir).sort(), ["calendars", "default.toml", "samples", "tests"], "no temporary file left");
     const served = await (await fetch(`${server.url}v1/policy`)).json();
     assert.match(served.source, /first_response = "5h"/);
