@@ -515,14 +515,15 @@ async function runExplain(i, focus) {
     return;
   }
   if (state.checkOk === false) return;
-  setStatus(() => t("explaining"));
+  // A refresh after an edit leaves the status line to the decisions.
+  if (focus) setStatus(() => t("explaining"));
   const body = { policy: draft(), ticket };
   const now = nowValue();
   if (now) body.now = now;
   const r = await call("POST", "v1/draft/explain", body);
   if (r.status === 200 && r.data) {
     state.explain = { exp: r.data, decision: dec.items[i], created: typeof ticket.created_at === "string" ? ticket.created_at : null };
-    setStatus(() => t("explained", r.data.ticket ?? ticket.id), "ok");
+    if (focus) setStatus(() => t("explained", r.data.ticket ?? ticket.id), "ok");
   } else if (r.status === 422 && r.data && r.data.diagnostics) {
     state.explain = { error: t("draft_errors") };
   } else {
@@ -864,6 +865,7 @@ function wire() {
     } else setStatus(() => t("cases_served_none"), "error");
   });
   $("tickets").addEventListener("input", () => {
+    state.selected = null; // row numbers may now point at other tickets
     clearTimeout(ticketsTimer);
     ticketsTimer = setTimeout(runEvaluate, 500);
   });
