@@ -870,7 +870,10 @@ function wire() {
     ticketsTimer = setTimeout(runEvaluate, 500);
   });
   $("now").addEventListener("change", refreshResults);
-  readFileInto($("tickets-file"), $("tickets"), runEvaluate);
+  readFileInto($("tickets-file"), $("tickets"), () => {
+    state.selected = null;
+    runEvaluate();
+  });
   readFileInto($("cases-file"), $("cases"), () => {});
   for (const n of TABS) $(`tab-${n}`).addEventListener("click", () => selectTab(n));
   document.querySelector('[role="tablist"]').addEventListener("keydown", (e) => {
