@@ -260,4 +260,18 @@ describe("studio without --allow-write", () => {
     assert.equal(saved, original.replace('first_response = "6h"', 'first_response = "7h"'));
     await shot(page, "10-read-only");
   });
+
+  it("reads uploaded tickets and cases files", async () => {
+    const { page } = browser;
+    assert.equal(await page.locator("#cases-served").isDisabled(), true, "the server has no cases");
+    await page.setInputFiles("#tickets-file", join(dir, "samples", "tickets.jsonl"));
+    await page.locator("#decisions tbody tr").nth(SAMPLES - 1).waitFor();
+    assert.equal(await page.locator("#decisions tbody tr").count(), SAMPLES);
+    await page.keyboard.press("Alt+3");
+    await page.setInputFiles("#cases-file", join(dir, "tests", "sla.toml"));
+    assert.match(await page.locator("#cases").inputValue(), /\[\[case\]\]/);
+    await page.click("#run-cases");
+    // The draft's medium first response is 7h now: the cases written for 6h fail.
+    assert.match(await page.locator("#tests-summary").innerText(), /\d+ passed, [1-9]\d* failed/);
+  });
 });
