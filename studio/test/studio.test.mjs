@@ -191,7 +191,7 @@ describe("studio with --allow-write", () => {
     await replaceInEditor(page, '"5h"', '"5hours"');
     await page.locator("#check-summary.bad").waitFor();
     await page.click("#save");
-    await page.locator("#status.error").waitFor();
+    await page.locator("#status.error", { hasText: "did not save" }).waitFor();
     assert.match(readFileSync(join(dir, "default.toml"), "utf8"), /first_response = "5h"/);
     await replaceInEditor(page, '"5hours"', '"5h"');
     await page.locator("#check-summary.ok").waitFor();
@@ -206,6 +206,7 @@ describe("studio with --allow-write", () => {
     await page.locator("#decisions th", { hasText: "首次响应时限" }).waitFor();
     await shot(page, "08-chinese");
     await page.click('#decisions tr[data-ticket="FB202510001"] button.link');
+    await page.locator("#explain-body h3", { hasText: "FB202510001" }).waitFor();
     await page.locator("#panel-explain:not([hidden]) svg.timeline").waitFor();
     await shot(page, "09-chinese-explain");
     await page.click("#lang");
@@ -269,6 +270,8 @@ describe("studio without --allow-write", () => {
     assert.equal(await page.locator("#decisions tbody tr").count(), SAMPLES);
     await page.keyboard.press("Alt+3");
     await page.setInputFiles("#cases-file", join(dir, "tests", "sla.toml"));
+    // The file is read asynchronously; the status line says when.
+    await page.locator("#status.ok", { hasText: "Read sla.toml" }).waitFor();
     assert.match(await page.locator("#cases").inputValue(), /\[\[case\]\]/);
     await page.click("#run-cases");
     // The draft's medium first response is 7h now: the cases written for 6h fail.
