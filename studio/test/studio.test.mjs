@@ -68,7 +68,8 @@ describe("studio with --allow-write", () => {
     const source = await (await fetch(`${server.url}v1/policy`)).json();
     const line = lineOf(source.source, 'first_response = "4h"');
     await replaceInEditor(page, '"4h"', '"4hours"');
-    const item = page.locator(`#diagnostics button.error[data-line="${line}"]`);
+    // Waiting for the final text: a check may have run while it was being typed.
+    const item = page.locator(`#diagnostics button.error[data-line="${line}"]`, { hasText: "4hours" });
     await item.waitFor();
     assert.match(await item.innerText(), new RegExp(`^${line}:18`));
     assert.match(await item.innerText(), /bad duration `4hours`/);
@@ -121,7 +122,7 @@ describe("studio with --allow-write", () => {
     await replaceInEditor(page, 'label = "投诉类"', 'label = "投诉类" ; oops');
     const source = await (await fetch(`${server.url}v1/policy`)).json();
     const line = lineOf(source.source, 'label = "投诉类"');
-    const item = page.locator(`#diagnostics button.error[data-line="${line}"]`);
+    const item = page.locator(`#diagnostics button.error[data-line="${line}"]`, { hasText: "expected newline" });
     await item.waitFor();
     // `label = "投诉类" ` is 14 characters (20 bytes in UTF-8): the problem starts at the 15th.
     assert.match(await item.innerText(), new RegExp(`^${line}:15`));
