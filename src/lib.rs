@@ -105,7 +105,10 @@ mod script;
 mod source;
 mod ticket;
 
-pub use evaluate::Options;
+pub use evaluate::EvalOptions;
+/// The old name of [`EvalOptions`].
+#[deprecated(since = "0.2.0", note = "renamed to `EvalOptions`")]
+pub type Options = EvalOptions;
 pub use limits::Limits;
 pub use output::decision::{
     ClockTrace, Decision, PauseTrace, RuleOutcome, TraceEvent, TraceStage, Triage,
