@@ -107,7 +107,10 @@ pub mod server;
 mod source;
 mod ticket;
 
-pub use evaluate::Options;
+pub use evaluate::EvalOptions;
+/// The old name of [`EvalOptions`].
+#[deprecated(since = "0.2.0", note = "renamed to `EvalOptions`")]
+pub type Options = EvalOptions;
 pub use limits::Limits;
 pub use output::decision::{
     ClockTrace, Decision, PauseTrace, RuleOutcome, TraceEvent, TraceStage, Triage,

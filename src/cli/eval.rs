@@ -61,7 +61,7 @@ enum Done {
 struct Job {
     policy: aftercare::Policy,
     now: chrono::DateTime<chrono::Utc>,
-    options: aftercare::Options,
+    options: aftercare::EvalOptions,
     max_bytes: usize,
 }
 
@@ -81,7 +81,7 @@ pub(crate) fn run(args: &Args) -> i32 {
         max_bytes: policy.limits().max_ticket_bytes,
         policy,
         now: args.now.unwrap_or_else(chrono::Utc::now),
-        options: aftercare::Options {
+        options: aftercare::EvalOptions {
             trace: !args.no_trace,
         },
     });

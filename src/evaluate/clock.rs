@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::business_time::{Amount, Calendar, ClosedReason, TimeError};
-use crate::output::decision::{Clock, ClockStatus, Instant, Span};
+use crate::output::decision::{BusinessSpan, Clock, ClockStatus, ZonedInstant};
 use crate::output::trace::{ClockTrace, PauseTrace};
 use crate::ticket::{TicketError, TicketErrorKind};
 
@@ -284,19 +284,22 @@ impl<'c> Run<'c> {
         let elapsed = self.elapsed();
         let started = self.started.unwrap_or(self.start);
         let (remaining, overdue_by) = match status {
-            ClockStatus::Breached => (None, Some(Span((elapsed - self.budget).max(0)))),
-            _ => (Some(Span((self.budget - elapsed).max(0))), None),
+            ClockStatus::Breached => (None, Some(BusinessSpan((elapsed - self.budget).max(0)))),
+            _ => (Some(BusinessSpan((self.budget - elapsed).max(0))), None),
         };
         Clock {
             target: self.target.clone(),
-            due: self.due.map(|d| Instant::new(d, tz)),
+            due: self.due.map(|d| ZonedInstant::new(d, tz)),
             status,
-            started_at: Instant::new(started.max(self.start), tz),
-            stopped_at: self.stop.filter(|s| *s <= now).map(|s| Instant::new(s, tz)),
-            elapsed: Span(elapsed),
+            started_at: ZonedInstant::new(started.max(self.start), tz),
+            stopped_at: self
+                .stop
+                .filter(|s| *s <= now)
+                .map(|s| ZonedInstant::new(s, tz)),
+            elapsed: BusinessSpan(elapsed),
             remaining,
             overdue_by,
-            paused: Span(self.paused()),
+            paused: BusinessSpan(self.paused()),
             cycle,
             previous_cycles: Vec::new(),
         }
@@ -326,26 +329,29 @@ impl<'c> Run<'c> {
             target: self.target.to_string(),
             why: why.to_string(),
             calendar: self.calendar_name.to_string(),
-            started: Instant::new(self.start, tz),
+            started: ZonedInstant::new(self.start, tz),
             counted_from: opening
                 .filter(|open| *open > self.start)
-                .map(|open| Instant::new(open, tz)),
+                .map(|open| ZonedInstant::new(open, tz)),
             skipped: (!skipped.is_empty()).then(|| describe_skipped(&skipped)),
             pauses: self
                 .pauses
                 .iter()
                 .map(|p| PauseTrace {
-                    start: Instant::new(p.start, tz),
-                    end: p
-                        .end
-                        .map(|pe| (Instant::new(pe, tz), Span(cal.between(p.start, pe)))),
+                    start: ZonedInstant::new(p.start, tz),
+                    end: p.end.map(|pe| {
+                        (
+                            ZonedInstant::new(pe, tz),
+                            BusinessSpan(cal.between(p.start, pe)),
+                        )
+                    }),
                 })
                 .collect(),
-            due: self.due.map(|due| Instant::new(due, tz)),
+            due: self.due.map(|due| ZonedInstant::new(due, tz)),
             stopped: self
                 .stop
                 .filter(|s| *s <= now)
-                .map(|stop| Instant::new(stop, tz)),
+                .map(|stop| ZonedInstant::new(stop, tz)),
         }
     }
 }

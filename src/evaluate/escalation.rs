@@ -14,7 +14,7 @@ use crate::business_time::Amount;
 use crate::check::Metric;
 use crate::compile::Compiled;
 use crate::compile::{Scan, Subject};
-use crate::output::decision::{Escalation, EscalationKey, Instant};
+use crate::output::decision::{Escalation, EscalationKey, ZonedInstant};
 use crate::ticket::TicketError;
 
 pub(crate) struct Ladder {
@@ -100,7 +100,7 @@ pub(crate) fn ladder(
                     step: step.text.to_string(),
                     metric: step.metric.name(),
                     cycle,
-                    at: at.map(|t| Instant::new(t, tz)),
+                    at: at.map(|t| ZonedInstant::new(t, tz)),
                 });
             }
             out.steps.push(Escalation {
@@ -108,7 +108,7 @@ pub(crate) fn ladder(
                 metric: step.metric.name(),
                 cycle,
                 step: step.text.clone(),
-                at: at.map(|t| Instant::new(t, tz)),
+                at: at.map(|t| ZonedInstant::new(t, tz)),
                 notify: step
                     .recipients
                     .get(department)

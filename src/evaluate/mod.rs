@@ -19,22 +19,24 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::compile::{CategoryId, Compiled, RouteTarget, Scan, Subject};
-use crate::output::decision::{Decision, Instant, PolicyRef, Route, Rules, Triage, TriageRules};
+use crate::output::decision::{
+    Decision, PolicyRef, Route, Rules, Triage, TriageRules, ZonedInstant,
+};
 use crate::output::trace::TraceEvent;
 use crate::script::{Scripts, Session};
 use crate::ticket::{Ticket, TicketError, TicketErrorKind};
 
 /// How to evaluate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Options {
+pub struct EvalOptions {
     /// Record in `Decision::trace` which rule decided each field and why. On by default; bulk
     /// runs that never read the trace may turn it off.
     pub trace: bool,
 }
 
-impl Default for Options {
+impl Default for EvalOptions {
     fn default() -> Self {
-        Options { trace: true }
+        EvalOptions { trace: true }
     }
 }
 
@@ -277,7 +279,7 @@ pub(crate) fn evaluate(
     scripts: Option<&Scripts>,
     ticket: &Ticket,
     now: DateTime<Utc>,
-    options: Options,
+    options: EvalOptions,
 ) -> Result<Decision, TicketError> {
     let mut trace: Option<Vec<TraceEvent>> = options.trace.then(Vec::new);
     let mut scan = Scan::default();
@@ -369,7 +371,7 @@ pub(crate) fn evaluate(
         .into_iter()
         .chain(ladder.upcoming)
         .min()
-        .map(|t| Instant::new(t, tz));
+        .map(|t| ZonedInstant::new(t, tz));
 
     Ok(Decision {
         ticket: ticket_id,

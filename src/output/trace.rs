@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::output::decision::{Instant, Span};
+use crate::output::decision::{BusinessSpan, ZonedInstant};
 
 /// One line of a decision's trace.
 ///
@@ -49,7 +49,7 @@ pub enum TraceEvent {
         /// The handling cycle (1 unless the ticket was reopened).
         cycle: u32,
         /// When it fired.
-        at: Option<Instant>,
+        at: Option<ZonedInstant>,
     },
     /// A script hook's effect on a stage.
     Script {
@@ -139,17 +139,17 @@ pub struct ClockTrace {
     /// The calendar counted on.
     pub calendar: String,
     /// When the clock started.
-    pub started: Instant,
+    pub started: ZonedInstant,
     /// The opening it counted from, when it started outside business hours.
-    pub counted_from: Option<Instant>,
+    pub counted_from: Option<ZonedInstant>,
     /// Closed days skipped: `2025-10-01..2025-10-08 (holiday), 2025-10-11 (closed)`.
     pub skipped: Option<String>,
     /// Pauses, in order.
     pub pauses: Vec<PauseTrace>,
     /// The due instant; `None` while paused.
-    pub due: Option<Instant>,
+    pub due: Option<ZonedInstant>,
     /// When the clock stopped, if it has.
-    pub stopped: Option<Instant>,
+    pub stopped: Option<ZonedInstant>,
 }
 
 /// One pause of a clock.
@@ -157,9 +157,9 @@ pub struct ClockTrace {
 #[non_exhaustive]
 pub struct PauseTrace {
     /// When it began.
-    pub start: Instant,
+    pub start: ZonedInstant,
     /// When it ended and the business time inside it; `None` while it lasts.
-    pub end: Option<(Instant, Span)>,
+    pub end: Option<(ZonedInstant, BusinessSpan)>,
 }
 
 impl ClockTrace {
