@@ -23,6 +23,10 @@ pub(crate) struct Holder {
     pub(crate) department: usize,
     pub(crate) team: Option<Arc<str>>,
     pub(crate) assignee: Option<Arc<str>>,
+    /// The calendar the clocks count on there.
+    pub(crate) calendar: Option<usize>,
+    /// The agent's event that put it there; `None` where the rules did.
+    pub(crate) event: Option<usize>,
 }
 
 pub(crate) struct Ladder {

@@ -447,12 +447,57 @@ pub(crate) fn evaluate(
     // with a calendar of its own counts on it from the transfer on.
     let history = history::read_for(inner, ticket, now)?;
     let sla_calendar = inner.sla.as_ref().map(|s| s.calendar).or(inner.calendar);
-    let start_target = triaged.base.as_ref().map_or(target, |b| &*b.target);
-    let start_calendar = start_target.calendar.or(sla_calendar);
-    let assignments = acts.as_ref().map_or(&[][..], |a| &a.assignments[..]);
-    let switches: Vec<(DateTime<Utc>, usize)> = assignments
+    let created = ticket.created_at.with_timezone(&Utc);
+    // For a ticket agents acted on: where it was from when (where the rules put it at
+    // creation; where they put it once an agent reclassified it, unless an agent had assigned
+    // it by then; each assignment), and which priority it had from when (likewise).
+    let mut holders: Vec<Holder> = Vec::new();
+    let mut priorities: Vec<(DateTime<Utc>, usize)> = Vec::new();
+    if let (Some(acts), Some(pure), Some(base)) = (&acts, &pure, &triaged.base) {
+        let holder = |from, t: &RouteTarget, event| Holder {
+            from,
+            department: t.department,
+            team: t.team.clone(),
+            assignee: t.assignee.clone(),
+            calendar: t.calendar.or(sla_calendar),
+            event,
+        };
+        holders.push(holder(created, &pure.target, None));
+        priorities.push((created, pure.priority));
+        if let Some(cat) = &acts.category {
+            let rerouted = (
+                base.target.department,
+                &base.target.team,
+                base.target.calendar,
+            ) != (
+                pure.target.department,
+                &pure.target.team,
+                pure.target.calendar,
+            );
+            if rerouted && !acts.assignments.iter().any(|a| a.at <= cat.at) {
+                holders.push(holder(cat.at, &base.target, None));
+            }
+            if base.priority != pure.priority && !acts.priorities.iter().any(|p| p.at <= cat.at) {
+                priorities.push((cat.at, base.priority));
+            }
+        }
+        holders.extend(
+            acts.assignments
+                .iter()
+                .map(|a| holder(a.at, &a.value, Some(a.n))),
+        );
+        priorities.extend(acts.priorities.iter().map(|p| (p.at, p.value)));
+        // Stable: at one instant, the rules' re-reading before the agents' events.
+        holders.sort_by_key(|h| h.from);
+        priorities.sort_by_key(|p| p.0);
+    }
+    let start_calendar = holders
+        .first()
+        .map_or(target.calendar.or(sla_calendar), |h| h.calendar);
+    let switches: Vec<(DateTime<Utc>, usize)> = holders
         .iter()
-        .filter_map(|a| Some((a.at, a.value.calendar.or(sla_calendar)?)))
+        .skip(1)
+        .filter_map(|h| Some((h.from, h.calendar?)))
         .collect();
     let calendar = switches.last().map(|s| s.1).or(start_calendar);
     let tz = calendar
@@ -469,26 +514,18 @@ pub(crate) fn evaluate(
             targets = Some(&script_targets);
         }
     }
-    let created = ticket.created_at.with_timezone(&Utc);
-    // The targets in force from creation, then from each agent's priority change; the last
-    // are the ones in force now.
+    // The targets in force from creation, then from each change of priority; the last are
+    // the ones in force now.
     let mut changes = Vec::new();
-    if let (Some(acts), Some(base)) = (&acts, &triaged.base) {
-        if !acts.priorities.is_empty() {
-            let of = |p: usize| inner.sla.as_ref().and_then(|s| s.targets.get(p));
-            changes.push(sla::Change {
-                at: created,
-                targets: of(base.priority),
-            });
-            for act in &acts.priorities {
-                changes.push(sla::Change {
-                    at: act.at,
-                    targets: of(act.value),
-                });
-            }
-            if let Some(last) = changes.last_mut() {
-                last.targets = targets;
-            }
+    if priorities.len() > 1 {
+        let of = |p: usize| inner.sla.as_ref().and_then(|s| s.targets.get(p));
+        changes.extend(
+            priorities
+                .iter()
+                .map(|&(at, p)| sla::Change { at, targets: of(p) }),
+        );
+        if let Some(last) = changes.last_mut() {
+            last.targets = targets;
         }
     }
     let clocks = sla::Clocks {
@@ -512,21 +549,9 @@ pub(crate) fn evaluate(
         &mut trace,
     );
 
-    // Who held the ticket from when: the rules' route from creation, then each assignment.
-    let mut holders = Vec::new();
-    if !assignments.is_empty() {
-        holders.push(Holder {
-            from: created,
-            department: start_target.department,
-            team: start_target.team.clone(),
-            assignee: start_target.assignee.clone(),
-        });
-        holders.extend(assignments.iter().map(|a| Holder {
-            from: a.at,
-            department: a.value.department,
-            team: a.value.team.clone(),
-            assignee: a.value.assignee.clone(),
-        }));
+    // The holder only matters when it changed.
+    if holders.len() < 2 {
+        holders.clear();
     }
 
     // Stage 5: escalations, each to the holder when it fires.
@@ -632,23 +657,24 @@ fn agents_section(
         });
     let mut transfers = Vec::new();
     let mut since = created;
-    let mut held_by: Option<&Holder> = holders.first();
-    for (act, holder) in acts.assignments.iter().zip(holders.iter().skip(1)) {
-        let Some(prev) = held_by else { break };
+    for pair in holders.windows(2) {
+        let [prev, holder] = pair else { continue };
+        let Some(n) = holder.event else {
+            continue; // the rules re-read after a reclassification: no one transferred it
+        };
         if prev.department == holder.department && prev.team == holder.team {
             continue; // a new assignee in the same place: no transfer
         }
         transfers.push(Transfer {
-            event: u32::try_from(act.n).unwrap_or(u32::MAX),
-            at: Instant::new(act.at, tz),
+            event: u32::try_from(n).unwrap_or(u32::MAX),
+            at: Instant::new(holder.from, tz),
             from: dept(prev.department),
             to: dept(holder.department),
             team: holder.team.clone(),
             assignee: holder.assignee.clone(),
-            held: Span(axis.as_ref().map_or(0, |a| a.between(since, act.at))),
+            held: Span(axis.as_ref().map_or(0, |a| a.between(since, holder.from))),
         });
-        since = act.at;
-        held_by = Some(holder);
+        since = holder.from;
     }
     let name = |n: &Name<'_>| n.to_arc();
     let act_override =

@@ -260,11 +260,12 @@ pub struct TransferKpis {
 /// How often agents overrode the rules, and which rules they overrode.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct OverrideKpis {
-    /// Tickets whose category an agent set.
+    /// Tickets whose category an agent set to another than the rules alone chose.
     pub category: u64,
-    /// Tickets whose priority an agent set.
+    /// Tickets whose priority an agent set to another than the rules alone chose.
     pub priority: u64,
-    /// Tickets an agent assigned to a department.
+    /// Tickets an agent finally put in another department than the rules alone chose (a
+    /// ticket transferred away and back counts as agreeing).
     pub route: u64,
     /// Per rule, keyed `stage:rule` (`category:complaint`, `priority:vip`, `route:fallback`;
     /// `script` when a hook decided): the tickets it decided without agents, and how many of
@@ -277,7 +278,7 @@ pub struct OverrideKpis {
 pub struct RuleAgreement {
     /// Tickets the rule decided (its stage's field), agents aside.
     pub decided: u64,
-    /// Of those, tickets where an agent's choice now decides the field.
+    /// Of those, tickets where an agent's choice now decides the field, and differs.
     pub overridden: u64,
     /// What agents chose instead (for a route, the department), with counts.
     pub to: BTreeMap<String, u64>,
@@ -539,7 +540,11 @@ impl Contribution {
                     .map_or(&decision.rules, |a| &a.rules);
                 let o = decision.agents.as_ref().map(|a| &a.overrides);
                 let to =
-                    |x: Option<&crate::output::decision::Override>| x.map(|x| x.value.to_string());
+                    // Only a choice other than the rules' is a disagreement.
+                    |x: Option<&crate::output::decision::Override>| {
+                        x.filter(|x| x.value != x.rules_chose)
+                            .map(|x| x.value.to_string())
+                    };
                 [
                     (
                         format!("category:{}", rules.category),
