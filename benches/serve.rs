@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use aftercare::{Options, Policy, Ticket};
+use aftercare::{EvalOptions, Policy, Ticket};
 use chrono::{DateTime, Utc};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -109,7 +109,7 @@ fn main() {
     // The library on the same batches, in this process, on all cores.
     let policy = Policy::from_path(policy_path).expect("loads");
     let now: DateTime<Utc> = DateTime::parse_from_rfc3339(NOW).expect("valid").to_utc();
-    let options = Options { trace: false };
+    let options = EvalOptions { trace: false };
     let text_batches: Vec<Vec<&str>> = tickets
         .chunks(BATCH)
         .map(|c| c.iter().map(String::as_str).collect())

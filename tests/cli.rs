@@ -164,7 +164,7 @@ fn eval_the_samples() {
 
 /// `(ticket, category, priority, route rule)` for every sample, as `policies/samples/README.md`
 /// lists them.
-const SAMPLE_TABLE: [(&str, &str, &str, &str); 25] = [
+const SAMPLE_TABLE: [(&str, &str, &str, &str); 29] = [
     ("FB202405001", "complaint", "high", "east-repair"),
     ("FB202409001", "fault", "high", "north-repair"),
     ("T-EN-001", "consultation", "medium", "consultation-desk"),
@@ -190,6 +190,10 @@ const SAMPLE_TABLE: [(&str, &str, &str, &str); 25] = [
     ("FB202510008", "consultation", "high", "consultation-desk"),
     ("T-EN-006", "fault", "medium", "tech-default"),
     ("T-EN-007", "fault", "urgent", "safety-response"),
+    ("T-AG-001", "complaint", "high", "agent"),
+    ("T-AG-002", "fault", "urgent", "east-repair"),
+    ("T-AG-003", "fault", "medium", "agent"),
+    ("T-AG-004", "consultation", "high", "agent"),
 ];
 
 #[test]

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod agents;
 mod business_time_cases;
 mod business_time_differential;
 mod business_time_props;

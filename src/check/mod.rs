@@ -583,6 +583,16 @@ fn read_sla(node: &Node, model: &mut Model, sink: &mut Sink) {
             model.sla.on_reopen = r;
         }
     }
+    if let Some((text, span)) = t.string("on_priority_change", sink) {
+        match text {
+            "from_creation" => model.sla.on_priority_change = OnPriorityChange::FromCreation,
+            "from_change" => model.sla.on_priority_change = OnPriorityChange::FromChange,
+            _ => {
+                sink.error("bad-value", span, format!("unknown `on_priority_change` value `{text}`"))
+                    .hint(r#"use "from_creation" (the new target counts from the clock's start) or "from_change""#);
+            }
+        }
+    }
     if let Some(targets) = t.get("targets") {
         match targets.as_table() {
             Some(entries) => {
@@ -634,7 +644,13 @@ fn read_sla(node: &Node, model: &mut Model, sink: &mut Sink) {
     }
     t.finish(
         "`[sla]`",
-        &["calendar", "pause_statuses", "on_reopen", "targets"],
+        &[
+            "calendar",
+            "pause_statuses",
+            "on_reopen",
+            "on_priority_change",
+            "targets",
+        ],
         sink,
     );
 }

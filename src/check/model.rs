@@ -79,11 +79,23 @@ pub(crate) enum OnReopen {
     Continue,
 }
 
+/// How an agent's priority change moves the SLA targets (`[sla] on_priority_change`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum OnPriorityChange {
+    /// The new priority's targets count from the clock's start, as if the ticket always had
+    /// that priority.
+    #[default]
+    FromCreation,
+    /// The new priority's targets count from the change, on top of what was already used.
+    FromChange,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct SlaDef {
     pub(crate) calendar: Option<Ref>,
     pub(crate) pause_statuses: Vec<String>,
     pub(crate) on_reopen: OnReopen,
+    pub(crate) on_priority_change: OnPriorityChange,
     pub(crate) targets: Vec<TargetsDef>,
     pub(crate) span: Option<Span>,
 }

@@ -209,6 +209,9 @@ pub(crate) fn read<'t>(
                 });
                 h.status = "reopened";
             }
+            // A person's transfer, priority or category changes no status and no cycle; the
+            // stages and clocks read them (see `agents`).
+            EventKind::Assigned { .. } | EventKind::Priority(_) | EventKind::Category(_) => {}
             EventKind::FollowUp { score } => {
                 if !resolved {
                     return fail("a follow-up visit before the ticket was resolved");

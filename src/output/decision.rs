@@ -356,6 +356,9 @@ pub struct Decision {
     pub follow_up: Option<FollowUp>,
     /// The earliest instant after `now` at which this decision changes with no new event.
     pub next_change_at: Option<ZonedInstant>,
+    /// What agents did (transfers, overrides), when they did anything up to `now`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agents: Option<Agents>,
     /// Which rule decided what, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trace: Vec<TraceEvent>,
@@ -579,6 +582,10 @@ pub struct Escalation {
     pub notify: Arc<[Arc<str>]>,
     /// Whether `at` has passed as of `now`.
     pub fired: bool,
+    /// Who held the ticket when the step fired (or holds it now, for a step to come): only
+    /// for tickets an agent assigned, whose holder changes over time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
 }
 
 /// The satisfaction visit after resolution.
@@ -593,6 +600,81 @@ pub struct FollowUp {
     pub outcome: Option<&'static str>,
     /// The score, 1–5.
     pub score: Option<u8>,
+}
+
+/// Who held the ticket when an escalation step fired (or holds it now, for a step still to
+/// come). Only for tickets an agent assigned: otherwise the route says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Owner {
+    /// Department id.
+    pub department: Arc<str>,
+    /// Team, if any.
+    pub team: Option<Arc<str>>,
+    /// The assignee as an agent gave it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Arc<str>>,
+}
+
+/// What agents did to the ticket up to `now`: present only when they did something.
+/// An event's free-text `reason` is never kept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Agents {
+    /// What the rules and script hooks alone decided, as if no agent had acted: the rules a
+    /// report holds responsible for the ticket.
+    pub rules: Rules,
+    /// Each transfer to another department or team, in time order.
+    pub transfers: Vec<Transfer>,
+    /// The fields an agent's choice decides now.
+    pub overrides: Overrides,
+}
+
+/// One transfer (转派): an `assigned` event that moved the ticket to another department or
+/// team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Transfer {
+    /// The event's number among the ticket's events (1-based, in time order).
+    pub event: u32,
+    /// When.
+    pub at: ZonedInstant,
+    /// The department that held the ticket.
+    pub from: Arc<str>,
+    /// The department it went to.
+    pub to: Arc<str>,
+    /// The team it went to, if any.
+    pub team: Option<Arc<str>>,
+    /// The assignee as the agent gave it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Arc<str>>,
+    /// Business time the ticket spent with the holder it left (since creation or the previous
+    /// transfer), on the SLA calendars in force.
+    pub held: BusinessSpan,
+}
+
+/// The fields agents decide, each with what the rules would have chosen; null for a field
+/// no agent set.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Overrides {
+    /// The category an agent set.
+    pub category: Option<Override>,
+    /// The priority an agent set.
+    pub priority: Option<Override>,
+    /// The department an agent assigned.
+    pub route: Option<Override>,
+}
+
+/// An agent's choice in force now, against the rules'.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Override {
+    /// The event's number (1-based, in time order): the latest of its type.
+    pub event: u32,
+    /// When.
+    pub at: ZonedInstant,
+    /// What the agent chose (for the route, the department).
+    pub value: Arc<str>,
+    /// The rule that decided the field without agents (`script` for a hook).
+    pub rule: Arc<str>,
+    /// What that rule chose (for the route, the department).
+    pub rules_chose: Arc<str>,
 }
 
 #[cfg(test)]

@@ -119,7 +119,7 @@ impl fmt::Display for CasesError {
 impl std::error::Error for CasesError {}
 
 /// The top-level keys of a decision (and of a rejected ticket's error line).
-const DECISION_KEYS: [&str; 13] = [
+const DECISION_KEYS: [&str; 14] = [
     "ticket",
     "policy",
     "category",
@@ -131,12 +131,15 @@ const DECISION_KEYS: [&str; 13] = [
     "escalations",
     "follow_up",
     "next_change_at",
+    "agents",
     "trace",
     "error",
 ];
 
 /// Decision fields left out of the JSON when they have no value: a missing one reads as null.
-const OPTIONAL_KEYS: [&str; 13] = [
+const OPTIONAL_KEYS: [&str; 15] = [
+    "agents",
+    "owner",
     "assignee",
     "calendar",
     "first_response",

@@ -38,6 +38,20 @@ pub enum TraceEvent {
         /// Which rule gave it, and why.
         outcome: RuleOutcome,
     },
+    /// Stages 1–3: a person's choice (an agent's `category`, `priority` or `assigned` event)
+    /// that wins over what the rules decided.
+    Agent {
+        /// Category, priority or route.
+        stage: TraceStage,
+        /// What the agent chose: `complaint`, `urgent`, `after_sales_tech / installers`.
+        value: String,
+        /// The event that chose it: ``event 3 (`priority` at 2025-11-03T10:00:00+08:00)``.
+        event: String,
+        /// What the rules (and hooks) had chosen.
+        rules_chose: String,
+        /// The rule that had chosen it.
+        rule: String,
+    },
     /// Stage 4: how an SLA clock reached its due instant.
     Clock(ClockTrace),
     /// Stage 5: an escalation step that has fired.
@@ -146,6 +160,13 @@ pub struct ClockTrace {
     pub skipped: Option<String>,
     /// Pauses, in order.
     pub pauses: Vec<PauseTrace>,
+    /// Calendars counted on after a transfer: the calendar's name and from when.
+    pub transfers: Vec<(String, ZonedInstant)>,
+    /// Business time already used under an earlier priority, when the target counts from a
+    /// priority change (`on_priority_change = "from_change"`).
+    pub spent_before: Option<BusinessSpan>,
+    /// An earlier priority's deadline passed while it was in force.
+    pub breached_before: bool,
     /// The due instant; `None` while paused.
     pub due: Option<ZonedInstant>,
     /// When the clock stopped, if it has.
@@ -180,6 +201,23 @@ impl fmt::Display for TraceEvent {
                 value,
                 outcome,
             } => write!(f, "{} {value}: {outcome}", stage.name()),
+            TraceEvent::Agent {
+                stage,
+                value,
+                event,
+                rules_chose,
+                rule,
+            } => {
+                let verb = match stage {
+                    TraceStage::Route => "assigned",
+                    _ => "set",
+                };
+                write!(
+                    f,
+                    "{} {value}: {verb} by an agent, {event}; the rules chose {rules_chose} (rule `{rule}`)",
+                    stage.name()
+                )
+            }
             TraceEvent::Clock(c) => c.fmt(f),
             TraceEvent::Escalation {
                 step,
@@ -250,6 +288,18 @@ impl fmt::Display for ClockTrace {
                 )?,
                 None => write!(f, "; paused since {}", p.start)?,
             }
+        }
+        for (calendar, from) in &self.transfers {
+            write!(f, "; on calendar {calendar} from {from} (transferred)")?;
+        }
+        if let Some(spent) = &self.spent_before {
+            write!(
+                f,
+                "; this target counts from the priority change, after {spent} already used"
+            )?;
+        }
+        if self.breached_before {
+            f.write_str("; an earlier priority's deadline passed while it was in force")?;
         }
         match &self.due {
             Some(due) => write!(f, "; due {due}")?,

@@ -17,8 +17,8 @@ use serde_json::{json, Value};
 use super::input::{self, Body, Shape};
 use super::metrics::{Endpoint, ErrorKind};
 use super::App;
-use crate::testing::{CaseFile, Coverage, Report};
-use crate::{Diagnostic, Options, Policy, PolicyError, Ticket};
+use crate::testing::{CaseFile, Coverage, TestReport};
+use crate::{Diagnostic, EvalOptions, Policy, PolicyError, Ticket};
 
 /// Bodies up to this size are answered on the async thread that read them: a few tickets
 /// take microseconds, less than a hand-over to the blocking pool.
@@ -175,7 +175,7 @@ fn decide(
     policy: &Policy,
     text: &str,
     now: DateTime<Utc>,
-    options: Options,
+    options: EvalOptions,
     out: &mut Vec<u8>,
 ) -> Result<(), ErrorKind> {
     if op == Op::Evaluate {
@@ -244,7 +244,7 @@ fn decide_all(
     policy: &Policy,
     texts: &[&str],
     now: DateTime<Utc>,
-    options: Options,
+    options: EvalOptions,
 ) -> (Vec<Vec<u8>>, Vec<ErrorKind>) {
     let mut errors = Vec::new();
     if op == Op::Evaluate && texts.len() >= PARALLEL_MIN {
@@ -314,7 +314,7 @@ async fn tickets(
 ) -> Answer {
     let Query(query) = query.map_err(|e| ApiError::bad_body(e.body_text()))?;
     let (now, sent) = input::now(query.now.as_deref())?;
-    let options = Options {
+    let options = EvalOptions {
         trace: query.trace.unwrap_or(true),
     };
     let policy = app.inner().handle.policy();
@@ -664,7 +664,7 @@ fn write_then_rename(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 // Cases, diffs and drafts
 
 /// `{"passed", "failed", "results", "coverage"}` of a run of cases.
-fn test_report(policy: &Policy, report: &Report) -> Value {
+fn test_report(policy: &Policy, report: &TestReport) -> Value {
     let coverage = Coverage::of(policy, report);
     let results: Vec<Value> = report
         .results
@@ -786,7 +786,7 @@ pub(crate) async fn draft_evaluate(State(app): State<App>, body: Body) -> Answer
     let draft = draft_body(text)?;
     let (now, sent) = input::now(draft.now.as_deref())?;
     let tickets = input::ticket_field(draft.tickets)?;
-    let options = Options {
+    let options = EvalOptions {
         trace: draft.trace.unwrap_or(true),
     };
     let policy = load_draft(&app, draft.policy).await?;
@@ -825,7 +825,7 @@ pub(crate) async fn draft_explain(State(app): State<App>, body: Body) -> Answer 
         &policy,
         &ticket,
         now,
-        Options::default(),
+        EvalOptions::default(),
         &mut out,
     );
     let response = match result {

@@ -252,6 +252,7 @@ pub(super) fn render(r: &Report) -> String {
     out.push_str("</div>\n");
 
     departments_table(&mut out, r);
+    agents_tables(&mut out, r);
     hot_issues(&mut out, r);
     definitions(&mut out);
     out.push_str("</main></body></html>\n");
@@ -702,6 +703,70 @@ fn departments_table(out: &mut String, r: &Report) {
     out.push_str("</tbody></table></div>\n");
 }
 
+/// Transfers per department pair and per period, and the rules agents overrode; nothing when
+/// agents never acted.
+fn agents_tables(out: &mut String, r: &Report) {
+    let t = &r.totals.kpis;
+    let o = &t.overrides;
+    if t.transfers.count == 0 && o.category + o.priority + o.route == 0 {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<h2>Transfers and agents</h2><p class=\"meta\">{} transfers; {} of {} tickets transferred at least once ({}); held before a transfer: median {}, p90 {}. Overridden by agents: {} categories, {} priorities, {} routes.</p><div class=\"tables\">",
+        t.transfers.count,
+        t.transfers.tickets,
+        t.tickets,
+        percent(t.transfers.share),
+        esc(&span(t.transfers.held.median)),
+        esc(&span(t.transfers.held.p90)),
+        o.category,
+        o.priority,
+        o.route
+    );
+    out.push_str("<table><thead><tr><th>from → to</th><th>transfers</th></tr></thead><tbody>");
+    for (pair, n) in &t.transfers.by_pair {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{n}</td></tr>",
+            esc(&pair.replace('→', " → "))
+        );
+    }
+    out.push_str("</tbody></table>");
+    out.push_str("<table><thead><tr><th>period</th><th>transfers</th><th>tickets</th><th>share</th></tr></thead><tbody>");
+    for p in r.periods.iter().filter(|p| p.kpis.tickets > 0) {
+        let k = &p.kpis.transfers;
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&p.label),
+            k.count,
+            k.tickets,
+            percent(k.share)
+        );
+    }
+    out.push_str("</tbody></table>");
+    out.push_str("<table><thead><tr><th>rule</th><th>decided</th><th>overridden</th><th>share</th><th class=\"words\">agents chose</th></tr></thead><tbody>");
+    let mut rows: Vec<_> = o.by_rule.iter().filter(|(_, a)| a.overridden > 0).collect();
+    rows.sort_by(|a, b| b.1.overridden.cmp(&a.1.overridden).then(a.0.cmp(b.0)));
+    for (rule, a) in rows {
+        let to: Vec<String> =
+            a.to.iter()
+                .map(|(v, n)| format!("{} ({n})", esc(v)))
+                .collect();
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"words\">{}</td></tr>",
+            esc(rule),
+            a.decided,
+            a.overridden,
+            percent(super::ratio(a.overridden, a.decided)),
+            to.join(", ")
+        );
+    }
+    out.push_str("</tbody></table></div>\n");
+}
+
 fn hot_issues(out: &mut String, r: &Report) {
     let t = &r.totals.kpis;
     out.push_str("<h2>Hot issues</h2>");
@@ -739,6 +804,7 @@ fn definitions(out: &mut String) {
 <dt>Escalations</dt><dd>Escalation steps whose instant has passed.</dd>\
 <dt>Follow-up</dt><dd>Follow-up visits / resolutions: each resolution is owed one visit.</dd>\
 <dt>Satisfaction</dt><dd>The average visit score (1–5); the change is against the nearest earlier period with scores.</dd>\
+<dt>Transfers and agents</dt><dd>A transfer is an agent's assignment to another department or team; held is the business time the ticket spent with the holder it left. A rule is overridden on a ticket it decided (agents aside) when an agent's choice now decides that field.</dd>\
 <dt>Hot issues</dt><dd>The words (Chinese: pairs of characters) found in the most tickets of a category, at least two.</dd>\
 </dl>\n",
     );

@@ -239,6 +239,55 @@ pub struct Kpis {
     pub hot_issues: BTreeMap<String, Vec<Keyword>>,
     /// Per department: its load and how well it kept its SLAs.
     pub departments: BTreeMap<String, DepartmentKpis>,
+    /// Transfers (转派) between departments and teams by agents.
+    pub transfers: TransferKpis,
+    /// Where agents overrode what the rules decided.
+    pub overrides: OverrideKpis,
+}
+
+/// Agents' transfers of the tickets: `assigned` events that moved a ticket to another
+/// department or team, up to `now`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct TransferKpis {
+    /// Transfers.
+    pub count: u64,
+    /// Tickets transferred at least once.
+    pub tickets: u64,
+    /// `tickets` over all tickets, 0.0–1.0; null without tickets.
+    pub share: Option<f64>,
+    /// Transfers per department pair, keyed `from→to` (the same department twice when only
+    /// the team changed).
+    pub by_pair: BTreeMap<String, u64>,
+    /// Business time each holder kept a ticket before passing it on (since creation or the
+    /// previous transfer).
+    pub held: TimeStats,
+}
+
+/// How often agents overrode the rules, and which rules they overrode.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct OverrideKpis {
+    /// Tickets whose category an agent set to another than the rules alone chose.
+    pub category: u64,
+    /// Tickets whose priority an agent set to another than the rules alone chose.
+    pub priority: u64,
+    /// Tickets an agent finally put in another department than the rules alone chose (a
+    /// ticket transferred away and back counts as agreeing).
+    pub route: u64,
+    /// Per rule, keyed `stage:rule` (`category:complaint`, `priority:vip`, `route:fallback`;
+    /// `script` when a hook decided): the tickets it decided without agents, and how many of
+    /// them an agent later overrode, and to what.
+    pub by_rule: BTreeMap<String, RuleAgreement>,
+}
+
+/// One rule against the agents.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct RuleAgreement {
+    /// Tickets the rule decided (its stage's field), agents aside.
+    pub decided: u64,
+    /// Of those, tickets where an agent's choice now decides the field, and differs.
+    pub overridden: u64,
+    /// What agents chose instead (for a route, the department), with counts.
+    pub to: BTreeMap<String, u64>,
 }
 
 /// SLA compliance of the first response and the resolution.
@@ -435,6 +484,11 @@ struct Contribution {
     resolutions: u64,
     scores: Vec<u8>,
     keywords: Vec<String>,
+    /// `from→to` and the business time held, per transfer.
+    transfers: Vec<(String, i64)>,
+    /// Per stage (category, priority, route): `stage:rule` of the rule that decided without
+    /// agents, and what an agent chose instead, if one did.
+    rules: [(String, Option<String>); 3],
 }
 
 impl Contribution {
@@ -488,6 +542,39 @@ impl Contribution {
             resolutions,
             scores,
             keywords: tokens::keywords(ticket),
+            transfers: decision.agents.as_ref().map_or_else(Vec::new, |a| {
+                a.transfers
+                    .iter()
+                    .map(|t| (format!("{}→{}", t.from, t.to), t.held.0))
+                    .collect()
+            }),
+            rules: {
+                let rules = decision
+                    .agents
+                    .as_ref()
+                    .map_or(&decision.rules, |a| &a.rules);
+                let o = decision.agents.as_ref().map(|a| &a.overrides);
+                let to =
+                    // Only a choice other than the rules' is a disagreement.
+                    |x: Option<&crate::output::decision::Override>| {
+                        x.filter(|x| x.value != x.rules_chose)
+                            .map(|x| x.value.to_string())
+                    };
+                [
+                    (
+                        format!("category:{}", rules.category),
+                        to(o.and_then(|o| o.category.as_ref())),
+                    ),
+                    (
+                        format!("priority:{}", rules.priority),
+                        to(o.and_then(|o| o.priority.as_ref())),
+                    ),
+                    (
+                        format!("route:{}", rules.route),
+                        to(o.and_then(|o| o.route.as_ref())),
+                    ),
+                ]
+            },
         }
     }
 }
@@ -501,6 +588,7 @@ struct Acc {
     score_sum: u64,
     keywords: HashMap<String, HashMap<String, u64>>,
     department_times: HashMap<String, Vec<i64>>,
+    held_times: Vec<i64>,
 }
 
 impl Acc {
@@ -547,6 +635,25 @@ impl Acc {
         for w in &c.keywords {
             *words.entry(w.clone()).or_default() += 1;
         }
+
+        k.transfers.count += c.transfers.len() as u64;
+        k.transfers.tickets += u64::from(!c.transfers.is_empty());
+        for (pair, held) in &c.transfers {
+            *k.transfers.by_pair.entry(pair.clone()).or_default() += 1;
+            self.held_times.push(*held);
+        }
+        let [category, priority, route] = &c.rules;
+        k.overrides.category += u64::from(category.1.is_some());
+        k.overrides.priority += u64::from(priority.1.is_some());
+        k.overrides.route += u64::from(route.1.is_some());
+        for (rule, to) in &c.rules {
+            let r = k.overrides.by_rule.entry(rule.clone()).or_default();
+            r.decided += 1;
+            if let Some(to) = to {
+                r.overridden += 1;
+                *r.to.entry(to.clone()).or_default() += 1;
+            }
+        }
     }
 
     fn finish(mut self) -> Kpis {
@@ -556,6 +663,8 @@ impl Acc {
         k.times.first_response = TimeStats::of(&mut self.first_response_times);
         k.times.resolution = TimeStats::of(&mut self.resolution_times);
         k.follow_up.rate = ratio(k.follow_up.visits, k.follow_up.resolutions);
+        k.transfers.share = ratio(k.transfers.tickets, k.tickets);
+        k.transfers.held = TimeStats::of(&mut self.held_times);
         k.satisfaction.average = ratio(self.score_sum, k.satisfaction.responses);
         for (id, d) in k.departments.iter_mut() {
             d.first_response.finish();

@@ -290,8 +290,73 @@ pub(super) fn render(r: &Report) -> String {
     depts.render(&mut out);
     out.push('\n');
 
+    agents(&mut out, r, t);
     hot_issues(&mut out, r, t);
     out
+}
+
+/// Transfers and where agents overrode the rules; nothing when agents never acted.
+fn agents(out: &mut String, r: &Report, t: &Kpis) {
+    let o = &t.overrides;
+    if t.transfers.count == 0 && o.category + o.priority + o.route == 0 {
+        return;
+    }
+    out.push_str("Transfers between departments\n");
+    let _ = writeln!(
+        out,
+        "  {} transfers; {} of {} tickets transferred at least once ({}); held before a transfer: median {}, p90 {}",
+        t.transfers.count,
+        t.transfers.tickets,
+        t.tickets,
+        percent(t.transfers.share),
+        span(t.transfers.held.median),
+        span(t.transfers.held.p90)
+    );
+    if !t.transfers.by_pair.is_empty() {
+        let mut pairs = Table::new(&["from → to", "transfers"]);
+        for (pair, n) in &t.transfers.by_pair {
+            pairs.row(vec![pair.replace('→', " → "), n.to_string()]);
+        }
+        pairs.render(out);
+        let mut periods = Table::new(&["period", "transfers", "tickets", "share", "overrides"]);
+        for p in r.periods.iter().filter(|p| p.kpis.tickets > 0) {
+            let k = &p.kpis;
+            periods.row(vec![
+                p.label.clone(),
+                k.transfers.count.to_string(),
+                k.transfers.tickets.to_string(),
+                percent(k.transfers.share),
+                (k.overrides.category + k.overrides.priority + k.overrides.route).to_string(),
+            ]);
+        }
+        periods.render(out);
+    }
+    out.push('\n');
+
+    out.push_str("Agents and the rules (rules whose decisions agents overrode)\n");
+    let _ = writeln!(
+        out,
+        "  overridden: {} categories, {} priorities, {} routes",
+        o.category, o.priority, o.route
+    );
+    let mut rows: Vec<(&String, &super::RuleAgreement)> =
+        o.by_rule.iter().filter(|(_, a)| a.overridden > 0).collect();
+    rows.sort_by(|a, b| b.1.overridden.cmp(&a.1.overridden).then(a.0.cmp(b.0)));
+    if !rows.is_empty() {
+        let mut table = Table::new(&["rule", "decided", "overridden", "share", "agents chose"]);
+        for (rule, a) in rows {
+            let to: Vec<String> = a.to.iter().map(|(v, n)| format!("{v} ({n})")).collect();
+            table.row(vec![
+                rule.clone(),
+                a.decided.to_string(),
+                a.overridden.to_string(),
+                percent(super::ratio(a.overridden, a.decided)),
+                to.join(", "),
+            ]);
+        }
+        table.render(out);
+    }
+    out.push('\n');
 }
 
 fn breakdown(
