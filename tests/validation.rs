@@ -870,3 +870,27 @@ fn several_syntax_errors_are_reported_together() {
     );
     assert!(lines.contains(&2) && lines.contains(&3), "{e}");
 }
+
+#[test]
+fn a_field_path_with_a_stray_space_is_an_error_with_the_fix() {
+    let text = with(&[(
+        15,
+        r#"when = { kind = "complaint" }"#,
+        r#"when = { "customer.tier " = "vip" }"#,
+    )]);
+    let e = error_of(&text);
+    let d = &e.diagnostics()[0];
+    assert_eq!(d.code, "bad-field");
+    assert_eq!(
+        d.message,
+        "the field `customer.tier ` has a space or an empty part"
+    );
+    assert_eq!(d.hint.as_deref(), Some("did you mean `customer.tier`?"));
+}
+
+#[test]
+fn a_policy_error_debugs_as_it_displays() {
+    // `fn main() -> Result<(), PolicyError>` prints the Debug form.
+    let e = error_of("[policy]\nname = 1\n");
+    assert_eq!(format!("{e:?}"), e.to_string());
+}

@@ -162,7 +162,7 @@ const LAST_DAY: i64 = 2_932_896;
 
 fn window(b: &mut Bytes<'_>) -> Window {
     // Mostly on the quarter-hour grid (where real calendars live), sometimes any second.
-    if b.u8() % 4 == 0 {
+    if b.u8().is_multiple_of(4) {
         Window {
             start: b.u32() % 86_401,
             end: b.u32() % 86_401,
@@ -222,7 +222,7 @@ pub fn business_time(data: &[u8]) {
     };
     let focus = i64::from(b.u32()) % (LAST_DAY + 1);
     let mut spec = CalendarSpec::new(timezone);
-    spec.always_open = b.u8() % 8 == 0;
+    spec.always_open = b.u8().is_multiple_of(8);
     for day in spec.week.iter_mut() {
         *day = windows(&mut b);
     }
@@ -233,7 +233,7 @@ pub fn business_time(data: &[u8]) {
     };
     spec.holidays = specials(&mut b);
     spec.workdays = specials(&mut b);
-    if b.u8() % 2 == 0 {
+    if b.u8().is_multiple_of(2) {
         spec.workday_hours = Some(windows(&mut b));
     }
     let Ok(cal) = Calendar::new(spec) else {

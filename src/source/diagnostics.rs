@@ -314,7 +314,10 @@ impl Report<'_> {
 }
 
 /// A policy that could not be loaded, with every problem found.
-#[derive(Debug, Clone)]
+///
+/// `Debug` prints what `Display` prints, so `fn main() -> Result<(), PolicyError>` (or any
+/// error returned with `?` from `main`) shows the problems as a person reads them.
+#[derive(Clone)]
 pub struct PolicyError {
     diagnostics: Vec<Diagnostic>,
     sources: Sources,
@@ -359,6 +362,12 @@ impl fmt::Display for PolicyError {
             }
         }
         Ok(())
+    }
+}
+
+impl fmt::Debug for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
