@@ -178,7 +178,7 @@ struct Raw {
 }
 
 /// The codes of the lints: warnings a policy may allow by code. Errors cannot be allowed.
-pub const LINT_CODES: [&str; 8] = [
+pub const LINT_CODES: [&str; 10] = [
     "unreachable-rule",
     "duplicate-id",
     "category-without-route",
@@ -187,6 +187,8 @@ pub const LINT_CODES: [&str; 8] = [
     "escalation-order",
     "script-not-a-hook",
     "script-no-hook",
+    "undeclared-field",
+    "undeclared-status",
 ];
 
 impl Sink {
