@@ -683,6 +683,7 @@ fn agent_event(
     reason: Option<String>,
     limits: &Limits,
 ) -> Result<EventKind, String> {
+    let at = at.to_rfc3339();
     for (field, text) in [("assignee", &assignee), ("reason", &reason)] {
         let len = text.as_ref().map_or(0, String::len);
         if len > limits.max_text_bytes {
