@@ -5,7 +5,9 @@
 //! (`Policy::evaluate_json_lines`) and from parsed tickets (`Policy::evaluate_batch`).
 //!
 //! The client runs on one thread of the same machine, so it takes CPU from the server: the
-//! figures are a floor for what the server does with its cores to itself.
+//! wall-clock figures are a floor for what the server does with its cores to itself. Each row
+//! also counts decisions per second of the server's own CPU time (and the library rows, of
+//! this process's), which holds on a busy machine too.
 //!
 //! `cargo bench --bench serve` (about 45 s; `AFTERCARE_BENCH_SECS` sets the seconds per row,
 //! default 3; `AFTERCARE_BENCH_LOG=info` keeps the per-request log lines on).
