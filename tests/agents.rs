@@ -36,8 +36,9 @@ fn the_trace_names_the_event_and_what_the_rules_chose() {
         &ticket(TRANSFERRED),
         at("2025-11-04T12:00:00+08:00"),
     );
+    let lines: Vec<String> = d.trace.iter().map(|l| l.to_string()).collect();
     let line = |prefix: &str| {
-        d.trace
+        lines
             .iter()
             .find(|l| l.starts_with(prefix))
             .cloned()

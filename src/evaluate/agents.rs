@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::compile::{Compiled, RouteTarget};
-use crate::ticket::{EventKind, Ticket, TicketError};
+use crate::ticket::{EventKind, Ticket, TicketError, TicketErrorKind};
 
 /// One person's choice: the event's number (1-based, in time order), its instant and what it
 /// chose.
@@ -73,6 +73,7 @@ pub(crate) fn read(
         let fail = |msg: String| {
             TicketError::new(
                 Some(&ticket.id),
+                TicketErrorKind::Field,
                 format!("event {n} (`{}` at {}): {msg}", event.kind.name(), event.at),
             )
         };

@@ -24,23 +24,24 @@ use self::clock::{Axis, Switch};
 use self::escalation::Holder;
 use crate::compile::{CategoryId, Compiled, RouteTarget, Scan, Subject};
 use crate::output::decision::{
-    Agents, CalendarFrom, Decision, Instant, Override, Overrides, PolicyRef, Route, Rules, Span,
-    Transfer, Triage, TriageRules,
+    Agents, BusinessSpan, CalendarFrom, Decision, Override, Overrides, PolicyRef, Route, Rules,
+    Transfer, Triage, TriageRules, ZonedInstant,
 };
+use crate::output::trace::{TraceEvent, TraceStage};
 use crate::script::{Scripts, Session};
-use crate::ticket::{Ticket, TicketError};
+use crate::ticket::{Ticket, TicketError, TicketErrorKind};
 
 /// How to evaluate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Options {
+pub struct EvalOptions {
     /// Record in `Decision::trace` which rule decided each field and why. On by default; bulk
     /// runs that never read the trace may turn it off.
     pub trace: bool,
 }
 
-impl Default for Options {
+impl Default for EvalOptions {
     fn default() -> Self {
-        Options { trace: true }
+        EvalOptions { trace: true }
     }
 }
 
@@ -137,7 +138,7 @@ fn triage<'p>(
     ticket: &Ticket,
     scan: &mut Scan,
     mut hooks: Option<&mut Session<'_>>,
-    trace: &mut Option<Vec<String>>,
+    trace: &mut Option<Vec<TraceEvent>>,
     acts: Option<&Acts>,
 ) -> Result<Triaged<'p>, TicketError> {
     let subject = Subject {
@@ -156,12 +157,13 @@ fn triage<'p>(
         if trace.is_some() {
             note(
                 trace,
-                format!(
-                    "category {id}: set by an agent, {}; the rules chose {} (rule `{}`)",
-                    which(ticket, act.n),
-                    category.1.as_str(),
-                    category_rule.as_str()
-                ),
+                TraceEvent::Agent {
+                    stage: TraceStage::Category,
+                    value: id.to_string(),
+                    event: which(ticket, act.n),
+                    rules_chose: category.1.as_str().to_string(),
+                    rule: category_rule.as_str().to_string(),
+                },
             );
         }
         category = (act.value, Name::Policy(id));
@@ -181,13 +183,13 @@ fn triage<'p>(
             let name = |p: usize| inner.priorities.get(p).map_or("?", |p| &**p);
             note(
                 trace,
-                format!(
-                    "priority {}: set by an agent, {}; the rules chose {} (rule `{}`)",
-                    name(act.value),
-                    which(ticket, act.n),
-                    name(priority),
-                    priority_rule.as_str()
-                ),
+                TraceEvent::Agent {
+                    stage: TraceStage::Priority,
+                    value: name(act.value).to_string(),
+                    event: which(ticket, act.n),
+                    rules_chose: name(priority).to_string(),
+                    rule: priority_rule.as_str().to_string(),
+                },
             );
         }
         priority = act.value;
@@ -211,13 +213,13 @@ fn triage<'p>(
             if trace.is_some() {
                 note(
                     trace,
-                    format!(
-                        "route {}: assigned by an agent, {}; the rules chose {} (rule `{}`)",
-                        place(inner, &act.value),
-                        which(ticket, act.n),
-                        place(inner, &target),
-                        route_rule.as_str()
-                    ),
+                    TraceEvent::Agent {
+                        stage: TraceStage::Route,
+                        value: place(inner, &act.value),
+                        event: which(ticket, act.n),
+                        rules_chose: place(inner, &target),
+                        rule: route_rule.as_str().to_string(),
+                    },
                 );
             }
             target = Cow::Owned(act.value.clone());
@@ -242,13 +244,17 @@ fn triage<'p>(
 /// The error for an id a script hook gave that the policy does not know (hooks are checked
 /// against the policy's ids, so this does not happen).
 fn unknown(ticket: &Ticket, what: &str) -> TicketError {
-    TicketError::new(Some(&ticket.id), format!("internal error: unknown {what}"))
+    TicketError::new(
+        Some(&ticket.id),
+        TicketErrorKind::Internal,
+        format!("internal error: unknown {what}"),
+    )
 }
 
 /// Appends a line to the trace, when there is one.
-fn note(trace: &mut Option<Vec<String>>, line: String) {
+fn note(trace: &mut Option<Vec<TraceEvent>>, event: TraceEvent) {
     if let Some(t) = trace.as_mut() {
-        t.push(line);
+        t.push(event);
     }
 }
 
@@ -392,9 +398,9 @@ pub(crate) fn evaluate(
     scripts: Option<&Scripts>,
     ticket: &Ticket,
     now: DateTime<Utc>,
-    options: Options,
+    options: EvalOptions,
 ) -> Result<Decision, TicketError> {
-    let mut trace: Option<Vec<String>> = options.trace.then(Vec::new);
+    let mut trace: Option<Vec<TraceEvent>> = options.trace.then(Vec::new);
     let mut scan = Scan::default();
     // Script hooks share one ticket map per evaluation, built when the first hook runs.
     let mut hooks = scripts.map(|s| s.session(inner, ticket, now));
@@ -427,16 +433,22 @@ pub(crate) fn evaluate(
         None => None,
     };
     let priority_index = triaged.priority;
-    let priority = inner
-        .priorities
-        .get(priority_index)
-        .ok_or_else(|| TicketError::new(Some(&ticket.id), "internal error: unknown priority"))?;
+    let priority = inner.priorities.get(priority_index).ok_or_else(|| {
+        TicketError::new(
+            Some(&ticket.id),
+            TicketErrorKind::Internal,
+            "internal error: unknown priority",
+        )
+    })?;
     let category = triaged.category.1.to_arc();
     let target = &*triaged.target;
-    let department = inner
-        .departments
-        .get(target.department)
-        .ok_or_else(|| TicketError::new(Some(&ticket.id), "internal error: unknown department"))?;
+    let department = inner.departments.get(target.department).ok_or_else(|| {
+        TicketError::new(
+            Some(&ticket.id),
+            TicketErrorKind::Internal,
+            "internal error: unknown department",
+        )
+    })?;
     let subject = Subject {
         ticket,
         category: Some((triaged.category.0, &category)),
@@ -578,7 +590,7 @@ pub(crate) fn evaluate(
         .into_iter()
         .chain(ladder.upcoming)
         .min()
-        .map(|t| Instant::new(t, tz));
+        .map(|t| ZonedInstant::new(t, tz));
 
     let agents = match (&acts, &pure) {
         (Some(acts), Some(pure)) => Some(agents_section(
@@ -667,12 +679,12 @@ fn agents_section(
         }
         transfers.push(Transfer {
             event: u32::try_from(n).unwrap_or(u32::MAX),
-            at: Instant::new(holder.from, tz),
+            at: ZonedInstant::new(holder.from, tz),
             from: dept(prev.department),
             to: dept(holder.department),
             team: holder.team.clone(),
             assignee: holder.assignee.clone(),
-            held: Span(axis.as_ref().map_or(0, |a| a.between(since, holder.from))),
+            held: BusinessSpan(axis.as_ref().map_or(0, |a| a.between(since, holder.from))),
         });
         since = holder.from;
     }
@@ -680,7 +692,7 @@ fn agents_section(
     let act_override =
         |n: usize, at: DateTime<Utc>, value: Arc<str>, rule: Arc<str>, chose| Override {
             event: u32::try_from(n).unwrap_or(u32::MAX),
-            at: Instant::new(at, tz),
+            at: ZonedInstant::new(at, tz),
             value,
             rule,
             rules_chose: chose,
@@ -735,7 +747,7 @@ fn agents_section(
             if let Some(calendar) = i.and_then(name) {
                 if calendars.last().is_none_or(|c| c.calendar != calendar) {
                     calendars.push(CalendarFrom {
-                        from: Instant::new(at, tz),
+                        from: ZonedInstant::new(at, tz),
                         calendar,
                     });
                 }
