@@ -368,6 +368,16 @@ fn explain_counts_each_leg_on_its_own_calendar() {
             "2025-11-05T08:00:00+08:00..2025-11-05T10:30:00+08:00",
         ]
     );
+    let route = why
+        .stages
+        .iter()
+        .find(|s| s.stage == "route")
+        .expect("a route stage");
+    assert_eq!(route.value, "tech / field_team");
+    assert_eq!(
+        route.because,
+        "assigned by an agent, event 2 (`assigned` at 2025-11-03T16:00:00+08:00); the rules chose care (rule `complaints`)"
+    );
     let text = why.to_string();
     assert!(
         text.contains("transfer  event 2 at 2025-11-03T16:00:00+08:00: care → tech / field_team, after 5h30m of business time"),

@@ -261,6 +261,27 @@ fn stages(d: &Decision, used: &mut [bool]) -> Vec<Stage> {
     wanted
         .into_iter()
         .map(|(stage, value, rule)| {
+            // A person decided: the agent's line says which event, and what the rules chose.
+            if &**rule == "agent" {
+                let agent = d.trace.iter().enumerate().find_map(|(i, e)| match e {
+                    TraceEvent::Agent { stage: s, .. } if *s == stage => Some((i, e)),
+                    _ => None,
+                });
+                if let Some((i, e)) = agent {
+                    if let Some(u) = used.get_mut(i) {
+                        *u = true;
+                    }
+                    let line = e.to_string();
+                    let prefix = format!("{} {value}: ", stage.name());
+                    return Stage {
+                        stage: stage.name(),
+                        because: line.strip_prefix(&prefix).unwrap_or(&line).to_string(),
+                        value,
+                        rule: rule.to_string(),
+                        is_default: false,
+                    };
+                }
+            }
             // What the stage's rules decided, when that is what the decision says.
             let found = d.trace.iter().enumerate().find_map(|(i, e)| match e {
                 TraceEvent::Rule {
