@@ -36,8 +36,9 @@ fn the_trace_names_the_event_and_what_the_rules_chose() {
         &ticket(TRANSFERRED),
         at("2025-11-04T12:00:00+08:00"),
     );
+    let lines: Vec<String> = d.trace.iter().map(|l| l.to_string()).collect();
     let line = |prefix: &str| {
-        d.trace
+        lines
             .iter()
             .map(|e| e.to_string())
             .find(|l| l.starts_with(prefix))
@@ -334,5 +335,56 @@ fn diff_measures_agreement_with_agents_under_both_policies() {
             - 2.0 / 3.0)
             .abs()
             < 1e-9
+    );
+}
+
+#[test]
+fn explain_counts_each_leg_on_its_own_calendar() {
+    let p = policy(AGENTS);
+    let why = p
+        .explain(&ticket(TRANSFERRED), at("2025-11-04T12:00:00+08:00"))
+        .expect("explains");
+    let resolution = why
+        .clocks
+        .iter()
+        .find(|c| c.metric == "resolution")
+        .expect("a resolution clock");
+    // The windows run from creation to the due instant: 24h in all, office hours on Monday
+    // until the transfer at 16:00, the field team's hours after it.
+    let total: i64 = resolution.windows.iter().map(|w| w.length.0).sum();
+    assert_eq!(total, 24 * 3600);
+    let spans: Vec<String> = resolution
+        .windows
+        .iter()
+        .map(|w| format!("{}..{}", w.from, w.to))
+        .collect();
+    assert_eq!(
+        spans,
+        [
+            "2025-11-03T09:00:00+08:00..2025-11-03T12:00:00+08:00",
+            "2025-11-03T13:30:00+08:00..2025-11-03T16:00:00+08:00",
+            "2025-11-03T16:00:00+08:00..2025-11-03T20:00:00+08:00",
+            "2025-11-04T08:00:00+08:00..2025-11-04T20:00:00+08:00",
+            "2025-11-05T08:00:00+08:00..2025-11-05T10:30:00+08:00",
+        ]
+    );
+    let route = why
+        .stages
+        .iter()
+        .find(|s| s.stage == "route")
+        .expect("a route stage");
+    assert_eq!(route.value, "tech / field_team");
+    assert_eq!(
+        route.because,
+        "assigned by an agent, event 2 (`assigned` at 2025-11-03T16:00:00+08:00); the rules chose care (rule `complaints`)"
+    );
+    let text = why.to_string();
+    assert!(
+        text.contains("transfer  event 2 at 2025-11-03T16:00:00+08:00: care → tech / field_team, after 5h30m of business time"),
+        "{text}"
+    );
+    assert!(
+        text.contains("override  route tech by an agent (event 2 at 2025-11-03T16:00:00+08:00); the rules chose care (rule `complaints`)"),
+        "{text}"
     );
 }

@@ -616,7 +616,11 @@ fn read_sla(node: &Node, model: &mut Model, sink: &mut Sink) {
             "from_creation" => model.sla.on_priority_change = OnPriorityChange::FromCreation,
             "from_change" => model.sla.on_priority_change = OnPriorityChange::FromChange,
             _ => {
-                sink.error("bad-value", span, format!("unknown `on_priority_change` value `{text}`"))
+                sink.error(
+                    "unknown-name",
+                    span,
+                    format!("unknown `on_priority_change` value `{text}`"),
+                )
                     .hint(r#"use "from_creation" (the new target counts from the clock's start) or "from_change""#);
             }
         }

@@ -73,7 +73,7 @@ pub(crate) fn read(
         let fail = |msg: String| {
             TicketError::new(
                 Some(&ticket.id),
-                TicketErrorKind::History,
+                TicketErrorKind::Field,
                 format!(
                     "event {n} (`{}` at {}): {msg}",
                     event.kind.name(),

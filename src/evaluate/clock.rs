@@ -532,11 +532,11 @@ impl<'c> Run<'c> {
                     }),
                 })
                 .collect(),
-            transfers: self
+            switches: self
                 .axis
                 .switches
                 .iter()
-                .map(|sw| (sw.name.to_string(), ZonedInstant::new(sw.at, tz)))
+                .map(|sw| (ZonedInstant::new(sw.at, tz), sw.name.to_string()))
                 .collect(),
             spent_before: (self.spent_before > 0).then_some(BusinessSpan(self.spent_before)),
             breached_before: self.breached_before,
@@ -575,4 +575,64 @@ fn describe_skipped(days: &[crate::business_time::SkippedDay]) -> String {
         i = j + 1;
     }
     parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::business_time::{CalendarSpec, Window};
+
+    /// Monday to Friday, one window a day, in Shanghai.
+    fn weekdays(window: &str) -> Calendar {
+        let mut spec = CalendarSpec::new(chrono_tz::Asia::Shanghai);
+        for d in 0..5 {
+            spec.week[d] = vec![Window::parse(window).expect("a window")];
+        }
+        Calendar::new(spec).expect("a calendar")
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("an instant")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn an_axis_continues_across_a_switch_and_counts_each_leg_on_its_calendar() {
+        let office = weekdays("09:00-17:00");
+        let late = weekdays("12:00-22:00");
+        let mut axis = Axis::one(&office, "office");
+        axis.switches
+            .push(Switch::new(at("2025-11-03T15:00:00+08:00"), &late, "late"));
+        let mut positions = Positions::default();
+        let start = at("2025-11-03T09:00:00+08:00");
+        axis.prepare(start, &mut positions);
+        let p = |t: &str, positions: &mut Positions| {
+            axis.position(at(t), positions) - axis.position(start, positions)
+        };
+        // Office 09:00–15:00, then the late shift 15:00–22:00.
+        assert_eq!(p("2025-11-03T15:00:00+08:00", &mut positions), 6 * 3600);
+        assert_eq!(p("2025-11-03T22:00:00+08:00", &mut positions), 13 * 3600);
+        assert_eq!(p("2025-11-04T13:00:00+08:00", &mut positions), 14 * 3600);
+        let p_start = axis.position(start, &mut positions);
+        let add = |n: i64| axis.add_from(start, p_start, n).expect("an instant");
+        // A budget that runs out exactly at the switch is due at the switch.
+        assert_eq!(add(6 * 3600), at("2025-11-03T15:00:00+08:00"));
+        assert_eq!(add(13 * 3600), at("2025-11-03T22:00:00+08:00"));
+        // The next hour is on the late calendar: Tuesday 12:00–13:00.
+        assert_eq!(add(14 * 3600), at("2025-11-04T13:00:00+08:00"));
+        assert_eq!(
+            axis.between(start, at("2025-11-04T13:00:00+08:00")),
+            14 * 3600
+        );
+        // A switch to the calendar already in force is no switch.
+        let mut same = Axis::one(&office, "office");
+        same.switches.push(Switch::new(
+            at("2025-11-03T15:00:00+08:00"),
+            &office,
+            "office",
+        ));
+        same.prepare(start, &mut Positions::default());
+        assert!(same.switches.is_empty());
+    }
 }

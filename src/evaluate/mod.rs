@@ -24,8 +24,8 @@ use self::clock::{Axis, Switch};
 use self::escalation::Holder;
 use crate::compile::{CategoryId, Compiled, RouteTarget, Scan, Subject};
 use crate::output::decision::{
-    Agents, BusinessSpan, Decision, Override, Overrides, PolicyRef, Route, Rules, Transfer, Triage,
-    TriageRules, ZonedInstant,
+    Agents, BusinessSpan, CalendarFrom, Decision, Override, Overrides, PolicyRef, Route, Rules,
+    Transfer, Triage, TriageRules, ZonedInstant,
 };
 use crate::output::trace::{TraceEvent, TraceStage};
 use crate::script::{Scripts, Session};
@@ -737,7 +737,28 @@ fn agents_section(
             )
         }),
     };
+    // The calendar from creation, then each change of it.
+    let mut calendars: Vec<CalendarFrom> = Vec::new();
+    if !switches.is_empty() {
+        let name = |i: usize| inner.calendars.get(i).map(|(n, _)| n.clone());
+        let steps = std::iter::once((created, start_calendar))
+            .chain(switches.iter().map(|&(at, i)| (at, Some(i))));
+        for (at, i) in steps {
+            if let Some(calendar) = i.and_then(name) {
+                if calendars.last().is_none_or(|c| c.calendar != calendar) {
+                    calendars.push(CalendarFrom {
+                        from: ZonedInstant::new(at, tz),
+                        calendar,
+                    });
+                }
+            }
+        }
+        if calendars.len() < 2 {
+            calendars.clear();
+        }
+    }
     Ok(Agents {
+        calendars,
         rules: Rules {
             category: name(&pure.category_rule),
             priority: name(&pure.priority_rule),

@@ -628,6 +628,20 @@ pub struct Agents {
     pub transfers: Vec<Transfer>,
     /// The fields an agent's choice decides now.
     pub overrides: Overrides,
+    /// The SLA calendar in force from each instant, when a transfer (or the rules' route
+    /// after a reclassification) changed it; empty otherwise. Targets with their own
+    /// `@calendar` keep counting on it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calendars: Vec<CalendarFrom>,
+}
+
+/// A calendar and the instant from which the clocks count on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CalendarFrom {
+    /// From when.
+    pub from: ZonedInstant,
+    /// The calendar's name.
+    pub calendar: Arc<str>,
 }
 
 /// One transfer (转派): an `assigned` event that moved the ticket to another department or

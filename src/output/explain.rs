@@ -51,7 +51,8 @@ use crate::business_time::{Calendar, ClosedReason};
 use crate::compile::Compiled;
 use crate::evaluate::history::{self, History};
 use crate::output::decision::{
-    BusinessSpan, Clock, ClockStatus, Decision, Escalation, FollowUp, PolicyRef, ZonedInstant,
+    Agents, BusinessSpan, Clock, ClockStatus, Decision, Escalation, FollowUp, PolicyRef,
+    ZonedInstant,
 };
 use crate::output::trace::{RuleOutcome, TraceEvent, TraceStage};
 use crate::ticket::{Ticket, TicketError};
@@ -90,6 +91,9 @@ pub struct Explanation {
     pub next_change_at: Option<ZonedInstant>,
     /// What happens then: clocks falling due and escalation steps firing.
     pub next_change: Vec<String>,
+    /// What agents did: transfers and overridden fields, as in the decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agents: Option<Agents>,
     /// Trace lines not shown elsewhere (e.g. from script hooks).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -223,6 +227,7 @@ pub(crate) fn explain(
         escalations: decision.escalations.clone(),
         follow_up: decision.follow_up.clone(),
         next_change_at: decision.next_change_at,
+        agents: decision.agents.clone(),
         notes,
     })
 }
@@ -256,6 +261,27 @@ fn stages(d: &Decision, used: &mut [bool]) -> Vec<Stage> {
     wanted
         .into_iter()
         .map(|(stage, value, rule)| {
+            // A person decided: the agent's line says which event, and what the rules chose.
+            if &**rule == "agent" {
+                let agent = d.trace.iter().enumerate().find_map(|(i, e)| match e {
+                    TraceEvent::Agent { stage: s, .. } if *s == stage => Some((i, e)),
+                    _ => None,
+                });
+                if let Some((i, e)) = agent {
+                    if let Some(u) = used.get_mut(i) {
+                        *u = true;
+                    }
+                    let line = e.to_string();
+                    let prefix = format!("{} {value}: ", stage.name());
+                    return Stage {
+                        stage: stage.name(),
+                        because: line.strip_prefix(&prefix).unwrap_or(&line).to_string(),
+                        value,
+                        rule: rule.to_string(),
+                        is_default: false,
+                    };
+                }
+            }
             // What the stage's rules decided, when that is what the decision says.
             let found = d.trace.iter().enumerate().find_map(|(i, e)| match e {
                 TraceEvent::Rule {
@@ -346,9 +372,22 @@ fn explain_clock(
 ) -> ClockWhy {
     // A target such as `24h@round_the_clock` counts on its own calendar; others on the one
     // in force for the ticket.
-    let calendar = match clock.target.split_once('@') {
-        Some((_, name)) => name.to_string(),
+    let own = clock
+        .target
+        .split_once('@')
+        .map(|(_, name)| name.to_string());
+    let calendar = match &own {
+        Some(name) => name.clone(),
         None => d.sla.calendar.as_deref().unwrap_or_default().to_string(),
+    };
+    // A ticket transferred to a calendar of its own counts on each calendar in turn.
+    let legs: Vec<(DateTime<Utc>, &str)> = match (&own, &d.agents) {
+        (None, Some(a)) => a
+            .calendars
+            .iter()
+            .map(|c| (c.from.utc(), &*c.calendar))
+            .collect(),
+        _ => Vec::new(),
     };
     let mut shown = clock.clone();
     shown.previous_cycles = Vec::new();
@@ -374,17 +413,42 @@ fn explain_clock(
         (None, Some(stop)) => stop,
         (None, None) => now,
     };
-    let (windows, more) = windows_between(cal, start, end, &pauses);
-    why.windows = windows
-        .into_iter()
-        .map(|(a, b)| CountedWindow {
-            from: ZonedInstant::new(a, tz),
-            to: ZonedInstant::new(b, tz),
-            length: BusinessSpan(cal.between(a, b)),
-        })
-        .collect();
-    why.more_windows = more;
-    why.skipped = skipped(cal, start, end);
+    if legs.len() > 1 {
+        // Each leg on its own calendar, clipped to the clock.
+        for (i, &(from, name)) in legs.iter().enumerate() {
+            let to = legs.get(i + 1).map_or(end, |l| l.0.min(end));
+            let from = from.max(start);
+            let Some(leg) = calendar_of(policy, name).filter(|_| from < to) else {
+                continue;
+            };
+            let (windows, more) = windows_between(leg, from, to, &pauses);
+            for (a, b) in windows {
+                if why.windows.len() < MAX_WINDOWS {
+                    why.windows.push(CountedWindow {
+                        from: ZonedInstant::new(a, tz),
+                        to: ZonedInstant::new(b, tz),
+                        length: BusinessSpan(leg.between(a, b)),
+                    });
+                } else {
+                    why.more_windows += 1;
+                }
+            }
+            why.more_windows += more;
+            why.skipped.extend(skipped(leg, from, to));
+        }
+    } else {
+        let (windows, more) = windows_between(cal, start, end, &pauses);
+        why.windows = windows
+            .into_iter()
+            .map(|(a, b)| CountedWindow {
+                from: ZonedInstant::new(a, tz),
+                to: ZonedInstant::new(b, tz),
+                length: BusinessSpan(cal.between(a, b)),
+            })
+            .collect();
+        why.more_windows = more;
+        why.skipped = skipped(cal, start, end);
+    }
     why.pauses = pauses
         .iter()
         .map(|&(a, b)| Pause {
@@ -595,6 +659,34 @@ impl fmt::Display for Explanation {
             writeln!(f, "          {}", s.because)?;
         }
         writeln!(f, "status    {}", self.status)?;
+        if let Some(a) = &self.agents {
+            for t in &a.transfers {
+                let team = t
+                    .team
+                    .as_deref()
+                    .map(|t| format!(" / {t}"))
+                    .unwrap_or_default();
+                writeln!(
+                    f,
+                    "transfer  event {} at {}: {} → {}{team}, after {} of business time",
+                    t.event, t.at, t.from, t.to, t.held
+                )?;
+            }
+            let o = &a.overrides;
+            for (field, x) in [
+                ("category", &o.category),
+                ("priority", &o.priority),
+                ("route", &o.route),
+            ] {
+                if let Some(x) = x {
+                    writeln!(
+                        f,
+                        "override  {field} {} by an agent (event {} at {}); the rules chose {} (rule `{}`)",
+                        x.value, x.event, x.at, x.rules_chose, x.rule
+                    )?;
+                }
+            }
+        }
         for c in &self.clocks {
             writeln!(f)?;
             write_clock(f, c)?;

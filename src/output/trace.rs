@@ -38,20 +38,6 @@ pub enum TraceEvent {
         /// Which rule gave it, and why.
         outcome: RuleOutcome,
     },
-    /// Stages 1–3: a person's choice (an agent's `category`, `priority` or `assigned` event)
-    /// that wins over what the rules decided.
-    Agent {
-        /// Category, priority or route.
-        stage: TraceStage,
-        /// What the agent chose: `complaint`, `urgent`, `after_sales_tech / installers`.
-        value: String,
-        /// The event that chose it: ``event 3 (`priority` at 2025-11-03T10:00:00+08:00)``.
-        event: String,
-        /// What the rules (and hooks) had chosen.
-        rules_chose: String,
-        /// The rule that had chosen it.
-        rule: String,
-    },
     /// Stage 4: how an SLA clock reached its due instant.
     Clock(ClockTrace),
     /// Stage 5: an escalation step that has fired.
@@ -64,6 +50,21 @@ pub enum TraceEvent {
         cycle: u32,
         /// When it fired.
         at: Option<ZonedInstant>,
+    },
+    /// Stages 1–3: a person's choice (an agent's event) that decides the stage instead of
+    /// its rules, e.g. `route tech / field_team: assigned by an agent, event 2 (`assigned` at
+    /// 2025-11-03T16:00:00+08:00); the rules chose care (rule `complaints`)`.
+    Agent {
+        /// Category, priority or route.
+        stage: TraceStage,
+        /// The agent's choice as shown: `fault`, `urgent`, `tech / field_team`.
+        value: String,
+        /// The event: `event 2 (`assigned` at 2025-11-03T16:00:00+08:00)`.
+        event: String,
+        /// What the rules (and hooks) chose, as shown.
+        rules_chose: String,
+        /// The rule that chose it (`script` for a hook).
+        rule: String,
     },
     /// A script hook's effect on a stage.
     Script {
@@ -160,12 +161,12 @@ pub struct ClockTrace {
     pub skipped: Option<String>,
     /// Pauses, in order.
     pub pauses: Vec<PauseTrace>,
-    /// Calendars counted on after a transfer: the calendar's name and from when.
-    pub transfers: Vec<(String, ZonedInstant)>,
-    /// Business time already used under an earlier priority, when the target counts from a
-    /// priority change (`on_priority_change = "from_change"`).
+    /// Where a transfer moved the count to another calendar: from when, and the calendar.
+    pub switches: Vec<(ZonedInstant, String)>,
+    /// Business time used before the target in force began (an agent changed the priority
+    /// and the policy says `on_priority_change = "from_change"`).
     pub spent_before: Option<BusinessSpan>,
-    /// An earlier priority's deadline passed while it was in force.
+    /// A deadline of an earlier priority passed while that priority was in force.
     pub breached_before: bool,
     /// The due instant; `None` while paused.
     pub due: Option<ZonedInstant>,
@@ -201,23 +202,6 @@ impl fmt::Display for TraceEvent {
                 value,
                 outcome,
             } => write!(f, "{} {value}: {outcome}", stage.name()),
-            TraceEvent::Agent {
-                stage,
-                value,
-                event,
-                rules_chose,
-                rule,
-            } => {
-                let verb = match stage {
-                    TraceStage::Route => "assigned",
-                    _ => "set",
-                };
-                write!(
-                    f,
-                    "{} {value}: {verb} by an agent, {event}; the rules chose {rules_chose} (rule `{rule}`)",
-                    stage.name()
-                )
-            }
             TraceEvent::Clock(c) => c.fmt(f),
             TraceEvent::Escalation {
                 step,
@@ -231,6 +215,21 @@ impl fmt::Display for TraceEvent {
                     None => Ok(()),
                 }
             }
+            TraceEvent::Agent {
+                stage,
+                value,
+                event,
+                rules_chose,
+                rule,
+            } => write!(
+                f,
+                "{} {value}: {} by an agent, {event}; the rules chose {rules_chose} (rule `{rule}`)",
+                stage.name(),
+                match stage {
+                    TraceStage::Route => "assigned",
+                    _ => "set",
+                }
+            ),
             TraceEvent::Script { hook, change } => write!(f, "script {hook}: {change}"),
             TraceEvent::ScriptFallback { message, kept } => {
                 write!(f, "warning: {message}; kept {kept}")
@@ -289,8 +288,8 @@ impl fmt::Display for ClockTrace {
                 None => write!(f, "; paused since {}", p.start)?,
             }
         }
-        for (calendar, from) in &self.transfers {
-            write!(f, "; on calendar {calendar} from {from} (transferred)")?;
+        for (at, calendar) in &self.switches {
+            write!(f, "; on calendar {calendar} from {at} (transferred)")?;
         }
         if let Some(spent) = &self.spent_before {
             write!(

@@ -12,6 +12,9 @@ use crate::ticket::{Ticket, TicketError, TicketErrorKind};
 impl Policy {
     /// Decides what happens to `ticket` as of `now`.
     ///
+    /// Agents' events up to `now` (`assigned`, `priority`, `category`) win over the rules and
+    /// hooks from their instant on; see `docs/agents.md`.
+    ///
     /// ```
     /// # let policy = aftercare::Policy::from_toml(r#"
     /// #     [policy]
@@ -56,9 +59,11 @@ impl Policy {
     /// Only the category, priority and route of `ticket`: stages 1–3 of [`Policy::evaluate`],
     /// script hooks included, without SLA clocks, escalations, follow-up or trace. For
     /// callers that assign a ticket as it arrives; it borrows its ids from the policy and
-    /// allocates nothing unless a script hook changes an outcome.
+    /// allocates nothing unless a script hook changes an outcome (or the ticket has agents'
+    /// events).
     ///
-    /// `now` is what script hooks see; the rules do not read it.
+    /// `now` is what script hooks see, and agents' events up to `now` win over the rules;
+    /// the rules themselves do not read it.
     ///
     /// ```
     /// # let policy = aftercare::Policy::from_toml(r#"

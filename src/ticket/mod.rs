@@ -631,7 +631,7 @@ impl Ticket {
                 }
                 "assigned" | "priority" | "category" => {
                     agent_event(kind_name, n, at, e.department, e.team, e.assignee, e.priority, e.category, e.reason, limits)
-                        .map_err(err)?
+                        .map_err(|(kind, m)| TicketError::new(Some(&id), kind, m))?
                 }
                 "" => return Err(err(format!("event {n} has no `type`"))),
                 other => {
@@ -682,20 +682,28 @@ fn agent_event(
     category: Option<String>,
     reason: Option<String>,
     limits: &Limits,
-) -> Result<EventKind, String> {
+) -> Result<EventKind, (TicketErrorKind, String)> {
     let at = at.to_rfc3339();
     for (field, text) in [("assignee", &assignee), ("reason", &reason)] {
         let len = text.as_ref().map_or(0, String::len);
         if len > limits.max_text_bytes {
-            return Err(format!(
-                "event {n} (`{kind}` at {at}): `{field}` is {len} bytes long; the limit is {} bytes (max_text_bytes)",
-                limits.max_text_bytes
+            return Err((
+                TicketErrorKind::Limit,
+                format!(
+                    "event {n} (`{kind}` at {at}): `{field}` is {len} bytes long; the limit is {} bytes (max_text_bytes)",
+                    limits.max_text_bytes
+                ),
             ));
         }
     }
     let given = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
     let required = |v: Option<String>, field: &str| {
-        given(v).ok_or_else(|| format!("event {n} (`{kind}` at {at}) has no `{field}`"))
+        given(v).ok_or_else(|| {
+            (
+                TicketErrorKind::Field,
+                format!("event {n} (`{kind}` at {at}) has no `{field}`"),
+            )
+        })
     };
     Ok(match kind {
         "assigned" => EventKind::Assigned {
@@ -1037,7 +1045,7 @@ mod reference {
             }
             "assigned" | "priority" | "category" => {
                 super::agent_event(&kind_name, n, at, e.department, e.team, e.assignee, e.priority, e.category, e.reason, limits)
-                    .map_err(err)?
+                    .map_err(|(kind, m)| TicketError::new(Some(&id), kind, m))?
             }
             "" => return Err(err(format!("event {n} has no `type`"))),
             other => {
