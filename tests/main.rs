@@ -36,6 +36,7 @@ mod scripts_examples;
 mod scripts_hooks;
 mod scripts_sandbox;
 mod server;
+mod stories;
 mod thread_safety;
 mod triage;
 mod validation;
