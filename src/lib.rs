@@ -105,6 +105,7 @@ mod script;
 #[cfg(feature = "serve")]
 pub mod server;
 mod source;
+pub mod text;
 mod ticket;
 
 pub use evaluate::EvalOptions;
