@@ -34,6 +34,7 @@ mod scripts_diagnostics;
 mod scripts_examples;
 mod scripts_hooks;
 mod scripts_sandbox;
+mod text;
 mod thread_safety;
 mod triage;
 mod validation;

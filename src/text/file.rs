@@ -416,7 +416,15 @@ mod tests {
 
     #[test]
     fn half_precision_round_trips_and_rounds() {
-        for x in [0.0f32, 1.0, -2.5, 0.000_061_035_156, 65504.0, 1e-7, -0.333_251_95] {
+        for x in [
+            0.0f32,
+            1.0,
+            -2.5,
+            0.000_061_035_156,
+            65504.0,
+            1e-7,
+            -0.333_251_95,
+        ] {
             let back = f16_to_f32(f32_to_f16(x));
             assert!((back - x).abs() <= x.abs() / 1024.0 + 6e-8, "{x} -> {back}");
         }
@@ -434,10 +442,7 @@ mod tests {
         for v in [0u32, 1, 127, 128, 300, 1 << 21, u32::MAX] {
             let mut out = Vec::new();
             put_varint(&mut out, v);
-            let mut r = Reader {
-                bytes: &out,
-                at: 0,
-            };
+            let mut r = Reader { bytes: &out, at: 0 };
             assert_eq!(r.varint("x").ok(), Some(v));
             assert_eq!(r.at, out.len());
         }

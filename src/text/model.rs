@@ -255,11 +255,7 @@ impl Model {
             let (Some(row), Some(x)) = (self.row(bucket), values.get(&bucket)) else {
                 continue;
             };
-            let mean: f64 = row
-                .iter()
-                .zip(&p)
-                .map(|(w, pj)| f64::from(*w) * pj)
-                .sum();
+            let mean: f64 = row.iter().zip(&p).map(|(w, pj)| f64::from(*w) * pj).sum();
             let own = row.get(prediction.index).map_or(0.0, |w| f64::from(*w));
             let effect = f64::from(*x) * (own - mean);
             match position.get(&term) {

@@ -1,6 +1,8 @@
 //! Words from customer text: Chinese segmented by jieba's dictionary, other scripts split at
 //! Unicode word boundaries (UAX #29), everything lower-cased, function words dropped.
 
+use std::collections::HashSet;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -12,9 +14,10 @@ use unicode_segmentation::UnicodeSegmentation;
 /// read-only by every tokenizer: building it takes far longer than segmenting a ticket.
 static JIEBA: Lazy<Jieba> = Lazy::new(Jieba::new);
 
-/// Sorted, so that a lookup is a binary search over a few hundred short strings.
-static STOP_WORDS: Lazy<Vec<&'static str>> = Lazy::new(|| {
-    let mut words: Vec<&'static str> = [
+/// Looked up once per word: a hash set with a cheap fixed hash (a binary search spent a fifth
+/// of the tokenizer's time in string comparisons).
+static STOP_WORDS: Lazy<HashSet<&'static str, BuildWordHasher>> = Lazy::new(|| {
+    [
         include_str!("stop_words_zh.txt"),
         include_str!("stop_words_en.txt"),
     ]
@@ -22,11 +25,32 @@ static STOP_WORDS: Lazy<Vec<&'static str>> = Lazy::new(|| {
     .flat_map(str::lines)
     .map(str::trim)
     .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    .collect();
-    words.sort_unstable();
-    words.dedup();
-    words
+    .collect()
 });
+
+/// FNV-1a over the bytes: short keys, no adversary (the set is fixed), no random state.
+#[derive(Default, Clone, Copy)]
+struct BuildWordHasher;
+
+struct WordHasher(u64);
+
+impl BuildHasher for BuildWordHasher {
+    type Hasher = WordHasher;
+    fn build_hasher(&self) -> WordHasher {
+        WordHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// Words that turn a statement around. They are not stop words (a model must see 不 in
 /// 不制冷), but alone they name no issue, so keyword lists leave them out.
@@ -37,7 +61,7 @@ const NEGATIONS: &[&str] = &[
 
 /// Whether `word` (lower-cased) is a function word that the tokenizer drops.
 pub fn is_stop_word(word: &str) -> bool {
-    STOP_WORDS.binary_search(&word).is_ok()
+    STOP_WORDS.contains(word)
 }
 
 /// Whether `word` (lower-cased) is a negation such as 不 or `not`.
@@ -180,7 +204,9 @@ impl Tokenizer {
     }
 }
 
-/// Words of text without user words: Han runs to jieba, the rest to UAX #29.
+/// Words of text without user words: Han runs to jieba, the rest to UAX #29. (One jieba pass
+/// over the whole text, taking its Han tokens, measured slower: jieba then walks every
+/// character of the other scripts too.)
 fn plain_words<'a>(text: &'a str, f: &mut impl FnMut(Word<'a>)) {
     let mut start = 0;
     let mut han_run = false;
@@ -211,7 +237,10 @@ fn run_words<'a>(run: &'a str, han: bool, f: &mut impl FnMut(Word<'a>)) {
     } else {
         for w in run.unicode_words() {
             if keep_other(w) {
-                f(Word { text: w, han: false });
+                f(Word {
+                    text: w,
+                    han: false,
+                });
             }
         }
     }
@@ -227,12 +256,20 @@ fn keep_other(w: &str) -> bool {
 
 /// Text as the tokenizer reads it: lower-cased, typographic apostrophes as `'`.
 pub fn normalize(text: &str) -> String {
-    let lower = text.to_lowercase();
-    if lower.contains('\u{2019}') {
-        lower.replace('\u{2019}', "'")
-    } else {
-        lower
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        // Han characters have no case: skipping the case tables for them halves the cost.
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if is_han(c) {
+            out.push(c);
+        } else if c == '\u{2019}' {
+            out.push('\'');
+        } else {
+            out.extend(c.to_lowercase());
+        }
     }
+    out
 }
 
 /// Builds jieba's shared dictionary now rather than on the first word: a server may call this
@@ -250,10 +287,16 @@ mod tests {
         let t = Tokenizer::new();
         assert_eq!(t.words("空调不制冷"), ["空调", "不", "制冷"]);
         assert_eq!(t.words("洗衣机不脱水"), ["洗衣机", "不", "脱水"]);
-        assert_eq!(t.words("冰箱门有凹痕，我想退货"), ["冰箱门", "凹痕", "想", "退货"]);
+        assert_eq!(
+            t.words("冰箱门有凹痕，我想退货"),
+            ["冰箱门", "凹痕", "想", "退货"]
+        );
         // Never pairs across word boundaries.
         for w in t.words("空调不制冷，洗衣机不脱水，燃气热水器有煤气味") {
-            assert!(!["不制", "衣机", "有煤", "调不"].contains(&w.as_str()), "{w}");
+            assert!(
+                !["不制", "衣机", "有煤", "调不"].contains(&w.as_str()),
+                "{w}"
+            );
         }
     }
 
