@@ -270,30 +270,20 @@ impl Model {
                 }
             }
         }
-        // Strongest first; ties in first-seen order, so that the list is stable.
-        let mut order: Vec<usize> = (0..by_term.len()).collect();
-        order.sort_by(|a, b| {
-            let (x, y) = (by_term[*a].1, by_term[*b].1);
-            y.abs().total_cmp(&x.abs()).then(a.cmp(b))
-        });
+        // Strongest first; a stable sort keeps ties in first-seen order.
+        by_term.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         let mut for_label = Vec::new();
         let mut against_label = Vec::new();
-        for i in order {
-            let Some((term, weight)) = by_term.get(i) else {
-                continue;
-            };
-            let list = if *weight > 0.0 {
+        for (term, weight) in by_term {
+            let list = if weight > 0.0 {
                 &mut for_label
-            } else if *weight < 0.0 {
+            } else if weight < 0.0 {
                 &mut against_label
             } else {
                 continue;
             };
             if list.len() < top {
-                list.push(Term {
-                    term: term.clone(),
-                    weight: *weight,
-                });
+                list.push(Term { term, weight });
             }
         }
         Explanation {

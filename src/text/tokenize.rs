@@ -247,11 +247,11 @@ fn run_words<'a>(run: &'a str, han: bool, f: &mut impl FnMut(Word<'a>)) {
 }
 
 fn keep_other(w: &str) -> bool {
-    !is_stop_word(w)
-        // Numbers are amounts, dates, phone and order fragments: never words.
-        && !w.chars().all(|c| c.is_numeric() || c == '.' || c == ',')
-        // Redaction masks such as `XXXX` in public complaint data.
-        && !(w.len() >= 2 && w.chars().all(|c| c == 'x'))
+    // Numbers are amounts, dates, phone and order fragments: never words.
+    let number = w.chars().all(|c| c.is_numeric() || c == '.' || c == ',');
+    // Redaction masks such as `XXXX` in public complaint data.
+    let mask = w.len() >= 2 && w.chars().all(|c| c == 'x');
+    !(number || mask || is_stop_word(w))
 }
 
 /// Text as the tokenizer reads it: lower-cased, typographic apostrophes as `'`.
