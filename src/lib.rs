@@ -105,6 +105,7 @@ mod script;
 #[cfg(feature = "serve")]
 pub mod server;
 mod source;
+pub mod text;
 mod ticket;
 
 /// The types of `now` and of every instant the API takes, so that a caller needs no chrono of

@@ -58,3 +58,8 @@ fn business_time() {
 fn script_hooks() {
     replay("script_hooks", harness::script_hooks);
 }
+
+#[test]
+fn model_load() {
+    replay("model_load", harness::model_load);
+}

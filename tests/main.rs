@@ -37,6 +37,7 @@ mod scripts_hooks;
 mod scripts_sandbox;
 mod server;
 mod stories;
+mod text;
 mod thread_safety;
 mod triage;
 mod validation;

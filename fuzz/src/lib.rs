@@ -411,3 +411,36 @@ pub fn script_hooks(data: &[u8]) {
         }
     }
 }
+
+/// Texts every model that loads must predict and explain.
+const PROBE_TEXTS: [&str; 4] = [
+    "空调不制冷，我要退货",
+    "",
+    "The heater leaks. Refund!",
+    "，。",
+];
+
+/// Any bytes as a model file: reading reports a typed error or gives a model that predicts
+/// (a probability in 0..=1, a label of its own) and explains without panicking, and whose
+/// bytes read back as the same model.
+pub fn model_load(data: &[u8]) {
+    let Ok(model) = aftercare::text::Model::from_bytes(data) else {
+        return;
+    };
+    for text in PROBE_TEXTS {
+        let p = model.predict(text);
+        assert!(
+            (0.0..=1.0).contains(&p.confidence),
+            "confidence {}",
+            p.confidence
+        );
+        assert_eq!(
+            model.labels().get(p.index).map(String::as_str),
+            Some(p.label)
+        );
+        let e = model.explain(text, 3);
+        assert!(e.for_label.len() <= 3 && e.against_label.len() <= 3);
+    }
+    let again = aftercare::text::Model::from_bytes(&model.to_bytes()).expect("written bytes read");
+    assert_eq!(again, model);
+}

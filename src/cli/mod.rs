@@ -9,6 +9,7 @@ mod input;
 mod report;
 mod serve;
 mod test;
+mod train;
 
 use std::path::PathBuf;
 
@@ -51,6 +52,9 @@ enum Command {
     /// The decision service over HTTP: evaluate, explain, test and diff against the serving
     /// policy, with hot reload, metrics and the policy studio at `/`.
     Serve(serve::Args),
+    /// Train a text classifier on tickets whose field PATH holds the label; with --test,
+    /// measure it (accuracy, macro-F1, per-label scores, confusion matrix).
+    Train(train::Args),
 }
 
 pub(crate) fn run() -> i32 {
@@ -74,6 +78,7 @@ pub(crate) fn run() -> i32 {
         Command::Diff(args) => diff::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Train(args) => train::run(&args),
     }
 }
 
