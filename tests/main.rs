@@ -33,3 +33,4 @@ mod scripts_sandbox;
 mod thread_safety;
 mod triage;
 mod validation;
+mod zh_tickets;
