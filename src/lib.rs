@@ -102,20 +102,58 @@ mod policy;
 #[cfg(feature = "schema")]
 pub mod schema;
 mod script;
+#[cfg(feature = "serve")]
+pub mod server;
 mod source;
+pub mod text;
 mod ticket;
 
-pub use evaluate::Options;
+pub use evaluate::EvalOptions;
+/// The old name of [`EvalOptions`].
+#[deprecated(since = "0.2.0", note = "renamed to `EvalOptions`")]
+pub type Options = EvalOptions;
 pub use limits::Limits;
-pub use output::decision::{Decision, Triage};
+pub use output::decision::{
+    ClockTrace, Decision, PauseTrace, RuleOutcome, TraceEvent, TraceStage, Triage,
+};
 pub use output::{decision, diff, explain, report, testing};
 #[cfg(feature = "watch")]
 pub use policy::Watch;
 pub use policy::{Policy, PolicyHandle, PolicyRules, RuleRef, StepRef};
-pub use source::{Diagnostic, PolicyError, Severity};
-pub use ticket::{AttrValue, Customer, Event, EventKind, Personal, Product, Ticket, TicketError};
+pub use source::{Diagnostic, PolicyError, Severity, LINT_CODES};
+pub use ticket::{
+    AttrValue, Customer, Event, EventKind, Personal, Product, Ticket, TicketError, TicketErrorKind,
+};
 
-// The README's examples are compiled and run as doctests.
+// The examples of the README and of docs/ are compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/policy-format.md")]
+struct PolicyFormatDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/cli.md")]
+struct CliDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/reports.md")]
+struct ReportsDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/library.md")]
+struct LibraryDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/scripts.md")]
+struct ScriptsDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/performance.md")]
+struct PerformanceDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/CONTRIBUTING.md")]
+struct ContributingDoctests;

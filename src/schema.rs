@@ -4,7 +4,7 @@
 //! The policy parser is a hand-written walker that keeps positions for diagnostics, not a serde
 //! model, so the formats are described here by types that mirror them, and the schemas are
 //! generated from these types. The committed files in `schema/` are checked against them by
-//! `cargo test --test schema` (which also checks that these types and the parser accept the
+//! `cargo test --test main schema::` (which also checks that these types and the parser accept the
 //! same keys); `AFTERCARE_BLESS=1 cargo test --test schema` rewrites the files.
 //!
 //! Only built with the `schema` feature: a library user does not pay for it.
@@ -147,6 +147,24 @@ struct Meta {
     calendar: Option<String>,
     /// Free text for people.
     description: Option<String>,
+    /// Lints this policy accepts, by code (e.g. "unreachable-rule"): their warnings are not
+    /// reported.
+    allow: Option<Vec<LintCode>>,
+}
+
+/// The code of a lint.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "kebab-case")]
+enum LintCode {
+    UnreachableRule,
+    DuplicateId,
+    CategoryWithoutRoute,
+    PriorityNeverGiven,
+    DepartmentNeverRouted,
+    EscalationOrder,
+    ScriptNotAHook,
+    ScriptNoHook,
 }
 
 /// A business calendar: a time zone and the open windows of each day.

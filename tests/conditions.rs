@@ -59,8 +59,8 @@ fn classify(policy: &Policy, fields: Value) -> (String, String) {
     let line = d
         .trace
         .iter()
+        .map(ToString::to_string)
         .find(|l| l.starts_with("category "))
-        .cloned()
         .expect("a category trace line");
     (d.category.to_string(), line)
 }

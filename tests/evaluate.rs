@@ -7,7 +7,7 @@
 //! closed on 2025-10-03 (German Unity Day, a Friday). Summer time ends on 2025-10-26.
 
 use aftercare::decision::ClockStatus;
-use aftercare::{Decision, Options, Policy, Ticket};
+use aftercare::{Decision, EvalOptions, Policy, Ticket};
 use serde_json::{json, Value};
 
 use crate::support::{self, at, ticket_with as ticket};
@@ -124,10 +124,10 @@ fn decide(t: &Ticket, now: &str) -> Decision {
 }
 
 /// The trace lines of one stage (`category`, `priority`, `route`, `first_response`, …).
-fn traced<'d>(d: &'d Decision, stage: &str) -> Vec<&'d str> {
+fn traced(d: &Decision, stage: &str) -> Vec<String> {
     d.trace
         .iter()
-        .map(String::as_str)
+        .map(ToString::to_string)
         .filter(|l| l.starts_with(&format!("{stage} ")) || l.starts_with(&format!("{stage}:")))
         .collect()
 }
@@ -260,10 +260,10 @@ fn the_trace_has_one_line_per_stage_in_stage_order() {
         &monday_fault(json!([{ "at": "2025-10-06T11:30:00+02:00", "type": "first_response" }])),
         "2025-10-06T14:00:00+02:00",
     );
-    let stages: Vec<&str> = d
+    let stages: Vec<String> = d
         .trace
         .iter()
-        .map(|l| l.split([' ', ':']).next().unwrap())
+        .map(|l| l.to_string().split([' ', ':']).next().unwrap().to_string())
         .collect();
     assert_eq!(
         stages,
@@ -387,7 +387,7 @@ fn trace_can_be_turned_off() {
         .evaluate_with(
             &monday_fault(json!([])),
             at("2025-10-06T11:00:00+02:00"),
-            Options { trace: false },
+            EvalOptions { trace: false },
         )
         .unwrap();
     assert!(d.trace.is_empty());
@@ -720,7 +720,7 @@ fn a_batch_keeps_the_input_order_and_isolates_bad_tickets() {
             t
         })
         .collect();
-    let results = policy.evaluate_batch(&tickets, now, Options::default());
+    let results = policy.evaluate_batch(&tickets, now, EvalOptions::default());
     assert_eq!(results.len(), 200);
     for (i, r) in results.iter().enumerate() {
         let d = r.as_ref().unwrap();
@@ -734,7 +734,7 @@ fn a_batch_keeps_the_input_order_and_isolates_bad_tickets() {
         })
         .collect();
     lines[42] = r#"{"id": "L42", "created_at": "yesterday"}"#.to_string();
-    let out = policy.evaluate_json_lines(&lines, now, Options::default());
+    let out = policy.evaluate_json_lines(&lines, now, EvalOptions::default());
     assert_eq!(out.len(), 100);
     for (i, line) in out.iter().enumerate() {
         let (Ok(text) | Err(text)) = line;

@@ -582,3 +582,54 @@ fn deny_warnings_makes_warnings_fail_the_check() {
     let (code, stderr) = check(&["policies/default.toml", "--deny-warnings"]);
     assert_eq!((code, stderr.as_str()), (0, ""));
 }
+
+// --- codes and `[policy] allow` ---------------------------------------------------------------
+
+/// The catch-all priority rule of `a_rule_after_a_catch_all_is_unreachable`.
+const CATCH_ALL: &str = r#"
+[[priority_rules]]
+id = "everything"
+priority = "normal"
+when = {}
+[[priority_rules]]
+id = "vip"
+priority = "urgent"
+when = { "customer.tier" = "vip" }
+"#;
+
+#[test]
+fn every_warning_has_a_lint_code() {
+    let policy = load(&format!("{STAGES}{CATCH_ALL}"));
+    let codes: Vec<&str> = policy.warnings().iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["unreachable-rule"]);
+    assert!(codes.iter().all(|c| aftercare::LINT_CODES.contains(c)));
+}
+
+#[test]
+fn a_policy_allows_a_lint_by_its_code() {
+    let text = format!("{BASE}{STAGES}{CATCH_ALL}").replacen(
+        "[policy]\n",
+        "[policy]\nallow = [\"unreachable-rule\"]\n",
+        1,
+    );
+    let policy = Policy::from_toml(&text).expect("the policy loads");
+    assert!(policy.warnings().is_empty(), "{:?}", policy.warnings());
+    // Another lint's code leaves this one in place.
+    let text = text.replace("unreachable-rule", "duplicate-id");
+    let policy = Policy::from_toml(&text).expect("the policy loads");
+    assert_eq!(policy.warnings().len(), 1);
+}
+
+#[test]
+fn an_unknown_lint_code_is_an_error_with_a_suggestion() {
+    let text = format!("{BASE}{STAGES}").replacen(
+        "[policy]\n",
+        "[policy]\nallow = [\"unreachable-rules\"]\n",
+        1,
+    );
+    let e = Policy::from_toml(&text).expect_err("not a lint");
+    let d = &e.diagnostics()[0];
+    assert_eq!(d.code, "unknown-name");
+    assert_eq!(d.message, "`unreachable-rules` is not the code of a lint");
+    assert_eq!(d.hint.as_deref(), Some("did you mean `unreachable-rule`?"));
+}

@@ -1,7 +1,7 @@
 //! The JSON Schemas in schema/: fresh (generated from `aftercare::schema`), in step with the
 //! parser (the same keys in every table), and satisfied by the bundled policies.
 //!
-//! Regenerate the files with `AFTERCARE_BLESS=1 cargo test --test schema`.
+//! Regenerate the files with `AFTERCARE_BLESS=1 cargo test --test main schema::`.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -25,7 +25,7 @@ fn check_fresh(path: &str, generated: &Value) {
     assert!(
         same,
         "{path} is stale: it differs from what src/schema.rs generates.\n\
-         Regenerate it with `AFTERCARE_BLESS=1 cargo test --test schema` and commit the result."
+         Regenerate it with `AFTERCARE_BLESS=1 cargo test --test main schema::` and commit the result."
     );
 }
 

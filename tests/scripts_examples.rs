@@ -151,7 +151,8 @@ fn vip_lane() {
     );
     assert!(d["VIP-2"]
         .trace
-        .contains(&"script targets: first_response 4h → 1h, resolution 48h → 24h".to_string()));
+        .iter()
+        .any(|e| *e == "script targets: first_response 4h → 1h, resolution 48h → 24h"));
 
     // A safety hazard is urgent already; a VIP cannot go higher.
     let vip_safety = decide(

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use aftercare::{Decision, Policy, Ticket};
+use aftercare::{Decision, Policy, Ticket, TraceEvent};
 use chrono::{DateTime, Utc};
 
 /// Loads `examples/policies/<name>/policy.toml`, evaluates the sample tickets beside it as of
@@ -46,7 +46,13 @@ fn show(d: &Decision) {
         due(&d.sla.first_response),
         due(&d.sla.resolution)
     );
-    for line in d.trace.iter().filter(|l| l.contains("script ")) {
-        println!("       {line}");
+    let by_script = |e: &&TraceEvent| {
+        matches!(
+            e,
+            TraceEvent::Script { .. } | TraceEvent::ScriptFallback { .. }
+        )
+    };
+    for event in d.trace.iter().filter(by_script) {
+        println!("       {event}");
     }
 }

@@ -8,7 +8,7 @@
 use std::str::FromStr;
 
 use aftercare::business_time::{Amount, BusinessDuration, Calendar, CalendarSpec, Window};
-use aftercare::{Options, Policy, Ticket};
+use aftercare::{EvalOptions, Policy, Ticket};
 use chrono::{DateTime, Duration, Utc};
 
 /// Tickets evaluated against every policy that loads.
@@ -110,7 +110,7 @@ pub fn ticket_eval(policy: &Policy, data: &[u8]) {
                 );
             }
         }
-        let quiet = policy.evaluate_with(&ticket, now, Options { trace: false });
+        let quiet = policy.evaluate_with(&ticket, now, EvalOptions { trace: false });
         // The trace is the only thing the option changes.
         match (&first, &quiet) {
             (Ok(a), Ok(b)) => {
@@ -123,7 +123,7 @@ pub fn ticket_eval(policy: &Policy, data: &[u8]) {
         }
     }
     if let Some(now) = instant("2025-10-15T12:00:00+08:00") {
-        let _ = policy.evaluate_json_lines(&[json], now, Options::default());
+        let _ = policy.evaluate_json_lines(&[json], now, EvalOptions::default());
     }
 }
 
@@ -162,7 +162,7 @@ const LAST_DAY: i64 = 2_932_896;
 
 fn window(b: &mut Bytes<'_>) -> Window {
     // Mostly on the quarter-hour grid (where real calendars live), sometimes any second.
-    if b.u8() % 4 == 0 {
+    if b.u8().is_multiple_of(4) {
         Window {
             start: b.u32() % 86_401,
             end: b.u32() % 86_401,
@@ -222,7 +222,7 @@ pub fn business_time(data: &[u8]) {
     };
     let focus = i64::from(b.u32()) % (LAST_DAY + 1);
     let mut spec = CalendarSpec::new(timezone);
-    spec.always_open = b.u8() % 8 == 0;
+    spec.always_open = b.u8().is_multiple_of(8);
     for day in spec.week.iter_mut() {
         *day = windows(&mut b);
     }
@@ -233,7 +233,7 @@ pub fn business_time(data: &[u8]) {
     };
     spec.holidays = specials(&mut b);
     spec.workdays = specials(&mut b);
-    if b.u8() % 2 == 0 {
+    if b.u8().is_multiple_of(2) {
         spec.workday_hours = Some(windows(&mut b));
     }
     let Ok(cal) = Calendar::new(spec) else {
@@ -393,7 +393,7 @@ pub fn script_hooks(data: &[u8]) {
             Ok(policy) => {
                 for json in PROBE_TICKETS {
                     if let (Ok(ticket), Some(now)) = (Ticket::from_json(json), now) {
-                        match policy.evaluate_with(&ticket, now, Options { trace: true }) {
+                        match policy.evaluate_with(&ticket, now, EvalOptions { trace: true }) {
                             Ok(d) => {
                                 let _ = serde_json::to_string(&d);
                             }

@@ -213,6 +213,7 @@ const FIELD_NAMES: [&str; 14] = [
 pub(crate) fn parse(node: &Node, stage: Stage, sink: &mut Sink) -> Option<Condition> {
     let Value::Table(entries) = &node.value else {
         sink.error(
+            "wrong-type",
             &node.span,
             format!(
                 "a condition must be a table, found {}",
@@ -253,6 +254,7 @@ fn entry(
             "any" | "all" => {
                 let Some(items) = value.as_array() else {
                     sink.error(
+                        "wrong-type",
                         &value.span,
                         format!("`{name}` takes an array of conditions"),
                     )
@@ -288,7 +290,7 @@ fn entry(
         format!("{prefix}.{name}")
     };
     if PERSONAL_FIELDS.contains(&path.as_str()) {
-        sink.error(&key.span, format!("`{path}` is personal data and cannot be used in rules"))
+        sink.error("personal-data", &key.span, format!("`{path}` is personal data and cannot be used in rules"))
             .hint("rules may read customer.id, customer.tier, customer.region, product.model and attributes");
         return None;
     }
@@ -314,7 +316,11 @@ fn entry(
         }
     }
     let Some(field) = Field::parse(&path) else {
-        let report = sink.error(&key.span, format!("unknown field `{path}` in condition"));
+        let report = sink.error(
+            "unknown-name",
+            &key.span,
+            format!("unknown field `{path}` in condition"),
+        );
         match did_you_mean(&path, FIELD_NAMES) {
             Some(s) => report.hint(format!("did you mean `{s}`?")),
             None => report.hint(
@@ -326,6 +332,7 @@ fn entry(
     match (&field, stage) {
         (Field::Category, Stage::Category) => {
             sink.error(
+                "stage-order",
                 &key.span,
                 "`category` is not known yet while choosing the category",
             )
@@ -333,8 +340,12 @@ fn entry(
             return None;
         }
         (Field::Priority, Stage::Category | Stage::Priority) => {
-            sink.error(&key.span, "`priority` is not known yet at this stage")
-                .hint("`priority` can be tested in routes, SLA rules and escalations");
+            sink.error(
+                "stage-order",
+                &key.span,
+                "`priority` is not known yet at this stage",
+            )
+            .hint("`priority` can be tested in routes, SLA rules and escalations");
             return None;
         }
         _ => {}
@@ -357,6 +368,7 @@ fn scalar(node: &Node, sink: &mut Sink) -> Option<Scalar> {
         Value::Boolean(b) => Some(Scalar::Bool(*b)),
         other => {
             sink.error(
+                "wrong-type",
                 &node.span,
                 format!(
                     "expected a string, number or boolean here, found {}",
@@ -374,6 +386,7 @@ fn number(node: &Node, op: &str, sink: &mut Sink) -> Option<f64> {
         Value::Float(f) if f.is_finite() => Some(f),
         ref other => {
             sink.error(
+                "wrong-type",
                 &node.span,
                 format!("`{op}` compares numbers, found {}", other.type_name()),
             );
@@ -393,8 +406,12 @@ fn test(value: &Node, path: &str, sink: &mut Sink) -> Option<Test> {
         }
         Value::Table(ops) => {
             if ops.is_empty() {
-                sink.error(&value.span, format!("empty operator table for `{path}`"))
-                    .hint(r#"e.g. { in = ["a", "b"] } or { contains = "text" }"#);
+                sink.error(
+                    "bad-value",
+                    &value.span,
+                    format!("empty operator table for `{path}`"),
+                )
+                .hint(r#"e.g. { in = ["a", "b"] } or { contains = "text" }"#);
                 return None;
             }
             let mut tests = Vec::with_capacity(ops.len());
@@ -425,7 +442,7 @@ fn operator(op: &Key, arg: &Node, path: &str, sink: &mut Sink) -> Option<Test> {
         "not" => Test::Not(Box::new(test(arg, path, sink)?)),
         "in" => {
             let Some(items) = arg.as_array() else {
-                sink.error(&arg.span, "`in` takes an array")
+                sink.error("wrong-type", &arg.span, "`in` takes an array")
                     .hint(r#"e.g. { in = ["north", "east"] }"#);
                 return None;
             };
@@ -448,7 +465,11 @@ fn operator(op: &Key, arg: &Node, path: &str, sink: &mut Sink) -> Option<Test> {
                         match item.as_str() {
                             Some(s) => out.push(s.to_lowercase()),
                             None => {
-                                sink.error(&item.span, "`contains_any` lists strings");
+                                sink.error(
+                                    "wrong-type",
+                                    &item.span,
+                                    "`contains_any` lists strings",
+                                );
                                 return None;
                             }
                         }
@@ -457,6 +478,7 @@ fn operator(op: &Key, arg: &Node, path: &str, sink: &mut Sink) -> Option<Test> {
                 }
                 _ => {
                     let report = sink.error(
+                        "wrong-type",
                         &arg.span,
                         format!(
                             "`{name}` takes {}",
@@ -480,25 +502,37 @@ fn operator(op: &Key, arg: &Node, path: &str, sink: &mut Sink) -> Option<Test> {
                 .and_then(|items| items.iter().find(|i| i.as_str() == Some("")))
                 .or_else(|| (arg.as_str() == Some("")).then_some(arg))
             {
-                sink.error(&empty.span, "an empty keyword matches every text")
-                    .hint("remove it, or use { exists = true }");
+                sink.error(
+                    "bad-value",
+                    &empty.span,
+                    "an empty keyword matches every text",
+                )
+                .hint("remove it, or use { exists = true }");
                 return None;
             }
             if needles.is_empty() {
-                sink.error(&arg.span, "`contains_any` needs at least one keyword");
+                sink.error(
+                    "missing",
+                    &arg.span,
+                    "`contains_any` needs at least one keyword",
+                );
                 return None;
             }
             Test::ContainsAny(needles)
         }
         "matches" => {
             let Some(pattern) = arg.as_str() else {
-                sink.error(&arg.span, "`matches` takes a regular expression string");
+                sink.error(
+                    "wrong-type",
+                    &arg.span,
+                    "`matches` takes a regular expression string",
+                );
                 return None;
             };
             match Pattern::new(pattern) {
                 Ok(re) => Test::Matches(re),
                 Err(msg) => {
-                    sink.error(&arg.span, format!("invalid regular expression: {msg}"))
+                    sink.error("bad-regex", &arg.span, format!("invalid regular expression: {msg}"))
                         .hint("the syntax is that of the Rust `regex` crate; add (?i) for case-insensitive matching");
                     return None;
                 }
@@ -507,7 +541,7 @@ fn operator(op: &Key, arg: &Node, path: &str, sink: &mut Sink) -> Option<Test> {
         "exists" => match arg.value {
             Value::Boolean(b) => Test::Exists(b),
             _ => {
-                sink.error(&arg.span, "`exists` takes true or false");
+                sink.error("unknown-name", &arg.span, "`exists` takes true or false");
                 return None;
             }
         },

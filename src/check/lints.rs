@@ -101,8 +101,12 @@ fn duplicate_ids(what: &str, rules: &[StageRule<'_>], sink: &mut Sink) {
             continue;
         };
         let place = sink.sources.place(&first.span, &id.span);
-        sink.warning(&id.span, format!("{what} id `{}` is used twice", id.name))
-            .hint(format!(
+        sink.warning(
+            "duplicate-id",
+            &id.span,
+            format!("{what} id `{}` is used twice", id.name),
+        )
+        .hint(format!(
             "the first is at {place}; decisions and traces name rules by id, so give each its own"
         ));
     }
@@ -123,7 +127,7 @@ fn unreachable_rules(what: &str, rules: &[(&Ref, &Condition)], names: &Names<'_>
                 continue;
             };
             let place = sink.sources.place(&earlier.span, &id.span);
-            sink.warning(
+            sink.warning("unreachable-rule", 
                 &id.span,
                 format!(
                     "{what} `{}` can never match: `{}` before it {why}",
@@ -163,7 +167,7 @@ fn categories_without_route(model: &Model, names: &Names<'_>, sink: &mut Sink) {
         {
             continue;
         }
-        sink.warning(
+        sink.warning("category-without-route", 
             &c.id.span,
             format!(
                 "no route takes category `{name}`: its tickets always go to the default route `{}`",
@@ -190,7 +194,7 @@ fn priorities_never_given(model: &Model, sink: &mut Sink) {
         {
             continue;
         }
-        sink.warning(
+        sink.warning("priority-never-given", 
             &p.span,
             format!("no rule gives priority `{}`", p.name),
         )
@@ -205,6 +209,7 @@ fn departments_never_routed_to(model: &Model, sink: &mut Sink) {
     for d in &model.departments {
         if !model.routes.iter().any(|r| r.department.name == d.id.name) {
             sink.warning(
+                "department-never-routed",
                 &d.id.span,
                 format!("department `{}` is never routed to", d.id.name),
             )
@@ -227,7 +232,7 @@ fn escalations_out_of_order(steps: &[EscalationDef], sink: &mut Sink) {
             continue;
         };
         let place = sink.sources.place(&later.at_span, &step.at_span);
-        sink.warning(
+        sink.warning("escalation-order", 
             &step.at_span,
             format!(
                 "escalation step `{}` of `{}` is listed after `{}`, which fires later",

@@ -19,7 +19,7 @@ use crate::business_time::{BusinessDuration, CalendarSpec, Window};
 use crate::limits::Limits;
 use crate::source::reader::{check_id, tables, Table};
 use crate::source::tree::{self, Node, Value};
-use crate::source::{Sink, Span};
+use crate::source::{Sink, Span, LINT_CODES};
 
 const TOP_KEYS: [&str; 12] = [
     "policy",
@@ -58,7 +58,7 @@ pub(crate) fn check(origin: tree::Origin<'_>, limits: &Limits, sink: &mut Sink) 
     match top.get("priorities") {
         Some(node) => read_priorities(node, &mut model, sink),
         None => {
-            sink.error(&root.span, "the policy has no `[priorities]`")
+            sink.error("missing", &root.span, "the policy has no `[priorities]`")
                 .hint(r#"add [priorities] with order = ["urgent", "high", "medium", "low"] and a default"#);
         }
     }
@@ -114,7 +114,7 @@ fn check_rule_count(root: &Node, max: usize, sink: &mut Sink) -> Option<()> {
         .map(|(_, node)| node.as_array().map_or(0, <[Node]>::len))
         .sum();
     if rules > max {
-        sink.error(
+        sink.error("limit", 
             &Span {
                 file: root.span.file,
                 range: 0..0,
@@ -138,7 +138,7 @@ fn reference(text: &str, span: &Span) -> Ref {
 
 fn read_meta(top: &mut Table<'_>, model: &mut Model, sink: &mut Sink) {
     let Some(node) = top.get("policy") else {
-        sink.error(top.span(), "the policy has no `[policy]` table")
+        sink.error("missing", top.span(), "the policy has no `[policy]` table")
             .hint(r#"start the file with [policy] name = "…" version = "…""#);
         return;
     };
@@ -155,9 +155,27 @@ fn read_meta(top: &mut Table<'_>, model: &mut Model, sink: &mut Sink) {
         model.calendar = Some(reference(cal, span));
     }
     let _ = t.string("description", sink);
+    // Lints the policy's authors have judged and accept, by code.
+    if let Some(codes) = t.strings("allow", sink) {
+        for (code, span) in codes {
+            if LINT_CODES.contains(&code) {
+                sink.allowed.push(code.to_string());
+                continue;
+            }
+            let report = sink.error(
+                "unknown-name",
+                span,
+                format!("`{code}` is not the code of a lint"),
+            );
+            match crate::source::reader::did_you_mean(code, LINT_CODES) {
+                Some(s) => report.hint(format!("did you mean `{s}`?")),
+                None => report.hint(format!("the lints are {}", LINT_CODES.join(", "))),
+            }
+        }
+    }
     t.finish(
         "`[policy]`",
-        &["name", "version", "calendar", "description"],
+        &["name", "version", "calendar", "description", "allow"],
         sink,
     );
 }
@@ -166,8 +184,12 @@ const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 fn read_calendars(node: &Node, model: &mut Model, sink: &mut Sink) {
     let Some(entries) = node.as_table() else {
-        sink.error(&node.span, "`calendars` must be a table of named calendars")
-            .hint("write each calendar as [calendars.NAME]");
+        sink.error(
+            "wrong-type",
+            &node.span,
+            "`calendars` must be a table of named calendars",
+        )
+        .hint("write each calendar as [calendars.NAME]");
         return;
     };
     for (key, cal) in entries {
@@ -180,7 +202,8 @@ fn read_calendars(node: &Node, model: &mut Model, sink: &mut Sink) {
             Some((tz, span)) => match tz.parse::<chrono_tz::Tz>() {
                 Ok(tz) => Some(tz),
                 Err(_) => {
-                    let report = sink.error(span, format!("unknown time zone `{tz}`"));
+                    let report =
+                        sink.error("unknown-name", span, format!("unknown time zone `{tz}`"));
                     let names = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name());
                     match crate::source::reader::did_you_mean(tz, names) {
                         Some(s) => {
@@ -194,7 +217,7 @@ fn read_calendars(node: &Node, model: &mut Model, sink: &mut Sink) {
             },
             None => {
                 if t.get("timezone").is_none() {
-                    sink.error(t.span(), format!("{what} needs a `timezone`"))
+                    sink.error("missing", t.span(), format!("{what} needs a `timezone`"))
                         .hint(r#"e.g. timezone = "Asia/Shanghai""#);
                 }
                 None
@@ -212,7 +235,7 @@ fn read_calendars(node: &Node, model: &mut Model, sink: &mut Sink) {
                 wt.finish("`week`", &DAYS, sink);
             }
         } else if !always_open {
-            sink.error(t.span(), format!("{what} has no opening hours"))
+            sink.error("missing", t.span(), format!("{what} has no opening hours"))
                 .hint(r#"add week = { mon = ["09:00-18:00"], … } or always_open = true"#);
         }
         let holidays = t
@@ -228,7 +251,7 @@ fn read_calendars(node: &Node, model: &mut Model, sink: &mut Sink) {
             .map(|list| windows(&list, sink));
         for (date, span) in &workdays {
             if holidays.iter().any(|(h, _)| h == date) {
-                sink.error(span, format!("{date} is listed both as a holiday and as a workday"))
+                sink.error("duplicate", span, format!("{date} is listed both as a holiday and as a workday"))
                     .hint("a date is either closed all day or a make-up working day; remove it from one list");
             }
         }
@@ -273,14 +296,18 @@ fn windows(list: &[(&str, &Span)], sink: &mut Sink) -> Vec<Window> {
                     .iter()
                     .find(|(o, _, _)| o.start < w.end && w.start < o.end)
                 {
-                    sink.error(span, format!("windows `{other}` and `{text}` overlap"))
-                        .hint("windows of one day must not overlap; merge them into one");
+                    sink.error(
+                        "overlap",
+                        span,
+                        format!("windows `{other}` and `{text}` overlap"),
+                    )
+                    .hint("windows of one day must not overlap; merge them into one");
                 } else {
                     out.push((w, text, span));
                 }
             }
             Err(e) => {
-                sink.error(span, e.to_string())
+                sink.error("bad-value", span, e.to_string())
                     .hint(r#"e.g. "09:00-12:00"; a window may end at "24:00""#);
             }
         }
@@ -290,8 +317,12 @@ fn windows(list: &[(&str, &Span)], sink: &mut Sink) -> Vec<Window> {
 
 fn dates(node: &Node, key: &str, sink: &mut Sink) -> Vec<(NaiveDate, Span)> {
     let Some(items) = node.as_array() else {
-        sink.error(&node.span, format!("`{key}` must be an array of dates"))
-            .hint(r#"e.g. ["2025-10-01", "2025-10-02"]"#);
+        sink.error(
+            "wrong-type",
+            &node.span,
+            format!("`{key}` must be an array of dates"),
+        )
+        .hint(r#"e.g. ["2025-10-01", "2025-10-02"]"#);
         return Vec::new();
     };
     let mut out = Vec::with_capacity(items.len());
@@ -300,6 +331,7 @@ fn dates(node: &Node, key: &str, sink: &mut Sink) -> Vec<(NaiveDate, Span)> {
             Value::String(s) | Value::Datetime(s) => s.as_str(),
             other => {
                 sink.error(
+                    "wrong-type",
                     &item.span,
                     format!("expected a date, found {}", other.type_name()),
                 );
@@ -309,7 +341,7 @@ fn dates(node: &Node, key: &str, sink: &mut Sink) -> Vec<(NaiveDate, Span)> {
         match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
             Ok(d) => out.push((d, item.span.clone())),
             Err(_) => {
-                sink.error(&item.span, format!("`{text}` is not a date"))
+                sink.error("wrong-type", &item.span, format!("`{text}` is not a date"))
                     .hint("write dates as YYYY-MM-DD");
             }
         }
@@ -336,8 +368,12 @@ fn read_category(node: &Node, model: &mut Model, sink: &mut Sink) {
     let default = t.boolean("default", sink).unwrap_or(false);
     let cond = when(&mut t, Stage::Category, sink);
     if t.get("when").is_none() && !default {
-        sink.error(t.span(), "a category needs `when` or `default = true`")
-            .hint("without a condition the category could never be chosen");
+        sink.error(
+            "missing",
+            t.span(),
+            "a category needs `when` or `default = true`",
+        )
+        .hint("without a condition the category could never be chosen");
     }
     t.finish("a category", &["id", "label", "when", "default"], sink);
     if let Some(id) = id {
@@ -357,19 +393,27 @@ fn read_priorities(node: &Node, model: &mut Model, sink: &mut Sink) {
         Some(list) if !list.is_empty() => {
             for (name, span) in list {
                 if model.priorities.iter().any(|p| p.name == name) {
-                    sink.error(span, format!("priority `{name}` is listed twice"));
+                    sink.error(
+                        "duplicate",
+                        span,
+                        format!("priority `{name}` is listed twice"),
+                    );
                 } else if check_id(name, span, sink) {
                     model.priorities.push(reference(name, span));
                 }
             }
         }
         Some(_) => {
-            sink.error(t.span(), "`order` lists no priorities");
+            sink.error("missing", t.span(), "`order` lists no priorities");
         }
         None => {
             if t.get("order").is_none() {
-                sink.error(t.span(), "`[priorities]` needs `order`, most urgent first")
-                    .hint(r#"order = ["urgent", "high", "medium", "low"]"#);
+                sink.error(
+                    "missing",
+                    t.span(),
+                    "`[priorities]` needs `order`, most urgent first",
+                )
+                .hint(r#"order = ["urgent", "high", "medium", "low"]"#);
             }
         }
     }
@@ -377,7 +421,7 @@ fn read_priorities(node: &Node, model: &mut Model, sink: &mut Sink) {
         Some((name, span)) => model.default_priority = Some(reference(name, span)),
         None => {
             if t.get("default").is_none() {
-                sink.error(t.span(), "no default priority")
+                sink.error("missing", t.span(), "no default priority")
                     .hint(r#"add default = "medium" (one of `order`)"#);
             }
         }
@@ -394,7 +438,7 @@ fn read_priority_rule(node: &Node, model: &mut Model, sink: &mut Sink) {
     let priority = t.required_string("priority", "a priority rule", sink);
     let cond = when(&mut t, Stage::Priority, sink);
     if t.get("when").is_none() {
-        sink.error(t.span(), "a priority rule needs `when`")
+        sink.error("missing", t.span(), "a priority rule needs `when`")
             .hint("use `[priorities] default` for tickets no rule matches");
     }
     t.finish(
@@ -425,7 +469,11 @@ fn read_route(node: &Node, model: &mut Model, sink: &mut Sink) {
         .map(|(s, span)| reference(s, span));
     let cond = when(&mut t, Stage::Route, sink);
     if t.get("when").is_none() && !default {
-        sink.error(t.span(), "a route needs `when` or `default = true`");
+        sink.error(
+            "missing",
+            t.span(),
+            "a route needs `when` or `default = true`",
+        );
     }
     t.finish(
         "a route",
@@ -457,6 +505,7 @@ fn read_route(node: &Node, model: &mut Model, sink: &mut Sink) {
 fn read_departments(node: &Node, model: &mut Model, sink: &mut Sink) {
     let Some(entries) = node.as_table() else {
         sink.error(
+            "wrong-type",
             &node.span,
             "`departments` must be a table of named departments",
         )
@@ -492,7 +541,7 @@ fn parse_duration(text: &str, span: &Span, sink: &mut Sink) -> Option<DurationDe
             span: span.clone(),
         }),
         Err(e) => {
-            sink.error(span, e.to_string())
+            sink.error("bad-value", span, e.to_string())
                 .hint("units: s, m, h for business time, bd for business days; `@name` counts on another calendar");
             None
         }
@@ -504,8 +553,12 @@ fn on_reopen(text: &str, span: &Span, sink: &mut Sink) -> Option<OnReopen> {
         "restart" => Some(OnReopen::Restart),
         "continue" => Some(OnReopen::Continue),
         _ => {
-            sink.error(span, format!("unknown `on_reopen` value `{text}`"))
-                .hint(r#"use "restart" (a new cycle with the full target) or "continue""#);
+            sink.error(
+                "unknown-name",
+                span,
+                format!("unknown `on_reopen` value `{text}`"),
+            )
+            .hint(r#"use "restart" (a new cycle with the full target) or "continue""#);
             None
         }
     }
@@ -543,6 +596,7 @@ fn read_sla(node: &Node, model: &mut Model, sink: &mut Sink) {
                         .all(|k| tt.key_span(k).is_none())
                     {
                         sink.error(
+                            "missing",
                             &key.span,
                             format!("priority `{}` has an empty target table", key.name),
                         )
@@ -569,10 +623,12 @@ fn read_sla(node: &Node, model: &mut Model, sink: &mut Sink) {
                 }
             }
             None => {
-                sink.error(&targets.span, "`sla.targets` must be a table of priorities")
-                    .hint(
-                        "write [sla.targets.urgent] first_response = \"2h\" resolution = \"24h\"",
-                    );
+                sink.error(
+                    "wrong-type",
+                    &targets.span,
+                    "`sla.targets` must be a table of priorities",
+                )
+                .hint("write [sla.targets.urgent] first_response = \"2h\" resolution = \"24h\"");
             }
         }
     }
@@ -593,7 +649,7 @@ fn read_escalation(node: &Node, model: &mut Model, sink: &mut Sink) {
             .and_then(|(m, span)| {
                 let metric = Metric::parse(m);
                 if metric.is_none() {
-                    let report = sink.error(span, format!("unknown metric `{m}`"));
+                    let report = sink.error("unknown-name", span, format!("unknown metric `{m}`"));
                     match crate::source::reader::did_you_mean(m, Metric::NAMES) {
                         Some(s) => report.hint(format!("did you mean `{s}`?")),
                         None => report
@@ -605,7 +661,7 @@ fn read_escalation(node: &Node, model: &mut Model, sink: &mut Sink) {
     let at = t.required_string("at", "an escalation", sink).and_then(|(text, span)| {
         let parsed = parse_step(text, span, sink);
         if parsed.is_none() {
-            sink.error(span, format!("bad escalation step `{text}`"))
+            sink.error("bad-value", span, format!("bad escalation step `{text}`"))
                 .hint(r#"a share of the target, optionally plus a duration: "80%", "100%", "100%+4h""#);
         }
         parsed.map(|(p, o)| (p, o, text.to_string(), span.clone()))
@@ -613,13 +669,13 @@ fn read_escalation(node: &Node, model: &mut Model, sink: &mut Sink) {
     let notify = match t.strings("notify", sink) {
         Some(list) if !list.is_empty() => list.into_iter().map(|(s, _)| s.to_string()).collect(),
         Some(_) => {
-            sink.error(t.span(), "`notify` names nobody")
+            sink.error("missing", t.span(), "`notify` names nobody")
                 .hint(r#"e.g. notify = ["assignee", "supervisor"]"#);
             Vec::new()
         }
         None => {
             if t.get("notify").is_none() {
-                sink.error(t.span(), "an escalation needs `notify`")
+                sink.error("missing", t.span(), "an escalation needs `notify`")
                     .hint(r#"e.g. notify = ["assignee", "supervisor"]"#);
             }
             Vec::new()
@@ -668,13 +724,14 @@ fn read_follow_up(node: &Node, model: &mut Model, sink: &mut Sink) {
     };
     let within = duration(&mut t, "within", sink);
     if t.key_span("within").is_none() {
-        sink.error(t.span(), "`[follow_up]` needs `within`")
+        sink.error("missing", t.span(), "`[follow_up]` needs `within`")
             .hint(r#"e.g. within = "24h" (after resolution)"#);
     }
     let threshold = match t.integer("unsatisfied_at_or_below", sink) {
         Some((n, _)) if (0..=5).contains(&n) => n as u8,
         Some((n, span)) => {
             sink.error(
+                "bad-value",
                 span,
                 format!("`unsatisfied_at_or_below` is {n}, outside the 1–5 score scale"),
             )
@@ -721,7 +778,7 @@ fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut 
         Some(("fail", _)) | None => OnScriptError::Fail,
         Some(("fallback", _)) => OnScriptError::Fallback,
         Some((other, span)) => {
-            sink.error(span, format!("unknown `on_script_error` value `{other}`"))
+            sink.error("unknown-name", span, format!("unknown `on_script_error` value `{other}`"))
                 .hint(r#"use "fail" (the ticket gets an error) or "fallback" (keep the declarative result)"#);
             OnScriptError::Fail
         }
@@ -735,9 +792,9 @@ fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut 
                 _ => None,
             };
             if n <= 0 {
-                sink.error(span, format!("`{key}` must be positive"));
+                sink.error("limit", span, format!("`{key}` must be positive"));
             } else if let Some(most) = most.filter(|m| n > *m) {
-                sink.error(span, format!("`{key}` is at most {most}"))
+                sink.error("limit", span, format!("`{key}` is at most {most}"))
                     .hint("deeper nesting would need more stack than a thread has");
             } else {
                 *slot = n as u64;
@@ -769,11 +826,15 @@ fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut 
             if PERSONAL_FIELDS.contains(&s) {
                 Some(s.to_string())
             } else {
-                sink.error(span, format!("`{s}` is not a personal field"))
-                    .hint(format!(
-                        "`expose` opts scripts into personal fields: {}",
-                        PERSONAL_FIELDS.join(", ")
-                    ));
+                sink.error(
+                    "personal-data",
+                    span,
+                    format!("`{s}` is not a personal field"),
+                )
+                .hint(format!(
+                    "`expose` opts scripts into personal fields: {}",
+                    PERSONAL_FIELDS.join(", ")
+                ));
                 None
             }
         })
@@ -783,8 +844,12 @@ fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut 
         return;
     };
     let Some(base) = base else {
-        sink.error(span, "scripts need a policy loaded from a file")
-            .hint("script paths are relative to the policy file");
+        sink.error(
+            "bad-value",
+            span,
+            "scripts need a policy loaded from a file",
+        )
+        .hint("script paths are relative to the policy file");
         return;
     };
     match std::fs::read_to_string(base.join(rel)) {
@@ -799,7 +864,7 @@ fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut 
             })
         }
         Err(e) => {
-            sink.error(span, format!("cannot read script `{rel}`: {e}"))
+            sink.error("io", span, format!("cannot read script `{rel}`: {e}"))
                 .hint("script paths are relative to the policy file");
         }
     }

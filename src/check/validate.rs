@@ -6,7 +6,11 @@ use crate::source::reader::did_you_mean;
 use crate::source::{Sink, Span};
 
 fn missing(kind: &str, r: &Ref, known: &[&str], sink: &mut Sink) {
-    let report = sink.error(&r.span, format!("unknown {kind} `{}`", r.name));
+    let report = sink.error(
+        "unknown-name",
+        &r.span,
+        format!("unknown {kind} `{}`", r.name),
+    );
     match did_you_mean(&r.name, known.iter().copied()) {
         Some(s) => report.hint(format!("did you mean `{s}`?")),
         None if known.is_empty() => report.hint(format!("the policy defines no {kind}")),
@@ -117,13 +121,14 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
     let defaults: Vec<_> = model.categories.iter().filter(|c| c.default).collect();
     match defaults.as_slice() {
         [] => {
-            sink.error(root, "no default category")
+            sink.error("missing", root, "no default category")
                 .hint("mark one [[categories]] entry with `default = true`; it takes tickets no rule matches");
         }
         [_] => {}
         [_, rest @ ..] => {
             for c in rest {
                 sink.error(
+                    "duplicate",
                     &c.id.span,
                     format!("category `{}` is a second default", c.id.name),
                 )
@@ -147,13 +152,14 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
     let route_defaults: Vec<_> = model.routes.iter().filter(|r| r.default).collect();
     match route_defaults.as_slice() {
         [] => {
-            sink.error(root, "no default route")
+            sink.error("missing", root, "no default route")
                 .hint("add a [[routes]] entry with `default = true` and a department");
         }
         [_] => {}
         [_, rest @ ..] => {
             for r in rest {
                 sink.error(
+                    "duplicate",
                     &r.id.span,
                     format!("route `{}` is a second default", r.id.name),
                 )
@@ -180,7 +186,7 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
         && model.calendar.is_none()
     {
         let span = model.sla.span.as_ref().unwrap_or(root);
-        sink.error(span, "no calendar to count business time on")
+        sink.error("missing", span, "no calendar to count business time on")
             .hint(r#"set `calendar = "NAME"` in [sla] or [policy]"#);
     }
     for targets in &model.sla.targets {
@@ -201,11 +207,15 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
     if has_sla {
         for p in &model.priorities {
             if !model.sla.targets.iter().any(|t| t.priority.name == p.name) {
-                sink.error(&p.span, format!("priority `{}` has no SLA targets", p.name))
-                    .hint(format!(
-                        r#"add [sla.targets.{}] with first_response and resolution"#,
-                        p.name
-                    ));
+                sink.error(
+                    "missing",
+                    &p.span,
+                    format!("priority `{}` has no SLA targets", p.name),
+                )
+                .hint(format!(
+                    r#"add [sla.targets.{}] with first_response and resolution"#,
+                    p.name
+                ));
             }
         }
     }
@@ -215,11 +225,19 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
             check_duration(offset, sink);
         }
         if !has_sla && e.metric != crate::check::Metric::FollowUp {
-            sink.error(&e.span, "an escalation needs SLA targets to count from")
-                .hint("add [sla] with targets per priority");
+            sink.error(
+                "missing",
+                &e.span,
+                "an escalation needs SLA targets to count from",
+            )
+            .hint("add [sla] with targets per priority");
         }
         if e.metric == crate::check::Metric::FollowUp && model.follow_up.is_none() {
-            sink.error(&e.span, "a follow_up escalation needs `[follow_up]`");
+            sink.error(
+                "missing",
+                &e.span,
+                "a follow_up escalation needs `[follow_up]`",
+            );
         }
     }
     if let Some(f) = &model.follow_up {

@@ -22,6 +22,7 @@ pub(crate) fn run(args: &Args) -> i32 {
                 if let Some(hint) = &w.hint {
                     eprintln!("  = hint: {hint}");
                 }
+                eprintln!("  = allow: [policy] allow = [\"{}\"]", w.code);
             }
             if args.deny_warnings && !warnings.is_empty() {
                 eprintln!(

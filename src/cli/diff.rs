@@ -1,6 +1,5 @@
 //! `aftercare diff OLD_POLICY NEW_POLICY TICKETS [--now RFC3339] [--format text|json]`.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use super::{input, load_policy, parse_now, Format, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
@@ -80,12 +79,7 @@ pub(crate) fn run(args: &Args) -> i32 {
             )
         }
     };
-    let mut out = std::io::stdout().lock();
-    if out
-        .write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .is_err()
-    {
+    if !super::write_out(&text) {
         return EXIT_BAD_INPUT;
     }
     if report.errors > 0 {

@@ -7,7 +7,9 @@ mod eval;
 mod explain;
 mod input;
 mod report;
+mod serve;
 mod test;
+mod train;
 
 use std::path::PathBuf;
 
@@ -47,6 +49,12 @@ enum Command {
     Diff(diff::Args),
     /// The service report: KPIs per week or month as text, JSON or one HTML page with charts.
     Report(report::Args),
+    /// The decision service over HTTP: evaluate, explain, test and diff against the serving
+    /// policy, with hot reload, metrics and the policy studio at `/`.
+    Serve(serve::Args),
+    /// Train a text classifier on tickets whose field PATH holds the label; with --test,
+    /// measure it (accuracy, macro-F1, per-label scores, confusion matrix).
+    Train(train::Args),
 }
 
 pub(crate) fn run() -> i32 {
@@ -69,6 +77,8 @@ pub(crate) fn run() -> i32 {
         Command::Explain(args) => explain::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Train(args) => train::run(&args),
     }
 }
 
@@ -110,9 +120,24 @@ pub(crate) fn print_diagnostics(e: &aftercare::PolicyError) {
     }
 }
 
-/// Writes to stdout; a reader that went away (e.g. `| head`) is not an error worth a panic.
-pub(crate) fn write_out(text: &str) {
+/// Writes to stdout. A reader that went away (e.g. `| head`) is not an error of ours; any other
+/// failure (a full disk) is said on stderr, and `false` tells the caller to exit with
+/// [`EXIT_BAD_INPUT`].
+pub(crate) fn write_out(text: &str) -> bool {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    written_or_said(written)
+}
+
+/// `true` if the output was written, or its reader went away; otherwise says why on stderr.
+pub(crate) fn written_or_said(written: std::io::Result<()>) -> bool {
+    match written {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => true,
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            false
+        }
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use aftercare::testing::{self, CaseFile, CasesError, Coverage, Report};
+use aftercare::testing::{self, CaseFile, CasesError, Coverage, TestReport};
 
 use super::{load_policy, write_out, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
 
@@ -78,7 +78,7 @@ pub(crate) fn run(args: &Args) -> i32 {
         );
         return EXIT_BAD_INPUT;
     }
-    let mut report = Report::default();
+    let mut report = TestReport::default();
     for file in &files {
         report.extend(testing::run(&policy, file));
     }
@@ -109,7 +109,9 @@ pub(crate) fn run(args: &Args) -> i32 {
         }
     }
     out.push_str(&format!("{}\n", report.summary()));
-    write_out(&out);
+    if !write_out(&out) {
+        return EXIT_BAD_INPUT;
+    }
     code
 }
 

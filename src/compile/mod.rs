@@ -180,7 +180,11 @@ pub(crate) fn compile(model: &Model, sink: &mut Sink) -> Option<Compiled> {
         match Calendar::new(def.spec.clone()) {
             Ok(c) => calendars.push((arc(&def.name.name), c)),
             Err(e) => {
-                sink.error(&def.name.span, format!("calendar `{}`: {e}", def.name.name));
+                sink.error(
+                    "bad-value",
+                    &def.name.span,
+                    format!("calendar `{}`: {e}", def.name.name),
+                );
             }
         }
     }
@@ -338,7 +342,11 @@ pub(crate) fn compile(model: &Model, sink: &mut Sink) -> Option<Compiled> {
                 file: 0,
                 range: 0..0,
             };
-            sink.error(&root, format!("the keywords cannot be compiled: {e}"));
+            sink.error(
+                "bad-value",
+                &root,
+                format!("the keywords cannot be compiled: {e}"),
+            );
             return None;
         }
     };

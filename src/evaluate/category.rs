@@ -3,6 +3,7 @@
 use super::rules::first_match;
 use super::{note, unknown, Name};
 use crate::compile::{Compiled, Scan, Subject};
+use crate::output::trace::{TraceEvent, TraceStage};
 use crate::script::Session;
 use crate::ticket::TicketError;
 
@@ -12,20 +13,26 @@ pub(super) fn decide<'p>(
     subject: &Subject<'_>,
     scan: &mut Scan,
     hooks: Option<&mut Session<'_>>,
-    trace: &mut Option<Vec<String>>,
+    trace: &mut Option<Vec<TraceEvent>>,
 ) -> Result<((usize, Name<'p>), Name<'p>), TicketError> {
     let explain = trace.is_some();
     let cat = first_match(&inner.categories, subject, &inner.keywords, scan, explain);
-    let mut category = (cat.outcome.index, Name::Policy(&cat.outcome.id));
+    let current = cat.outcome;
+    let mut category = (current.index, Name::Policy(&current.id));
     let mut category_rule = Name::Policy(cat.rule);
     if explain {
+        let value = current.id.to_string();
         note(
             trace,
-            format!("category {}: {}", cat.outcome.id, cat.describe()),
+            TraceEvent::Rule {
+                stage: TraceStage::Category,
+                value,
+                outcome: cat.describe(),
+            },
         );
     }
     if let Some(h) = hooks {
-        if let Some(c) = h.classify(&cat.outcome.id, trace)? {
+        if let Some(c) = h.classify(&current.id, trace)? {
             let index = inner
                 .category_ids
                 .iter()

@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::business_time::{Amount, Calendar, ClosedReason, TimeError};
-use crate::output::decision::{Clock, ClockStatus, Instant, Span};
-use crate::ticket::TicketError;
+use crate::output::decision::{BusinessSpan, Clock, ClockStatus, ZonedInstant};
+use crate::output::trace::{ClockTrace, PauseTrace};
+use crate::ticket::{TicketError, TicketErrorKind};
 
 /// One run of a metric.
 ///
@@ -118,7 +119,7 @@ impl Positions {
 }
 
 pub(crate) fn time_error(ticket: &str, what: &str, e: TimeError) -> TicketError {
-    TicketError::new(Some(ticket), format!("{what}: {e}"))
+    TicketError::new(Some(ticket), TicketErrorKind::Time, format!("{what}: {e}"))
 }
 
 /// How much business time a target allows from a given start.
@@ -283,71 +284,75 @@ impl<'c> Run<'c> {
         let elapsed = self.elapsed();
         let started = self.started.unwrap_or(self.start);
         let (remaining, overdue_by) = match status {
-            ClockStatus::Breached => (None, Some(Span((elapsed - self.budget).max(0)))),
-            _ => (Some(Span((self.budget - elapsed).max(0))), None),
+            ClockStatus::Breached => (None, Some(BusinessSpan((elapsed - self.budget).max(0)))),
+            _ => (Some(BusinessSpan((self.budget - elapsed).max(0))), None),
         };
         Clock {
             target: self.target.clone(),
-            due: self.due.map(|d| Instant::new(d, tz)),
+            due: self.due.map(|d| ZonedInstant::new(d, tz)),
             status,
-            started_at: Instant::new(started.max(self.start), tz),
-            stopped_at: self.stop.filter(|s| *s <= now).map(|s| Instant::new(s, tz)),
-            elapsed: Span(elapsed),
+            started_at: ZonedInstant::new(started.max(self.start), tz),
+            stopped_at: self
+                .stop
+                .filter(|s| *s <= now)
+                .map(|s| ZonedInstant::new(s, tz)),
+            elapsed: BusinessSpan(elapsed),
             remaining,
             overdue_by,
-            paused: Span(self.paused()),
+            paused: BusinessSpan(self.paused()),
             cycle,
             previous_cycles: Vec::new(),
         }
     }
 
-    /// A sentence for the trace: target, calendar, opening, closed days skipped, pauses, due.
-    pub(crate) fn explain(&self, metric: &str, why: &str, now: DateTime<Utc>, tz: Tz) -> String {
+    /// The trace of this clock: target, calendar, opening, closed days skipped, pauses, due.
+    pub(crate) fn explain(
+        &self,
+        metric: &'static str,
+        cycle: Option<u32>,
+        why: &str,
+        now: DateTime<Utc>,
+        tz: Tz,
+    ) -> ClockTrace {
         let cal = self.calendar;
-        let mut s = format!(
-            "{metric}: target {} ({why}) on calendar {}",
-            self.target, self.calendar_name
-        );
-        let start = Instant::new(self.start, tz);
-        match cal.next_open(self.start) {
-            Some(open) if open > self.start => {
-                s.push_str(&format!(
-                    "; started {start} outside business hours, counting from the opening at {}",
-                    Instant::new(open, tz)
-                ));
-            }
-            _ => s.push_str(&format!("; started {start}")),
-        }
+        let opening = cal.next_open(self.start);
         let end = self
             .stop
             .filter(|s| *s <= now)
             .or(self.due)
             .unwrap_or(now)
-            .max(cal.next_open(self.start).unwrap_or(self.start));
+            .max(opening.unwrap_or(self.start));
         let skipped = cal.skipped_days(self.start, end, 64);
-        if !skipped.is_empty() {
-            s.push_str("; skipped ");
-            s.push_str(&describe_skipped(&skipped));
+        ClockTrace {
+            metric,
+            cycle,
+            target: self.target.to_string(),
+            why: why.to_string(),
+            calendar: self.calendar_name.to_string(),
+            started: ZonedInstant::new(self.start, tz),
+            counted_from: opening
+                .filter(|open| *open > self.start)
+                .map(|open| ZonedInstant::new(open, tz)),
+            skipped: (!skipped.is_empty()).then(|| describe_skipped(&skipped)),
+            pauses: self
+                .pauses
+                .iter()
+                .map(|p| PauseTrace {
+                    start: ZonedInstant::new(p.start, tz),
+                    end: p.end.map(|pe| {
+                        (
+                            ZonedInstant::new(pe, tz),
+                            BusinessSpan(cal.between(p.start, pe)),
+                        )
+                    }),
+                })
+                .collect(),
+            due: self.due.map(|due| ZonedInstant::new(due, tz)),
+            stopped: self
+                .stop
+                .filter(|s| *s <= now)
+                .map(|stop| ZonedInstant::new(stop, tz)),
         }
-        for p in &self.pauses {
-            match p.end {
-                Some(pe) => s.push_str(&format!(
-                    "; paused {} to {} ({} of business time)",
-                    Instant::new(p.start, tz),
-                    Instant::new(pe, tz),
-                    Span(cal.between(p.start, pe))
-                )),
-                None => s.push_str(&format!("; paused since {}", Instant::new(p.start, tz))),
-            }
-        }
-        match self.due {
-            Some(due) => s.push_str(&format!("; due {}", Instant::new(due, tz))),
-            None => s.push_str("; due when the pause ends"),
-        }
-        if let Some(stop) = self.stop.filter(|s| *s <= now) {
-            s.push_str(&format!("; stopped {}", Instant::new(stop, tz)));
-        }
-        s
     }
 }
 

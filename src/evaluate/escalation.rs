@@ -8,12 +8,13 @@ use chrono_tz::Tz;
 
 use super::clock::{budget_of, time_error, Positions, Run};
 use super::sla::Runs;
+use crate::output::trace::TraceEvent;
 
 use crate::business_time::Amount;
 use crate::check::Metric;
 use crate::compile::Compiled;
 use crate::compile::{Scan, Subject};
-use crate::output::decision::{Escalation, EscalationKey, Instant};
+use crate::output::decision::{Escalation, EscalationKey, ZonedInstant};
 use crate::ticket::TicketError;
 
 pub(crate) struct Ladder {
@@ -32,7 +33,7 @@ pub(crate) fn ladder(
     department: usize,
     now: DateTime<Utc>,
     tz: Tz,
-    trace: &mut Option<Vec<String>>,
+    trace: &mut Option<Vec<TraceEvent>>,
 ) -> Result<Ladder, TicketError> {
     let ticket = &subject.ticket.id;
     let mut out = Ladder {
@@ -95,20 +96,19 @@ pub(crate) fn ladder(
                 out.upcoming = Some(out.upcoming.map_or(t, |u| u.min(t)));
             }
             if let (Some(trace), true) = (trace.as_mut(), fired) {
-                trace.push(format!(
-                    "escalation {} of {} (cycle {cycle}) fired at {}",
-                    step.text,
-                    step.metric.name(),
-                    at.map(|t| Instant::new(t, tz).to_string())
-                        .unwrap_or_default()
-                ));
+                trace.push(TraceEvent::Escalation {
+                    step: step.text.to_string(),
+                    metric: step.metric.name(),
+                    cycle,
+                    at: at.map(|t| ZonedInstant::new(t, tz)),
+                });
             }
             out.steps.push(Escalation {
                 key: EscalationKey::new(ticket_id.clone(), step.metric.name(), cycle, index),
                 metric: step.metric.name(),
                 cycle,
                 step: step.text.clone(),
-                at: at.map(|t| Instant::new(t, tz)),
+                at: at.map(|t| ZonedInstant::new(t, tz)),
                 notify: step
                     .recipients
                     .get(department)

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::ticket::{EventKind, Ticket, TicketError};
+use crate::ticket::{EventKind, Ticket, TicketError, TicketErrorKind};
 
 /// Why a handling cycle started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +117,7 @@ pub(crate) fn read<'t>(
         let fail = |msg: &str| {
             Err(TicketError::new(
                 Some(&ticket.id),
+                TicketErrorKind::History,
                 format!("event {n} (`{}` at {}): {msg}", event.kind.name(), event.at),
             ))
         };

@@ -19,21 +19,24 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::compile::{CategoryId, Compiled, RouteTarget, Scan, Subject};
-use crate::output::decision::{Decision, Instant, PolicyRef, Route, Rules, Triage, TriageRules};
+use crate::output::decision::{
+    Decision, PolicyRef, Route, Rules, Triage, TriageRules, ZonedInstant,
+};
+use crate::output::trace::TraceEvent;
 use crate::script::{Scripts, Session};
-use crate::ticket::{Ticket, TicketError};
+use crate::ticket::{Ticket, TicketError, TicketErrorKind};
 
 /// How to evaluate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Options {
+pub struct EvalOptions {
     /// Record in `Decision::trace` which rule decided each field and why. On by default; bulk
     /// runs that never read the trace may turn it off.
     pub trace: bool,
 }
 
-impl Default for Options {
+impl Default for EvalOptions {
     fn default() -> Self {
-        Options { trace: true }
+        EvalOptions { trace: true }
     }
 }
 
@@ -93,7 +96,7 @@ fn triage<'p>(
     ticket: &Ticket,
     scan: &mut Scan,
     mut hooks: Option<&mut Session<'_>>,
-    trace: &mut Option<Vec<String>>,
+    trace: &mut Option<Vec<TraceEvent>>,
 ) -> Result<Triaged<'p>, TicketError> {
     let subject = Subject {
         ticket,
@@ -134,13 +137,17 @@ fn triage<'p>(
 /// The error for an id a script hook gave that the policy does not know (hooks are checked
 /// against the policy's ids, so this does not happen).
 fn unknown(ticket: &Ticket, what: &str) -> TicketError {
-    TicketError::new(Some(&ticket.id), format!("internal error: unknown {what}"))
+    TicketError::new(
+        Some(&ticket.id),
+        TicketErrorKind::Internal,
+        format!("internal error: unknown {what}"),
+    )
 }
 
 /// Appends a line to the trace, when there is one.
-fn note(trace: &mut Option<Vec<String>>, line: String) {
+fn note(trace: &mut Option<Vec<TraceEvent>>, event: TraceEvent) {
     if let Some(t) = trace.as_mut() {
-        t.push(line);
+        t.push(event);
     }
 }
 
@@ -272,9 +279,9 @@ pub(crate) fn evaluate(
     scripts: Option<&Scripts>,
     ticket: &Ticket,
     now: DateTime<Utc>,
-    options: Options,
+    options: EvalOptions,
 ) -> Result<Decision, TicketError> {
-    let mut trace: Option<Vec<String>> = options.trace.then(Vec::new);
+    let mut trace: Option<Vec<TraceEvent>> = options.trace.then(Vec::new);
     let mut scan = Scan::default();
     // Script hooks share one ticket map per evaluation, built when the first hook runs.
     let mut hooks = scripts.map(|s| s.session(inner, ticket, now));
@@ -283,16 +290,22 @@ pub(crate) fn evaluate(
         _ => triage(inner, ticket, &mut scan, hooks.as_mut(), &mut trace)?,
     };
     let priority_index = triaged.priority;
-    let priority = inner
-        .priorities
-        .get(priority_index)
-        .ok_or_else(|| TicketError::new(Some(&ticket.id), "internal error: unknown priority"))?;
+    let priority = inner.priorities.get(priority_index).ok_or_else(|| {
+        TicketError::new(
+            Some(&ticket.id),
+            TicketErrorKind::Internal,
+            "internal error: unknown priority",
+        )
+    })?;
     let category = triaged.category.1.to_arc();
     let target = &*triaged.target;
-    let department = inner
-        .departments
-        .get(target.department)
-        .ok_or_else(|| TicketError::new(Some(&ticket.id), "internal error: unknown department"))?;
+    let department = inner.departments.get(target.department).ok_or_else(|| {
+        TicketError::new(
+            Some(&ticket.id),
+            TicketErrorKind::Internal,
+            "internal error: unknown department",
+        )
+    })?;
     let subject = Subject {
         ticket,
         category: Some((triaged.category.0, &category)),
@@ -358,7 +371,7 @@ pub(crate) fn evaluate(
         .into_iter()
         .chain(ladder.upcoming)
         .min()
-        .map(|t| Instant::new(t, tz));
+        .map(|t| ZonedInstant::new(t, tz));
 
     Ok(Decision {
         ticket: ticket_id,

@@ -4,6 +4,7 @@
 use super::rules::first_match;
 use super::{note, Name};
 use crate::compile::{Compiled, Scan, Subject};
+use crate::output::trace::{TraceEvent, TraceStage};
 use crate::script::Session;
 use crate::ticket::TicketError;
 
@@ -13,7 +14,7 @@ pub(super) fn decide<'p>(
     subject: &Subject<'_>,
     scan: &mut Scan,
     hooks: Option<&mut Session<'_>>,
-    trace: &mut Option<Vec<String>>,
+    trace: &mut Option<Vec<TraceEvent>>,
 ) -> Result<(usize, Name<'p>), TicketError> {
     let explain = trace.is_some();
     let pri = first_match(
@@ -26,8 +27,17 @@ pub(super) fn decide<'p>(
     let mut priority = *pri.outcome;
     let mut priority_rule = Name::Policy(pri.rule);
     if explain {
-        let name = inner.priorities.get(priority).map_or("?", |p| &**p);
-        note(trace, format!("priority {name}: {}", pri.describe()));
+        let value = inner.priorities.get(priority).map_or("?", |p| &**p);
+        let value = value.to_string();
+        let outcome = pri.describe();
+        note(
+            trace,
+            TraceEvent::Rule {
+                stage: TraceStage::Priority,
+                value,
+                outcome,
+            },
+        );
     }
     if let Some(h) = hooks {
         let category = subject.category.map_or("", |(_, c)| c);

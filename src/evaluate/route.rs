@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use super::rules::first_match;
 use super::{note, unknown, Name};
 use crate::compile::{Compiled, RouteTarget, Scan, Subject};
+use crate::output::trace::{TraceEvent, TraceStage};
 use crate::script::Session;
 use crate::ticket::TicketError;
 
@@ -15,7 +16,7 @@ pub(super) fn decide<'p>(
     subject: &Subject<'_>,
     scan: &mut Scan,
     hooks: Option<&mut Session<'_>>,
-    trace: &mut Option<Vec<String>>,
+    trace: &mut Option<Vec<TraceEvent>>,
 ) -> Result<(Cow<'p, RouteTarget>, Name<'p>), TicketError> {
     let explain = trace.is_some();
     let rt = first_match(&inner.routes, subject, &inner.keywords, scan, explain);
@@ -31,7 +32,14 @@ pub(super) fn decide<'p>(
             .as_deref()
             .map(|t| format!(" / {t}"))
             .unwrap_or_default();
-        note(trace, format!("route {dept}{team}: {}", rt.describe()));
+        note(
+            trace,
+            TraceEvent::Rule {
+                stage: TraceStage::Route,
+                value: format!("{dept}{team}"),
+                outcome: rt.describe(),
+            },
+        );
     }
     if let Some(h) = hooks {
         let category = subject.category.map_or("", |(_, c)| c);

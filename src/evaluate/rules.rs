@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::compile::{Keywords, Scan, Subject};
 use crate::compile::{Rule, RuleSet};
+use crate::output::trace::RuleOutcome;
 
 /// The rule that decided, and the tests that made it match (empty for the default).
 pub(crate) struct Outcome<'p, T> {
@@ -74,18 +75,18 @@ pub(crate) fn first_match<'p, T>(
 }
 
 impl<T> Outcome<'_, T> {
-    /// `rule X matched a; b` or `no rule matched: default`.
-    pub(crate) fn describe(&self) -> String {
+    /// Which rule decided and why, for the trace.
+    pub(crate) fn describe(self) -> RuleOutcome {
+        let rule = self.rule.to_string();
         if self.is_default {
-            format!("no rule matched, default `{}`", self.rule)
+            RuleOutcome::Default { rule }
         } else if self.because.is_empty() {
-            format!("rule `{}` (no condition)", self.rule)
+            RuleOutcome::Unconditional { rule }
         } else {
-            format!(
-                "rule `{}` matched {}",
-                self.rule,
-                self.because.join(" and ")
-            )
+            RuleOutcome::Matched {
+                rule,
+                because: self.because,
+            }
         }
     }
 }

@@ -11,7 +11,8 @@ use crate::business_time::Calendar;
 use crate::check::OnReopen;
 use crate::compile::{Compiled, Target, Targets};
 use crate::output::decision::{ClockStatus, Sla};
-use crate::ticket::TicketError;
+use crate::output::trace::{ClockTrace, TraceEvent};
+use crate::ticket::{TicketError, TicketErrorKind};
 
 /// The metric runs of one ticket.
 #[derive(Default)]
@@ -44,7 +45,11 @@ impl<'p> Clocks<'p> {
             .get(index)
             .map(|(n, c)| (c, &**n))
             .ok_or_else(|| {
-                TicketError::new(Some(ticket_id), "internal error: a calendar is missing")
+                TicketError::new(
+                    Some(ticket_id),
+                    TicketErrorKind::Internal,
+                    "internal error: a calendar is missing",
+                )
             })
     }
 }
@@ -196,7 +201,7 @@ impl Runs<'_> {
         priority: &str,
         now: DateTime<Utc>,
         tz: Tz,
-        trace: &mut Option<Vec<String>>,
+        trace: &mut Option<Vec<TraceEvent>>,
     ) -> Sla {
         let mut sla = Sla {
             calendar,
@@ -207,16 +212,18 @@ impl Runs<'_> {
             None => String::new(),
         };
         let tracing = trace.is_some();
-        let mut note = |line: String| {
+        let mut note = |clock: ClockTrace| {
             if let Some(t) = trace.as_mut() {
-                t.push(line);
+                t.push(TraceEvent::Clock(clock));
             }
         };
-        let explain = |run: &Run<'_>, label: &str, why: &str| run.explain(label, why, now, tz);
+        let explain = |run: &Run<'_>, metric: &'static str, cycle: Option<u32>, why: &str| {
+            run.explain(metric, cycle, why, now, tz)
+        };
         if let Some(run) = &self.first_response {
             sla.first_response = Some(run.clock(now, tz, None));
             if tracing {
-                note(explain(run, "first_response", &why));
+                note(explain(run, "first_response", None, &why));
             }
         }
         if let Some((last, earlier)) = self.resolution.split_last() {
@@ -229,12 +236,13 @@ impl Runs<'_> {
                 .collect();
             if tracing {
                 for (i, r) in self.resolution.iter().enumerate() {
-                    let label = if self.resolution.len() > 1 {
-                        format!("resolution (cycle {})", i + 1)
-                    } else {
-                        "resolution".to_string()
-                    };
-                    note(explain(r, &label, &why));
+                    let several = self.resolution.len() > 1;
+                    note(explain(
+                        r,
+                        "resolution",
+                        several.then(|| cycle(i)).flatten(),
+                        &why,
+                    ));
                 }
             }
             sla.resolution = Some(clock);
@@ -245,14 +253,14 @@ impl Runs<'_> {
                 clock.status = ClockStatus::Breached;
             }
             if tracing {
-                note(explain(run, "next_response", &why));
+                note(explain(run, "next_response", None, &why));
             }
             sla.next_response = Some(clock);
         }
         if let Some(run) = &self.follow_up {
             sla.follow_up = Some(run.clock(now, tz, None));
             if tracing {
-                note(explain(run, "follow_up", "after resolution"));
+                note(explain(run, "follow_up", None, "after resolution"));
             }
         }
         sla

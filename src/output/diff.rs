@@ -41,8 +41,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::evaluate::Options;
-use crate::output::decision::{ClockStatus, Decision, Instant};
+use crate::evaluate::EvalOptions;
+use crate::output::decision::{ClockStatus, Decision, ZonedInstant};
 use crate::policy::Policy;
 use crate::ticket::{Ticket, TicketError};
 
@@ -51,6 +51,7 @@ pub const EXAMPLES_PER_FIELD: usize = 3;
 
 /// What a policy change does to a set of tickets (contract §4, `aftercare diff`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct DiffReport {
     /// Tickets read, including those that could not be evaluated.
     pub tickets: usize,
@@ -67,6 +68,7 @@ pub struct DiffReport {
 
 /// Counts of changed tickets, per field. A ticket counts once in each field that changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Changed {
     /// The category.
     pub category: usize,
@@ -82,6 +84,7 @@ pub struct Changed {
 
 /// Tickets with a breached SLA metric, under each policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Breached {
     /// Under the old policy.
     pub old: usize,
@@ -92,6 +95,7 @@ pub struct Breached {
 /// A field a policy change can change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Field {
     /// The category.
     Category,
@@ -139,6 +143,7 @@ impl fmt::Display for Field {
 
 /// One changed field of one ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Example {
     /// The ticket id.
     pub ticket: String,
@@ -356,7 +361,7 @@ struct Comparison {
 
 fn compare(old: &Policy, new: &Policy, ticket: &Ticket, now: DateTime<Utc>) -> Outcome {
     // Traces are not compared: leaving them out makes the run several times faster.
-    let options = Options { trace: false };
+    let options = EvalOptions { trace: false };
     let decide =
         |p: &Policy| -> Result<Decision, TicketError> { p.evaluate_with(ticket, now, options) };
     let (Ok(a), Ok(b)) = (decide(old), decide(new)) else {
@@ -440,7 +445,7 @@ fn route(d: &Decision) -> String {
 }
 
 /// Instants compare as instants: the same due shown in another time zone is no change.
-fn same_instant(a: Option<Instant>, b: Option<Instant>) -> bool {
+fn same_instant(a: Option<ZonedInstant>, b: Option<ZonedInstant>) -> bool {
     a.map(|i| i.utc()) == b.map(|i| i.utc())
 }
 

@@ -51,8 +51,9 @@ use crate::business_time::{Calendar, ClosedReason};
 use crate::compile::Compiled;
 use crate::evaluate::history::{self, History};
 use crate::output::decision::{
-    Clock, ClockStatus, Decision, Escalation, FollowUp, Instant, PolicyRef, Span,
+    BusinessSpan, Clock, ClockStatus, Decision, Escalation, FollowUp, PolicyRef, ZonedInstant,
 };
+use crate::output::trace::{RuleOutcome, TraceEvent, TraceStage};
 use crate::ticket::{Ticket, TicketError};
 
 /// At most this many windows are listed per clock; the rest are counted.
@@ -67,13 +68,14 @@ type Gap = (DateTime<Utc>, Option<DateTime<Utc>>);
 
 /// Why a ticket got its decision.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Explanation {
     /// The ticket id.
     pub ticket: String,
     /// The policy that decided.
     pub policy: PolicyRef,
     /// The instant the ticket was evaluated at.
-    pub now: Instant,
+    pub now: ZonedInstant,
     /// Category, priority and route: the rule that decided each and why.
     pub stages: Vec<Stage>,
     /// The ticket's status from its events.
@@ -85,7 +87,7 @@ pub struct Explanation {
     /// The satisfaction visit, as in the decision.
     pub follow_up: Option<FollowUp>,
     /// The earliest instant after `now` at which the decision changes with no new event.
-    pub next_change_at: Option<Instant>,
+    pub next_change_at: Option<ZonedInstant>,
     /// What happens then: clocks falling due and escalation steps firing.
     pub next_change: Vec<String>,
     /// Trace lines not shown elsewhere (e.g. from script hooks).
@@ -95,6 +97,7 @@ pub struct Explanation {
 
 /// One decision stage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Stage {
     /// `category`, `priority` or `route`.
     pub stage: &'static str,
@@ -110,6 +113,7 @@ pub struct Stage {
 
 /// One SLA clock and how its instants came about.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ClockWhy {
     /// `first_response`, `resolution`, `next_response` or `follow_up`.
     pub metric: &'static str,
@@ -121,7 +125,7 @@ pub struct ClockWhy {
     /// The windows of business time the target runs through, pauses left out: from the start
     /// to the due instant (whether or not the clock stopped earlier), or to `now` while a pause
     /// leaves it without one.
-    pub windows: Vec<Window>,
+    pub windows: Vec<CountedWindow>,
     /// Windows beyond those listed.
     #[serde(skip_serializing_if = "is_zero")]
     pub more_windows: usize,
@@ -137,19 +141,25 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
+/// The old name of [`CountedWindow`].
+#[deprecated(since = "0.2.0", note = "renamed to `CountedWindow`")]
+pub type Window = CountedWindow;
+
 /// A stretch of business time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Window {
+#[non_exhaustive]
+pub struct CountedWindow {
     /// Start.
-    pub from: Instant,
+    pub from: ZonedInstant,
     /// End (exclusive).
-    pub to: Instant,
+    pub to: ZonedInstant,
     /// Its length.
-    pub length: Span,
+    pub length: BusinessSpan,
 }
 
 /// Consecutive closed days with the same reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Skipped {
     /// The first local date.
     pub from: NaiveDate,
@@ -161,13 +171,14 @@ pub struct Skipped {
 
 /// A pause of a clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Pause {
     /// When the pause status was set.
-    pub from: Instant,
+    pub from: ZonedInstant,
     /// When it ended; null while it lasts.
-    pub to: Option<Instant>,
+    pub to: Option<ZonedInstant>,
     /// Business time inside the pause, up to its end or `now`.
-    pub business_time: Span,
+    pub business_time: BusinessSpan,
 }
 
 /// The explanation of `decision`, which [`Policy::explain`](crate::Policy::explain) made with
@@ -188,8 +199,9 @@ pub(crate) fn explain(
     let mut used = vec![false; decision.trace.len()];
     let stages = stages(&decision, &mut used);
     let clocks = clocks(inner, &decision, &history, now, &mut used);
-    for (line, u) in decision.trace.iter().zip(used.iter_mut()) {
-        if line.starts_with("escalation ") {
+    // Escalations are listed from the decision itself.
+    for (event, u) in decision.trace.iter().zip(used.iter_mut()) {
+        if matches!(event, TraceEvent::Escalation { .. }) {
             *u = true;
         }
     }
@@ -198,12 +210,12 @@ pub(crate) fn explain(
         .iter()
         .zip(&used)
         .filter(|(_, u)| !**u)
-        .map(|(l, _)| l.clone())
+        .map(|(e, _)| e.to_string())
         .collect();
     Ok(Explanation {
         ticket: decision.ticket.to_string(),
         policy: decision.policy.clone(),
-        now: Instant::new(now, tz),
+        now: ZonedInstant::new(now, tz),
         stages,
         status: decision.status.to_string(),
         next_change: next_change(&decision, &clocks),
@@ -229,36 +241,47 @@ fn stages(d: &Decision, used: &mut [bool]) -> Vec<Stage> {
         None => d.route.department.to_string(),
     };
     let wanted = [
-        ("category", d.category.to_string(), &d.rules.category),
-        ("priority", d.priority.to_string(), &d.rules.priority),
-        ("route", route, &d.rules.route),
+        (
+            TraceStage::Category,
+            d.category.to_string(),
+            &d.rules.category,
+        ),
+        (
+            TraceStage::Priority,
+            d.priority.to_string(),
+            &d.rules.priority,
+        ),
+        (TraceStage::Route, route, &d.rules.route),
     ];
     wanted
         .into_iter()
         .map(|(stage, value, rule)| {
-            // The trace line reads `<stage> <value>: <why>`.
-            let prefix = format!("{stage} {value}: ");
-            let found = d
-                .trace
-                .iter()
-                .position(|l| l.starts_with(&prefix))
-                .and_then(|i| Some((i, d.trace.get(i)?)));
-            let because = match found {
-                Some((i, line)) => {
+            // What the stage's rules decided, when that is what the decision says.
+            let found = d.trace.iter().enumerate().find_map(|(i, e)| match e {
+                TraceEvent::Rule {
+                    stage: s,
+                    value: v,
+                    outcome,
+                } if *s == stage && *v == value => Some((i, outcome)),
+                _ => None,
+            });
+            let (because, is_default) = match found {
+                Some((i, outcome)) => {
                     if let Some(u) = used.get_mut(i) {
                         *u = true;
                     }
-                    line.get(prefix.len()..).unwrap_or_default().to_string()
+                    let is_default = matches!(outcome, RuleOutcome::Default { .. });
+                    (outcome.to_string(), is_default)
                 }
                 // A script hook changed the declarative result; its own lines are in `notes`.
-                None if &**rule == "script" => "set by a script hook".to_string(),
-                None => String::new(),
+                None if &**rule == "script" => ("set by a script hook".to_string(), false),
+                None => (String::new(), false),
             };
             Stage {
-                stage,
+                stage: stage.name(),
                 value,
                 rule: rule.to_string(),
-                is_default: because.starts_with("no rule matched"),
+                is_default,
                 because,
             }
         })
@@ -278,13 +301,10 @@ fn clocks(
         all.push(clock);
         let cycles = all.len();
         for (i, c) in all.into_iter().enumerate() {
-            // Mark the clock's trace line as shown.
-            let label = if cycles > 1 {
-                format!("{metric} (cycle {}): ", i + 1)
-            } else {
-                format!("{metric}: ")
-            };
-            if let Some(j) = d.trace.iter().position(|l| l.starts_with(&label)) {
+            // Mark the clock's trace event as shown.
+            let cycle = (cycles > 1).then(|| u32::try_from(i + 1).unwrap_or(u32::MAX));
+            let shown = |e: &TraceEvent| matches!(e, TraceEvent::Clock(c) if c.metric == metric && c.cycle == cycle);
+            if let Some(j) = d.trace.iter().position(shown) {
                 if let Some(u) = used.get_mut(j) {
                     *u = true;
                 }
@@ -357,10 +377,10 @@ fn explain_clock(
     let (windows, more) = windows_between(cal, start, end, &pauses);
     why.windows = windows
         .into_iter()
-        .map(|(a, b)| Window {
-            from: Instant::new(a, tz),
-            to: Instant::new(b, tz),
-            length: Span(cal.between(a, b)),
+        .map(|(a, b)| CountedWindow {
+            from: ZonedInstant::new(a, tz),
+            to: ZonedInstant::new(b, tz),
+            length: BusinessSpan(cal.between(a, b)),
         })
         .collect();
     why.more_windows = more;
@@ -368,9 +388,9 @@ fn explain_clock(
     why.pauses = pauses
         .iter()
         .map(|&(a, b)| Pause {
-            from: Instant::new(a, tz),
-            to: b.map(|b| Instant::new(b, tz)),
-            business_time: Span(cal.between(a, b.unwrap_or(now).min(now).max(a))),
+            from: ZonedInstant::new(a, tz),
+            to: b.map(|b| ZonedInstant::new(b, tz)),
+            business_time: BusinessSpan(cal.between(a, b.unwrap_or(now).min(now).max(a))),
         })
         .collect();
     why
@@ -536,7 +556,7 @@ fn join(items: &[std::sync::Arc<str>]) -> String {
 }
 
 /// `Thu 2025-10-09 16:30`, or only the time when on `day`.
-fn local(at: &Instant, with_date: bool) -> String {
+fn local(at: &ZonedInstant, with_date: bool) -> String {
     if with_date {
         at.local().format("%a %Y-%m-%d %H:%M").to_string()
     } else {

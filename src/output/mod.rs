@@ -8,3 +8,4 @@ pub mod explain;
 pub(crate) mod json;
 pub mod report;
 pub mod testing;
+pub(crate) mod trace;

@@ -40,6 +40,7 @@ use serde_json::Value as Json;
 
 use crate::business_time::{Amount, BusinessDuration};
 use crate::output::decision::Decision;
+use crate::output::trace::{TraceEvent, TraceStage};
 use crate::policy::Policy;
 use crate::source::reader::{did_you_mean, tables, Table};
 use crate::source::tree::{self, Node, Value};
@@ -164,6 +165,7 @@ impl CaseFile {
                 let mut sink = Sink::default();
                 let file = sink.sources.add(name, Arc::from(""));
                 sink.error(
+                    "io",
                     &Span { file, range: 0..0 },
                     format!("cannot read cases file: {e}"),
                 );
@@ -225,7 +227,7 @@ fn parse(name: &str, text: &str, base: Option<&Path>) -> Result<CaseFile, CasesE
                     }
                 }
                 None => {
-                    sink.error(&root.span, "the cases file has no `[[case]]`")
+                    sink.error("missing", &root.span, "the cases file has no `[[case]]`")
                         .hint("each case starts with [[case]] and has name, now, ticket and [case.expect]");
                 }
             }
@@ -235,6 +237,7 @@ fn parse(name: &str, text: &str, base: Option<&Path>) -> Result<CaseFile, CasesE
         for e in errors {
             let range = e.span().unwrap_or(0..0);
             sink.error(
+                "toml-syntax",
                 &Span { file, range },
                 format!("TOML syntax: {}", e.message().trim()),
             )
@@ -257,7 +260,7 @@ fn read_case(node: &Node, text: &str, sink: &mut Sink) -> Option<Case> {
     );
     let now = match t.get("now") {
         None => {
-            sink.error(t.span(), "a case needs `now`")
+            sink.error("missing", t.span(), "a case needs `now`")
                 .hint(r#"the instant it is evaluated at, e.g. now = "2025-10-15T12:00:00+08:00""#);
             None
         }
@@ -267,21 +270,26 @@ fn read_case(node: &Node, text: &str, sink: &mut Sink) -> Option<Case> {
                 _ => None,
             };
             if parsed.is_none() {
-                sink.error(&n.span, "`now` must be an RFC 3339 instant with an offset")
-                    .hint(r#"e.g. now = "2025-10-15T12:00:00+08:00""#);
+                sink.error(
+                    "wrong-type",
+                    &n.span,
+                    "`now` must be an RFC 3339 instant with an offset",
+                )
+                .hint(r#"e.g. now = "2025-10-15T12:00:00+08:00""#);
             }
             parsed.map(|d| d.with_timezone(&Utc))
         }
     };
     let ticket = match t.get("ticket") {
         None => {
-            sink.error(t.span(), "a case needs `ticket`").hint(
+            sink.error("missing", t.span(), "a case needs `ticket`").hint(
                 r#"an inline table in the ticket JSON shape, e.g. ticket = { id = "T1", created_at = "2025-10-15T09:00:00+08:00" }"#,
             );
             None
         }
         Some(n) if n.as_table().is_none() => {
             sink.error(
+                "wrong-type",
                 &n.span,
                 format!("`ticket` must be a table, found {}", n.value.type_name()),
             );
@@ -291,7 +299,7 @@ fn read_case(node: &Node, text: &str, sink: &mut Sink) -> Option<Case> {
     };
     let expect = match t.get("expect") {
         None => {
-            sink.error(t.span(), "a case needs `[case.expect]`")
+            sink.error("missing", t.span(), "a case needs `[case.expect]`")
                 .hint("list the decision fields to check, e.g. category = \"fault\"");
             None
         }
@@ -311,13 +319,14 @@ fn read_case(node: &Node, text: &str, sink: &mut Sink) -> Option<Case> {
 fn read_expect(node: &Node, text: &str, sink: &mut Sink) -> Option<Vec<Expect>> {
     let Some(entries) = node.as_table() else {
         sink.error(
+            "wrong-type",
             &node.span,
             format!("`expect` must be a table, found {}", node.value.type_name()),
         );
         return None;
     };
     if entries.is_empty() {
-        sink.error(&node.span, "the case expects nothing")
+        sink.error("missing", &node.span, "the case expects nothing")
             .hint("name at least one decision field, e.g. category = \"fault\"");
         return None;
     }
@@ -327,6 +336,7 @@ fn read_expect(node: &Node, text: &str, sink: &mut Sink) -> Option<Vec<Expect>> 
         let first = key.name.split('.').next().unwrap_or_default();
         if !DECISION_KEYS.contains(&first) {
             let report = sink.error(
+                "unknown-name",
                 &key.span,
                 format!("`{}` is not a field of a decision", key.name),
             );
@@ -342,6 +352,7 @@ fn read_expect(node: &Node, text: &str, sink: &mut Sink) -> Option<Vec<Expect>> 
         }
         if key.name == "error" && value.as_str().is_none() {
             sink.error(
+                "wrong-type",
                 &value.span,
                 "`error` must be a string: a part of the expected message",
             );
@@ -395,7 +406,7 @@ fn to_json(node: &Node, sink: &mut Sink) -> Option<Json> {
         Value::Float(f) => match serde_json::Number::from_f64(*f) {
             Some(n) => Json::Number(n),
             None => {
-                sink.error(&node.span, "a number must be finite");
+                sink.error("wrong-type", &node.span, "a number must be finite");
                 return None;
             }
         },
@@ -419,6 +430,7 @@ fn to_json(node: &Node, sink: &mut Sink) -> Option<Json> {
 
 /// The outcome of one case.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct CaseResult {
     /// The cases file.
     pub file: String,
@@ -441,6 +453,7 @@ impl CaseResult {
 
 /// One expected field that differs.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Mismatch {
     /// The path as written in the case.
     pub path: String,
@@ -454,14 +467,19 @@ pub struct Mismatch {
     pub trace: Vec<String>,
 }
 
+/// The old name of [`TestReport`].
+#[deprecated(since = "0.2.0", note = "renamed to `TestReport`")]
+pub type Report = TestReport;
+
 /// What a run of cases found.
 #[derive(Debug, Clone, Default)]
-pub struct Report {
+#[non_exhaustive]
+pub struct TestReport {
     /// One result per case, in run order.
     pub results: Vec<CaseResult>,
 }
 
-impl Report {
+impl TestReport {
     /// Cases whose expectations all held.
     pub fn passed(&self) -> usize {
         self.results.iter().filter(|r| r.passed()).count()
@@ -478,7 +496,7 @@ impl Report {
     }
 
     /// Adds the results of another run (e.g. another cases file).
-    pub fn extend(&mut self, other: Report) {
+    pub fn extend(&mut self, other: TestReport) {
         self.results.extend(other.results);
     }
 
@@ -488,7 +506,7 @@ impl Report {
     }
 }
 
-impl Report {
+impl TestReport {
     /// Each failed case with its differing fields, expected vs actual, and the trace lines of
     /// the stage that decided each; a blank line after each case. Empty when all passed.
     pub fn failure_details(&self) -> String {
@@ -516,16 +534,16 @@ impl Report {
     }
 }
 
-impl fmt::Display for Report {
-    /// [`Report::failure_details`], then [`Report::summary`] (no newline after it).
+impl fmt::Display for TestReport {
+    /// [`TestReport::failure_details`], then [`TestReport::summary`] (no newline after it).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}", self.failure_details(), self.summary())
     }
 }
 
 /// Runs the cases of `file` against `policy` (whatever policy the file names).
-pub fn run(policy: &Policy, file: &CaseFile) -> Report {
-    Report {
+pub fn run(policy: &Policy, file: &CaseFile) -> TestReport {
+    TestReport {
         results: file
             .cases
             .iter()
@@ -542,7 +560,7 @@ pub fn run(policy: &Policy, file: &CaseFile) -> Report {
 /// assert!(report.is_success(), "{report}");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn run_cases(policy: &Policy, path: impl AsRef<Path>) -> Result<Report, CasesError> {
+pub fn run_cases(policy: &Policy, path: impl AsRef<Path>) -> Result<TestReport, CasesError> {
     Ok(run(policy, &CaseFile::from_path(path)?))
 }
 
@@ -598,7 +616,7 @@ pub fn assert_cases_pass(policy: impl AsRef<Path>) {
         Ok(p) => p,
         Err(e) => panic!("{} does not load:\n{e}", path.display()),
     };
-    let mut report = Report::default();
+    let mut report = TestReport::default();
     let mut problems = Vec::new();
     let mut files = 0;
     for file in default_case_files(path) {
@@ -649,7 +667,7 @@ fn run_case(policy: &Policy, file: &str, case: &Case) -> CaseResult {
         Ok(d) => serde_json::to_value(d).unwrap_or(Json::Null),
         Err(e) => serde_json::json!({ "ticket": e.ticket, "error": e.to_string() }),
     };
-    let trace: &[String] = outcome.as_ref().map_or(&[], |d| &d.trace);
+    let trace: &[TraceEvent] = outcome.as_ref().map_or(&[], |d| &d.trace);
     let mut mismatches = Vec::new();
     let wants_error = case.expect.iter().any(|e| e.path == "error");
     match (&outcome, wants_error) {
@@ -729,7 +747,7 @@ fn check(
     expect: &Expect,
     outcome: &Result<Decision, TicketError>,
     actual: &Json,
-    trace: &[String],
+    trace: &[TraceEvent],
 ) -> Option<Mismatch> {
     let mismatch = |expected: String, actual: String| Mismatch {
         path: expect.path.clone(),
@@ -794,37 +812,42 @@ fn escalation_at<'a>(
 fn stage_trace(
     path: &str,
     escalation: Option<&crate::output::decision::Escalation>,
-    trace: &[String],
+    trace: &[TraceEvent],
 ) -> Vec<String> {
     let mut parts = path.split('.');
     let first = parts.next().unwrap_or_default();
     let second = parts.next().unwrap_or_default();
-    let clock = |metric: &str, line: &str| {
-        line.starts_with(&format!("{metric}:")) || line.starts_with(&format!("{metric} (cycle "))
-    };
-    let pick = |keep: &dyn Fn(&str) -> bool| -> Vec<String> {
-        trace.iter().filter(|l| keep(l)).cloned().collect()
+    let clock =
+        |metric: &str, e: &TraceEvent| matches!(e, TraceEvent::Clock(c) if c.metric == metric);
+    let rule = |stage: TraceStage, e: &TraceEvent| matches!(e, TraceEvent::Rule { stage: s, .. } if *s == stage);
+    let pick = |keep: &dyn Fn(&TraceEvent) -> bool| -> Vec<String> {
+        trace
+            .iter()
+            .filter(|e| keep(e))
+            .map(ToString::to_string)
+            .collect()
     };
     const METRICS: [&str; 4] = ["first_response", "resolution", "next_response", "follow_up"];
     match (first, second) {
-        ("category", _) | ("rules", "category") => pick(&|l| l.starts_with("category ")),
-        ("priority", _) | ("rules", "priority") => pick(&|l| l.starts_with("priority ")),
+        ("category", _) | ("rules", "category") => pick(&|e| rule(TraceStage::Category, e)),
+        ("priority", _) | ("rules", "priority") => pick(&|e| rule(TraceStage::Priority, e)),
         ("route", _) | ("rules", "route") | ("sla", "calendar") => {
-            pick(&|l| l.starts_with("route "))
+            pick(&|e| rule(TraceStage::Route, e))
         }
-        ("sla", metric) if METRICS.contains(&metric) => pick(&|l| clock(metric, l)),
-        ("follow_up", _) => pick(&|l| clock("follow_up", l)),
+        ("sla", metric) if METRICS.contains(&metric) => pick(&|e| clock(metric, e)),
+        ("follow_up", _) => pick(&|e| clock("follow_up", e)),
         ("escalations", _) => match escalation {
-            Some(e) => {
-                let fired = format!("escalation {} of {} (cycle {})", e.step, e.metric, e.cycle);
-                pick(&|l| clock(e.metric, l) || l.starts_with(&fired))
-            }
+            Some(step) => pick(&|e| {
+                clock(step.metric, e)
+                    || matches!(e, TraceEvent::Escalation { step: s, metric, cycle, .. }
+                        if **s == *step.step && *metric == step.metric && *cycle == step.cycle)
+            }),
             // No such step: nothing in the trace speaks of it.
             None => Vec::new(),
         },
-        ("next_change_at", _) | ("status", _) => {
-            pick(&|l| METRICS.iter().any(|m| clock(m, l)) || l.starts_with("escalation "))
-        }
+        ("next_change_at", _) | ("status", _) => pick(&|e| {
+            METRICS.iter().any(|m| clock(m, e)) || matches!(e, TraceEvent::Escalation { .. })
+        }),
         _ => Vec::new(),
     }
 }
@@ -894,6 +917,7 @@ fn same_span(e: &str, a: &str) -> bool {
 /// A case hits the category, priority and route rules its decision names in `rules`, and
 /// the escalation steps that fired in it (in any cycle). A rejected ticket hits nothing.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Coverage {
     /// One entry per rule, stage by stage, in the order the rules are tried.
     pub entries: Vec<CoverageEntry>,
@@ -901,6 +925,7 @@ pub struct Coverage {
 
 /// One rule and how many cases hit it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct CoverageEntry {
     /// `category`, `priority`, `route` or `escalation`.
     pub stage: &'static str,
@@ -917,7 +942,7 @@ pub struct CoverageEntry {
 
 impl Coverage {
     /// Counts the hits of `report`'s cases on `policy`'s rules.
-    pub fn of(policy: &Policy, report: &Report) -> Coverage {
+    pub fn of(policy: &Policy, report: &TestReport) -> Coverage {
         let rules = policy.rules();
         let decisions: Vec<&Decision> = report
             .results

@@ -3,11 +3,11 @@
 use chrono::{DateTime, Utc};
 
 use super::Policy;
-use crate::evaluate::{evaluate, triage_only, Options};
+use crate::evaluate::{evaluate, triage_only, EvalOptions};
 use crate::output::decision::{Decision, Triage};
 use crate::output::explain::{self, Explanation};
 use crate::output::json;
-use crate::ticket::{Ticket, TicketError};
+use crate::ticket::{Ticket, TicketError, TicketErrorKind};
 
 impl Policy {
     /// Decides what happens to `ticket` as of `now`.
@@ -49,7 +49,7 @@ impl Policy {
             self.inner.scripts.as_ref(),
             ticket,
             now,
-            Options::default(),
+            EvalOptions::default(),
         )
     }
 
@@ -101,7 +101,7 @@ impl Policy {
         &self,
         ticket: &Ticket,
         now: DateTime<Utc>,
-        options: Options,
+        options: EvalOptions,
     ) -> Result<Decision, TicketError> {
         evaluate(
             &self.inner,
@@ -125,7 +125,7 @@ impl Policy {
         &self,
         tickets: &[Ticket],
         now: DateTime<Utc>,
-        options: Options,
+        options: EvalOptions,
     ) -> Vec<Result<Decision, TicketError>> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         crate::parallel::map(tickets, threads, |t| {
@@ -140,7 +140,7 @@ impl Policy {
         &self,
         tickets: &[S],
         now: DateTime<Utc>,
-        options: Options,
+        options: EvalOptions,
     ) -> Vec<Result<String, String>> {
         evaluate_json_lines(self, tickets, now, options)
     }
@@ -149,7 +149,7 @@ impl Policy {
     ///
     /// Errors are those of [`Policy::evaluate`].
     pub fn explain(&self, ticket: &Ticket, now: DateTime<Utc>) -> Result<Explanation, TicketError> {
-        let decision = self.evaluate_with(ticket, now, Options { trace: true })?;
+        let decision = self.evaluate_with(ticket, now, EvalOptions { trace: true })?;
         explain::explain(&self.inner, decision, ticket, now)
     }
     /// Reads a ticket from JSON (within the policy's [`Limits`](crate::Limits)), evaluates it
@@ -161,7 +161,7 @@ impl Policy {
         &self,
         json: &str,
         now: DateTime<Utc>,
-        options: Options,
+        options: EvalOptions,
         out: &mut Vec<u8>,
     ) -> bool {
         let result = Ticket::from_json_with_limits(json, self.limits())
@@ -185,7 +185,11 @@ impl Policy {
                 // Drop what was written of the decision: the line holds the error alone.
                 out.truncate(start);
                 json::write_error_line(
-                    &TicketError::new(Some(&decision.ticket), e.to_string()),
+                    &TicketError::new(
+                        Some(&decision.ticket),
+                        TicketErrorKind::Internal,
+                        e.to_string(),
+                    ),
                     out,
                 );
                 false
@@ -199,7 +203,7 @@ fn evaluate_json_lines<S: AsRef<str> + Sync>(
     policy: &Policy,
     tickets: &[S],
     now: DateTime<Utc>,
-    options: Options,
+    options: EvalOptions,
 ) -> Vec<Result<String, String>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     crate::parallel::map(tickets, threads, |json| {

@@ -135,7 +135,7 @@ pub(super) fn syntax_error(
             };
         }
     }
-    sink.error(&span, format!("syntax error: {kind}"))
+    sink.error("script", &span, format!("syntax error: {kind}"))
         .hint(hint_for(kind, limits));
 }
 
@@ -188,6 +188,7 @@ impl Scripts {
                     _ if had_problems => {}
                     ref other => {
                         sink.error(
+                            "script",
                             &def.path.span,
                             format!("script `{}` cannot be loaded: {other}", def.path.name),
                         );
@@ -217,6 +218,7 @@ impl Scripts {
                         "2 parameters"
                     };
                     sink.error(
+                        "script",
                         &fn_span(file, &source, name),
                         format!("hook `{name}` takes {expected}, this definition has {n}"),
                     )
@@ -231,6 +233,7 @@ impl Scripts {
             let near = HOOKS.iter().find(|h| strsim::levenshtein(&name, h) <= 2);
             if let Some(hook) = near {
                 sink.warning(
+                    "script-not-a-hook",
                     &fn_span(file, &source, &name),
                     format!("function `{name}` is not a hook and is never called by the policy"),
                 )
@@ -239,6 +242,7 @@ impl Scripts {
         }
         if !hooks.any() && ok {
             sink.warning(
+                "script-no-hook",
                 &def.path.span,
                 format!("script `{}` defines no hook", def.path.name),
             )
@@ -315,6 +319,7 @@ pub(super) fn report_import(
         } => {
             let id = sink.sources.add(name, text.clone());
             sink.error(
+                "script",
                 &span_at(id, &text, position),
                 format!("imported script fails: {message}"),
             )
@@ -336,7 +341,7 @@ pub(super) fn report_import(
             } else {
                 0
             };
-            sink.error(
+            sink.error("script", 
                 &Span {
                     file: id,
                     range: start..start + len,

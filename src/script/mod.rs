@@ -54,6 +54,7 @@ use self::conversions::text;
 use self::view::Expose;
 use crate::check::{OnScriptError, ScriptLimits};
 use crate::compile::Compiled;
+use crate::output::trace::TraceEvent;
 use crate::ticket::Ticket;
 
 const HOOKS: [&str; 4] = ["classify", "prioritise", "route", "targets"];
@@ -129,11 +130,11 @@ pub(crate) struct Scripts {
     rule: Arc<str>,
 }
 
-type Trace = Option<Vec<String>>;
+type Trace = Option<Vec<TraceEvent>>;
 
-fn note(trace: &mut Trace, line: impl FnOnce() -> String) {
+fn note(trace: &mut Trace, event: impl FnOnce() -> TraceEvent) {
     if let Some(t) = trace.as_mut() {
-        t.push(line());
+        t.push(event());
     }
 }
 
@@ -193,10 +194,17 @@ fn without_position(e: &EvalAltResult) -> String {
     }
 }
 
-fn changed(hook: &str, what: &str, before: &str, after: &str) -> String {
-    if before == after {
-        format!("script {hook}: {what} {after} (unchanged)")
+/// What a hook did to one outcome: `category fault → complaint`, or `… (unchanged)`.
+fn changed(hook: &'static str, what: &str, before: &str, after: &str) -> TraceEvent {
+    let change = if before == after {
+        format!("{what} {after} (unchanged)")
     } else {
-        format!("script {hook}: {what} {before} → {after}")
-    }
+        format!("{what} {before} → {after}")
+    };
+    TraceEvent::Script { hook, change }
+}
+
+/// A hook's trace event.
+fn script_event(hook: &'static str, change: String) -> TraceEvent {
+    TraceEvent::Script { hook, change }
 }

@@ -10,10 +10,11 @@ use super::compile::fn_line;
 use super::conversions::{map_of, now_text, opt_text, text};
 use super::sandbox::{STACK_BUDGET, STOPPED_BY_STACK};
 use super::view;
-use super::{changed, note, without_position, Names, Scripts, Trace, MAX_MODULES};
+use super::{changed, note, script_event, without_position, Names, Scripts, Trace, MAX_MODULES};
 use crate::check::OnScriptError;
 use crate::compile::{Compiled, RouteTarget, Target, Targets};
-use crate::ticket::{Ticket, TicketError};
+use crate::output::trace::TraceEvent;
+use crate::ticket::{Ticket, TicketError, TicketErrorKind};
 
 /// Why a hook's result was not used.
 pub(super) struct Failure {
@@ -252,9 +253,13 @@ impl Session<'_> {
             f.render()
         ));
         match self.scripts.on_error {
-            OnScriptError::Fail => Err(TicketError::new(Some(&self.ticket.id), message)),
+            OnScriptError::Fail => Err(TicketError::new(
+                Some(&self.ticket.id),
+                TicketErrorKind::Script,
+                message,
+            )),
             OnScriptError::Fallback => {
-                note(trace, || format!("warning: {message}; kept {kept}"));
+                note(trace, || TraceEvent::ScriptFallback { message, kept });
                 Ok(None)
             }
         }
@@ -363,7 +368,7 @@ impl Session<'_> {
             }
             Ok(None) => {
                 note(trace, || {
-                    format!("script classify: () keeps category {current}")
+                    script_event("classify", format!("() keeps category {current}"))
                 });
                 Ok(None)
             }
@@ -416,7 +421,7 @@ impl Session<'_> {
             }
             Ok(None) => {
                 note(trace, || {
-                    format!("script prioritise: () keeps priority {current}")
+                    script_event("prioritise", format!("() keeps priority {current}"))
                 });
                 Ok(None)
             }
@@ -472,17 +477,16 @@ impl Session<'_> {
             Ok(Some(t)) => {
                 note(trace, || {
                     let (before, after) = (self.route_text(current), self.route_text(&t));
-                    if before == after {
-                        format!("script route: route {after} (unchanged)")
-                    } else {
-                        format!("script route: route {before} → {after}")
-                    }
+                    changed("route", "route", &before, &after)
                 });
                 Ok(Some(t))
             }
             Ok(None) => {
                 note(trace, || {
-                    format!("script route: () keeps route {}", self.route_text(current))
+                    script_event(
+                        "route",
+                        format!("() keeps route {}", self.route_text(current)),
+                    )
                 });
                 Ok(None)
             }
@@ -549,15 +553,17 @@ impl Session<'_> {
             Ok(Some((t, changes))) => {
                 note(trace, || {
                     if changes.is_empty() {
-                        "script targets: no change".to_string()
+                        script_event("targets", "no change".to_string())
                     } else {
-                        format!("script targets: {}", changes.join(", "))
+                        script_event("targets", changes.join(", "))
                     }
                 });
                 Ok(Some(t))
             }
             Ok(None) => {
-                note(trace, || "script targets: () keeps the targets".to_string());
+                note(trace, || {
+                    script_event("targets", "() keeps the targets".to_string())
+                });
                 Ok(None)
             }
             Err(f) => self.fail("targets", f, "the policy's targets".into(), trace),

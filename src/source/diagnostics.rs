@@ -30,9 +30,14 @@ impl fmt::Display for Severity {
 
 /// One problem found in a policy.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
+    /// A stable name for the kind of problem, e.g. `unknown-key` or `unreachable-rule`.
+    /// Messages may be reworded; codes stay. A policy allows a lint by its code with
+    /// `[policy] allow = ["unreachable-rule"]`.
+    pub code: &'static str,
     /// The file, as it was named when loading (relative paths stay relative).
     pub file: String,
     /// 1-based line.
@@ -157,27 +162,76 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 #[derive(Debug, Default)]
 pub(crate) struct Sink {
     pub(crate) sources: Sources,
-    raw: Vec<(Severity, Span, String, Option<String>)>,
+    raw: Vec<Raw>,
+    /// Lint codes the policy allows (`[policy] allow`): their warnings are dropped.
+    pub(crate) allowed: Vec<String>,
 }
 
+/// A diagnostic before its position is resolved.
+#[derive(Debug)]
+struct Raw {
+    severity: Severity,
+    code: &'static str,
+    span: Span,
+    message: String,
+    hint: Option<String>,
+}
+
+/// The codes of the lints: warnings a policy may allow by code. Errors cannot be allowed.
+pub const LINT_CODES: [&str; 8] = [
+    "unreachable-rule",
+    "duplicate-id",
+    "category-without-route",
+    "priority-never-given",
+    "department-never-routed",
+    "escalation-order",
+    "script-not-a-hook",
+    "script-no-hook",
+];
+
 impl Sink {
-    pub(crate) fn error(&mut self, span: &Span, message: impl Into<String>) -> Report<'_> {
-        self.push(Severity::Error, span, message.into())
+    pub(crate) fn error(
+        &mut self,
+        code: &'static str,
+        span: &Span,
+        message: impl Into<String>,
+    ) -> Report<'_> {
+        self.push(Severity::Error, code, span, message.into())
     }
 
-    pub(crate) fn warning(&mut self, span: &Span, message: impl Into<String>) -> Report<'_> {
-        self.push(Severity::Warning, span, message.into())
+    pub(crate) fn warning(
+        &mut self,
+        code: &'static str,
+        span: &Span,
+        message: impl Into<String>,
+    ) -> Report<'_> {
+        if self.allowed.iter().any(|a| a == code) {
+            return Report { hint: None };
+        }
+        self.push(Severity::Warning, code, span, message.into())
     }
 
-    fn push(&mut self, severity: Severity, span: &Span, message: String) -> Report<'_> {
-        self.raw.push((severity, span.clone(), message, None));
+    fn push(
+        &mut self,
+        severity: Severity,
+        code: &'static str,
+        span: &Span,
+        message: String,
+    ) -> Report<'_> {
+        self.raw.push(Raw {
+            severity,
+            code,
+            span: span.clone(),
+            message,
+            hint: None,
+        });
         Report {
-            hint: self.raw.last_mut().map(|d| &mut d.3),
+            hint: self.raw.last_mut().map(|d| &mut d.hint),
         }
     }
 
     pub(crate) fn has_errors(&self) -> bool {
-        self.raw.iter().any(|(s, ..)| *s == Severity::Error)
+        self.raw.iter().any(|d| d.severity == Severity::Error)
     }
 
     /// Resolves spans to positions, in file order then position order.
@@ -185,18 +239,26 @@ impl Sink {
         let offsets: Vec<(FileId, usize)> = self
             .raw
             .iter()
-            .map(|(_, span, _, _)| (span.file, span.range.start))
+            .map(|d| (d.span.file, d.span.range.start))
             .collect();
         let positions = self.sources.positions(&offsets);
         let mut out: Vec<Diagnostic> = self
             .raw
             .into_iter()
             .zip(positions)
-            .map(|((severity, span, message, hint), (line, column))| {
+            .map(|(raw, (line, column))| {
+                let Raw {
+                    severity,
+                    code,
+                    span,
+                    message,
+                    hint,
+                } = raw;
                 let file = self.sources.files.get(span.file);
                 let (name, text) = file.map_or(("<policy>", ""), |f| (f.name.as_str(), &*f.text));
                 Diagnostic {
                     severity,
+                    code,
                     file: name.to_string(),
                     line,
                     column,

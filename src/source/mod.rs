@@ -7,5 +7,5 @@ mod diagnostics;
 pub(crate) mod reader;
 pub(crate) mod tree;
 
-pub use diagnostics::{Diagnostic, PolicyError, Severity};
+pub use diagnostics::{Diagnostic, PolicyError, Severity, LINT_CODES};
 pub(crate) use diagnostics::{FileId, Sink, Span};

@@ -22,6 +22,7 @@ impl<'n> Table<'n> {
             }),
             other => {
                 sink.error(
+                    "wrong-type",
                     &node.span,
                     format!("{what} must be a table, found {}", other.type_name()),
                 );
@@ -55,6 +56,7 @@ impl<'n> Table<'n> {
             Value::String(s) => Some((s.as_str(), &node.span)),
             other => {
                 sink.error(
+                    "wrong-type",
                     &node.span,
                     format!("`{key}` must be a string, found {}", other.type_name()),
                 );
@@ -71,7 +73,7 @@ impl<'n> Table<'n> {
         sink: &mut Sink,
     ) -> Option<(&'n str, &'n Span)> {
         if self.entries.iter().all(|(k, _)| k.name != key) {
-            sink.error(self.span(), format!("{what} needs `{key}`"));
+            sink.error("missing", self.span(), format!("{what} needs `{key}`"));
             return None;
         }
         self.string(key, sink)
@@ -83,6 +85,7 @@ impl<'n> Table<'n> {
             Value::Boolean(b) => Some(b),
             ref other => {
                 sink.error(
+                    "wrong-type",
                     &node.span,
                     format!("`{key}` must be true or false, found {}", other.type_name()),
                 );
@@ -97,6 +100,7 @@ impl<'n> Table<'n> {
             Value::Integer(n) => Some((n, &node.span)),
             ref other => {
                 sink.error(
+                    "wrong-type",
                     &node.span,
                     format!("`{key}` must be an integer, found {}", other.type_name()),
                 );
@@ -126,7 +130,11 @@ impl<'n> Table<'n> {
 }
 
 pub(crate) fn unknown_key(span: &Span, name: &str, what: &str, known: &[&str], sink: &mut Sink) {
-    let report = sink.error(span, format!("unknown key `{name}` in {what}"));
+    let report = sink.error(
+        "unknown-key",
+        span,
+        format!("unknown key `{name}` in {what}"),
+    );
     match did_you_mean(name, known.iter().copied()) {
         Some(s) => report.hint(format!("did you mean `{s}`?")),
         None if !known.is_empty() => report.hint(format!("expected one of: {}", known.join(", "))),
@@ -161,6 +169,7 @@ pub(crate) fn strings<'n>(
                     Value::String(s) => out.push((s.as_str(), &item.span)),
                     other => {
                         sink.error(
+                            "wrong-type",
                             &item.span,
                             format!("`{key}` must list strings, found {}", other.type_name()),
                         );
@@ -171,6 +180,7 @@ pub(crate) fn strings<'n>(
         }
         other => {
             sink.error(
+                "wrong-type",
                 &node.span,
                 format!(
                     "`{key}` must be an array of strings, found {}",
@@ -190,14 +200,19 @@ pub(crate) fn tables<'n>(node: &'n Node, key: &str, sink: &mut Sink) -> Vec<&'n 
             .filter(|item| {
                 let ok = item.as_table().is_some();
                 if !ok {
-                    sink.error(&item.span, format!("each `{key}` entry must be a table"))
-                        .hint(format!("write it as [[{key}]] followed by its keys"));
+                    sink.error(
+                        "wrong-type",
+                        &item.span,
+                        format!("each `{key}` entry must be a table"),
+                    )
+                    .hint(format!("write it as [[{key}]] followed by its keys"));
                 }
                 ok
             })
             .collect(),
         other => {
             sink.error(
+                "wrong-type",
                 &node.span,
                 format!(
                     "`{key}` must be an array of tables, found {}",
@@ -217,7 +232,7 @@ pub(crate) fn check_id(id: &str, span: &Span, sink: &mut Sink) -> bool {
             .chars()
             .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
     if !ok {
-        sink.error(span, format!("`{id}` is not a valid id"))
+        sink.error("bad-id", span, format!("`{id}` is not a valid id"))
             .hint("ids use letters, digits, `_` and `-`");
     }
     ok

@@ -148,7 +148,7 @@ impl Loader<'_> {
         self.over_limit = true;
         let limit = self.max_bytes;
         self.sink
-            .error(
+            .error("limit", 
                 span,
                 format!("the policy is larger than {limit} bytes (max_policy_bytes) with `{name}`"),
             )
@@ -173,12 +173,17 @@ impl Loader<'_> {
                 match from {
                     Some(span) => {
                         self.sink
-                            .error(span, format!("cannot read included file `{name}`: {e}"))
+                            .error(
+                                "include",
+                                span,
+                                format!("cannot read included file `{name}`: {e}"),
+                            )
                             .hint("include paths are relative to the file that includes them");
                     }
                     None => {
                         let id = self.sink.sources.add(name.clone(), Arc::from(""));
                         self.sink.error(
+                            "io",
                             &Span {
                                 file: id,
                                 range: 0..0,
@@ -194,7 +199,11 @@ impl Loader<'_> {
         if self.stack.contains(&canonical) {
             if let Some(span) = from {
                 self.sink
-                    .error(span, format!("`{name}` includes itself (an include cycle)"))
+                    .error(
+                        "include",
+                        span,
+                        format!("`{name}` includes itself (an include cycle)"),
+                    )
                     .hint("remove one of the includes that lead back to this file");
             }
             return None;
@@ -221,6 +230,7 @@ impl Loader<'_> {
                 let range = e.span().unwrap_or(0..0);
                 self.sink
                     .error(
+                        "toml-syntax",
                         &Span { file, range },
                         format!("TOML syntax: {}", e.message().trim()),
                     )
@@ -257,6 +267,7 @@ impl Loader<'_> {
                 other => {
                     self.sink
                         .error(
+                            "include",
                             &value.span,
                             format!(
                                 "`include` must be an array of paths, found {}",
@@ -271,19 +282,23 @@ impl Loader<'_> {
             for item in items {
                 let Some(rel) = item.as_str() else {
                     self.sink
-                        .error(&item.span, "an include must be a path string")
+                        .error("include", &item.span, "an include must be a path string")
                         .hint(r#"e.g. include = ["calendars/cn.toml"]"#);
                     continue;
                 };
                 if depth >= MAX_INCLUDE_DEPTH {
                     self.sink
-                        .error(&item.span, "includes nest too deeply")
+                        .error("include", &item.span, "includes nest too deeply")
                         .hint(format!("at most {MAX_INCLUDE_DEPTH} levels of include"));
                     continue;
                 }
                 let Some(base) = base else {
                     self.sink
-                        .error(&item.span, "includes need a policy loaded from a file")
+                        .error(
+                            "include",
+                            &item.span,
+                            "includes need a policy loaded from a file",
+                        )
                         .hint("load the policy with `Policy::from_path`, or give a base folder");
                     continue;
                 };
@@ -331,8 +346,12 @@ fn merge(base: &mut Node, overlay: Node, sink: &mut Sink) {
                     a.extend(b)
                 }
                 _ => {
-                    sink.error(&key.span, format!("`{}` is defined twice", key.name))
-                        .hint("an included file and the including file may not set the same key");
+                    sink.error(
+                        "include",
+                        &key.span,
+                        format!("`{}` is defined twice", key.name),
+                    )
+                    .hint("an included file and the including file may not set the same key");
                 }
             },
         }

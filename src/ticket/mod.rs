@@ -138,22 +138,74 @@ impl EventKind {
 }
 
 /// A ticket that could not be read or evaluated. The message never contains personal data.
+///
+/// Programs match on [`TicketError::kind`]; people read the message. The JSON form (a line of
+/// `aftercare eval`) is `{"ticket": ID, "error": MESSAGE}`.
+///
+/// ```
+/// use aftercare::{Ticket, TicketErrorKind};
+/// let e = Ticket::from_json(r#"{"id": "T1"}"#).unwrap_err();
+/// assert_eq!(e.kind, TicketErrorKind::Field);
+/// assert_eq!(e.to_string(), "ticket T1: missing `created_at`");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
 #[error("{}{message}", ticket.as_ref().map(|t| format!("ticket {t}: ")).unwrap_or_default())]
+#[non_exhaustive]
 pub struct TicketError {
     /// The ticket's id, when it could be read.
     pub ticket: Option<String>,
     /// What is wrong, for a person.
     #[serde(rename = "error")]
     pub message: String,
+    /// What kind of problem it is, for a program.
+    #[serde(skip)]
+    pub kind: TicketErrorKind,
+}
+
+/// What kind of problem a [`TicketError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TicketErrorKind {
+    /// The text is not a JSON object of the ticket's shape.
+    Json,
+    /// Over one of the [`Limits`]: bytes, events, text length.
+    Limit,
+    /// A field is missing or has the wrong type or value.
+    Field,
+    /// The events do not make a history: out of order, before `created_at`, a status change
+    /// the ticket's state does not allow.
+    History,
+    /// Business-time arithmetic went out of range (an instant too far in the past or future,
+    /// a duration too large).
+    Time,
+    /// A script hook failed and the policy says `on_script_error = "fail"`.
+    Script,
+    /// The engine found itself in a state it should never be in; please report it.
+    Internal,
 }
 
 impl TicketError {
-    pub(crate) fn new(ticket: Option<&str>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        ticket: Option<&str>,
+        kind: TicketErrorKind,
+        message: impl Into<String>,
+    ) -> Self {
         TicketError {
             ticket: ticket.map(str::to_string),
             message: message.into(),
+            kind,
         }
+    }
+
+    /// The error for input that is not a ticket's text at all (say, a line of JSON lines that
+    /// is not UTF-8): no ticket id, kind [`TicketErrorKind::Json`].
+    ///
+    /// ```
+    /// let e = aftercare::TicketError::unreadable("line 3 is not UTF-8");
+    /// assert_eq!(e.to_string(), "line 3 is not UTF-8");
+    /// ```
+    pub fn unreadable(why: impl Into<String>) -> Self {
+        TicketError::new(None, TicketErrorKind::Json, why)
     }
 }
 
@@ -389,6 +441,7 @@ impl Ticket {
         if json.len() > limits.max_ticket_bytes {
             return Err(TicketError::new(
                 None,
+                TicketErrorKind::Limit,
                 format!(
                     "the ticket is {} bytes of JSON; the limit is {} bytes (max_ticket_bytes)",
                     json.len(),
@@ -400,6 +453,7 @@ impl Ticket {
             Ok(raw) => Ticket::from_raw(raw, limits),
             Err(e) => Err(TicketError::new(
                 sniff_id(json).as_deref(),
+                TicketErrorKind::Json,
                 format!("invalid ticket JSON: {}", sanitize(&e.to_string())),
             )),
         }
@@ -413,6 +467,7 @@ impl Ticket {
             Ok(raw) => Ticket::from_raw(raw, &Limits::DEFAULT),
             Err(e) => Err(TicketError::new(
                 id.as_deref(),
+                TicketErrorKind::Json,
                 format!("invalid ticket: {}", sanitize(&e.to_string())),
             )),
         }
@@ -422,14 +477,34 @@ impl Ticket {
         let id = match raw.id {
             Some(Val::Str(s)) if !s.trim().is_empty() => s.into_owned(),
             Some(Val::Num(n)) => n.to_string(),
-            Some(Val::Str(_)) => return Err(TicketError::new(None, "`id` is empty")),
-            Some(_) => return Err(TicketError::new(None, "`id` must be a string")),
-            None => return Err(TicketError::new(None, "missing `id`")),
+            Some(Val::Str(_)) => {
+                return Err(TicketError::new(
+                    None,
+                    TicketErrorKind::Field,
+                    "`id` is empty",
+                ))
+            }
+            Some(_) => {
+                return Err(TicketError::new(
+                    None,
+                    TicketErrorKind::Field,
+                    "`id` must be a string",
+                ))
+            }
+            None => {
+                return Err(TicketError::new(
+                    None,
+                    TicketErrorKind::Field,
+                    "missing `id`",
+                ))
+            }
         };
-        let err = |m: String| TicketError::new(Some(&id), m);
+        let err = |m: String| TicketError::new(Some(&id), TicketErrorKind::Field, m);
+        let limit = |m: String| TicketError::new(Some(&id), TicketErrorKind::Limit, m);
+        let history = |m: String| TicketError::new(Some(&id), TicketErrorKind::History, m);
         let events = raw.events.as_ref().map_or(0, Vec::len);
         if events > limits.max_events {
-            return Err(err(format!(
+            return Err(limit(format!(
                 "the ticket has {events} events; the limit is {} (max_events)",
                 limits.max_events
             )));
@@ -437,7 +512,7 @@ impl Ticket {
         for (field, text) in [("subject", &raw.subject), ("description", &raw.description)] {
             let len = text.as_ref().map_or(0, String::len);
             if len > limits.max_text_bytes {
-                return Err(err(format!(
+                return Err(limit(format!(
                     "`{field}` is {len} bytes long; the limit is {} bytes (max_text_bytes)",
                     limits.max_text_bytes
                 )));
@@ -528,7 +603,7 @@ impl Ticket {
                 }
             };
             if at < created_at {
-                return Err(err(format!(
+                return Err(history(format!(
                     "event {n} (`{kind_name}` at {at}) is before `created_at` ({created_at})"
                 )));
             }
@@ -680,7 +755,7 @@ mod reference {
 
     use super::{
         clip, parse_instant, sanitize, sniff_id, AttrValue, Customer, Event, EventKind, Limits,
-        Personal, Product, Ticket, TicketError,
+        Personal, Product, Ticket, TicketError, TicketErrorKind,
     };
 
     pub(super) fn from_json_with_limits(
@@ -690,6 +765,7 @@ mod reference {
         if json.len() > limits.max_ticket_bytes {
             return Err(TicketError::new(
                 None,
+                TicketErrorKind::Limit,
                 format!(
                     "the ticket is {} bytes of JSON; the limit is {} bytes (max_ticket_bytes)",
                     json.len(),
@@ -701,6 +777,7 @@ mod reference {
             Ok(raw) => from_raw(raw, limits),
             Err(e) => Err(TicketError::new(
                 sniff_id(json).as_deref(),
+                TicketErrorKind::Json,
                 format!("invalid ticket JSON: {}", sanitize(&e.to_string())),
             )),
         }
@@ -712,6 +789,7 @@ mod reference {
             Ok(raw) => from_raw(raw, &Limits::DEFAULT),
             Err(e) => Err(TicketError::new(
                 id.as_deref(),
+                TicketErrorKind::Json,
                 format!("invalid ticket: {}", sanitize(&e.to_string())),
             )),
         }
@@ -753,15 +831,33 @@ mod reference {
             Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s,
             Some(serde_json::Value::Number(n)) => n.to_string(),
             Some(serde_json::Value::String(_)) => {
-                return Err(TicketError::new(None, "`id` is empty"))
+                return Err(TicketError::new(
+                    None,
+                    TicketErrorKind::Field,
+                    "`id` is empty",
+                ))
             }
-            Some(_) => return Err(TicketError::new(None, "`id` must be a string")),
-            None => return Err(TicketError::new(None, "missing `id`")),
+            Some(_) => {
+                return Err(TicketError::new(
+                    None,
+                    TicketErrorKind::Field,
+                    "`id` must be a string",
+                ))
+            }
+            None => {
+                return Err(TicketError::new(
+                    None,
+                    TicketErrorKind::Field,
+                    "missing `id`",
+                ))
+            }
         };
-        let err = |m: String| TicketError::new(Some(&id), m);
+        let err = |m: String| TicketError::new(Some(&id), TicketErrorKind::Field, m);
+        let limit = |m: String| TicketError::new(Some(&id), TicketErrorKind::Limit, m);
+        let history = |m: String| TicketError::new(Some(&id), TicketErrorKind::History, m);
         let events = raw.events.as_ref().map_or(0, Vec::len);
         if events > limits.max_events {
-            return Err(err(format!(
+            return Err(limit(format!(
                 "the ticket has {events} events; the limit is {} (max_events)",
                 limits.max_events
             )));
@@ -769,7 +865,7 @@ mod reference {
         for (field, text) in [("subject", &raw.subject), ("description", &raw.description)] {
             let len = text.as_ref().map_or(0, String::len);
             if len > limits.max_text_bytes {
-                return Err(err(format!(
+                return Err(limit(format!(
                     "`{field}` is {len} bytes long; the limit is {} bytes (max_text_bytes)",
                     limits.max_text_bytes
                 )));
@@ -859,7 +955,7 @@ mod reference {
             }
         };
             if at < created_at {
-                return Err(err(format!(
+                return Err(history(format!(
                     "event {n} (`{kind_name}` at {at}) is before `created_at` ({created_at})"
                 )));
             }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use aftercare::{Decision, Policy, PolicyError, Ticket, TicketError};
+use aftercare::{Decision, Policy, PolicyError, Ticket, TicketError, TraceEvent};
 use chrono::{DateTime, Utc};
 
 /// The policy every script test starts from; `{scripts}` is replaced by extra `[scripts]` keys.
@@ -144,10 +144,15 @@ pub fn decide(policy: &Policy, extra: &str) -> Decision {
 }
 
 /// The trace lines written by script hooks.
-pub fn script_trace(d: &Decision) -> Vec<&str> {
+pub fn script_trace(d: &Decision) -> Vec<String> {
     d.trace
         .iter()
-        .map(String::as_str)
-        .filter(|l| l.starts_with("script ") || l.starts_with("warning: script"))
+        .filter(|e| {
+            matches!(
+                e,
+                TraceEvent::Script { .. } | TraceEvent::ScriptFallback { .. }
+            )
+        })
+        .map(ToString::to_string)
         .collect()
 }

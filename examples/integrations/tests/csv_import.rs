@@ -60,7 +60,11 @@ fn rows_become_tickets() {
                 "consent": "Consent provided",
                 "timely_response": true
             },
-            "events": [ { "at": "2019-03-07T09:00:00-05:00", "type": "first_response" } ]
+            "events": [
+                { "at": "2019-03-07T09:00:00-05:00", "type": "first_response" },
+                // Closed in time: 15 days after the day received (summer time by then).
+                { "at": "2019-03-21T09:00:00-04:00", "type": "resolved" }
+            ]
         })
     );
     // Received on a Saturday in winter, sent on the Monday after the switch to summer time;
@@ -73,6 +77,12 @@ fn rows_become_tickets() {
     assert!(t.get("description").is_none());
     assert_eq!(by_id(&c, "9000007")["channel"], "postal_mail");
     assert_eq!(by_id(&c, "9000007")["attributes"]["timely_response"], false);
+    // No answer ("Untimely response") and still "In progress": no `resolved` event.
+    for id in ["9000007", "9000008"] {
+        let events = by_id(&c, id)["events"].as_array().unwrap();
+        assert_eq!(events.len(), 1, "{id}");
+        assert_eq!(events[0]["type"], "first_response");
+    }
     assert_eq!(
         by_id(&c, "9000005")["attributes"]["consumer_disputed"],
         "No"
@@ -135,7 +145,16 @@ fn the_example_policy_reports_on_the_fixture() {
     assert_eq!(t.times.first_response.samples, 10);
     assert_eq!(t.times.first_response.median_seconds, Some(8 * 3600));
     assert_eq!(t.times.first_response.p90_seconds, Some(32 * 3600));
-    assert_eq!(t.sla.resolution.met + t.sla.resolution.breached, 0);
+    // The eight answered in time are met, exactly at the 15 days; the untimely one, the one in
+    // progress and the one that never reached the company are breached as of April 2020.
+    let res = t.sla.resolution;
+    assert_eq!((res.met, res.breached, res.open), (8, 3, 0));
+    assert_eq!(t.times.resolution.samples, 8);
+    let fifteen_days = 15 * 24 * 3600;
+    // Real elapsed time: 9000002's 15 days are an hour shorter (New York skips one in March),
+    // the lowest of the eight, below the median.
+    assert_eq!(t.times.resolution.median_seconds, Some(fifteen_days));
+    assert_eq!(t.times.resolution.p90_seconds, Some(fifteen_days));
     let hot: Vec<&str> = t.hot_issues["debt_collection"]
         .iter()
         .map(|k| k.keyword.as_str())

@@ -59,8 +59,8 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::evaluate::Options;
-use crate::output::decision::{ClockStatus, Decision, Instant, Span};
+use crate::evaluate::EvalOptions;
+use crate::output::decision::{BusinessSpan, ClockStatus, Decision, ZonedInstant};
 use crate::policy::Policy;
 use crate::ticket::{EventKind, Ticket, TicketError};
 
@@ -138,11 +138,12 @@ impl Granularity {
 
 /// The whole report: per-period KPIs and the totals over all tickets.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Report {
     /// The policy that decided.
     pub policy: PolicyInfo,
     /// The instant the decisions were computed at.
-    pub now: Instant,
+    pub now: ZonedInstant,
     /// Weeks or months.
     pub by: Granularity,
     /// The SLA calendar's time zone, in which tickets are assigned to periods.
@@ -162,6 +163,7 @@ pub struct Report {
 
 /// The policy's name and version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct PolicyInfo {
     /// `[policy] name`.
     pub name: String,
@@ -171,6 +173,7 @@ pub struct PolicyInfo {
 
 /// The policy's own order of categories, priorities and departments, for tables and legends.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
 pub struct Order {
     /// Category ids in file order.
     pub categories: Vec<String>,
@@ -182,6 +185,7 @@ pub struct Order {
 
 /// One week or month.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Period {
     /// `2025-W41` or `2025-10`.
     pub label: String,
@@ -196,6 +200,7 @@ pub struct Period {
 
 /// All periods together.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Totals {
     /// The first period's first day; null without tickets.
     pub start: Option<NaiveDate>,
@@ -208,6 +213,7 @@ pub struct Totals {
 
 /// The KPIs of a set of tickets (a period or the totals), as of the report's `now`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct Kpis {
     /// Tickets created in the period.
     pub tickets: u64,
@@ -237,6 +243,7 @@ pub struct Kpis {
 
 /// SLA compliance of the first response and the resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct SlaKpis {
     /// The first-response clock.
     pub first_response: Compliance,
@@ -251,6 +258,7 @@ pub struct SlaKpis {
 /// was; `met` if it stopped in time (every cycle, for the resolution); `open` if it is still
 /// running or paused within its target. Tickets without that clock are not counted.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct Compliance {
     /// Stopped in time.
     pub met: u64,
@@ -278,6 +286,7 @@ impl Compliance {
 
 /// Business time to first response and to resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct Times {
     /// From creation to the first response (the clock's `elapsed` once stopped).
     pub first_response: TimeStats,
@@ -290,13 +299,14 @@ pub struct Times {
 /// percentile of n sorted values is the value at rank ⌈p·n/100⌉ (1-based), so it is always one
 /// of the measured times and the median of an even count is the lower of the middle two.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct TimeStats {
     /// How many times were measured.
     pub samples: u64,
     /// The median, e.g. `1h30m`.
-    pub median: Option<Span>,
+    pub median: Option<BusinessSpan>,
     /// The 90th percentile.
-    pub p90: Option<Span>,
+    pub p90: Option<BusinessSpan>,
     /// The median in seconds.
     pub median_seconds: Option<i64>,
     /// The 90th percentile in seconds.
@@ -310,8 +320,8 @@ impl TimeStats {
         let p90 = nearest_rank(values, 90);
         TimeStats {
             samples: values.len() as u64,
-            median: median.map(Span),
-            p90: p90.map(Span),
+            median: median.map(BusinessSpan),
+            p90: p90.map(BusinessSpan),
             median_seconds: median,
             p90_seconds: p90,
         }
@@ -330,6 +340,7 @@ pub fn nearest_rank(sorted: &[i64], p: u32) -> Option<i64> {
 
 /// Escalation steps that fired as of `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
 pub struct EscalationKpis {
     /// Steps fired, over all tickets and cycles.
     pub fired: u64,
@@ -339,6 +350,7 @@ pub struct EscalationKpis {
 
 /// The follow-up visits (回访). Each resolution is owed one visit.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct FollowUpKpis {
     /// `resolved` events up to `now` (a ticket resolved twice counts twice).
     pub resolutions: u64,
@@ -350,6 +362,7 @@ pub struct FollowUpKpis {
 
 /// Satisfaction scores (1–5) from the follow-up visits.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct Satisfaction {
     /// Scored visits.
     pub responses: u64,
@@ -362,6 +375,7 @@ pub struct Satisfaction {
 
 /// A hot-issue keyword and the number of tickets whose text contains it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Keyword {
     /// A lower-cased word, or two Chinese characters.
     pub keyword: String,
@@ -371,6 +385,7 @@ pub struct Keyword {
 
 /// One department's load and SLA performance.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct DepartmentKpis {
     /// Tickets routed to it.
     pub tickets: u64,
@@ -567,6 +582,7 @@ impl Acc {
 
 /// Collects decisions one ticket at a time, so that a report over millions of tickets never
 /// holds them all; [`ReportBuilder::finish`] computes the KPIs.
+#[non_exhaustive]
 pub struct ReportBuilder {
     policy: Policy,
     now: DateTime<Utc>,
@@ -621,7 +637,7 @@ impl ReportBuilder {
     pub fn add_tickets(&mut self, tickets: &[Ticket]) -> Vec<TicketError> {
         let decisions = self
             .policy
-            .evaluate_batch(tickets, self.now, Options { trace: false });
+            .evaluate_batch(tickets, self.now, EvalOptions { trace: false });
         let mut failed = Vec::new();
         for (ticket, decision) in tickets.iter().zip(decisions) {
             match decision {
@@ -643,7 +659,7 @@ impl ReportBuilder {
         let now = self.now;
         let results = crate::parallel::map(lines, threads, |json| {
             let ticket = Ticket::from_json(json.as_ref())?;
-            let decision = policy.evaluate_with(&ticket, now, Options { trace: false })?;
+            let decision = policy.evaluate_with(&ticket, now, EvalOptions { trace: false })?;
             Ok::<_, TicketError>((ticket, decision))
         });
         let mut failed = Vec::new();
@@ -715,7 +731,7 @@ impl ReportBuilder {
                 name: self.policy.name().to_string(),
                 version: self.policy.version().to_string(),
             },
-            now: Instant::new(self.now, self.tz),
+            now: ZonedInstant::new(self.now, self.tz),
             by,
             time_zone: self.tz.name().to_string(),
             tickets: totals.tickets,
@@ -770,7 +786,7 @@ fn percent(x: Option<f64>) -> String {
 }
 
 /// A business time as `1h30m`, or `–`.
-fn span(x: Option<Span>) -> String {
+fn span(x: Option<BusinessSpan>) -> String {
     x.map_or_else(|| "–".to_string(), |s| s.to_string())
 }
 

@@ -11,14 +11,22 @@
 //! | State | `customer.region` |
 //! | Sub-product, Company, Tags, Company response to consumer, Timely response?, Consumer disputed?, Consumer consent provided? | `attributes` |
 //! | Date sent to company | a `first_response` event at 09:00 New York time that day |
+//! | Company response to consumer, Timely response? | a `resolved` event when the company closed the complaint (below) |
 //! | ZIP code | dropped: with the state it narrows a consumer down too far |
 //!
 //! The export has dates, not times. Every date becomes 09:00 New York time, the opening of the
 //! business day, so the business time between two dates is a whole number of business days.
-//! The complaint reaching the company is its first response; the export has no date for the
-//! company's answer, so no `resolved` event is made up.
+//! The complaint reaching the company is its first response.
+//!
+//! The export says whether the company answered ("Closed…" in "Company response to consumer";
+//! "In progress" and "Untimely response" are not answers) and whether it answered within the
+//! 15 days the CFPB allows after sending ("Timely response?"), but not on which day. The answer
+//! becomes a `resolved` event on a day the export allows: a timely answer 15 days after the day
+//! received (or on the day sent, if that is later), an untimely one 16 days after the day sent.
+//! So the statuses the example policy gives (met within 15 days of receipt, breached, open) are
+//! the export's; the times to resolution are bounds set here, not measurements.
 
-use chrono::{NaiveDate, NaiveTime, TimeZone};
+use chrono::{Days, NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::America::New_York;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -98,7 +106,15 @@ pub struct Conversion {
 
 /// 09:00 New York time on a `YYYY-MM-DD` date, as RFC 3339.
 fn opening(date: &str) -> Option<String> {
-    let day = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()?;
+    opening_of(day(date)?)
+}
+
+fn day(date: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()
+}
+
+/// 09:00 New York time on `day`, as RFC 3339.
+fn opening_of(day: NaiveDate) -> Option<String> {
     let nine = NaiveTime::from_hms_opt(9, 0, 0)?;
     // 09:00 is never inside a daylight-saving jump in New York.
     let at = New_York
@@ -110,6 +126,19 @@ fn opening(date: &str) -> Option<String> {
 fn non_empty(s: &str) -> Option<&str> {
     let s = s.trim();
     (!s.is_empty() && s != "N/A").then_some(s)
+}
+
+/// The day the company's answer is recorded on, when it closed the complaint (see the module
+/// documentation): within the allowed 15 days, or the earliest day after them.
+fn answered(c: &Complaint, received: NaiveDate, sent: NaiveDate) -> Option<NaiveDate> {
+    if !c.company_response.trim().starts_with("Closed") {
+        return None;
+    }
+    match c.timely.trim() {
+        "Yes" => Some(received.checked_add_days(Days::new(15))?.max(sent)),
+        "No" => sent.checked_add_days(Days::new(16)),
+        _ => None,
+    }
 }
 
 /// `Postal mail` → `postal_mail`.
@@ -187,10 +216,15 @@ pub fn ticket(c: &Complaint) -> Result<(Value, Option<String>), String> {
     match opening(&c.date_sent) {
         // Compare instants, not text: the offset changes with daylight saving.
         Some(sent) if parsed(&sent) >= parsed(&created_at) => {
-            t.insert(
-                "events".into(),
-                json!([{ "at": sent, "type": "first_response" }]),
-            );
+            let mut events = vec![json!({ "at": sent, "type": "first_response" })];
+            let answer = match (day(&c.date_received), day(&c.date_sent)) {
+                (Some(received), Some(sent)) => answered(c, received, sent).and_then(opening_of),
+                _ => None,
+            };
+            if let Some(at) = answer {
+                events.push(json!({ "at": at, "type": "resolved" }));
+            }
+            t.insert("events".into(), Value::Array(events));
         }
         Some(_) => {
             warning = Some(format!(

@@ -1,0 +1,60 @@
+//! Typed errors: each kind of bad ticket gets its `TicketErrorKind`, and policy problems carry
+//! stable codes.
+
+use aftercare::{Limits, Policy, Ticket, TicketErrorKind};
+
+use crate::support::{now, policy};
+
+fn kind_of(json: &str) -> TicketErrorKind {
+    let p = policy("tests/fixtures/lifecycle.toml");
+    p.evaluate_json(json, now())
+        .expect_err("the ticket is refused")
+        .kind
+}
+
+#[test]
+fn each_bad_ticket_has_its_kind() {
+    assert_eq!(kind_of("{not json"), TicketErrorKind::Json);
+    assert_eq!(kind_of(r#"{"id": "T1"}"#), TicketErrorKind::Field);
+    assert_eq!(
+        kind_of(r#"{"id": "T1", "created_at": "yesterday"}"#),
+        TicketErrorKind::Field
+    );
+    assert_eq!(
+        kind_of(
+            r#"{"id": "T1", "created_at": "2025-10-09T09:00:00+08:00",
+                "events": [{"at": "2025-10-08T09:00:00+08:00", "type": "reply"}]}"#
+        ),
+        TicketErrorKind::History
+    );
+    assert_eq!(
+        kind_of(r#"{"id": "T1", "created_at": "9999-12-31T10:00:00+08:00"}"#),
+        TicketErrorKind::Time
+    );
+}
+
+#[test]
+fn a_ticket_over_a_limit_has_the_limit_kind() {
+    let limits = Limits {
+        max_ticket_bytes: 16,
+        ..Limits::default()
+    };
+    let e = Ticket::from_json_with_limits(r#"{"id": "T1", "created_at": "x"}"#, &limits)
+        .expect_err("too long");
+    assert_eq!(e.kind, TicketErrorKind::Limit);
+}
+
+#[test]
+fn a_failing_script_hook_has_the_script_kind() {
+    let p = crate::support::scripts::load(r#"fn classify(ticket) { throw "no" }"#);
+    let e = crate::support::scripts::eval(&p, "").expect_err("the hook fails");
+    assert_eq!(e.kind, TicketErrorKind::Script);
+}
+
+#[test]
+fn policy_problems_carry_codes() {
+    let e = Policy::from_toml("[policy]\nname = \"x\"\nnmae = 1\n").expect_err("bad policy");
+    let codes: Vec<&str> = e.diagnostics().iter().map(|d| d.code).collect();
+    assert!(codes.contains(&"unknown-key"), "{codes:?}");
+    assert!(codes.contains(&"missing"), "{codes:?}");
+}
