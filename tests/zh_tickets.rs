@@ -3,7 +3,7 @@
 //! docs/text-models-accuracy.md).
 //!
 //! `heldout.jsonl` was written independently of the policy and never used to tune it; the
-//! thresholds are the goals of the project (≥ 90 % category accuracy, ≥ 95 % urgent recall).
+//! goals of the project are ≥ 90 % category accuracy and ≥ 95 % urgent recall there.
 //! `train.jsonl` is what the rules were tuned on; its thresholds guard against regressions.
 
 use aftercare::{Policy, Ticket};
@@ -89,6 +89,20 @@ fn check(file: &str, min_tickets: usize, min_accuracy: f64, min_recall: f64) {
     );
     assert!(f.accuracy() >= min_accuracy, "{report}");
     assert!(f.urgent_recall() >= min_recall, "{report}");
+}
+
+#[test]
+#[ignore = "the goal is not reached yet: measured 81.3 % category accuracy and 84.6 % urgent \
+            recall (docs/text-models-accuracy.md); run with --ignored"]
+fn the_default_policy_reaches_the_goals_on_held_out_chinese_tickets() {
+    check("corpora/zh_tickets/heldout.jsonl", 200, 0.90, 0.95);
+}
+
+#[test]
+fn the_default_policy_keeps_its_measured_figures_on_held_out_chinese_tickets() {
+    // The figures measured once, after tuning had stopped (81.3 %, 84.6 %): a floor against
+    // regressions until a category model in the policy lifts them to the goals above.
+    check("corpora/zh_tickets/heldout.jsonl", 200, 0.81, 0.84);
 }
 
 #[test]
