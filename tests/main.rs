@@ -41,3 +41,4 @@ mod text;
 mod thread_safety;
 mod triage;
 mod validation;
+mod zh_tickets;

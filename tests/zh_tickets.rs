@@ -1,0 +1,111 @@
+//! How well the default policy reads customers' own Chinese words: category accuracy and urgent
+//! recall on the labelled tickets of `corpora/zh_tickets/` (see its README and
+//! docs/text-models-accuracy.md).
+//!
+//! `heldout.jsonl` was written independently of the policy and never used to tune it; the
+//! goals of the project are ≥ 90 % category accuracy and ≥ 95 % urgent recall there.
+//! `train.jsonl` is what the rules were tuned on; its thresholds guard against regressions.
+
+use aftercare::{Policy, Ticket};
+use chrono::{DateTime, Utc};
+
+/// Category accuracy and urgent recall of the default policy on one labelled file.
+struct Figures {
+    tickets: usize,
+    correct: usize,
+    urgent: usize,
+    urgent_found: usize,
+    wrong: Vec<String>,
+}
+
+impl Figures {
+    fn accuracy(&self) -> f64 {
+        self.correct as f64 / self.tickets as f64
+    }
+    fn urgent_recall(&self) -> f64 {
+        self.urgent_found as f64 / self.urgent as f64
+    }
+}
+
+fn measure(file: &str) -> Figures {
+    let policy = Policy::from_path("policies/default.toml").unwrap();
+    // The labels do not depend on the instant; a fixed one keeps the run reproducible.
+    let now: DateTime<Utc> = "2026-01-01T00:00:00+08:00".parse().unwrap();
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut f = Figures {
+        tickets: 0,
+        correct: 0,
+        urgent: 0,
+        urgent_found: 0,
+        wrong: vec![],
+    };
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let raw: serde_json::Value = serde_json::from_str(line).unwrap();
+        let label = |name: &str| raw["attributes"][name].as_str().unwrap().to_owned();
+        let (want_category, want_urgent) = (label("label_category"), label("label_urgency"));
+        let ticket = Ticket::from_json(line).unwrap();
+        let t = policy.triage(&ticket, now).unwrap();
+        f.tickets += 1;
+        if *t.category == *want_category {
+            f.correct += 1;
+        } else {
+            f.wrong.push(format!(
+                "{}: {} -> {}",
+                ticket.id, want_category, &*t.category
+            ));
+        }
+        if want_urgent == "urgent" {
+            f.urgent += 1;
+            if t.priority == "urgent" {
+                f.urgent_found += 1;
+            } else {
+                f.wrong.push(format!("{}: urgent missed", ticket.id));
+            }
+        }
+    }
+    f
+}
+
+fn check(file: &str, min_tickets: usize, min_accuracy: f64, min_recall: f64) {
+    let f = measure(file);
+    assert!(
+        f.tickets >= min_tickets,
+        "{file}: only {} tickets",
+        f.tickets
+    );
+    assert!(
+        f.urgent > 0,
+        "{file}: no urgent ticket to measure recall on"
+    );
+    let report = format!(
+        "{file}: category accuracy {:.1} % ({}/{}), urgent recall {:.1} % ({}/{})\n{}",
+        100.0 * f.accuracy(),
+        f.correct,
+        f.tickets,
+        100.0 * f.urgent_recall(),
+        f.urgent_found,
+        f.urgent,
+        f.wrong.join("\n")
+    );
+    assert!(f.accuracy() >= min_accuracy, "{report}");
+    assert!(f.urgent_recall() >= min_recall, "{report}");
+}
+
+#[test]
+#[ignore = "the goal is not reached yet: measured 81.3 % category accuracy and 84.6 % urgent \
+            recall (docs/text-models-accuracy.md); run with --ignored"]
+fn the_default_policy_reaches_the_goals_on_held_out_chinese_tickets() {
+    check("corpora/zh_tickets/heldout.jsonl", 200, 0.90, 0.95);
+}
+
+#[test]
+fn the_default_policy_keeps_its_measured_figures_on_held_out_chinese_tickets() {
+    // The figures measured once, after tuning had stopped (81.3 %, 84.6 %): a floor against
+    // regressions until a category model in the policy lifts them to the goals above.
+    check("corpora/zh_tickets/heldout.jsonl", 200, 0.81, 0.84);
+}
+
+#[test]
+fn the_default_policy_reads_the_chinese_tickets_it_was_tuned_on() {
+    check("corpora/zh_tickets/train.jsonl", 400, 0.88, 0.95);
+}
