@@ -107,6 +107,9 @@ pub mod server;
 mod source;
 mod ticket;
 
+/// The types of `now` and of every instant the API takes, so that a caller needs no chrono of
+/// its own: `let now: aftercare::DateTime<aftercare::Utc> = "2025-10-09T12:00:00+08:00".parse()?;`
+pub use chrono::{DateTime, Utc};
 pub use evaluate::EvalOptions;
 /// The old name of [`EvalOptions`].
 #[deprecated(since = "0.2.0", note = "renamed to `EvalOptions`")]

@@ -150,6 +150,12 @@ struct Meta {
     /// Lints this policy accepts, by code (e.g. "unreachable-rule"): their warnings are not
     /// reported.
     allow: Option<Vec<LintCode>>,
+    /// The custom ticket fields the rules may read, e.g. "customer.vip_level",
+    /// "attributes.safety_hazard"; with it, a rule reading another custom field is warned about.
+    fields: Option<Vec<String>>,
+    /// The custom statuses tickets use, e.g. "waiting_parts"; with it, a pause status that is
+    /// neither built in nor listed is warned about.
+    statuses: Option<Vec<String>>,
 }
 
 /// The code of a lint.
@@ -165,6 +171,8 @@ enum LintCode {
     EscalationOrder,
     ScriptNotAHook,
     ScriptNoHook,
+    UndeclaredField,
+    UndeclaredStatus,
 }
 
 /// A business calendar: a time zone and the open windows of each day.

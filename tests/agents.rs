@@ -40,8 +40,8 @@ fn the_trace_names_the_event_and_what_the_rules_chose() {
     let line = |prefix: &str| {
         lines
             .iter()
+            .map(|e| e.to_string())
             .find(|l| l.starts_with(prefix))
-            .cloned()
             .unwrap_or_else(|| panic!("no `{prefix}` line in {:#?}", d.trace))
     };
     // The rules' own line first, then the agent's.

@@ -223,8 +223,10 @@ fn eval_the_samples_as_the_samples_readme_says() {
     let by_id = |id: &str| decisions.iter().find(|d| d["ticket"] == id).unwrap();
     let fr = |id: &str| by_id(id)["sla"]["first_response"].clone();
     let res = |id: &str| by_id(id)["sla"]["resolution"].clone();
-    // Created on Labour Day 2024: the clocks start on 2024-05-06 09:00.
-    assert_eq!(fr("FB202405001")["started_at"], "2024-05-06T09:00:00+08:00");
+    // Created on Labour Day 2024 and answered that morning, before the first opening
+    // (2024-05-06 09:00): the clock never counted, and starts where it was started.
+    assert_eq!(fr("FB202405001")["started_at"], "2024-05-01T09:00:00+08:00");
+    assert_eq!(fr("FB202405001")["elapsed"], "0s");
     // Open with no events since Friday 17:40: first response breached.
     assert_eq!(fr("FB202509005")["status"], "breached");
     // The make-up Saturday 10-11 counts: the first response was due then, answered late.

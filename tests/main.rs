@@ -35,6 +35,8 @@ mod scripts_diagnostics;
 mod scripts_examples;
 mod scripts_hooks;
 mod scripts_sandbox;
+mod server;
+mod stories;
 mod thread_safety;
 mod triage;
 mod validation;

@@ -558,6 +558,7 @@ fn drafts_check_and_save() {
     assert_eq!(bad["ok"], false);
     let d = &bad["diagnostics"][0];
     assert_eq!(d["severity"], "error");
+    assert!(d["code"].as_str().is_some_and(|c| !c.is_empty()), "{d}");
     assert_eq!(d["file"], "default.toml");
     let line = broken.lines().position(|l| l.contains("\"nope\"")).unwrap() + 1;
     assert_eq!(d["line"], line, "{bad}");
@@ -695,7 +696,7 @@ fn a_bad_ticket_is_a_400_alone_and_an_entry_in_a_batch() {
     assert_eq!(one.status, 400);
     let e = one.json();
     assert_eq!(e["ticket"], "X-1");
-    assert_eq!(e["kind"], "invalid_ticket");
+    assert_eq!(e["kind"], "field");
     assert!(e["error"].as_str().unwrap().contains("created_at"), "{e}");
 
     let batch = server.post_json(
@@ -706,7 +707,7 @@ fn a_bad_ticket_is_a_400_alone_and_an_entry_in_a_batch() {
     let b = batch.json();
     assert_eq!(b[0]["ticket"], "FB202405001");
     assert_eq!(b[1]["ticket"], "X-2");
-    assert_eq!(b[1]["kind"], "invalid_ticket");
+    assert_eq!(b[1]["kind"], "field");
     assert!(b[1]["error"].is_string());
     assert_eq!(b[2]["ticket"], "FB202405001");
 
@@ -724,7 +725,7 @@ fn a_bad_ticket_is_a_400_alone_and_an_entry_in_a_batch() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(entries.len(), 3);
-    assert_eq!(entries[1]["kind"], "unreadable");
+    assert_eq!(entries[1]["kind"], "json");
     assert_eq!(entries[1]["ticket"], Value::Null);
     assert_eq!(entries[2]["category"], "complaint");
 
@@ -732,19 +733,19 @@ fn a_bad_ticket_is_a_400_alone_and_an_entry_in_a_batch() {
                       "subject": "x".repeat(70_000)});
     let r = server.post_json("/v1/explain", &huge);
     assert_eq!(r.status, 400);
-    assert_eq!(r.json()["kind"], "ticket_limit");
+    assert_eq!(r.json()["kind"], "limit");
 
     let m = server.get("/metrics").text();
     assert_eq!(
-        metric(&m, "aftercare_errors_total{kind=\"invalid_ticket\"}"),
+        metric(&m, "aftercare_ticket_errors_total{kind=\"field\"}"),
         2.0
     );
     assert_eq!(
-        metric(&m, "aftercare_errors_total{kind=\"unreadable\"}"),
+        metric(&m, "aftercare_ticket_errors_total{kind=\"json\"}"),
         1.0
     );
     assert_eq!(
-        metric(&m, "aftercare_errors_total{kind=\"ticket_limit\"}"),
+        metric(&m, "aftercare_ticket_errors_total{kind=\"limit\"}"),
         1.0
     );
     assert_eq!(

@@ -23,6 +23,10 @@ pub(crate) struct Model {
     pub(crate) escalations: Vec<EscalationDef>,
     pub(crate) follow_up: Option<FollowUpDef>,
     pub(crate) scripts: Option<ScriptsDef>,
+    /// `[policy] fields`: the custom ticket fields the policy's rules may read, when declared.
+    pub(crate) fields: Option<Vec<Ref>>,
+    /// `[policy] statuses`: the custom statuses its tickets use, when declared.
+    pub(crate) statuses: Option<Vec<Ref>>,
 }
 
 /// A name written in the policy, with where it was written.
@@ -94,6 +98,8 @@ pub(crate) enum OnPriorityChange {
 pub(crate) struct SlaDef {
     pub(crate) calendar: Option<Ref>,
     pub(crate) pause_statuses: Vec<String>,
+    /// Where each of `pause_statuses` is written.
+    pub(crate) pause_status_spans: Vec<Span>,
     pub(crate) on_reopen: OnReopen,
     pub(crate) on_priority_change: OnPriorityChange,
     pub(crate) targets: Vec<TargetsDef>,

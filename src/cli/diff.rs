@@ -28,7 +28,7 @@ pub(crate) fn run(args: &Args) -> i32 {
         (Ok(old), Ok(new)) => (old, new),
         _ => return EXIT_BAD_INPUT,
     };
-    let now = args.now.unwrap_or_else(chrono::Utc::now);
+    let now = super::now_or_current(args.now);
     let mut source = match input::open(&args.tickets) {
         Ok(s) => s,
         Err(e) => {
@@ -75,7 +75,9 @@ pub(crate) fn run(args: &Args) -> i32 {
                 "old: {}\nnew: {}\nas of {}\n\n{report}",
                 name(&old, &args.old_policy),
                 name(&new, &args.new_policy),
-                now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                // In the new policy's zone, as explain and report show instants.
+                now.with_timezone(&new.report_time_zone())
+                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
             )
         }
     };

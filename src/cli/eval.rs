@@ -80,7 +80,7 @@ pub(crate) fn run(args: &Args) -> i32 {
     let job = Arc::new(Job {
         max_bytes: policy.limits().max_ticket_bytes,
         policy,
-        now: args.now.unwrap_or_else(chrono::Utc::now),
+        now: super::now_or_current(args.now),
         options: aftercare::EvalOptions {
             trace: !args.no_trace,
         },

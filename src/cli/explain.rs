@@ -35,7 +35,7 @@ pub(crate) fn run(args: &Args) -> i32 {
         eprintln!("error: cannot read `{}`: {e}", args.ticket);
         return EXIT_BAD_INPUT;
     }
-    let now = args.now.unwrap_or_else(chrono::Utc::now);
+    let now = super::now_or_current(args.now);
     let why = aftercare::Ticket::from_json(&text).and_then(|t| policy.explain(&t, now));
     match (why, args.format) {
         (Ok(why), Format::Text) => {

@@ -93,6 +93,13 @@ pub(crate) fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|_| format!("`{s}` is not an RFC 3339 instant, e.g. 2025-10-15T12:00:00+08:00"))
 }
 
+/// `--now`, or the current time in whole seconds: instants in decisions and report headers
+/// read `12:00:05+08:00`, not `12:00:05.123456789+08:00`.
+pub(crate) fn now_or_current(now: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    now.unwrap_or_else(|| Utc::now().trunc_subsecs(0))
+}
+
 /// Loads a policy or prints its diagnostics (rustc-style on a terminal, plain lines otherwise).
 pub(crate) fn load_policy(path: &PathBuf) -> Result<aftercare::Policy, i32> {
     match aftercare::Policy::from_path(path) {

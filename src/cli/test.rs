@@ -102,7 +102,7 @@ pub(crate) fn run(args: &Args) -> i32 {
                 }
                 out.push_str(&format!(
                     "rule coverage {:.1}% is below the minimum {min}%\n",
-                    (coverage.percent() * 10.0).floor() / 10.0
+                    coverage.percent_shown()
                 ));
                 code = EXIT_FAILED;
             }

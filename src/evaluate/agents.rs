@@ -74,7 +74,11 @@ pub(crate) fn read(
             TicketError::new(
                 Some(&ticket.id),
                 TicketErrorKind::Field,
-                format!("event {n} (`{}` at {}): {msg}", event.kind.name(), event.at),
+                format!(
+                    "event {n} (`{}` at {}): {msg}",
+                    event.kind.name(),
+                    event.at.to_rfc3339()
+                ),
             )
         };
         match &event.kind {

@@ -465,11 +465,18 @@ impl<'c> Run<'c> {
             ClockStatus::Breached => (None, Some(BusinessSpan((elapsed - self.budget).max(0)))),
             _ => (Some(BusinessSpan((self.budget - elapsed).max(0))), None),
         };
+        // A clock stopped while closed, before its first opening (an answer on a holiday),
+        // never counted: it shows the instant it started, so that it starts before it stops.
+        let counting = started.max(self.start);
+        let started_at = match self.stop.filter(|s| *s <= now) {
+            Some(stop) if stop < counting => self.start,
+            _ => counting,
+        };
         Clock {
             target: self.target.clone(),
             due: self.due.map(|d| ZonedInstant::new(d, tz)),
             status,
-            started_at: ZonedInstant::new(started.max(self.start), tz),
+            started_at: ZonedInstant::new(started_at, tz),
             stopped_at: self
                 .stop
                 .filter(|s| *s <= now)

@@ -118,7 +118,11 @@ pub(crate) fn read<'t>(
             Err(TicketError::new(
                 Some(&ticket.id),
                 TicketErrorKind::History,
-                format!("event {n} (`{}` at {}): {msg}", event.kind.name(), event.at),
+                format!(
+                    "event {n} (`{}` at {}): {msg}",
+                    event.kind.name(),
+                    event.at.to_rfc3339()
+                ),
             ))
         };
         let Some(cycle) = h.cycles.last_mut() else {

@@ -472,7 +472,9 @@ pub struct Clock {
     pub due: Option<ZonedInstant>,
     /// Running, paused, met or breached.
     pub status: ClockStatus,
-    /// When the clock started counting (the opening at or after the start event).
+    /// When the clock started counting (the opening at or after the start event); for a clock
+    /// stopped before its first opening (an answer on a holiday), the start event itself, so
+    /// that `started_at` is never after `stopped_at`.
     pub started_at: ZonedInstant,
     /// When the clock stopped, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]

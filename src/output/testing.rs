@@ -90,8 +90,14 @@ pub struct Expect {
 ///
 /// `Display` gives one `FILE:LINE:COL: error: message` line per problem (each followed by a
 /// `  = hint:` line where there is one), like [`PolicyError`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CasesError(PolicyError);
+
+impl fmt::Debug for CasesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
 
 impl CasesError {
     /// Every problem, in position order.
@@ -1009,6 +1015,17 @@ impl Coverage {
         self.hit() as f64 * 100.0 / self.entries.len() as f64
     }
 
+    /// [`Coverage::percent`] as shown: rounded to one decimal (13 of 15 is 86.7%), except that
+    /// 100.0% means every rule was hit (1999 of 2000 shows 99.9%).
+    pub fn percent_shown(&self) -> f64 {
+        let shown = (self.percent() * 10.0).round() / 10.0;
+        if shown >= 100.0 && self.hit() < self.entries.len() {
+            99.9
+        } else {
+            shown
+        }
+    }
+
     /// Whether at least `min_percent` of the rules were hit.
     pub fn meets(&self, min_percent: f64) -> bool {
         // Compared as `hit * 100 >= min * total` so that 100% means every rule, exactly.
@@ -1047,8 +1064,7 @@ impl fmt::Display for Coverage {
             "rule coverage: {} of {} rules hit ({:.1}%)",
             self.hit(),
             self.entries.len(),
-            // Rounded down, so that 100.0% is shown only when every rule was hit.
-            (self.percent() * 10.0).floor() / 10.0
+            self.percent_shown()
         )
     }
 }

@@ -15,10 +15,10 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::input::{self, Body, Shape};
-use super::metrics::{Endpoint, ErrorKind};
+use super::metrics::{Endpoint, ErrorKind, TicketKind};
 use super::App;
-use crate::testing::{CaseFile, Coverage, Report};
-use crate::{Diagnostic, Options, Policy, PolicyError, Ticket};
+use crate::testing::{CaseFile, Coverage, TestReport};
+use crate::{Diagnostic, EvalOptions, Policy, PolicyError, Ticket, TicketError, TicketErrorKind};
 
 /// Bodies up to this size are answered on the async thread that read them: a few tickets
 /// take microseconds, less than a hand-over to the blocking pool.
@@ -142,31 +142,39 @@ pub(crate) struct TicketQuery {
     trace: Option<bool>,
 }
 
-/// Why a ticket failed: not JSON, over a limit, or rejected by the engine.
-fn classify(text: &str, message: &str) -> ErrorKind {
-    if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
-        ErrorKind::Unreadable
-    } else if message.contains("(max_") {
-        ErrorKind::TicketLimit
-    } else {
-        ErrorKind::InvalidTicket
-    }
-}
-
 /// Appends the error entry of a ticket: `{"ticket", "error", "kind"}`.
-fn write_error(ticket: Option<&str>, message: &str, kind: ErrorKind, out: &mut Vec<u8>) {
-    let entry = json!({"ticket": ticket, "error": message, "kind": kind.name()});
+fn write_error(e: &TicketError, out: &mut Vec<u8>) -> TicketKind {
+    let kind = TicketKind(e.kind);
+    let entry = json!({"ticket": e.ticket, "error": e.message, "kind": kind.name()});
     let _ = serde_json::to_writer(&mut *out, &entry);
+    kind
 }
 
-/// Re-writes the library's `{"ticket", "error"}` line as an error entry with its kind.
-fn write_library_error(text: &str, line: &str, out: &mut Vec<u8>) -> ErrorKind {
-    let parsed: Value = serde_json::from_str(line).unwrap_or(Value::Null);
-    let message = parsed.get("error").and_then(Value::as_str).unwrap_or(line);
-    let ticket = parsed.get("ticket").and_then(Value::as_str);
-    let kind = classify(text, message);
-    write_error(ticket, message, kind, out);
-    kind
+/// The error entry of a ticket the library's JSON-lines writer refused, with its kind: the
+/// error is found again (a rare path, so deciding twice costs nothing that matters).
+fn write_evaluate_error(
+    policy: &Policy,
+    text: &str,
+    line: &str,
+    now: DateTime<Utc>,
+    options: EvalOptions,
+    out: &mut Vec<u8>,
+) -> TicketKind {
+    let again = Ticket::from_json_with_limits(text, policy.limits())
+        .and_then(|t| policy.evaluate_with(&t, now, options));
+    let e = match again {
+        Err(e) => e,
+        // Decided this time: the line itself failed to print.
+        Ok(d) => {
+            let parsed: Value = serde_json::from_str(line).unwrap_or(Value::Null);
+            let message = parsed.get("error").and_then(Value::as_str).unwrap_or(line);
+            let mut e = TicketError::unreadable(message);
+            e.ticket = Some(d.ticket.to_string());
+            e.kind = TicketErrorKind::Internal;
+            e
+        }
+    };
+    write_error(&e, out)
 }
 
 /// Decides one ticket text and appends its answer (or error entry) to `out`.
@@ -175,9 +183,9 @@ fn decide(
     policy: &Policy,
     text: &str,
     now: DateTime<Utc>,
-    options: Options,
+    options: EvalOptions,
     out: &mut Vec<u8>,
-) -> Result<(), ErrorKind> {
+) -> Result<(), TicketKind> {
     if op == Op::Evaluate {
         let start = out.len();
         if policy.write_json_line(text, now, options, out) {
@@ -185,15 +193,11 @@ fn decide(
         }
         let line = out.split_off(start);
         let line = String::from_utf8_lossy(&line);
-        return Err(write_library_error(text, &line, out));
+        return Err(write_evaluate_error(policy, text, &line, now, options, out));
     }
     let ticket = match Ticket::from_json_with_limits(text, policy.limits()) {
         Ok(t) => t,
-        Err(e) => {
-            let kind = classify(text, &e.message);
-            write_error(e.ticket.as_deref(), &e.message, kind, out);
-            return Err(kind);
-        }
+        Err(e) => return Err(write_error(&e, out)),
     };
     let written = match op {
         Op::Triage => policy.triage(&ticket, now).map(|t| {
@@ -218,23 +222,12 @@ fn decide(
     match written {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => {
-            write_error(
-                Some(&ticket.id),
-                &e.to_string(),
-                ErrorKind::InvalidTicket,
-                out,
-            );
-            Err(ErrorKind::InvalidTicket)
+            let mut error = TicketError::unreadable(e.to_string());
+            error.ticket = Some(ticket.id.clone());
+            error.kind = TicketErrorKind::Internal;
+            Err(write_error(&error, out))
         }
-        Err(e) => {
-            write_error(
-                e.ticket.as_deref(),
-                &e.message,
-                ErrorKind::InvalidTicket,
-                out,
-            );
-            Err(ErrorKind::InvalidTicket)
-        }
+        Err(e) => Err(write_error(&e, out)),
     }
 }
 
@@ -244,8 +237,8 @@ fn decide_all(
     policy: &Policy,
     texts: &[&str],
     now: DateTime<Utc>,
-    options: Options,
-) -> (Vec<Vec<u8>>, Vec<ErrorKind>) {
+    options: EvalOptions,
+) -> (Vec<Vec<u8>>, Vec<TicketKind>) {
     let mut errors = Vec::new();
     if op == Op::Evaluate && texts.len() >= PARALLEL_MIN {
         let lines = policy.evaluate_json_lines(texts, now, options);
@@ -256,7 +249,9 @@ fn decide_all(
                 Ok(l) => l.into_bytes(),
                 Err(l) => {
                     let mut out = Vec::new();
-                    errors.push(write_library_error(text, &l, &mut out));
+                    errors.push(write_evaluate_error(
+                        policy, text, &l, now, options, &mut out,
+                    ));
                     out
                 }
             })
@@ -314,7 +309,7 @@ async fn tickets(
 ) -> Answer {
     let Query(query) = query.map_err(|e| ApiError::bad_body(e.body_text()))?;
     let (now, sent) = input::now(query.now.as_deref())?;
-    let options = Options {
+    let options = EvalOptions {
         trace: query.trace.unwrap_or(true),
     };
     let policy = app.inner().handle.policy();
@@ -323,7 +318,10 @@ async fn tickets(
         let text = body.text()?;
         let (shape, texts) = input::tickets(text, body.lines)?;
         let (answers, errors) = decide_all(op, &policy, &texts, now, options);
-        if shape == Shape::One && errors.first() == Some(&ErrorKind::Unreadable) {
+        if shape == Shape::One
+            && errors.first() == Some(&TicketKind(TicketErrorKind::Json))
+            && serde_json::from_str::<serde::de::IgnoredAny>(text).is_err()
+        {
             return Err(input::unreadable_body(text));
         }
         Ok::<_, ApiError>((shape, answers, errors))
@@ -346,7 +344,7 @@ async fn tickets(
         }
         Shape::Array | Shape::Lines => {
             for kind in &errors {
-                metrics.error(*kind);
+                metrics.ticket_error(*kind);
             }
             let content_type = if shape == Shape::Lines {
                 "application/x-ndjson"
@@ -416,7 +414,7 @@ fn diagnostic(d: &Diagnostic, name: &str, text: &str) -> Value {
         "end_line": end_line,
         "end_column": end_column,
         "severity": d.severity,
-        "code": Value::Null,
+        "code": d.code,
         "message": d.message,
         "hint": d.hint,
         "text": d.text,
@@ -499,7 +497,7 @@ fn confine(name: &str, text: &str, dir: &Path) -> Result<(), Vec<Value>> {
                 "end_line": line,
                 "end_column": column + p.chars().count() + 2,
                 "severity": "error",
-                "code": Value::Null,
+                "code": "outside-folder",
                 "message": format!("`{p}` lies outside the policy's folder"),
                 "hint": "a policy edited here may name only files in its own folder, by relative paths",
                 "text": "",
@@ -664,7 +662,7 @@ fn write_then_rename(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 // Cases, diffs and drafts
 
 /// `{"passed", "failed", "results", "coverage"}` of a run of cases.
-fn test_report(policy: &Policy, report: &Report) -> Value {
+fn test_report(policy: &Policy, report: &TestReport) -> Value {
     let coverage = Coverage::of(policy, report);
     let results: Vec<Value> = report
         .results
@@ -786,7 +784,7 @@ pub(crate) async fn draft_evaluate(State(app): State<App>, body: Body) -> Answer
     let draft = draft_body(text)?;
     let (now, sent) = input::now(draft.now.as_deref())?;
     let tickets = input::ticket_field(draft.tickets)?;
-    let options = Options {
+    let options = EvalOptions {
         trace: draft.trace.unwrap_or(true),
     };
     let policy = load_draft(&app, draft.policy).await?;
@@ -798,7 +796,7 @@ pub(crate) async fn draft_evaluate(State(app): State<App>, body: Body) -> Answer
     let metrics = &app.inner().metrics;
     metrics.decided(Endpoint::Draft, answers.len() - errors.len());
     for kind in &errors {
-        metrics.error(*kind);
+        metrics.ticket_error(*kind);
     }
     let mut out = b"{\"decisions\":".to_vec();
     out.extend_from_slice(&join(&answers, Shape::Array));
@@ -825,7 +823,7 @@ pub(crate) async fn draft_explain(State(app): State<App>, body: Body) -> Answer 
         &policy,
         &ticket,
         now,
-        Options::default(),
+        EvalOptions::default(),
         &mut out,
     );
     let response = match result {

@@ -68,7 +68,7 @@ pub(crate) enum Shape {
 }
 
 /// Splits a body into ticket texts. Blank lines of JSON lines are skipped; a line that is not
-/// JSON stays a ticket text, whose answer is an error entry (`kind: unreadable`).
+/// JSON stays a ticket text, whose answer is an error entry (`kind: json`).
 pub(crate) fn tickets(text: &str, lines: bool) -> Result<(Shape, Vec<&str>), ApiError> {
     if lines {
         let items = text

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::handlers::ApiError;
-use super::metrics::{ErrorKind, Metrics};
+use super::metrics::{ErrorKind, Metrics, TicketKind};
 use super::App;
 
 /// Admits a request if fewer than `max_concurrency` are in flight (else 503 at once: a
@@ -58,6 +58,9 @@ pub(crate) async fn guard(State(app): State<App>, req: Request, next: Next) -> R
     };
     if let Some(kind) = response.extensions().get::<ErrorKind>() {
         inner.metrics.error(*kind);
+    }
+    if let Some(kind) = response.extensions().get::<TicketKind>() {
+        inner.metrics.ticket_error(*kind);
     }
     inner
         .metrics

@@ -11,22 +11,45 @@ use std::sync::RwLock;
 use std::time::Duration;
 
 use super::ROUTES;
-use crate::Policy;
+use crate::{Policy, TicketErrorKind};
 
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// What went wrong, for `aftercare_errors_total{kind}` and the `kind` of error bodies.
+/// The kind of a ticket's error (the library's [`TicketErrorKind`]), for
+/// `aftercare_ticket_errors_total{kind}` and the `kind` of error entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TicketKind(pub TicketErrorKind);
+
+impl TicketKind {
+    const NAMES: [&'static str; 7] = [
+        "json", "limit", "field", "history", "time", "script", "internal",
+    ];
+
+    /// The name in error entries and metrics.
+    pub fn name(self) -> &'static str {
+        Self::NAMES.get(self.index()).copied().unwrap_or("internal")
+    }
+
+    fn index(self) -> usize {
+        match self.0 {
+            TicketErrorKind::Json => 0,
+            TicketErrorKind::Limit => 1,
+            TicketErrorKind::Field => 2,
+            TicketErrorKind::History => 3,
+            TicketErrorKind::Time => 4,
+            TicketErrorKind::Script => 5,
+            TicketErrorKind::Internal => 6,
+        }
+    }
+}
+
+/// What went wrong with a request, for `aftercare_errors_total{kind}` and the `kind` of
+/// error bodies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
-    /// A ticket that is not JSON.
-    Unreadable,
-    /// A ticket the engine rejects (missing or bad field).
-    InvalidTicket,
-    /// A ticket over a size limit.
-    TicketLimit,
     /// A request body that is not what the endpoint reads.
     BadBody,
     /// A request body over `--max-body`.
@@ -50,10 +73,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    const ALL: [ErrorKind; 13] = [
-        ErrorKind::Unreadable,
-        ErrorKind::InvalidTicket,
-        ErrorKind::TicketLimit,
+    const ALL: [ErrorKind; 10] = [
         ErrorKind::BadBody,
         ErrorKind::BodyTooLarge,
         ErrorKind::Timeout,
@@ -69,9 +89,6 @@ impl ErrorKind {
     /// The name in error bodies and metrics.
     pub fn name(self) -> &'static str {
         match self {
-            ErrorKind::Unreadable => "unreadable",
-            ErrorKind::InvalidTicket => "invalid_ticket",
-            ErrorKind::TicketLimit => "ticket_limit",
             ErrorKind::BadBody => "bad_body",
             ErrorKind::BodyTooLarge => "body_too_large",
             ErrorKind::Timeout => "timeout",
@@ -151,6 +168,7 @@ pub struct Metrics {
     routes: Vec<RouteStats>,
     decisions: [AtomicU64; Endpoint::ALL.len()],
     errors: [AtomicU64; ErrorKind::ALL.len()],
+    ticket_errors: [AtomicU64; TicketKind::NAMES.len()],
     /// `[trigger][ok, failed]`.
     reloads: [[AtomicU64; 2]; TRIGGERS.len()],
     reload_failing: AtomicBool,
@@ -164,6 +182,7 @@ impl Default for Metrics {
             routes: (0..=ROUTES.len()).map(|_| RouteStats::default()).collect(),
             decisions: Default::default(),
             errors: Default::default(),
+            ticket_errors: Default::default(),
             reloads: Default::default(),
             reload_failing: AtomicBool::new(false),
             in_flight: AtomicU64::new(0),
@@ -223,6 +242,13 @@ impl Metrics {
         }
     }
 
+    /// Counts one ticket that could not be decided.
+    pub(crate) fn ticket_error(&self, kind: TicketKind) {
+        if let Some(c) = self.ticket_errors.get(kind.index()) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// Records the outcome of a reload.
     pub(crate) fn reloaded(&self, trigger: &str, policy: Result<&Policy, ()>) {
         let t = TRIGGERS.iter().position(|x| *x == trigger).unwrap_or(0);
@@ -267,7 +293,19 @@ impl Metrics {
             );
         }
 
-        out.push_str("# HELP aftercare_errors_total Bad tickets and failed requests, by kind.\n");
+        out.push_str(
+            "# HELP aftercare_ticket_errors_total Tickets that could not be decided, by kind.\n",
+        );
+        out.push_str("# TYPE aftercare_ticket_errors_total counter\n");
+        for (name, n) in TicketKind::NAMES.iter().zip(&self.ticket_errors) {
+            let _ = writeln!(
+                out,
+                "aftercare_ticket_errors_total{{kind=\"{name}\"}} {}",
+                get(n)
+            );
+        }
+
+        out.push_str("# HELP aftercare_errors_total Failed requests, by kind.\n");
         out.push_str("# TYPE aftercare_errors_total counter\n");
         for k in ErrorKind::ALL {
             let n = self.errors.get(k.index()).map_or(0, get);

@@ -609,7 +609,7 @@ impl Ticket {
                 "reopened" => EventKind::Reopened,
                 "status" => match e.status {
                     Some(s) if !s.trim().is_empty() => EventKind::Status(s),
-                    _ => return Err(err(format!("event {n} (`status` at {at}) has no `status`"))),
+                    _ => return Err(err(format!("event {n} (`status` at {}) has no `status`", at.to_rfc3339()))),
                 },
                 "follow_up" => {
                     let score = e.score.as_ref().and_then(Val::as_i64);
@@ -617,12 +617,14 @@ impl Ticket {
                         Some(s @ 1..=5) => EventKind::FollowUp { score: s as u8 },
                         Some(s) => {
                             return Err(err(format!(
-                                "event {n} (`follow_up` at {at}): score {s} is outside 1–5"
+                                "event {n} (`follow_up` at {}): score {s} is outside 1–5",
+                                at.to_rfc3339()
                             )))
                         }
                         None => {
                             return Err(err(format!(
-                                "event {n} (`follow_up` at {at}) needs a whole-number `score` from 1 to 5"
+                                "event {n} (`follow_up` at {}) needs a whole-number `score` from 1 to 5",
+                                at.to_rfc3339()
                             )))
                         }
                     }
@@ -641,7 +643,9 @@ impl Ticket {
             };
             if at < created_at {
                 return Err(history(format!(
-                    "event {n} (`{kind_name}` at {at}) is before `created_at` ({created_at})"
+                    "event {n} (`{kind_name}` at {}) is before `created_at` ({})",
+                    at.to_rfc3339(),
+                    created_at.to_rfc3339()
                 )));
             }
             events.push(Event { at, kind });
@@ -679,6 +683,7 @@ fn agent_event(
     reason: Option<String>,
     limits: &Limits,
 ) -> Result<EventKind, (TicketErrorKind, String)> {
+    let at = at.to_rfc3339();
     for (field, text) in [("assignee", &assignee), ("reason", &reason)] {
         let len = text.as_ref().map_or(0, String::len);
         if len > limits.max_text_bytes {
@@ -1018,7 +1023,7 @@ mod reference {
             "reopened" => EventKind::Reopened,
             "status" => match e.status {
                 Some(s) if !s.trim().is_empty() => EventKind::Status(s),
-                _ => return Err(err(format!("event {n} (`status` at {at}) has no `status`"))),
+                _ => return Err(err(format!("event {n} (`status` at {}) has no `status`", at.to_rfc3339()))),
             },
             "follow_up" => {
                 let score = e.score.as_ref().and_then(serde_json::Value::as_i64);
@@ -1026,12 +1031,14 @@ mod reference {
                     Some(s @ 1..=5) => EventKind::FollowUp { score: s as u8 },
                     Some(s) => {
                         return Err(err(format!(
-                            "event {n} (`follow_up` at {at}): score {s} is outside 1–5"
+                            "event {n} (`follow_up` at {}): score {s} is outside 1–5",
+                                at.to_rfc3339()
                         )))
                     }
                     None => {
                         return Err(err(format!(
-                            "event {n} (`follow_up` at {at}) needs a whole-number `score` from 1 to 5"
+                            "event {n} (`follow_up` at {}) needs a whole-number `score` from 1 to 5",
+                                at.to_rfc3339()
                         )))
                     }
                 }
@@ -1050,7 +1057,9 @@ mod reference {
         };
             if at < created_at {
                 return Err(history(format!(
-                    "event {n} (`{kind_name}` at {at}) is before `created_at` ({created_at})"
+                    "event {n} (`{kind_name}` at {}) is before `created_at` ({})",
+                    at.to_rfc3339(),
+                    created_at.to_rfc3339()
                 )));
             }
             events.push(Event { at, kind });

@@ -155,7 +155,8 @@ pub struct Report {
     /// Display order of the ids, from the policy (most urgent priority first).
     pub order: Order,
     /// Every period from the first ticket's to the last one's, empty periods included, oldest
-    /// first.
+    /// first. This is what the JSON format holds; the text and HTML tables, written for people,
+    /// leave the periods without tickets out and say how many they left out.
     pub periods: Vec<Period>,
     /// All tickets together.
     pub totals: Totals,

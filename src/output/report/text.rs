@@ -5,24 +5,9 @@ use std::fmt::Write;
 
 use super::{change, ordered, percent, score, span, Compliance, Kpis, Report};
 
-/// Terminal columns a string takes: East Asian wide characters take two.
+/// Terminal columns a string takes: East Asian wide characters two, combining marks none.
 fn width(s: &str) -> usize {
-    s.chars()
-        .map(|c| match c as u32 {
-            0x1100..=0x115F
-            | 0x2E80..=0x303E
-            | 0x3041..=0x33FF
-            | 0x3400..=0x4DBF
-            | 0x4E00..=0x9FFF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6
-            | 0x20000..=0x3FFFD => 2,
-            _ => 1,
-        })
-        .sum()
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
 /// A table with a header row. The first column is left-aligned; the others are right-aligned
@@ -410,5 +395,7 @@ mod tests {
     fn chinese_characters_are_two_columns_wide() {
         assert_eq!(width("制冷"), 4);
         assert_eq!(width("e21"), 3);
+        // A combining accent takes no column of its own.
+        assert_eq!(width("e\u{301}"), 1);
     }
 }
