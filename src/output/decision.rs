@@ -607,6 +607,7 @@ pub struct FollowUp {
 /// Who held the ticket when an escalation step fired (or holds it now, for a step still to
 /// come). Only for tickets an agent assigned: otherwise the route says it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Owner {
     /// Department id.
     pub department: Arc<str>,
@@ -620,6 +621,7 @@ pub struct Owner {
 /// What agents did to the ticket up to `now`: present only when they did something.
 /// An event's free-text `reason` is never kept.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Agents {
     /// What the rules and script hooks alone decided, as if no agent had acted: the rules a
     /// report holds responsible for the ticket.
@@ -637,6 +639,7 @@ pub struct Agents {
 
 /// A calendar and the instant from which the clocks count on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct CalendarFrom {
     /// From when.
     pub from: ZonedInstant,
@@ -647,6 +650,7 @@ pub struct CalendarFrom {
 /// One transfer (转派): an `assigned` event that moved the ticket to another department or
 /// team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Transfer {
     /// The event's number among the ticket's events (1-based, in time order).
     pub event: u32,
@@ -669,6 +673,7 @@ pub struct Transfer {
 /// The fields agents decide, each with what the rules would have chosen; null for a field
 /// no agent set.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
 pub struct Overrides {
     /// The category an agent set.
     pub category: Option<Override>,
@@ -680,6 +685,7 @@ pub struct Overrides {
 
 /// An agent's choice in force now, against the rules'.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Override {
     /// The event's number (1-based, in time order): the latest of its type.
     pub event: u32,

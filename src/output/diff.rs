@@ -72,6 +72,7 @@ pub struct DiffReport {
 
 /// Agreement with agents, per field agents can set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Agreements {
     /// The category.
     pub category: Agreement,
@@ -86,6 +87,7 @@ pub struct Agreements {
 /// `{"tickets": n, "old": a, "new": b, "old_share": a/n, "new_share": b/n}` (shares 0.0–1.0,
 /// null without tickets).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Agreement {
     /// Tickets where an agent set the field (and both policies could evaluate).
     pub tickets: usize,

@@ -8,7 +8,7 @@ import { policyCopy, replaceInEditor, repo, shot, startBrowser, startServer } fr
 
 // A fixed instant, so that every clock status is the same on every run.
 const NOW = "2025-10-15T12:00:00+08:00";
-const SAMPLES = 25;
+const SAMPLES = 29;
 
 function lineOf(text, needle) {
   const i = text.indexOf(needle);

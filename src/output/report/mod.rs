@@ -249,6 +249,7 @@ pub struct Kpis {
 /// Agents' transfers of the tickets: `assigned` events that moved a ticket to another
 /// department or team, up to `now`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct TransferKpis {
     /// Transfers.
     pub count: u64,
@@ -266,6 +267,7 @@ pub struct TransferKpis {
 
 /// How often agents overrode the rules, and which rules they overrode.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct OverrideKpis {
     /// Tickets whose category an agent set to another than the rules alone chose.
     pub category: u64,
@@ -282,6 +284,7 @@ pub struct OverrideKpis {
 
 /// One rule against the agents.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
 pub struct RuleAgreement {
     /// Tickets the rule decided (its stage's field), agents aside.
     pub decided: u64,
