@@ -158,5 +158,9 @@ struct ScriptsDoctests;
 struct PerformanceDoctests;
 
 #[cfg(doctest)]
+#[doc = include_str!("../docs/text-models.md")]
+struct TextModelsDoctests;
+
+#[cfg(doctest)]
 #[doc = include_str!("../docs/CONTRIBUTING.md")]
 struct ContributingDoctests;
