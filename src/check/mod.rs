@@ -155,6 +155,21 @@ fn read_meta(top: &mut Table<'_>, model: &mut Model, sink: &mut Sink) {
         model.calendar = Some(reference(cal, span));
     }
     let _ = t.string("description", sink);
+    if let Some((locale, span)) = t.string("locale", sink) {
+        if model::LOCALES.contains(&locale) {
+            model.locale = Some(locale.to_string());
+        } else {
+            let report = sink.error(
+                "unknown-name",
+                span,
+                format!("`{locale}` is not a locale reports can be written in"),
+            );
+            match crate::source::reader::did_you_mean(locale, model::LOCALES.iter().copied()) {
+                Some(s) => report.hint(format!("did you mean `{s}`?")),
+                None => report.hint(format!("the locales are {}", model::LOCALES.join(", "))),
+            };
+        }
+    }
     // Lints the policy's authors have judged and accept, by code.
     if let Some(codes) = t.strings("allow", sink) {
         for (code, span) in codes {
@@ -175,7 +190,14 @@ fn read_meta(top: &mut Table<'_>, model: &mut Model, sink: &mut Sink) {
     }
     t.finish(
         "`[policy]`",
-        &["name", "version", "calendar", "description", "allow"],
+        &[
+            "name",
+            "version",
+            "calendar",
+            "description",
+            "allow",
+            "locale",
+        ],
         sink,
     );
 }
@@ -364,7 +386,12 @@ fn read_category(node: &Node, model: &mut Model, sink: &mut Sink) {
         return;
     };
     let id = id(&mut t, "a category", sink);
-    let _ = t.string("label", sink);
+    if let (Some(id), Some((label, _))) = (&id, t.string("label", sink)) {
+        model
+            .labels
+            .categories
+            .push((id.name.clone(), label.to_string()));
+    }
     let default = t.boolean("default", sink).unwrap_or(false);
     let cond = when(&mut t, Stage::Category, sink);
     if t.get("when").is_none() && !default {
@@ -426,7 +453,35 @@ fn read_priorities(node: &Node, model: &mut Model, sink: &mut Sink) {
             }
         }
     }
-    let _ = t.get("labels");
+    if let Some(node) = t.get("labels") {
+        match node.as_table() {
+            Some(entries) => {
+                for (key, value) in entries {
+                    match value.as_str() {
+                        Some(label) => model
+                            .labels
+                            .priorities
+                            .push((key.name.clone(), label.to_string())),
+                        None => {
+                            sink.error(
+                                "wrong-type",
+                                &value.span,
+                                format!("the label of priority `{}` must be a string", key.name),
+                            );
+                        }
+                    }
+                }
+            }
+            None => {
+                sink.error(
+                    "wrong-type",
+                    &node.span,
+                    "`labels` must be a table of priority = \"label\"",
+                )
+                .hint(r#"labels = { urgent = "紧急", high = "高" }"#);
+            }
+        }
+    }
     t.finish("`[priorities]`", &["order", "default", "labels"], sink);
 }
 
@@ -518,7 +573,12 @@ fn read_departments(node: &Node, model: &mut Model, sink: &mut Sink) {
             continue;
         };
         check_id(&key.name, &key.span, sink);
-        let _ = t.string("label", sink);
+        if let Some((label, _)) = t.string("label", sink) {
+            model
+                .labels
+                .departments
+                .push((key.name.clone(), label.to_string()));
+        }
         let supervisor = t.string("supervisor", sink).map(|(s, _)| s.to_string());
         t.finish(&what, &["label", "supervisor"], sink);
         model.departments.push(DepartmentDef {

@@ -23,6 +23,21 @@ pub(crate) struct Model {
     pub(crate) escalations: Vec<EscalationDef>,
     pub(crate) follow_up: Option<FollowUpDef>,
     pub(crate) scripts: Option<ScriptsDef>,
+    /// `[policy] locale`: one of [`LOCALES`], checked.
+    pub(crate) locale: Option<String>,
+    /// The `label`s of categories, priorities and departments, by id.
+    pub(crate) labels: Labels,
+}
+
+/// The languages reports and explanations can be written in (`[policy] locale`).
+pub(crate) const LOCALES: &[&str] = &["en", "zh-CN"];
+
+/// What people read instead of ids: `label`s by id, in policy order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Labels {
+    pub(crate) categories: Vec<(String, String)>,
+    pub(crate) priorities: Vec<(String, String)>,
+    pub(crate) departments: Vec<(String, String)>,
 }
 
 /// A name written in the policy, with where it was written.

@@ -82,6 +82,11 @@ pub(crate) enum Format {
 }
 
 /// `--now`: an RFC 3339 instant; defaults to the current time.
+/// `--lang en|zh-CN`: the language of what people read; the policy's `locale` without it.
+pub(crate) fn parse_lang(s: &str) -> Result<aftercare::i18n::Lang, String> {
+    s.parse()
+}
+
 pub(crate) fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
         .map(|d| d.with_timezone(&Utc))

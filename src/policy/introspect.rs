@@ -2,6 +2,8 @@
 
 use chrono_tz::Tz;
 
+use crate::i18n::{Labels, Lang};
+
 use super::Policy;
 use crate::compile::{RouteTarget, RuleSet};
 
@@ -149,5 +151,26 @@ impl Policy {
             .or(inner.calendar)
             .and_then(|i| inner.calendars.get(i))
             .map_or(Tz::UTC, |(_, c)| c.timezone())
+    }
+
+    /// The language of reports and explanations: `[policy] locale`, English when the policy
+    /// names none.
+    pub fn locale(&self) -> Lang {
+        self.inner
+            .locale
+            .as_deref()
+            .and_then(|l| l.parse().ok())
+            .unwrap_or_default()
+    }
+
+    /// The `label`s the policy gives its categories, priorities and departments, by id.
+    pub fn labels(&self) -> Labels {
+        let map = |pairs: &[(String, String)]| pairs.iter().cloned().collect();
+        let l = &self.inner.labels;
+        Labels {
+            category: map(&l.categories),
+            priority: map(&l.priorities),
+            department: map(&l.departments),
+        }
     }
 }
