@@ -17,6 +17,7 @@ mod fuzz_regressions;
 mod jsonl;
 mod lifecycle;
 mod limits;
+mod locale;
 mod lints;
 mod next_change;
 mod personal_data;

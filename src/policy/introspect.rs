@@ -156,21 +156,11 @@ impl Policy {
     /// The language of reports and explanations: `[policy] locale`, English when the policy
     /// names none.
     pub fn locale(&self) -> Lang {
-        self.inner
-            .locale
-            .as_deref()
-            .and_then(|l| l.parse().ok())
-            .unwrap_or_default()
+        Lang::of(&self.inner)
     }
 
     /// The `label`s the policy gives its categories, priorities and departments, by id.
     pub fn labels(&self) -> Labels {
-        let map = |pairs: &[(String, String)]| pairs.iter().cloned().collect();
-        let l = &self.inner.labels;
-        Labels {
-            category: map(&l.categories),
-            priority: map(&l.priorities),
-            department: map(&l.departments),
-        }
+        Labels::of(&self.inner)
     }
 }

@@ -107,7 +107,7 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::MoreWindows => "… and {0} more window(s)",
         Msg::Skipped => "skipped",
         Msg::MakeUpDay => "workday",
-        Msg::MakeUpDayLine => "{0} (make-up working day: counted although it is a {1})",
+        Msg::MakeUpDayLine => "{1} {0} (make-up working day, counted)",
         Msg::Holiday => "holiday",
         Msg::ClosedDay => "closed",
         Msg::Paused => "paused",

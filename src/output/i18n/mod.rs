@@ -103,6 +103,15 @@ impl Lang {
         out
     }
 
+    /// The `[policy] locale` of a compiled policy; English without one.
+    pub(crate) fn of(inner: &crate::compile::Compiled) -> Lang {
+        inner
+            .locale
+            .as_deref()
+            .and_then(|l| l.parse().ok())
+            .unwrap_or_default()
+    }
+
     /// The display name of a report period length.
     pub(crate) fn period(self, by: crate::report::Granularity) -> &'static str {
         use crate::report::Granularity as G;
@@ -163,6 +172,17 @@ pub enum LabelKind {
 }
 
 impl Labels {
+    /// The labels of a compiled policy.
+    pub(crate) fn of(inner: &crate::compile::Compiled) -> Labels {
+        let map = |pairs: &[(String, String)]| pairs.iter().cloned().collect();
+        let l = &inner.labels;
+        Labels {
+            category: map(&l.categories),
+            priority: map(&l.priorities),
+            department: map(&l.departments),
+        }
+    }
+
     /// The label of `id`, if the policy gives one.
     pub fn get(&self, kind: LabelKind, id: &str) -> Option<&str> {
         let map = match kind {
@@ -421,7 +441,7 @@ messages! {
     Skipped,
     /// Clock row.
     MakeUpDay,
-    /// `{0} (make-up working day: counted although it is a {1})`.
+    /// `{1} {0} (make-up working day, counted)`: date, weekday.
     MakeUpDayLine,
     /// Reason.
     Holiday,

@@ -107,7 +107,7 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::MoreWindows => "… 另有 {0} 个时段",
         Msg::Skipped => "跳过",
         Msg::MakeUpDay => "调休上班",
-        Msg::MakeUpDayLine => "{0}（调休工作日：虽是{1}，照常计时）",
+        Msg::MakeUpDayLine => "{1} {0}（调休上班日，照常计时）",
         Msg::Holiday => "节假日",
         Msg::ClosedDay => "休息日",
         Msg::Paused => "暂停",

@@ -729,7 +729,6 @@ impl ReportBuilder {
                         }
                         month = next;
                     }
-                    satisfaction_changes(&mut months);
                 }
                 periods.push(Period {
                     label: by.label(start),
@@ -744,7 +743,10 @@ impl ReportBuilder {
                 start = end;
             }
         }
-        satisfaction_changes(&mut periods);
+        satisfaction_changes(periods.iter_mut());
+        // The months of quarters and years compare across period bounds, as in a monthly
+        // report.
+        satisfaction_changes(periods.iter_mut().flat_map(|p| p.months.iter_mut()));
         let inner = &self.policy.inner;
         let mut categories: Vec<String> = Vec::new();
         let ids = inner
@@ -827,7 +829,7 @@ impl Report {
 }
 
 /// Each period's satisfaction change against the nearest earlier one with scores.
-fn satisfaction_changes(periods: &mut [Period]) {
+fn satisfaction_changes<'a>(periods: impl Iterator<Item = &'a mut Period>) {
     let mut previous: Option<f64> = None;
     for p in periods {
         if let Some(avg) = p.kpis.satisfaction.average {
