@@ -150,6 +150,18 @@ struct Meta {
     /// Lints this policy accepts, by code (e.g. "unreachable-rule"): their warnings are not
     /// reported.
     allow: Option<Vec<LintCode>>,
+    /// The language of reports and explanations: "en" (the default) or "zh-CN".
+    locale: Option<Locale>,
+}
+
+/// A language of reports and explanations.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+enum Locale {
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "zh-CN")]
+    ZhCn,
 }
 
 /// The code of a lint.

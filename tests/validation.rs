@@ -811,7 +811,7 @@ fn every_problem_is_reported_at_once_in_position_order() {
         lines,
         [
             "<policy>:5:1: error: unknown key `colour` in `[policy]` \
-             (hint: expected one of: name, version, calendar, description, allow)",
+             (hint: expected one of: name, version, calendar, description, allow, locale)",
             "<policy>:9:40: error: bad time window `18:00-09:00`: expected `HH:MM-HH:MM` with the end \
              after the start (an end may be `24:00`) (hint: e.g. \"09:00-12:00\"; a window may end at \"24:00\")",
             // Columns count characters, not bytes: the Chinese keywords before it are 5 characters.
