@@ -31,12 +31,18 @@ fn the_bundled_report_in_chinese_and_in_english() {
     let zh = report(Granularity::Month);
     assert_eq!(zh.locale, Lang::ZhCn, "the bundled policy says zh-CN");
     let zh_text = zh.to_text();
-    assert!(zh_text.contains("售后技术部 (after_sales_tech)"), "{zh_text}");
+    assert!(
+        zh_text.contains("售后技术部 (after_sales_tech)"),
+        "{zh_text}"
+    );
     assert!(zh_text.contains("首次响应达标率"), "{zh_text}");
     insta::assert_snapshot!("report_zh", zh_text);
     let en_text = zh.in_lang(Lang::En).to_text();
     assert!(en_text.contains("first response SLA"), "{en_text}");
-    assert!(en_text.contains("投诉类 (complaint)"), "labels stay the policy's: {en_text}");
+    assert!(
+        en_text.contains("投诉类 (complaint)"),
+        "labels stay the policy's: {en_text}"
+    );
     assert!(!en_text.contains("首次响应"), "{en_text}");
     insta::assert_snapshot!("report_en", en_text);
 }
@@ -83,7 +89,10 @@ fn quarters_and_years_hold_their_months_with_the_same_kpis() {
 #[test]
 fn json_keeps_ids_and_adds_the_labels_once() {
     let json: Value = serde_json::from_str(&report(Granularity::Month).to_json()).expect("JSON");
-    assert_eq!(json["labels"]["department"]["after_sales_tech"], "售后技术部");
+    assert_eq!(
+        json["labels"]["department"]["after_sales_tech"],
+        "售后技术部"
+    );
     assert_eq!(json["labels"]["category"]["fault"], "故障报修/问题类");
     assert_eq!(json["labels"]["priority"]["urgent"], "紧急");
     assert_eq!(json["locale"], "zh-CN");
@@ -123,7 +132,10 @@ fn an_explanation_in_chinese_and_in_english_names_holidays_and_make_up_days() {
     assert!(text.contains("2025-10-01..2025-10-08 (节假日)"), "{text}");
     insta::assert_snapshot!("explain_zh", text);
     let en = zh.in_lang(Lang::En).to_string();
-    assert!(en.contains("workday   Sat 2025-10-11 (make-up working day, counted)"), "{en}");
+    assert!(
+        en.contains("workday   Sat 2025-10-11 (make-up working day, counted)"),
+        "{en}"
+    );
     insta::assert_snapshot!("explain_en", en);
 }
 
@@ -141,7 +153,10 @@ fn closed_days_before_the_first_opening_are_listed() {
     let ticket = Ticket::from_json(&line).expect("a ticket");
     let why = policy.explain(&ticket, at(NOW)).expect("an explanation");
     let first = &why.clocks[0];
-    assert_eq!(first.clock.started_at.to_string(), "2024-05-06T09:00:00+08:00");
+    assert_eq!(
+        first.clock.started_at.to_string(),
+        "2024-05-06T09:00:00+08:00"
+    );
     let skipped: Vec<String> = first
         .skipped
         .iter()
@@ -153,7 +168,9 @@ fn closed_days_before_the_first_opening_are_listed() {
 #[test]
 fn lang_flags_override_the_policy_locale() {
     let out = crate::support::aftercare()
-        .args(["report", POLICY, TICKETS, "--now", NOW, "--lang", "en", "--by", "quarter"])
+        .args([
+            "report", POLICY, TICKETS, "--now", NOW, "--lang", "en", "--by", "quarter",
+        ])
         .output()
         .expect("runs");
     let text = String::from_utf8(out.stdout).expect("UTF-8");

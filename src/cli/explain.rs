@@ -4,7 +4,9 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use super::{load_policy, parse_lang, parse_now, write_out, Format, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
+use super::{
+    load_policy, parse_lang, parse_now, write_out, Format, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK,
+};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {

@@ -50,11 +50,11 @@ use serde::Serialize;
 use crate::business_time::{Calendar, ClosedReason};
 use crate::compile::Compiled;
 use crate::evaluate::history::{self, History};
+use crate::i18n::{LabelKind, Labels, Lang, Msg};
 use crate::output::decision::{
     Clock, ClockStatus, Decision, Escalation, FollowUp, Instant, PolicyRef, Span,
 };
 use crate::output::trace::{RuleOutcome, TraceEvent, TraceStage};
-use crate::i18n::{LabelKind, Labels, Lang, Msg};
 use crate::ticket::{Ticket, TicketError};
 
 /// At most this many windows are listed per clock; the rest are counted.
@@ -745,10 +745,7 @@ impl fmt::Display for Explanation {
         }
         if let Some(v) = &self.follow_up {
             writeln!(f)?;
-            let due = v
-                .due
-                .map(|d| l.fill(Msg::DueAt, &[&d]))
-                .unwrap_or_default();
+            let due = v.due.map(|d| l.fill(Msg::DueAt, &[&d])).unwrap_or_default();
             let outcome = match (v.outcome, v.score) {
                 (Some(o), Some(s)) => l.fill(Msg::OutcomeScore, &[&o, &s]),
                 _ => String::new(),
@@ -790,7 +787,12 @@ fn write_clock(f: &mut fmt::Formatter<'_>, l: Lang, c: &ClockWhy) -> fmt::Result
         "{}",
         l.fill(
             Msg::ClockHeader,
-            &[&label(l, c), &clock_status(l, k.status), &k.target, &c.calendar]
+            &[
+                &label(l, c),
+                &clock_status(l, k.status),
+                &k.target,
+                &c.calendar
+            ]
         )
     )?;
     writeln!(f, "  {} {}", row(Msg::Started), k.started_at)?;
@@ -813,7 +815,11 @@ fn write_clock(f: &mut fmt::Formatter<'_>, l: Lang, c: &ClockWhy) -> fmt::Result
         )?;
     }
     if c.more_windows > 0 {
-        writeln!(f, "            {}", l.fill(Msg::MoreWindows, &[&c.more_windows]))?;
+        writeln!(
+            f,
+            "            {}",
+            l.fill(Msg::MoreWindows, &[&c.more_windows])
+        )?;
     }
     for s in &c.skipped {
         let days = if s.from == s.to {
@@ -837,10 +843,7 @@ fn write_clock(f: &mut fmt::Formatter<'_>, l: Lang, c: &ClockWhy) -> fmt::Result
     }
     for p in &c.pauses {
         let text = match p.to {
-            Some(to) => l.fill(
-                Msg::PausedLine,
-                &[&p.from, &to, &l.span(p.business_time.0)],
-            ),
+            Some(to) => l.fill(Msg::PausedLine, &[&p.from, &to, &l.span(p.business_time.0)]),
             None => l.fill(Msg::PausedSince, &[&p.from, &l.span(p.business_time.0)]),
         };
         writeln!(f, "  {} {text}", row(Msg::Paused))?;

@@ -225,7 +225,11 @@ pub(super) fn render(r: &Report) -> String {
 
     tiles(&mut out, l, t);
 
-    let _ = writeln!(out, "<h2>{}</h2><div class=\"charts\">", l.text(Msg::Trends));
+    let _ = writeln!(
+        out,
+        "<h2>{}</h2><div class=\"charts\">",
+        l.text(Msg::Trends)
+    );
     volume_chart(&mut out, r);
     compliance_chart(&mut out, r);
     satisfaction_chart(&mut out, r);

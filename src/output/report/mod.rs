@@ -896,12 +896,28 @@ mod tests {
         assert_eq!(Granularity::Week.label(jan), "2025-W01");
         assert_eq!(Granularity::Month.next(d).to_string(), "2025-11-15");
         assert_eq!(Granularity::Quarter.start_of(d).to_string(), "2025-10-01");
-        assert_eq!(Granularity::Quarter.label(Granularity::Quarter.start_of(d)), "2025-Q4");
+        assert_eq!(
+            Granularity::Quarter.label(Granularity::Quarter.start_of(d)),
+            "2025-Q4"
+        );
         let may = NaiveDate::from_ymd_opt(2025, 5, 31).unwrap_or_default();
         assert_eq!(Granularity::Quarter.start_of(may).to_string(), "2025-04-01");
-        assert_eq!(Granularity::Quarter.next(Granularity::Quarter.start_of(may)).to_string(), "2025-07-01");
+        assert_eq!(
+            Granularity::Quarter
+                .next(Granularity::Quarter.start_of(may))
+                .to_string(),
+            "2025-07-01"
+        );
         assert_eq!(Granularity::Year.start_of(may).to_string(), "2025-01-01");
-        assert_eq!(Granularity::Year.label(Granularity::Year.start_of(may)), "2025");
-        assert_eq!(Granularity::Year.next(Granularity::Year.start_of(may)).to_string(), "2026-01-01");
+        assert_eq!(
+            Granularity::Year.label(Granularity::Year.start_of(may)),
+            "2025"
+        );
+        assert_eq!(
+            Granularity::Year
+                .next(Granularity::Year.start_of(may))
+                .to_string(),
+            "2026-01-01"
+        );
     }
 }

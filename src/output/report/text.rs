@@ -126,7 +126,11 @@ pub(super) fn render(r: &Report) -> String {
         "{}",
         l.fill(Msg::ReportMeta, &[&r.now, &l.period(r.by), &r.time_zone])
     );
-    let _ = writeln!(out, "{}", l.fill(Msg::TicketsCount, &[&r.tickets, &r.errors]));
+    let _ = writeln!(
+        out,
+        "{}",
+        l.fill(Msg::TicketsCount, &[&r.tickets, &r.errors])
+    );
     out.push('\n');
 
     out.push_str(l.text(Msg::Totals));
@@ -312,11 +316,7 @@ fn breakdown(
     for id in ordered(order, counts.keys()) {
         if let Some(n) = counts.get(id) {
             let name = kind.map_or_else(|| id.to_string(), |k| r.labels.with_id(k, id));
-            table.row(vec![
-                name,
-                n.to_string(),
-                percent(super::ratio(*n, total)),
-            ]);
+            table.row(vec![name, n.to_string(), percent(super::ratio(*n, total))]);
         }
     }
     table.render(out);
