@@ -208,3 +208,80 @@ fn a_locale_the_catalogues_lack_is_a_policy_error() {
     let text = err.to_string();
     assert!(text.contains("`zh-TW` is not a locale"), "{text}");
 }
+
+#[test]
+fn diff_and_test_speak_the_language_asked_for() {
+    let diff = |lang: &str| {
+        let out = crate::support::aftercare()
+            .args([
+                "diff",
+                "tests/fixtures/diff/old.toml",
+                "tests/fixtures/diff/new.toml",
+                "tests/fixtures/diff/tickets.jsonl",
+                "--now",
+                "2025-10-14T12:00:00+08:00",
+                "--lang",
+                lang,
+            ])
+            .output()
+            .expect("runs");
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let zh = diff("zh-CN");
+    assert!(
+        zh.contains("超时工单（任一 SLA 指标）：3 → 5（+2）"),
+        "{zh}"
+    );
+    assert!(zh.contains("(规则 desk → tech)"), "{zh}");
+    assert!(diff("en").contains("breached (any SLA metric): 3 → 5 (+2)"));
+
+    let test = |extra: &[&str]| {
+        let out = crate::support::aftercare()
+            .args(["test", POLICY])
+            .args(extra)
+            .output()
+            .expect("runs");
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    assert!(test(&[]).trim_end().ends_with(" passed, 0 failed"));
+    assert!(test(&["--lang", "zh-CN"]).trim_end().ends_with("，失败 0"));
+}
+
+#[test]
+fn diff_names_the_policies_labels_and_lists_them_once_in_json() {
+    let policy = Policy::from_path(POLICY).expect("the policy loads");
+    let mut labels = policy.labels();
+    labels.merge(&aftercare::i18n::Labels::default());
+    let report = aftercare::diff::DiffReport {
+        tickets: 1,
+        changed: aftercare::diff::Changed {
+            route: 1,
+            ..Default::default()
+        },
+        examples: vec![aftercare::diff::Example {
+            ticket: "T1".into(),
+            field: aftercare::diff::Field::Route,
+            old: Some("customer_center".into()),
+            new: Some("after_sales_tech / north_service_team".into()),
+            old_rule: Some("fallback".into()),
+            new_rule: Some("north-repair".into()),
+        }],
+        ..Default::default()
+    };
+    let text = report.to_text(Lang::ZhCn, &labels);
+    assert!(
+        text.contains(
+            "客户服务中心 (customer_center) → 售后技术部 (after_sales_tech) / north_service_team"
+        ),
+        "{text}"
+    );
+    let out = crate::support::aftercare()
+        .args([
+            "diff", POLICY, POLICY, TICKETS, "--now", NOW, "--format", "json",
+        ])
+        .output()
+        .expect("runs");
+    let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["labels"]["department"]["product_dept"], "产品部");
+    assert_eq!(json["changed"]["route"], 0);
+}

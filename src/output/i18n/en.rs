@@ -142,6 +142,7 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::StatusMet => "met",
         Msg::StatusBreached => "breached",
         Msg::Weekdays => "Mon|Tue|Wed|Thu|Fri|Sat|Sun",
+        Msg::DiffHeader => "old: {0}\nnew: {1}\nas of {2}",
         Msg::DiffTickets => "{0} tickets",
         Msg::DiffErrors => ", {0} could not be evaluated (left out below)",
         Msg::Changed => "changed",

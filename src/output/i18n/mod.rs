@@ -206,6 +206,20 @@ impl Labels {
         self.get(kind, id).unwrap_or(id)
     }
 
+    /// Adds the labels of `other` for ids this one does not label (e.g. the old policy's
+    /// beside the new one's in a diff).
+    pub fn merge(&mut self, other: &Labels) {
+        for (mine, theirs) in [
+            (&mut self.category, &other.category),
+            (&mut self.priority, &other.priority),
+            (&mut self.department, &other.department),
+        ] {
+            for (id, label) in theirs {
+                mine.entry(id.clone()).or_insert_with(|| label.clone());
+            }
+        }
+    }
+
     /// Whether the policy labels nothing.
     pub fn is_empty(&self) -> bool {
         self.category.is_empty() && self.priority.is_empty() && self.department.is_empty()
@@ -512,6 +526,8 @@ messages! {
     /// Weekday names, Monday first, `|`-separated.
     Weekdays,
     // ---- diff
+    /// `old: {0}` / `new: {1}` / `as of {2}`, three lines.
+    DiffHeader,
     /// `{0} tickets`.
     DiffTickets,
     /// `, {0} could not be evaluated (left out below)`.

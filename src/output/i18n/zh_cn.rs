@@ -142,6 +142,7 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::StatusMet => "达标",
         Msg::StatusBreached => "超时",
         Msg::Weekdays => "周一|周二|周三|周四|周五|周六|周日",
+        Msg::DiffHeader => "旧策略：{0}\n新策略：{1}\n截至 {2}",
         Msg::DiffTickets => "共 {0} 张工单",
         Msg::DiffErrors => "，{0} 张无法评估（下文不含）",
         Msg::Changed => "有变化",
