@@ -870,3 +870,24 @@ fn several_syntax_errors_are_reported_together() {
     );
     assert!(lines.contains(&2) && lines.contains(&3), "{e}");
 }
+
+#[test]
+fn one_mistake_gives_one_error() {
+    // A bad duration inside an escalation step is that step's only error.
+    let e = only_error(58, r#"at = "80%""#, r#"at = "80%+2x""#);
+    assert!(e.to_string().contains("bad duration `2x`"), "{e}");
+    // A step that is not a share at all is reported as a bad step.
+    let e = only_error(58, r#"at = "80%""#, r#"at = "soon""#);
+    assert!(e.to_string().contains("bad escalation step `soon`"), "{e}");
+    // A `default` that is not a boolean: neither "no default" nor "needs `when`" on top.
+    let e = only_error(19, "default = true", r#"default = "yes""#);
+    assert!(
+        e.to_string().contains("`default` must be true or false"),
+        "{e}"
+    );
+    let e = only_error(37, "default = true", "default = 1");
+    assert!(
+        e.to_string().contains("`default` must be true or false"),
+        "{e}"
+    );
+}

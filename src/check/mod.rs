@@ -392,9 +392,14 @@ fn read_category(node: &Node, model: &mut Model, sink: &mut Sink) {
             .categories
             .push((id.name.clone(), label.to_string()));
     }
-    let default = t.boolean("default", sink).unwrap_or(false);
+    let default = t.boolean("default", sink);
+    // A `default` that is not a boolean has been reported; the author meant one, so neither
+    // "needs `when`" nor "no default category" is reported on top of it.
+    let meant_default = default.is_none() && t.get("default").is_some();
+    model.unreadable_default.categories |= meant_default;
+    let default = default.unwrap_or(false);
     let cond = when(&mut t, Stage::Category, sink);
-    if t.get("when").is_none() && !default {
+    if t.get("when").is_none() && !default && !meant_default {
         sink.error(
             "missing",
             t.span(),
@@ -515,7 +520,10 @@ fn read_route(node: &Node, model: &mut Model, sink: &mut Sink) {
         return;
     };
     let id = id(&mut t, "a route", sink);
-    let default = t.boolean("default", sink).unwrap_or(false);
+    let default = t.boolean("default", sink);
+    let meant_default = default.is_none() && t.get("default").is_some();
+    model.unreadable_default.routes |= meant_default;
+    let default = default.unwrap_or(false);
     let department = t.required_string("department", "a route", sink);
     let team = t.string("team", sink).map(|(s, _)| s.to_string());
     let assignee = t.string("assignee", sink).map(|(s, _)| s.to_string());
@@ -523,7 +531,7 @@ fn read_route(node: &Node, model: &mut Model, sink: &mut Sink) {
         .string("calendar", sink)
         .map(|(s, span)| reference(s, span));
     let cond = when(&mut t, Stage::Route, sink);
-    if t.get("when").is_none() && !default {
+    if t.get("when").is_none() && !default && !meant_default {
         sink.error(
             "missing",
             t.span(),
@@ -720,11 +728,11 @@ fn read_escalation(node: &Node, model: &mut Model, sink: &mut Sink) {
             });
     let at = t.required_string("at", "an escalation", sink).and_then(|(text, span)| {
         let parsed = parse_step(text, span, sink);
-        if parsed.is_none() {
+        if matches!(parsed, Err(false)) {
             sink.error("bad-value", span, format!("bad escalation step `{text}`"))
                 .hint(r#"a share of the target, optionally plus a duration: "80%", "100%", "100%+4h""#);
         }
-        parsed.map(|(p, o)| (p, o, text.to_string(), span.clone()))
+        parsed.ok().map(|(p, o)| (p, o, text.to_string(), span.clone()))
     });
     let notify = match t.strings("notify", sink) {
         Some(list) if !list.is_empty() => list.into_iter().map(|(s, _)| s.to_string()).collect(),
@@ -762,20 +770,29 @@ fn read_escalation(node: &Node, model: &mut Model, sink: &mut Sink) {
 }
 
 /// `"80%"`, `"100%+4h"` → (per mille, offset). `None` without a diagnostic means a bad form.
-fn parse_step(text: &str, span: &Span, sink: &mut Sink) -> Option<(u32, Option<DurationDef>)> {
+/// A step such as `80%` or `100%+4h`. `Err(true)` when the duration after `+` was bad and has
+/// been reported already (one mistake, one error); `Err(false)` when the step itself is bad.
+fn parse_step(
+    text: &str,
+    span: &Span,
+    sink: &mut Sink,
+) -> Result<(u32, Option<DurationDef>), bool> {
     let text = text.trim();
-    let (share, rest) = text.split_once('%')?;
-    let share: f64 = share.trim().parse().ok()?;
+    let (share, rest) = text.split_once('%').ok_or(false)?;
+    let share: f64 = share.trim().parse().map_err(|_| false)?;
     if !(0.0..=1000.0).contains(&share) {
-        return None;
+        return Err(false);
     }
     let permille = (share * 10.0).round() as u32;
     let rest = rest.trim();
     if rest.is_empty() {
-        return Some((permille, None));
+        return Ok((permille, None));
     }
-    let offset = rest.strip_prefix('+')?.trim();
-    Some((permille, Some(parse_duration(offset, span, sink)?)))
+    let offset = rest.strip_prefix('+').ok_or(false)?.trim();
+    match parse_duration(offset, span, sink) {
+        Some(d) => Ok((permille, Some(d))),
+        None => Err(true),
+    }
 }
 
 fn read_follow_up(node: &Node, model: &mut Model, sink: &mut Sink) {

@@ -27,6 +27,15 @@ pub(crate) struct Model {
     pub(crate) locale: Option<String>,
     /// The `label`s of categories, priorities and departments, by id.
     pub(crate) labels: Labels,
+    /// Where a `default` was written but was not a boolean (already reported).
+    pub(crate) unreadable_default: UnreadableDefault,
+}
+
+/// Stages whose `default` key was written with a wrong type.
+#[derive(Debug, Default)]
+pub(crate) struct UnreadableDefault {
+    pub(crate) categories: bool,
+    pub(crate) routes: bool,
 }
 
 /// The languages reports and explanations can be written in (`[policy] locale`).
