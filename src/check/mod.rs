@@ -929,6 +929,7 @@ fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut 
         .hint("script paths are relative to the policy file");
         return;
     };
+    sink.files.push(base.join(rel));
     match std::fs::read_to_string(base.join(rel)) {
         Ok(source) => {
             model.scripts = Some(ScriptsDef {

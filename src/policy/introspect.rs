@@ -159,6 +159,13 @@ impl Policy {
         Lang::of(&self.inner)
     }
 
+    /// The files the policy was loaded from: the policy file, its includes, the hook script
+    /// and the modules it imports, as their paths were written (empty for a policy from text
+    /// without includes). What [`PolicyHandle::watch`](crate::PolicyHandle) reacts to.
+    pub fn files(&self) -> &[std::path::PathBuf] {
+        &self.inner.files
+    }
+
     /// The `label`s the policy gives its categories, priorities and departments, by id.
     pub fn labels(&self) -> Labels {
         Labels::of(&self.inner)
