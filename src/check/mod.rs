@@ -21,8 +21,9 @@ use crate::source::reader::{check_id, tables, Table};
 use crate::source::tree::{self, Node, Value};
 use crate::source::{Sink, Span, LINT_CODES};
 
-const TOP_KEYS: [&str; 12] = [
+const TOP_KEYS: [&str; 13] = [
     "policy",
+    "limits",
     "include",
     "calendars",
     "categories",
@@ -47,6 +48,9 @@ pub(crate) fn check(origin: tree::Origin<'_>, limits: &Limits, sink: &mut Sink) 
     let mut model = Model::default();
     let mut top = Table::new(&root, "the policy", sink)?;
     read_meta(&mut top, &mut model, sink);
+    if let Some(node) = top.get("limits") {
+        read_limits(node, &mut model, sink);
+    }
     if let Some(node) = top.get("calendars") {
         read_calendars(node, &mut model, sink);
     }
@@ -374,6 +378,33 @@ fn dates(node: &Node, key: &str, sink: &mut Sink) -> Vec<(NaiveDate, Span)> {
 fn when(t: &mut Table<'_>, stage: Stage, sink: &mut Sink) -> Option<Condition> {
     let node = t.get("when")?;
     condition::parse(node, stage, sink)
+}
+
+/// `[limits]`: the ticket limits, each a positive integer within [`Limits::CEILING`].
+fn read_limits(node: &Node, model: &mut Model, sink: &mut Sink) {
+    let Some(mut t) = Table::new(node, "`[limits]`", sink) else {
+        return;
+    };
+    for key in Limits::POLICY_KEYS {
+        let Some((n, span)) = t.integer(key, sink) else {
+            continue;
+        };
+        let ceiling = Limits::CEILING.get(key).unwrap_or(0);
+        match usize::try_from(n) {
+            Ok(v) if v > 0 && v <= ceiling => model.limits.push((key, v)),
+            _ => {
+                sink.error(
+                    "bad-value",
+                    span,
+                    format!("`{key}` is {n}; it must be between 1 and {ceiling}"),
+                )
+                .hint(format!(
+                    "{ceiling} is the library's hard ceiling for `{key}`"
+                ));
+            }
+        }
+    }
+    t.finish("`[limits]`", &Limits::POLICY_KEYS, sink);
 }
 
 fn id(t: &mut Table<'_>, what: &str, sink: &mut Sink) -> Option<Ref> {

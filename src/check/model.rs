@@ -27,6 +27,8 @@ pub(crate) struct Model {
     pub(crate) locale: Option<String>,
     /// The `label`s of categories, priorities and departments, by id.
     pub(crate) labels: Labels,
+    /// `[limits]`: ticket limits the policy sets, by name, checked against the ceilings.
+    pub(crate) limits: Vec<(&'static str, usize)>,
     /// Where a `default` was written but was not a boolean (already reported).
     pub(crate) unreadable_default: UnreadableDefault,
 }

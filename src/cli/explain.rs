@@ -41,7 +41,7 @@ pub(crate) fn run(args: &Args) -> i32 {
         return EXIT_BAD_INPUT;
     }
     let now = args.now.unwrap_or_else(chrono::Utc::now);
-    let why = aftercare::Ticket::from_json(&text)
+    let why = aftercare::Ticket::from_json_with_limits(&text, policy.limits())
         .and_then(|t| policy.explain(&t, now))
         .map(|why| match args.lang {
             Some(lang) => why.in_lang(lang),

@@ -364,12 +364,14 @@ pub fn diff_json_lines<S: AsRef<str> + Sync>(
     now: DateTime<Utc>,
 ) -> DiffReport {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let outcomes = crate::parallel::map(tickets, threads, |json| {
-        match Ticket::from_json(json.as_ref()) {
+    let outcomes = crate::parallel::map(
+        tickets,
+        threads,
+        |json| match Ticket::from_json_with_limits(json.as_ref(), old.limits()) {
             Ok(t) => compare(old, new, &t, now),
             Err(_) => Outcome::Error,
-        }
-    });
+        },
+    );
     collect(outcomes)
 }
 

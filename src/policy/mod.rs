@@ -143,6 +143,7 @@ impl Policy {
 }
 
 fn load(origin: Origin<'_>, limits: &Limits) -> Result<Policy, PolicyError> {
+    let limits = &limits.capped();
     let mut sink = Sink::default();
     let model = check::check(origin, limits, &mut sink);
     let compiled = model.and_then(|m| compile_all(&m, &mut sink));
@@ -152,7 +153,12 @@ fn load(origin: Origin<'_>, limits: &Limits) -> Result<Policy, PolicyError> {
     match compiled {
         Some(mut inner) if !has_errors => {
             inner.compiled.warnings = diagnostics;
-            inner.compiled.limits = *limits;
+            // The loader's limits within the ceilings, then what the policy's `[limits]` says.
+            let mut effective = limits.capped();
+            for (key, value) in &inner.compiled.limit_overrides {
+                effective.set(key, *value);
+            }
+            inner.compiled.limits = effective;
             inner.files = files;
             Ok(Policy {
                 inner: Arc::new(inner),

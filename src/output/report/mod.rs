@@ -678,7 +678,7 @@ impl ReportBuilder {
         let policy = &self.policy;
         let now = self.now;
         let results = crate::parallel::map(lines, threads, |json| {
-            let ticket = Ticket::from_json(json.as_ref())?;
+            let ticket = Ticket::from_json_with_limits(json.as_ref(), policy.limits())?;
             let decision = policy.evaluate_with(&ticket, now, Options { trace: false })?;
             Ok::<_, TicketError>((ticket, decision))
         });
