@@ -13,7 +13,7 @@
 use std::hint::black_box;
 
 use aftercare::business_time::{Amount, Calendar, CalendarSpec, Window};
-use aftercare::{AttrValue, Options, Policy, Ticket};
+use aftercare::{AttrValue, EvalOptions, Policy, Ticket};
 use chrono::{DateTime, NaiveDate, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
@@ -88,7 +88,7 @@ fn hand_triage(
 fn a_triage(c: &mut Criterion) {
     let tickets = tickets(1000, false);
     let policy = triage_policy(false);
-    let options = Options { trace: false };
+    let options = EvalOptions { trace: false };
     // The two must agree, or the comparison means nothing.
     for t in &tickets {
         let d = policy.evaluate_with(t, now(), options).expect("decides");
@@ -142,7 +142,7 @@ fn b_full_decision(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 i = (i + 1) % tickets.len();
-                black_box(policy.evaluate_with(black_box(&tickets[i]), now, Options { trace }))
+                black_box(policy.evaluate_with(black_box(&tickets[i]), now, EvalOptions { trace }))
             })
         });
     }
@@ -210,7 +210,7 @@ fn d_load(c: &mut Criterion) {
 fn e_batch(c: &mut Criterion) {
     let policy = Policy::from_path("policies/default.toml").expect("valid");
     let tickets = tickets(100_000, true);
-    let options = Options { trace: false };
+    let options = EvalOptions { trace: false };
     let now = now();
     let mut g = c.benchmark_group("e_batch_100k");
     g.sample_size(10);

@@ -24,7 +24,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use aftercare::{Options, Policy, Ticket};
+use aftercare::{EvalOptions, Policy, Ticket};
 use chrono::{DateTime, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use rhai::{Dynamic, Engine, Scope};
@@ -156,7 +156,7 @@ fn now() -> DateTime<Utc> {
 fn triage(c: &mut Criterion) {
     let json = tickets();
     let tickets: Vec<Ticket> = json.iter().map(|j| Ticket::from_json(j).unwrap()).collect();
-    let options = Options { trace: false };
+    let options = EvalOptions { trace: false };
 
     // The baseline: plain Rhai on pre-built maps (the same fields a hook sees).
     let engine = Engine::new();

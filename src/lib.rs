@@ -102,10 +102,18 @@ mod policy;
 #[cfg(feature = "schema")]
 pub mod schema;
 mod script;
+#[cfg(feature = "serve")]
+pub mod server;
 mod source;
 mod ticket;
 
-pub use evaluate::Options;
+/// The types of `now` and of every instant the API takes, so that a caller needs no chrono of
+/// its own: `let now: aftercare::DateTime<aftercare::Utc> = "2025-10-09T12:00:00+08:00".parse()?;`
+pub use chrono::{DateTime, Utc};
+pub use evaluate::EvalOptions;
+/// The old name of [`EvalOptions`].
+#[deprecated(since = "0.2.0", note = "renamed to `EvalOptions`")]
+pub type Options = EvalOptions;
 pub use limits::Limits;
 pub use output::decision::{
     ClockTrace, Decision, PauseTrace, RuleOutcome, TraceEvent, TraceStage, Triage,

@@ -168,6 +168,12 @@ struct Meta {
     /// Lints this policy accepts, by code (e.g. "unreachable-rule"): their warnings are not
     /// reported.
     allow: Option<Vec<LintCode>>,
+    /// The custom ticket fields the rules may read, e.g. "customer.vip_level",
+    /// "attributes.safety_hazard"; with it, a rule reading another custom field is warned about.
+    fields: Option<Vec<String>>,
+    /// The custom statuses tickets use, e.g. "waiting_parts"; with it, a pause status that is
+    /// neither built in nor listed is warned about.
+    statuses: Option<Vec<String>>,
     /// The language of reports and explanations: "en" (the default) or "zh-CN".
     locale: Option<Locale>,
 }
@@ -195,6 +201,8 @@ enum LintCode {
     EscalationOrder,
     ScriptNotAHook,
     ScriptNoHook,
+    UndeclaredField,
+    UndeclaredStatus,
 }
 
 /// A business calendar: a time zone and the open windows of each day.
@@ -327,6 +335,8 @@ struct Sla {
     pause_statuses: Option<OneOrMany<String>>,
     /// What a reopened ticket's resolution clock gets.
     on_reopen: Option<OnReopen>,
+    /// Where the new priority's targets count from when an agent changes the priority.
+    on_priority_change: Option<OnPriorityChange>,
     /// Targets per priority; every priority needs them.
     targets: Option<BTreeMap<String, Targets>>,
 }
@@ -355,6 +365,17 @@ enum OnReopen {
     Restart,
     /// What earlier cycles left of the target.
     Continue,
+}
+
+/// Where the new priority's targets count from when an agent changes the priority.
+#[derive(JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum OnPriorityChange {
+    /// From the clock's start, as if the ticket always had the new priority (the default).
+    FromCreation,
+    /// From the change, on top of the business time already used.
+    FromChange,
 }
 
 /// An escalation step.
@@ -768,6 +789,18 @@ struct Event {
     /// The satisfaction score, for `follow_up` events.
     #[schemars(range(min = 1, max = 5))]
     score: Option<u8>,
+    /// The department an agent assigned the ticket to, for `assigned` events.
+    department: Option<String>,
+    /// The team within it (one the policy's routes name), for `assigned` events.
+    team: Option<String>,
+    /// The owner as the agent gives it, for `assigned` events.
+    assignee: Option<String>,
+    /// The priority an agent set, for `priority` events.
+    priority: Option<String>,
+    /// The category an agent set, for `category` events.
+    category: Option<String>,
+    /// Why, for people: checked, never kept or shown.
+    reason: Option<String>,
 }
 
 /// An event type.
@@ -787,6 +820,13 @@ enum EventType {
     Reopened,
     /// The satisfaction visit (with `score`).
     FollowUp,
+    /// An agent assigned (transferred) the ticket (with `department`, optional `team`,
+    /// `assignee`).
+    Assigned,
+    /// An agent set the priority (with `priority`).
+    Priority,
+    /// An agent set the category (with `category`).
+    Category,
 }
 
 /// The expected decision fields.
@@ -811,7 +851,7 @@ impl JsonSchema for Expect {
                 "route.team": { "type": "string", "description": "The team." },
             },
             "propertyNames": {
-                "pattern": "^(ticket|policy|category|priority|route|rules|status|sla|escalations|follow_up|next_change_at|trace|error)(\\..+)?$"
+                "pattern": "^(ticket|policy|category|priority|route|rules|status|sla|escalations|follow_up|next_change_at|agents|trace|error)(\\..+)?$"
             }
         })
     }

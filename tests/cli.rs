@@ -164,7 +164,7 @@ fn eval_the_samples() {
 
 /// `(ticket, category, priority, route rule)` for every sample, as `policies/samples/README.md`
 /// lists them.
-const SAMPLE_TABLE: [(&str, &str, &str, &str); 25] = [
+const SAMPLE_TABLE: [(&str, &str, &str, &str); 29] = [
     ("FB202405001", "complaint", "high", "east-repair"),
     ("FB202409001", "fault", "high", "north-repair"),
     ("T-EN-001", "consultation", "medium", "consultation-desk"),
@@ -190,6 +190,10 @@ const SAMPLE_TABLE: [(&str, &str, &str, &str); 25] = [
     ("FB202510008", "consultation", "high", "consultation-desk"),
     ("T-EN-006", "fault", "medium", "tech-default"),
     ("T-EN-007", "fault", "urgent", "safety-response"),
+    ("T-AG-001", "complaint", "high", "agent"),
+    ("T-AG-002", "fault", "urgent", "east-repair"),
+    ("T-AG-003", "fault", "medium", "agent"),
+    ("T-AG-004", "consultation", "high", "agent"),
 ];
 
 #[test]
@@ -219,8 +223,10 @@ fn eval_the_samples_as_the_samples_readme_says() {
     let by_id = |id: &str| decisions.iter().find(|d| d["ticket"] == id).unwrap();
     let fr = |id: &str| by_id(id)["sla"]["first_response"].clone();
     let res = |id: &str| by_id(id)["sla"]["resolution"].clone();
-    // Created on Labour Day 2024: the clocks start on 2024-05-06 09:00.
-    assert_eq!(fr("FB202405001")["started_at"], "2024-05-06T09:00:00+08:00");
+    // Created on Labour Day 2024 and answered that morning, before the first opening
+    // (2024-05-06 09:00): the clock never counted, and starts where it was started.
+    assert_eq!(fr("FB202405001")["started_at"], "2024-05-01T09:00:00+08:00");
+    assert_eq!(fr("FB202405001")["elapsed"], "0s");
     // Open with no events since Friday 17:40: first response breached.
     assert_eq!(fr("FB202509005")["status"], "breached");
     // The make-up Saturday 10-11 counts: the first response was due then, answered late.

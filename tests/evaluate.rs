@@ -7,7 +7,7 @@
 //! closed on 2025-10-03 (German Unity Day, a Friday). Summer time ends on 2025-10-26.
 
 use aftercare::decision::ClockStatus;
-use aftercare::{Decision, Options, Policy, Ticket};
+use aftercare::{Decision, EvalOptions, Policy, Ticket};
 use serde_json::{json, Value};
 
 use crate::support::{self, at, ticket_with as ticket};
@@ -387,7 +387,7 @@ fn trace_can_be_turned_off() {
         .evaluate_with(
             &monday_fault(json!([])),
             at("2025-10-06T11:00:00+02:00"),
-            Options { trace: false },
+            EvalOptions { trace: false },
         )
         .unwrap();
     assert!(d.trace.is_empty());
@@ -720,7 +720,7 @@ fn a_batch_keeps_the_input_order_and_isolates_bad_tickets() {
             t
         })
         .collect();
-    let results = policy.evaluate_batch(&tickets, now, Options::default());
+    let results = policy.evaluate_batch(&tickets, now, EvalOptions::default());
     assert_eq!(results.len(), 200);
     for (i, r) in results.iter().enumerate() {
         let d = r.as_ref().unwrap();
@@ -734,7 +734,7 @@ fn a_batch_keeps_the_input_order_and_isolates_bad_tickets() {
         })
         .collect();
     lines[42] = r#"{"id": "L42", "created_at": "yesterday"}"#.to_string();
-    let out = policy.evaluate_json_lines(&lines, now, Options::default());
+    let out = policy.evaluate_json_lines(&lines, now, EvalOptions::default());
     assert_eq!(out.len(), 100);
     for (i, line) in out.iter().enumerate() {
         let (Ok(text) | Err(text)) = line;

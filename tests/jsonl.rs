@@ -1,6 +1,6 @@
 //! `Policy::write_json_line` prints what serde_json prints for the same decision or error.
 
-use aftercare::{Options, Policy, Ticket};
+use aftercare::{EvalOptions, Policy, Ticket};
 use chrono::{DateTime, Utc};
 
 use crate::support::tickets;
@@ -43,7 +43,7 @@ fn lines_are_what_serde_json_writes() {
     .expect("the default policy loads");
     let mut line = Vec::new();
     for trace in [false, true] {
-        let options = Options { trace };
+        let options = EvalOptions { trace };
         for json in tickets() {
             line.clear();
             let ok = policy.write_json_line(&json, now(), options, &mut line);

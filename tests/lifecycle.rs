@@ -443,3 +443,26 @@ fn a_business_day_offset_counts_from_where_it_begins() {
         Some("2025-09-22T09:00:00+08:00")
     );
 }
+
+/// FB202405001 was answered on a holiday, before its clocks' first opening: every clock shows
+/// a start no later than its stop.
+#[test]
+fn a_clock_never_starts_after_it_stops() {
+    let d = decide(
+        r#"{"id":"S16","created_at":"2024-05-01T09:00:00+08:00","kind":"complaint",
+            "events":[{"at":"2024-05-01T10:00:00+08:00","type":"first_response"},
+                      {"at":"2024-05-02T16:00:00+08:00","type":"resolved"}]}"#,
+        "2024-05-10T12:00:00+08:00",
+    );
+    for (metric, clock) in d.sla.clocks() {
+        if let Some(stop) = clock.stopped_at {
+            assert!(clock.started_at <= stop, "{metric}: {clock:?}");
+        }
+    }
+    let first = d
+        .sla
+        .first_response
+        .as_ref()
+        .expect("a first-response clock");
+    assert_eq!(first.started_at.to_string(), "2024-05-01T09:00:00+08:00");
+}

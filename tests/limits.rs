@@ -125,7 +125,7 @@ fn a_policy_carries_its_ticket_limits_into_evaluate_json() {
         .evaluate_json(json, now())
         .expect_err("an event is too many");
     assert!(e.message.contains("(max_events)"), "{e}");
-    let lines = p.evaluate_json_lines(&[json], now(), aftercare::Options::default());
+    let lines = p.evaluate_json_lines(&[json], now(), aftercare::EvalOptions::default());
     assert!(matches!(&lines[..], [Err(line)] if line.contains("(max_events)")));
 }
 

@@ -633,3 +633,66 @@ fn an_unknown_lint_code_is_an_error_with_a_suggestion() {
     assert_eq!(d.message, "`unreachable-rules` is not the code of a lint");
     assert_eq!(d.hint.as_deref(), Some("did you mean `unreachable-rule`?"));
 }
+
+// --- declared fields and statuses ----------------------------------------------------------------
+
+#[test]
+fn with_declared_fields_a_misspelt_field_is_warned_about() {
+    let declare = |extra: &str| {
+        format!("{BASE}{STAGES}{extra}").replacen(
+            "[policy]\n",
+            "[policy]\nfields = [\"attributes.safety_hazard\"]\n",
+            1,
+        )
+    };
+    let extra = r#"
+[[priority_rules]]
+id = "hazard"
+priority = "urgent"
+when = { "attributes.safety_hazzard" = true }
+"#;
+    let policy = Policy::from_toml(&declare(extra)).expect("the policy loads");
+    let w: Vec<(&str, &str, Option<&str>)> = policy
+        .warnings()
+        .iter()
+        .map(|d| (d.code, d.message.as_str(), d.hint.as_deref()))
+        .collect();
+    assert_eq!(
+        w,
+        [(
+            "undeclared-field",
+            "`attributes.safety_hazzard` is not among the fields the policy declares",
+            Some("did you mean `attributes.safety_hazard`? Otherwise add it to [policy] fields")
+        )]
+    );
+    // Without the declaration nothing is known about custom fields, and nothing is said.
+    let undeclared = format!("{BASE}{STAGES}{extra}");
+    assert!(load_text(&undeclared).warnings().is_empty());
+}
+
+#[test]
+fn with_declared_statuses_a_misspelt_pause_status_is_warned_about() {
+    let text = format!("{BASE}{STAGES}")
+        .replacen(
+            "[policy]\n",
+            "[policy]\nstatuses = [\"waiting_parts\"]\n",
+            1,
+        )
+        .replacen(
+            "[sla.targets.urgent]",
+            "[sla]\npause_statuses = [\"waiting_part\"]\n\n[sla.targets.urgent]",
+            1,
+        );
+    assert!(text.contains("pause_statuses"), "BASE has an [sla] table");
+    let policy = Policy::from_toml(&text).expect("the policy loads");
+    let codes: Vec<&str> = policy.warnings().iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["undeclared-status"]);
+    assert_eq!(
+        policy.warnings()[0].hint.as_deref(),
+        Some("did you mean `waiting_parts`? Otherwise add it to [policy] statuses")
+    );
+}
+
+fn load_text(text: &str) -> Policy {
+    Policy::from_toml(text).unwrap_or_else(|e| panic!("the test policy loads:\n{e}"))
+}

@@ -2,11 +2,13 @@
 
 mod support;
 
+mod agents;
 mod business_time_cases;
 mod business_time_differential;
 mod business_time_props;
 mod cli;
 mod cli_bad_input;
+mod cli_output;
 mod conditions;
 mod diff;
 mod docs_commands;
@@ -34,6 +36,8 @@ mod scripts_diagnostics;
 mod scripts_examples;
 mod scripts_hooks;
 mod scripts_sandbox;
+mod server;
+mod stories;
 mod thread_safety;
 mod triage;
 mod validation;

@@ -109,3 +109,93 @@ proptest! {
         }
     }
 }
+
+/// A ticket of the agents fixture whose history mixes agents' events (transfers between
+/// calendars, priority and category changes) with responses and resolutions.
+fn agents_ticket(start_min: i64, gaps: &[i64], kinds: &[u8]) -> (Ticket, DateTime<Utc>) {
+    let base = Utc
+        .with_ymd_and_hms(2025, 11, 1, 0, 0, 0)
+        .single()
+        .expect("valid");
+    let created = base + Duration::minutes(start_min);
+    let mut at = created;
+    let mut events = Vec::new();
+    let mut resolved = false;
+    for (gap, kind) in gaps.iter().zip(kinds) {
+        at += Duration::minutes(*gap);
+        let t = at.to_rfc3339();
+        let e = match (kind % 10, resolved) {
+            (0, false) => format!(r#"{{"at":"{t}","type":"first_response"}}"#),
+            (1, false) => {
+                resolved = true;
+                format!(r#"{{"at":"{t}","type":"resolved"}}"#)
+            }
+            (2, true) => {
+                resolved = false;
+                format!(r#"{{"at":"{t}","type":"reopened"}}"#)
+            }
+            (3, _) => format!(
+                r#"{{"at":"{t}","type":"assigned","department":"tech","team":"field_team"}}"#
+            ),
+            (4, _) => format!(r#"{{"at":"{t}","type":"assigned","department":"care"}}"#),
+            (5, _) => format!(
+                r#"{{"at":"{t}","type":"assigned","department":"desk","assignee":"Li Wei"}}"#
+            ),
+            (6, _) => format!(r#"{{"at":"{t}","type":"priority","priority":"urgent"}}"#),
+            (7, _) => format!(r#"{{"at":"{t}","type":"priority","priority":"low"}}"#),
+            (8, _) => format!(r#"{{"at":"{t}","type":"category","category":"fault"}}"#),
+            (9, _) => format!(r#"{{"at":"{t}","type":"priority","priority":"high"}}"#),
+            _ => continue,
+        };
+        events.push(e);
+    }
+    let json = format!(
+        r#"{{"id":"A","created_at":"{}","kind":"complaint","events":[{}]}}"#,
+        created.to_rfc3339(),
+        events.join(",")
+    );
+    (Ticket::from_json(&json).expect("a valid ticket"), at)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn next_change_at_stays_exact_with_agents_events(
+        start_min in 0i64..(60 * 24 * 14),
+        gaps in proptest::collection::vec(1i64..(60 * 30), 0..7),
+        kinds in proptest::collection::vec(0u8..10, 7),
+        from_change in any::<bool>(),
+        after in 0i64..(60 * 24 * 10),
+    ) {
+        let policy = Policy::from_path(if from_change {
+            "tests/fixtures/agents/agents_from_change.toml"
+        } else {
+            "tests/fixtures/agents/agents.toml"
+        })
+        .expect("the fixture policy loads");
+        let (ticket, last_event) = agents_ticket(start_min, &gaps, &kinds);
+        let now = last_event + Duration::minutes(after);
+        let d = policy.evaluate(&ticket, now).expect("a decision");
+        let here = state(&d);
+        match d.next_change_at {
+            Some(next) => {
+                let next = next.utc();
+                prop_assert!(next > now);
+                let before = next - Duration::seconds(1);
+                for probe in [now + (before - now) / 2, before] {
+                    if probe > now {
+                        let p = policy.evaluate(&ticket, probe).expect("a decision");
+                        prop_assert_eq!(&state(&p), &here, "changed at {} before {}", probe, next);
+                    }
+                }
+                let at_next = policy.evaluate(&ticket, next).expect("a decision");
+                prop_assert_ne!(state(&at_next), here, "nothing changed at {}", next);
+            }
+            None => {
+                let later = policy.evaluate(&ticket, now + Duration::days(400)).expect("a decision");
+                prop_assert_eq!(state(&later), here);
+            }
+        }
+    }
+}

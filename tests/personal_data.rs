@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use aftercare::{Limits, Options, Policy, Ticket};
+use aftercare::{EvalOptions, Limits, Policy, Ticket};
 
 use crate::support::{self, root};
 
@@ -238,7 +238,7 @@ fn decisions_traces_and_ticket_errors_hold_no_personal_data() {
             }
         }
     }
-    let lines = policy.evaluate_json_lines(&all_tickets(), now, Options::default());
+    let lines = policy.evaluate_json_lines(&all_tickets(), now, EvalOptions::default());
     for line in lines {
         let (Ok(text) | Err(text)) = line;
         assert_no_personal_data(&text);

@@ -12,7 +12,7 @@ fn small() -> Policy {
 }
 
 /// Runs cases written inline against the small policy.
-fn run_inline(cases: &str) -> testing::Report {
+fn run_inline(cases: &str) -> testing::TestReport {
     let file = CaseFile::from_toml("inline.toml", cases, None).expect("the cases read");
     testing::run(&small(), &file)
 }

@@ -76,8 +76,25 @@ fn text_report_by_week() {
 fn json_report() {
     let json = stdout(&["--format", "json"]);
     let v: Value = serde_json::from_str(&json).expect("valid JSON");
-    assert_eq!(v["tickets"], 25);
-    assert_eq!(v["totals"]["tickets"], 25);
+    assert_eq!(v["tickets"], 29);
+    assert_eq!(v["totals"]["tickets"], 29);
+    // The four tickets agents acted on: transfers and the rules they overrode.
+    let t = &v["totals"];
+    assert_eq!(t["transfers"]["count"], 4);
+    assert_eq!(t["transfers"]["tickets"], 3);
+    assert_eq!(
+        t["transfers"]["by_pair"]["customer_center→after_sales_tech"],
+        2
+    );
+    assert_eq!(t["overrides"]["route"], 2);
+    assert_eq!(
+        t["overrides"]["by_rule"]["route:north-repair"]["overridden"],
+        1
+    );
+    assert_eq!(
+        t["overrides"]["by_rule"]["priority:fault-phone-high"]["to"]["urgent"],
+        1
+    );
     insta::assert_snapshot!(json);
 }
 

@@ -245,7 +245,7 @@ fn targets(ticket, decision) { if decision.team == "hotline" { #{ first_response
 #[test]
 fn hooks_run_without_a_trace() {
     let policy = load("fn prioritise(ticket, decision) { \"low\" }");
-    let options = aftercare::Options { trace: false };
+    let options = aftercare::EvalOptions { trace: false };
     let d = policy.evaluate_with(&ticket(""), now(), options).unwrap();
     assert_eq!(&*d.priority, "low");
     assert!(d.trace.is_empty());
@@ -596,7 +596,7 @@ fn a_policy_evaluates_on_many_threads() {
             .unwrap()
         })
         .collect();
-    let results = policy.evaluate_batch(&tickets, now(), aftercare::Options::default());
+    let results = policy.evaluate_batch(&tickets, now(), aftercare::EvalOptions::default());
     for (i, r) in results.iter().enumerate() {
         let expected = if i % 3 == 0 { "urgent" } else { "low" };
         assert_eq!(&*r.as_ref().unwrap().priority, expected);

@@ -195,7 +195,7 @@ fn a_hostile_batch_finishes() {
         })
         .collect();
     let start = Instant::now();
-    let results = policy.evaluate_batch(&tickets, now(), aftercare::Options::default());
+    let results = policy.evaluate_batch(&tickets, now(), aftercare::EvalOptions::default());
     assert!(
         start.elapsed() < Duration::from_secs(20),
         "took {:?}",

@@ -1,6 +1,6 @@
 //! The same batch evaluated on many threads gives exactly the sequential result.
 
-use aftercare::{Decision, Options, Policy, Ticket, TicketError};
+use aftercare::{Decision, EvalOptions, Policy, Ticket, TicketError};
 
 fn policy() -> Policy {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/default.toml");
@@ -74,7 +74,7 @@ type Outcome = Vec<Result<Decision, TicketError>>;
 fn sequential(policy: &Policy, tickets: &[Ticket], now: chrono::DateTime<chrono::Utc>) -> Outcome {
     tickets
         .iter()
-        .map(|t| policy.evaluate_with(t, now, Options::default()))
+        .map(|t| policy.evaluate_with(t, now, EvalOptions::default()))
         .collect()
 }
 
@@ -91,7 +91,7 @@ fn many_threads_give_the_sequential_result() {
     assert!(expected.iter().filter(|r| r.is_ok()).count() > 500);
 
     // The library's own parallel batch.
-    assert!(policy.evaluate_batch(&tickets, now, Options::default()) == expected);
+    assert!(policy.evaluate_batch(&tickets, now, EvalOptions::default()) == expected);
 
     // Eight threads sharing one policy, each evaluating the whole batch, and eight threads
     // each evaluating its own share with its own clone of the policy.
@@ -148,10 +148,12 @@ fn json_lines_on_all_cores_match_one_at_a_time() {
         );
         lines.push(format!(r#"{{"id": "bad-{i}", "created_at": "yesterday"}}"#));
     }
-    let parallel = policy.evaluate_json_lines(&lines, now, Options::default());
+    let parallel = policy.evaluate_json_lines(&lines, now, EvalOptions::default());
     let one_by_one: Vec<_> = lines
         .iter()
-        .flat_map(|l| policy.evaluate_json_lines(std::slice::from_ref(l), now, Options::default()))
+        .flat_map(|l| {
+            policy.evaluate_json_lines(std::slice::from_ref(l), now, EvalOptions::default())
+        })
         .collect();
     assert_eq!(parallel, one_by_one);
 }

@@ -136,8 +136,8 @@ fn the_trace_changes_nothing_but_the_trace() {
     texts.extend((0..2000).map(|i| tickets::ticket_json(&mut rng, i, i % 2 == 0)));
     for text in &texts {
         let ticket = Ticket::from_json(text).unwrap();
-        let traced = policy.evaluate_with(&ticket, now(), aftercare::Options { trace: true });
-        let plain = policy.evaluate_with(&ticket, now(), aftercare::Options { trace: false });
+        let traced = policy.evaluate_with(&ticket, now(), aftercare::EvalOptions { trace: true });
+        let plain = policy.evaluate_with(&ticket, now(), aftercare::EvalOptions { trace: false });
         match (traced, plain) {
             (Ok(mut traced), Ok(plain)) => {
                 assert!(!traced.trace.is_empty());

@@ -811,7 +811,7 @@ fn every_problem_is_reported_at_once_in_position_order() {
         lines,
         [
             "<policy>:5:1: error: unknown key `colour` in `[policy]` \
-             (hint: expected one of: name, version, calendar, description, allow, locale)",
+             (hint: expected one of: name, version, calendar, description, allow, locale, fields, statuses)",
             "<policy>:9:40: error: bad time window `18:00-09:00`: expected `HH:MM-HH:MM` with the end \
              after the start (an end may be `24:00`) (hint: e.g. \"09:00-12:00\"; a window may end at \"24:00\")",
             // Columns count characters, not bytes: the Chinese keywords before it are 5 characters.
@@ -890,4 +890,28 @@ fn one_mistake_gives_one_error() {
         e.to_string().contains("`default` must be true or false"),
         "{e}"
     );
+}
+
+#[test]
+fn a_field_path_with_a_stray_space_is_an_error_with_the_fix() {
+    let text = with(&[(
+        15,
+        r#"when = { kind = "complaint" }"#,
+        r#"when = { "customer.tier " = "vip" }"#,
+    )]);
+    let e = error_of(&text);
+    let d = &e.diagnostics()[0];
+    assert_eq!(d.code, "bad-field");
+    assert_eq!(
+        d.message,
+        "the field `customer.tier ` has a space or an empty part"
+    );
+    assert_eq!(d.hint.as_deref(), Some("did you mean `customer.tier`?"));
+}
+
+#[test]
+fn a_policy_error_debugs_as_it_displays() {
+    // `fn main() -> Result<(), PolicyError>` prints the Debug form.
+    let e = error_of("[policy]\nname = 1\n");
+    assert_eq!(format!("{e:?}"), e.to_string());
 }

@@ -8,7 +8,7 @@
 use std::str::FromStr;
 
 use aftercare::business_time::{Amount, BusinessDuration, Calendar, CalendarSpec, Window};
-use aftercare::{Options, Policy, Ticket};
+use aftercare::{EvalOptions, Policy, Ticket};
 use chrono::{DateTime, Duration, Utc};
 
 /// Tickets evaluated against every policy that loads.
@@ -110,7 +110,7 @@ pub fn ticket_eval(policy: &Policy, data: &[u8]) {
                 );
             }
         }
-        let quiet = policy.evaluate_with(&ticket, now, Options { trace: false });
+        let quiet = policy.evaluate_with(&ticket, now, EvalOptions { trace: false });
         // The trace is the only thing the option changes.
         match (&first, &quiet) {
             (Ok(a), Ok(b)) => {
@@ -123,7 +123,7 @@ pub fn ticket_eval(policy: &Policy, data: &[u8]) {
         }
     }
     if let Some(now) = instant("2025-10-15T12:00:00+08:00") {
-        let _ = policy.evaluate_json_lines(&[json], now, Options::default());
+        let _ = policy.evaluate_json_lines(&[json], now, EvalOptions::default());
     }
 }
 
@@ -393,7 +393,7 @@ pub fn script_hooks(data: &[u8]) {
             Ok(policy) => {
                 for json in PROBE_TICKETS {
                     if let (Ok(ticket), Some(now)) = (Ticket::from_json(json), now) {
-                        match policy.evaluate_with(&ticket, now, Options { trace: true }) {
+                        match policy.evaluate_with(&ticket, now, EvalOptions { trace: true }) {
                             Ok(d) => {
                                 let _ = serde_json::to_string(&d);
                             }

@@ -289,6 +289,21 @@ fn entry(
     } else {
         format!("{prefix}.{name}")
     };
+    // A stray space makes another custom field (`"customer.tier "` is not `customer.tier`)
+    // that no ticket has: the rule would silently never match.
+    if path
+        .split('.')
+        .any(|part| part.trim() != part || part.is_empty())
+    {
+        let cleaned: Vec<&str> = path.split('.').map(str::trim).collect();
+        sink.error(
+            "bad-field",
+            &key.span,
+            format!("the field `{path}` has a space or an empty part"),
+        )
+        .hint(format!("did you mean `{}`?", cleaned.join(".")));
+        return None;
+    }
     if PERSONAL_FIELDS.contains(&path.as_str()) {
         sink.error("personal-data", &key.span, format!("`{path}` is personal data and cannot be used in rules"))
             .hint("rules may read customer.id, customer.tier, customer.region, product.model and attributes");

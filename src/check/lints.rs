@@ -25,6 +25,16 @@
 //!   same condition that fires later (`100%` before `80%`). Steps are numbered in list order in
 //!   escalation keys, so the order is worth getting right before tickets carry those keys.
 //!
+//! - **undeclared field** (with `[policy] fields`): a rule reading a custom field
+//!   (`customer.*`, `product.*`, `attributes.*` beyond `customer.id`, `customer.tier`,
+//!   `customer.region`, `product.model`) that the list does not declare: a typo such as
+//!   `customer.teir` reads a field no ticket has.
+//! - **undeclared status** (with `[policy] statuses`): a `pause_statuses` entry that is neither
+//!   built in nor declared.
+//!
+//! Each lint has a code (`unreachable-rule`, …, see `LINT_CODES`); `[policy] allow` silences
+//! the ones a policy accepts.
+//!
 //! With `[scripts]`, a script hook can set a priority or a route the rules never give, so the
 //! route, priority and department lints are left out.
 
@@ -34,6 +44,7 @@ use crate::business_time::Amount;
 use crate::check::{
     CmpOp, Condition, DurationDef, EscalationDef, Field, FieldTest, Model, Ref, Scalar, Test,
 };
+use crate::source::reader::did_you_mean;
 use crate::source::Sink;
 
 pub(crate) fn lint(model: &Model, sink: &mut Sink) {
@@ -85,6 +96,111 @@ pub(crate) fn lint(model: &Model, sink: &mut Sink) {
         departments_never_routed_to(model, sink);
     }
     escalations_out_of_order(&model.escalations, sink);
+    undeclared_fields(model, sink);
+    undeclared_statuses(model, sink);
+}
+
+/// Fields every ticket format has; custom fields beside them are declared in `[policy] fields`.
+const BUILT_IN_FIELDS: [&str; 4] = [
+    "customer.id",
+    "customer.tier",
+    "customer.region",
+    "product.model",
+];
+
+/// Statuses the engine knows; custom ones are declared in `[policy] statuses`.
+const BUILT_IN_STATUSES: [&str; 5] = ["new", "in_progress", "resolved", "reopened", "closed"];
+
+/// With `[policy] fields`, a rule reading a custom field the list does not name (a typo such
+/// as `customer.teir` reads a field no ticket has, and the rule silently never matches).
+fn undeclared_fields(model: &Model, sink: &mut Sink) {
+    let Some(declared) = &model.fields else {
+        return;
+    };
+    let known: Vec<&str> = BUILT_IN_FIELDS
+        .iter()
+        .copied()
+        .chain(declared.iter().map(|r| r.name.as_str()))
+        .collect();
+    let conditions = model
+        .categories
+        .iter()
+        .filter_map(|c| c.when.as_ref())
+        .chain(model.priority_rules.iter().filter_map(|r| r.when.as_ref()))
+        .chain(model.routes.iter().filter_map(|r| r.when.as_ref()))
+        .chain(model.escalations.iter().filter_map(|e| e.when.as_ref()));
+    let mut tests = Vec::new();
+    for c in conditions {
+        field_tests(c, &mut tests);
+    }
+    for t in tests {
+        let path = match &t.field {
+            Field::Customer(k) => format!("customer.{k}"),
+            Field::Product(k) => format!("product.{k}"),
+            Field::Attribute(k) => format!("attributes.{k}"),
+            _ => continue,
+        };
+        if known.contains(&path.as_str()) {
+            continue;
+        }
+        let report = sink.warning(
+            "undeclared-field",
+            &t.span,
+            format!("`{path}` is not among the fields the policy declares"),
+        );
+        match did_you_mean(&path, known.iter().copied()) {
+            Some(s) => report.hint(format!(
+                "did you mean `{s}`? Otherwise add it to [policy] fields"
+            )),
+            None => report.hint("add it to [policy] fields, or correct its name"),
+        }
+    }
+}
+
+/// With `[policy] statuses`, a pause status the list does not name.
+fn undeclared_statuses(model: &Model, sink: &mut Sink) {
+    let Some(declared) = &model.statuses else {
+        return;
+    };
+    let known: Vec<&str> = BUILT_IN_STATUSES
+        .iter()
+        .copied()
+        .chain(declared.iter().map(|r| r.name.as_str()))
+        .collect();
+    for (status, span) in model
+        .sla
+        .pause_statuses
+        .iter()
+        .zip(&model.sla.pause_status_spans)
+    {
+        if known.contains(&status.as_str()) {
+            continue;
+        }
+        let report = sink.warning(
+            "undeclared-status",
+            span,
+            format!("pause status `{status}` is not among the statuses the policy declares"),
+        );
+        match did_you_mean(status, known.iter().copied()) {
+            Some(s) => report.hint(format!(
+                "did you mean `{s}`? Otherwise add it to [policy] statuses"
+            )),
+            None => report.hint("add it to [policy] statuses, or correct its name"),
+        }
+    }
+}
+
+/// Every field test of a condition, in order.
+fn field_tests<'c>(c: &'c Condition, out: &mut Vec<&'c FieldTest>) {
+    match c {
+        Condition::All(parts) | Condition::Any(parts) => {
+            for p in parts {
+                field_tests(p, out);
+            }
+        }
+        Condition::Not(inner) => field_tests(inner, out),
+        Condition::Test(t) => out.push(t),
+    }
 }
 
 /// A rule of a first-match stage: its id and its condition (`None` for a stage's default).

@@ -174,6 +174,29 @@ fn read_meta(top: &mut Table<'_>, model: &mut Model, sink: &mut Sink) {
             };
         }
     }
+    // The custom fields and statuses, declared so that a misspelt one is caught.
+    if let Some(list) = t.strings("fields", sink) {
+        let mut fields = Vec::with_capacity(list.len());
+        for (name, span) in list {
+            let custom = name.split_once('.').is_some_and(|(head, rest)| {
+                ["customer", "product", "attributes"].contains(&head) && !rest.is_empty()
+            });
+            if custom && Field::parse(name).is_some() {
+                fields.push(reference(name, span));
+            } else {
+                sink.error("bad-field", span, format!("`{name}` is not a custom field"))
+                    .hint("declare fields as customer.NAME, product.NAME or attributes.NAME");
+            }
+        }
+        model.fields = Some(fields);
+    }
+    if let Some(list) = t.strings("statuses", sink) {
+        model.statuses = Some(
+            list.into_iter()
+                .map(|(s, span)| reference(s, span))
+                .collect(),
+        );
+    }
     // Lints the policy's authors have judged and accept, by code.
     if let Some(codes) = t.strings("allow", sink) {
         for (code, span) in codes {
@@ -201,6 +224,8 @@ fn read_meta(top: &mut Table<'_>, model: &mut Model, sink: &mut Sink) {
             "description",
             "allow",
             "locale",
+            "fields",
+            "statuses",
         ],
         sink,
     );
@@ -671,15 +696,26 @@ fn read_sla(node: &Node, model: &mut Model, sink: &mut Sink) {
     model.sla.calendar = t
         .string("calendar", sink)
         .map(|(s, span)| reference(s, span));
-    model.sla.pause_statuses = t
-        .strings("pause_statuses", sink)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(s, _)| s.to_string())
-        .collect();
+    let pauses = t.strings("pause_statuses", sink).unwrap_or_default();
+    model.sla.pause_status_spans = pauses.iter().map(|(_, span)| (*span).clone()).collect();
+    model.sla.pause_statuses = pauses.into_iter().map(|(s, _)| s.to_string()).collect();
     if let Some((text, span)) = t.string("on_reopen", sink) {
         if let Some(r) = on_reopen(text, span, sink) {
             model.sla.on_reopen = r;
+        }
+    }
+    if let Some((text, span)) = t.string("on_priority_change", sink) {
+        match text {
+            "from_creation" => model.sla.on_priority_change = OnPriorityChange::FromCreation,
+            "from_change" => model.sla.on_priority_change = OnPriorityChange::FromChange,
+            _ => {
+                sink.error(
+                    "unknown-name",
+                    span,
+                    format!("unknown `on_priority_change` value `{text}`"),
+                )
+                    .hint(r#"use "from_creation" (the new target counts from the clock's start) or "from_change""#);
+            }
         }
     }
     if let Some(targets) = t.get("targets") {
@@ -733,7 +769,13 @@ fn read_sla(node: &Node, model: &mut Model, sink: &mut Sink) {
     }
     t.finish(
         "`[sla]`",
-        &["calendar", "pause_statuses", "on_reopen", "targets"],
+        &[
+            "calendar",
+            "pause_statuses",
+            "on_reopen",
+            "on_priority_change",
+            "targets",
+        ],
         sink,
     );
 }

@@ -23,6 +23,10 @@ pub(crate) struct Model {
     pub(crate) escalations: Vec<EscalationDef>,
     pub(crate) follow_up: Option<FollowUpDef>,
     pub(crate) scripts: Option<ScriptsDef>,
+    /// `[policy] fields`: the custom ticket fields the policy's rules may read, when declared.
+    pub(crate) fields: Option<Vec<Ref>>,
+    /// `[policy] statuses`: the custom statuses its tickets use, when declared.
+    pub(crate) statuses: Option<Vec<Ref>>,
     /// `[policy] locale`: one of [`LOCALES`], checked.
     pub(crate) locale: Option<String>,
     /// The `label`s of categories, priorities and departments, by id.
@@ -105,11 +109,25 @@ pub(crate) enum OnReopen {
     Continue,
 }
 
+/// How an agent's priority change moves the SLA targets (`[sla] on_priority_change`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum OnPriorityChange {
+    /// The new priority's targets count from the clock's start, as if the ticket always had
+    /// that priority.
+    #[default]
+    FromCreation,
+    /// The new priority's targets count from the change, on top of what was already used.
+    FromChange,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct SlaDef {
     pub(crate) calendar: Option<Ref>,
     pub(crate) pause_statuses: Vec<String>,
+    /// Where each of `pause_statuses` is written.
+    pub(crate) pause_status_spans: Vec<Span>,
     pub(crate) on_reopen: OnReopen,
+    pub(crate) on_priority_change: OnPriorityChange,
     pub(crate) targets: Vec<TargetsDef>,
     pub(crate) span: Option<Span>,
 }

@@ -1,7 +1,6 @@
 //! `aftercare diff OLD_POLICY NEW_POLICY TICKETS [--now RFC3339] [--format text|json]
 //! [--lang en|zh-CN]`.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use super::{
@@ -35,7 +34,7 @@ pub(crate) fn run(args: &Args) -> i32 {
         (Ok(old), Ok(new)) => (old, new),
         _ => return EXIT_BAD_INPUT,
     };
-    let now = args.now.unwrap_or_else(chrono::Utc::now);
+    let now = super::now_or_current(args.now);
     let mut source = match input::open(&args.tickets) {
         Ok(s) => s,
         Err(e) => {
@@ -98,18 +97,15 @@ pub(crate) fn run(args: &Args) -> i32 {
                 &[
                     &name(&old, &args.old_policy),
                     &name(&new, &args.new_policy),
-                    &now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                    // In the new policy's zone, as explain and report show instants.
+                    &now.with_timezone(&new.report_time_zone())
+                        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
                 ],
             );
             format!("{header}\n\n{}", report.to_text(lang, &labels))
         }
     };
-    let mut out = std::io::stdout().lock();
-    if out
-        .write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .is_err()
-    {
+    if !super::write_out(&text) {
         return EXIT_BAD_INPUT;
     }
     if report.errors > 0 {

@@ -61,7 +61,7 @@ enum Done {
 struct Job {
     policy: aftercare::Policy,
     now: chrono::DateTime<chrono::Utc>,
-    options: aftercare::Options,
+    options: aftercare::EvalOptions,
     max_bytes: usize,
 }
 
@@ -80,8 +80,8 @@ pub(crate) fn run(args: &Args) -> i32 {
     let job = Arc::new(Job {
         max_bytes: policy.limits().max_ticket_bytes,
         policy,
-        now: args.now.unwrap_or_else(chrono::Utc::now),
-        options: aftercare::Options {
+        now: super::now_or_current(args.now),
+        options: aftercare::EvalOptions {
             trace: !args.no_trace,
         },
     });
@@ -202,9 +202,16 @@ fn write(done: &Receiver<(u64, Done)>, free: &SyncSender<Batch>) -> i32 {
             match item {
                 Done::Batch(mut batch) => {
                     failed |= batch.failed;
-                    if out.write_all(&batch.out).is_err() {
-                        // The reader went away (e.g. `| head`): stop quietly.
-                        return if failed { EXIT_FAILED } else { EXIT_OK };
+                    if let Err(e) = out.write_all(&batch.out) {
+                        // The reader went away (e.g. `| head`): stop quietly. Any other
+                        // failure (a full disk) is an error: the decisions are not all out.
+                        return if !super::written_or_said(Err(e)) {
+                            EXIT_BAD_INPUT
+                        } else if failed {
+                            EXIT_FAILED
+                        } else {
+                            EXIT_OK
+                        };
                     }
                     batch.lines.clear();
                     batch.items.clear();
@@ -214,7 +221,7 @@ fn write(done: &Receiver<(u64, Done)>, free: &SyncSender<Batch>) -> i32 {
                     next += 1;
                 }
                 Done::End => {
-                    return if out.flush().is_err() {
+                    return if !super::written_or_said(out.flush()) {
                         EXIT_BAD_INPUT
                     } else if failed {
                         EXIT_FAILED

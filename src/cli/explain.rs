@@ -40,7 +40,7 @@ pub(crate) fn run(args: &Args) -> i32 {
         eprintln!("error: cannot read `{}`: {e}", args.ticket);
         return EXIT_BAD_INPUT;
     }
-    let now = args.now.unwrap_or_else(chrono::Utc::now);
+    let now = super::now_or_current(args.now);
     let why = aftercare::Ticket::from_json_with_limits(&text, policy.limits())
         .and_then(|t| policy.explain(&t, now))
         .map(|why| match args.lang {
@@ -49,13 +49,19 @@ pub(crate) fn run(args: &Args) -> i32 {
         });
     match (why, args.format) {
         (Ok(why), Format::Text) => {
-            write_out(&why.to_string());
-            EXIT_OK
+            if write_out(&why.to_string()) {
+                EXIT_OK
+            } else {
+                EXIT_BAD_INPUT
+            }
         }
         (Ok(why), Format::Json) => match serde_json::to_string_pretty(&why) {
             Ok(json) => {
-                write_out(&format!("{json}\n"));
-                EXIT_OK
+                if write_out(&format!("{json}\n")) {
+                    EXIT_OK
+                } else {
+                    EXIT_BAD_INPUT
+                }
             }
             Err(e) => {
                 eprintln!("error: {e}");
@@ -64,11 +70,14 @@ pub(crate) fn run(args: &Args) -> i32 {
         },
         // A bad ticket is reported like `eval` does, and is not the policy's fault.
         (Err(e), Format::Json) => {
-            write_out(&format!(
+            if write_out(&format!(
                 "{}\n",
                 serde_json::to_string(&e).unwrap_or_default()
-            ));
-            EXIT_FAILED
+            )) {
+                EXIT_FAILED
+            } else {
+                EXIT_BAD_INPUT
+            }
         }
         (Err(e), Format::Text) => {
             eprintln!("error: {e}");

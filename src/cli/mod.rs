@@ -7,6 +7,7 @@ mod eval;
 mod explain;
 mod input;
 mod report;
+mod serve;
 mod test;
 
 use std::path::PathBuf;
@@ -104,6 +105,9 @@ enum Command {
     Diff(diff::Args),
     /// The service report: KPIs per week or month as text, JSON or one HTML page with charts.
     Report(report::Args),
+    /// The decision service over HTTP: evaluate, explain, test and diff against the serving
+    /// policy, with hot reload, metrics and the policy studio at `/`.
+    Serve(serve::Args),
 }
 
 pub(crate) fn run() -> i32 {
@@ -127,6 +131,7 @@ pub(crate) fn run() -> i32 {
         Command::Explain(args) => explain::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }
 
@@ -149,6 +154,13 @@ pub(crate) fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
         .map(|d| d.with_timezone(&Utc))
         .map_err(|_| format!("`{s}` is not an RFC 3339 instant, e.g. 2025-10-15T12:00:00+08:00"))
+}
+
+/// `--now`, or the current time in whole seconds: instants in decisions and report headers
+/// read `12:00:05+08:00`, not `12:00:05.123456789+08:00`.
+pub(crate) fn now_or_current(now: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    now.unwrap_or_else(|| Utc::now().trunc_subsecs(0))
 }
 
 /// Loads a policy or prints its diagnostics (rustc-style on a terminal, plain lines otherwise).
@@ -174,9 +186,24 @@ pub(crate) fn print_diagnostics(e: &aftercare::PolicyError) {
     }
 }
 
-/// Writes to stdout; a reader that went away (e.g. `| head`) is not an error worth a panic.
-pub(crate) fn write_out(text: &str) {
+/// Writes to stdout. A reader that went away (e.g. `| head`) is not an error of ours; any other
+/// failure (a full disk) is said on stderr, and `false` tells the caller to exit with
+/// [`EXIT_BAD_INPUT`].
+pub(crate) fn write_out(text: &str) -> bool {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    written_or_said(written)
+}
+
+/// `true` if the output was written, or its reader went away; otherwise says why on stderr.
+pub(crate) fn written_or_said(written: std::io::Result<()>) -> bool {
+    match written {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => true,
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            false
+        }
+    }
 }

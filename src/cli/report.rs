@@ -64,7 +64,7 @@ pub(crate) fn run(args: &Args) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let now = args.now.unwrap_or_else(chrono::Utc::now);
+    let now = super::now_or_current(args.now);
     let by = match args.by {
         By::Week => Granularity::Week,
         By::Month => Granularity::Month,

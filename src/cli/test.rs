@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use aftercare::testing::{self, CaseFile, CasesError, Coverage, Report};
+use aftercare::testing::{self, CaseFile, CasesError, Coverage, TestReport};
 
 use super::{load_policy, parse_lang, write_out, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
 
@@ -81,7 +81,7 @@ pub(crate) fn run(args: &Args) -> i32 {
         );
         return EXIT_BAD_INPUT;
     }
-    let mut report = Report::default();
+    let mut report = TestReport::default();
     for file in &files {
         report.extend(testing::run(&policy, file));
     }
@@ -105,7 +105,7 @@ pub(crate) fn run(args: &Args) -> i32 {
                 }
                 out.push_str(&format!(
                     "rule coverage {:.1}% is below the minimum {min}%\n",
-                    (coverage.percent() * 10.0).floor() / 10.0
+                    coverage.percent_shown()
                 ));
                 code = EXIT_FAILED;
             }
@@ -120,7 +120,9 @@ pub(crate) fn run(args: &Args) -> i32 {
         None => report.summary(),
     };
     out.push_str(&format!("{summary}\n"));
-    write_out(&out);
+    if !write_out(&out) {
+        return EXIT_BAD_INPUT;
+    }
     code
 }
 

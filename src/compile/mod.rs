@@ -13,7 +13,7 @@ pub(crate) use program::Program;
 use std::sync::Arc;
 
 use crate::business_time::{Amount, Calendar};
-use crate::check::{Metric, Model, OnReopen};
+use crate::check::{Metric, Model, OnPriorityChange, OnReopen};
 use crate::limits::Limits;
 use crate::source::{Diagnostic, Sink, Span};
 use condition::Compiler;
@@ -118,6 +118,7 @@ pub(crate) struct Sla {
     pub(crate) pause_statuses: Vec<String>,
     /// Per priority index.
     pub(crate) targets: Vec<Targets>,
+    pub(crate) on_priority_change: OnPriorityChange,
 }
 
 #[derive(Default)]
@@ -318,6 +319,7 @@ pub(crate) fn compile(model: &Model, sink: &mut Sink) -> Option<Compiled> {
                 calendar,
                 pause_statuses: model.sla.pause_statuses.clone(),
                 targets,
+                on_priority_change: model.sla.on_priority_change,
             })
         }
         _ => None,

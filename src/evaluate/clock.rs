@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::business_time::{Amount, Calendar, ClosedReason, TimeError};
-use crate::output::decision::{Clock, ClockStatus, Instant, Span};
+use crate::output::decision::{BusinessSpan, Clock, ClockStatus, ZonedInstant};
 use crate::output::trace::{ClockTrace, PauseTrace};
 use crate::ticket::{TicketError, TicketErrorKind};
 
@@ -35,6 +35,14 @@ pub(crate) struct Run<'c> {
     pub(crate) target: Arc<str>,
     /// The due instant; `None` while paused before the budget is used up.
     pub(crate) due: Option<DateTime<Utc>>,
+    /// Business seconds used before the target in force began (an agent changed the priority
+    /// and the new target counts from the change): escalation shares start from there.
+    pub(crate) spent_before: i64,
+    /// A deadline in force earlier (before an agent changed the priority) passed while it was
+    /// in force: the clock stays breached whatever the later target.
+    pub(crate) breached_before: bool,
+    /// The calendars it counts on, `calendar` first.
+    pub(crate) axis: Axis<'c>,
     p_start: i64,
     /// The first opening at or after the start.
     started: Option<DateTime<Utc>>,
@@ -61,6 +69,130 @@ impl Paused {
             p_start: 0,
             p_end: None,
         }
+    }
+}
+
+/// The calendars a run counts on: `calendar` from its start, then each switch's calendar from
+/// the switch on (a ticket transferred to a team with a calendar of its own). Positions on
+/// this combined axis continue across a switch, so a run measures spans by subtraction as on
+/// one calendar. Without switches it is the calendar itself and costs nothing more.
+#[derive(Debug, Clone)]
+pub(crate) struct Axis<'c> {
+    pub(crate) calendar: &'c Calendar,
+    pub(crate) name: &'c str,
+    pub(crate) switches: Vec<Switch<'c>>,
+}
+
+/// From `at` on, counting goes on on `calendar`.
+#[derive(Debug, Clone)]
+pub(crate) struct Switch<'c> {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) calendar: &'c Calendar,
+    pub(crate) name: &'c str,
+    /// The position of `at` on `calendar`, and on the combined axis.
+    own: i64,
+    offset: i64,
+}
+
+impl<'c> Switch<'c> {
+    pub(crate) fn new(at: DateTime<Utc>, calendar: &'c Calendar, name: &'c str) -> Switch<'c> {
+        Switch {
+            at,
+            calendar,
+            name,
+            own: 0,
+            offset: 0,
+        }
+    }
+}
+
+impl<'c> Axis<'c> {
+    /// One calendar.
+    pub(crate) fn one(calendar: &'c Calendar, name: &'c str) -> Axis<'c> {
+        Axis {
+            calendar,
+            name,
+            switches: Vec::new(),
+        }
+    }
+
+    /// Keeps the switches after `start` that change the calendar, and places them on the axis.
+    pub(crate) fn prepare(&mut self, start: DateTime<Utc>, positions: &mut Positions) {
+        if self.switches.is_empty() {
+            return;
+        }
+        let mut current = self.calendar;
+        self.switches.retain(|s| {
+            let keep = s.at > start && !std::ptr::eq(s.calendar, current);
+            if keep {
+                current = s.calendar;
+            }
+            keep
+        });
+        let (mut cal, mut own, mut offset) = (self.calendar, 0, 0);
+        for s in &mut self.switches {
+            s.offset = offset + positions.of(cal, s.at) - own;
+            s.own = positions.of(s.calendar, s.at);
+            (cal, own, offset) = (s.calendar, s.own, s.offset);
+        }
+    }
+
+    /// The leg `at` falls in: its calendar, the position of its start on that calendar and on
+    /// the axis (both 0 for the first leg, whose positions are the calendar's own).
+    fn leg(&self, at: DateTime<Utc>) -> (&'c Calendar, i64, i64) {
+        match self.switches.iter().rev().find(|s| s.at <= at) {
+            Some(s) => (s.calendar, s.own, s.offset),
+            None => (self.calendar, 0, 0),
+        }
+    }
+
+    /// The calendar in force at `at`.
+    pub(crate) fn calendar_at(&self, at: DateTime<Utc>) -> &'c Calendar {
+        self.leg(at).0
+    }
+
+    /// The position of `at` on the axis.
+    pub(crate) fn position(&self, at: DateTime<Utc>, positions: &mut Positions) -> i64 {
+        let (cal, own, offset) = self.leg(at);
+        offset + positions.of(cal, at) - own
+    }
+
+    /// Business seconds in `[a, b)` on the axis.
+    pub(crate) fn between(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
+        if b <= a {
+            return 0;
+        }
+        let mut positions = Positions::default();
+        (self.position(b, &mut positions) - self.position(a, &mut positions)).max(0)
+    }
+
+    /// The earliest instant at which `n` business seconds after `from` (at axis position
+    /// `p_from`) are used up.
+    fn add_from(
+        &self,
+        from: DateTime<Utc>,
+        p_from: i64,
+        n: i64,
+    ) -> Result<DateTime<Utc>, TimeError> {
+        if self.switches.is_empty() {
+            return self.calendar.add_seconds_from(from, p_from, n);
+        }
+        let target = p_from.saturating_add(n.max(0));
+        // The leg of `from`, then on while the target lies beyond the next switch.
+        let mut leg = self.switches.iter().rposition(|s| s.at <= from);
+        loop {
+            let next = leg.map_or(0, |i| i + 1);
+            match self.switches.get(next) {
+                Some(s) if target > s.offset => leg = Some(next),
+                _ => break,
+            }
+        }
+        let (cal, own, offset, start, p_start) = match leg.and_then(|i| self.switches.get(i)) {
+            Some(s) if s.at > from => (s.calendar, s.own, s.offset, s.at, s.offset),
+            Some(s) => (s.calendar, s.own, s.offset, from, p_from),
+            None => (self.calendar, 0, 0, from, p_from),
+        };
+        cal.add_seconds_from(start, p_start - offset + own, target - p_start)
     }
 }
 
@@ -154,8 +286,7 @@ pub(crate) fn budget_of(
 impl<'c> Run<'c> {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
-        calendar: &'c Calendar,
-        calendar_name: &'c str,
+        mut axis: Axis<'c>,
         start: DateTime<Utc>,
         stop: Option<DateTime<Utc>>,
         mut pauses: Vec<Paused>,
@@ -164,11 +295,13 @@ impl<'c> Run<'c> {
         now: DateTime<Utc>,
         positions: &mut Positions,
     ) -> Result<Run<'c>, TimeError> {
+        axis.prepare(start, positions);
         for p in &mut pauses {
-            p.p_start = positions.of(calendar, p.start);
-            p.p_end = p.end.map(|e| positions.of(calendar, e));
+            p.p_start = axis.position(p.start, positions);
+            p.p_end = p.end.map(|e| axis.position(e, positions));
         }
         let until = stop.filter(|s| *s <= now).unwrap_or(now).max(start);
+        let (calendar, calendar_name) = (axis.calendar, axis.name);
         let mut run = Run {
             calendar,
             calendar_name,
@@ -179,10 +312,13 @@ impl<'c> Run<'c> {
             whole_days: budget.whole_days,
             target,
             due: None,
-            p_start: positions.of(calendar, start),
+            spent_before: 0,
+            breached_before: false,
+            p_start: axis.position(start, positions),
             started: positions.next_open(calendar, start),
             until,
-            p_until: positions.of(calendar, until),
+            p_until: axis.position(until, positions),
+            axis,
         };
         run.due = run.instant_after(run.budget)?;
         Ok(run)
@@ -195,21 +331,21 @@ impl<'c> Run<'c> {
         Ok(match at {
             // `3bd` means the same local time on the third working day: a count that ends at a
             // closing is due at the next opening, which holds the same business time.
-            Some(t) if self.whole_days && !self.calendar.is_open(t) => {
-                Some(self.calendar.next_open(t).unwrap_or(t))
+            Some(t) if self.whole_days && !self.axis.calendar_at(t).is_open(t) => {
+                Some(self.axis.calendar_at(t).next_open(t).unwrap_or(t))
             }
             other => other,
         })
     }
 
     fn count(&self, amount: i64) -> Result<Option<DateTime<Utc>>, TimeError> {
-        let cal = self.calendar;
+        let cal = &self.axis;
         let mut remaining = amount.max(0);
         let (mut from, mut p_from) = (self.start, self.p_start);
         for p in &self.pauses {
             let available = (p.p_start - p_from).max(0);
             if available >= remaining {
-                return cal.add_seconds_from(from, p_from, remaining).map(Some);
+                return cal.add_from(from, p_from, remaining).map(Some);
             }
             remaining -= available;
             match (p.end, p.p_end) {
@@ -221,7 +357,42 @@ impl<'c> Run<'c> {
                 _ => return Ok(None),
             }
         }
-        cal.add_seconds_from(from, p_from, remaining).map(Some)
+        cal.add_from(from, p_from, remaining).map(Some)
+    }
+
+    /// Unpaused business seconds from the start to `at` (at most to where counting ends as of
+    /// `now`).
+    pub(crate) fn used_at(&self, at: DateTime<Utc>, positions: &mut Positions) -> i64 {
+        let at = at.clamp(self.start, self.until);
+        let p_at = self.axis.position(at, positions);
+        let mut total = p_at - self.p_start;
+        for p in &self.pauses {
+            if p.start >= at {
+                break;
+            }
+            let end = match (p.end, p.p_end) {
+                (Some(e), Some(p_end)) if e < at => p_end,
+                _ => p_at,
+            };
+            total -= (end - p.p_start).max(0);
+        }
+        total.max(0)
+    }
+
+    /// Gives the run another budget (and target text), `spent_before` of it used before that
+    /// target began.
+    pub(crate) fn set_budget(
+        &mut self,
+        budget: Budget,
+        spent_before: i64,
+        target: Arc<str>,
+    ) -> Result<(), TimeError> {
+        self.budget = budget.secs.max(0);
+        self.whole_days = budget.whole_days;
+        self.spent_before = spent_before.clamp(0, self.budget);
+        self.target = target;
+        self.due = self.instant_after(self.budget)?;
+        Ok(())
     }
 
     /// Where a pause stops counting as of `now`: its end, or where the run's count ends.
@@ -263,6 +434,9 @@ impl<'c> Run<'c> {
     }
 
     pub(crate) fn status(&self, now: DateTime<Utc>) -> ClockStatus {
+        if self.breached_before {
+            return ClockStatus::Breached;
+        }
         match (self.stop.filter(|s| *s <= now), self.due) {
             (Some(stop), Some(due)) => {
                 if stop <= due {
@@ -284,19 +458,33 @@ impl<'c> Run<'c> {
         let elapsed = self.elapsed();
         let started = self.started.unwrap_or(self.start);
         let (remaining, overdue_by) = match status {
-            ClockStatus::Breached => (None, Some(Span((elapsed - self.budget).max(0)))),
-            _ => (Some(Span((self.budget - elapsed).max(0))), None),
+            // An earlier deadline was missed; the one in force now may still be ahead.
+            ClockStatus::Breached if self.breached_before && elapsed < self.budget => {
+                (Some(BusinessSpan(self.budget - elapsed)), None)
+            }
+            ClockStatus::Breached => (None, Some(BusinessSpan((elapsed - self.budget).max(0)))),
+            _ => (Some(BusinessSpan((self.budget - elapsed).max(0))), None),
+        };
+        // A clock stopped while closed, before its first opening (an answer on a holiday),
+        // never counted: it shows the instant it started, so that it starts before it stops.
+        let counting = started.max(self.start);
+        let started_at = match self.stop.filter(|s| *s <= now) {
+            Some(stop) if stop < counting => self.start,
+            _ => counting,
         };
         Clock {
             target: self.target.clone(),
-            due: self.due.map(|d| Instant::new(d, tz)),
+            due: self.due.map(|d| ZonedInstant::new(d, tz)),
             status,
-            started_at: Instant::new(started.max(self.start), tz),
-            stopped_at: self.stop.filter(|s| *s <= now).map(|s| Instant::new(s, tz)),
-            elapsed: Span(elapsed),
+            started_at: ZonedInstant::new(started_at, tz),
+            stopped_at: self
+                .stop
+                .filter(|s| *s <= now)
+                .map(|s| ZonedInstant::new(s, tz)),
+            elapsed: BusinessSpan(elapsed),
             remaining,
             overdue_by,
-            paused: Span(self.paused()),
+            paused: BusinessSpan(self.paused()),
             cycle,
             previous_cycles: Vec::new(),
         }
@@ -326,26 +514,37 @@ impl<'c> Run<'c> {
             target: self.target.to_string(),
             why: why.to_string(),
             calendar: self.calendar_name.to_string(),
-            started: Instant::new(self.start, tz),
+            started: ZonedInstant::new(self.start, tz),
             counted_from: opening
                 .filter(|open| *open > self.start)
-                .map(|open| Instant::new(open, tz)),
+                .map(|open| ZonedInstant::new(open, tz)),
             skipped: (!skipped.is_empty()).then(|| describe_skipped(&skipped)),
             pauses: self
                 .pauses
                 .iter()
                 .map(|p| PauseTrace {
-                    start: Instant::new(p.start, tz),
-                    end: p
-                        .end
-                        .map(|pe| (Instant::new(pe, tz), Span(cal.between(p.start, pe)))),
+                    start: ZonedInstant::new(p.start, tz),
+                    end: p.end.map(|pe| {
+                        (
+                            ZonedInstant::new(pe, tz),
+                            BusinessSpan(self.axis.between(p.start, pe)),
+                        )
+                    }),
                 })
                 .collect(),
-            due: self.due.map(|due| Instant::new(due, tz)),
+            switches: self
+                .axis
+                .switches
+                .iter()
+                .map(|sw| (ZonedInstant::new(sw.at, tz), sw.name.to_string()))
+                .collect(),
+            spent_before: (self.spent_before > 0).then_some(BusinessSpan(self.spent_before)),
+            breached_before: self.breached_before,
+            due: self.due.map(|due| ZonedInstant::new(due, tz)),
             stopped: self
                 .stop
                 .filter(|s| *s <= now)
-                .map(|stop| Instant::new(stop, tz)),
+                .map(|stop| ZonedInstant::new(stop, tz)),
         }
     }
 }
@@ -376,4 +575,64 @@ fn describe_skipped(days: &[crate::business_time::SkippedDay]) -> String {
         i = j + 1;
     }
     parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::business_time::{CalendarSpec, Window};
+
+    /// Monday to Friday, one window a day, in Shanghai.
+    fn weekdays(window: &str) -> Calendar {
+        let mut spec = CalendarSpec::new(chrono_tz::Asia::Shanghai);
+        for d in 0..5 {
+            spec.week[d] = vec![Window::parse(window).expect("a window")];
+        }
+        Calendar::new(spec).expect("a calendar")
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("an instant")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn an_axis_continues_across_a_switch_and_counts_each_leg_on_its_calendar() {
+        let office = weekdays("09:00-17:00");
+        let late = weekdays("12:00-22:00");
+        let mut axis = Axis::one(&office, "office");
+        axis.switches
+            .push(Switch::new(at("2025-11-03T15:00:00+08:00"), &late, "late"));
+        let mut positions = Positions::default();
+        let start = at("2025-11-03T09:00:00+08:00");
+        axis.prepare(start, &mut positions);
+        let p = |t: &str, positions: &mut Positions| {
+            axis.position(at(t), positions) - axis.position(start, positions)
+        };
+        // Office 09:00–15:00, then the late shift 15:00–22:00.
+        assert_eq!(p("2025-11-03T15:00:00+08:00", &mut positions), 6 * 3600);
+        assert_eq!(p("2025-11-03T22:00:00+08:00", &mut positions), 13 * 3600);
+        assert_eq!(p("2025-11-04T13:00:00+08:00", &mut positions), 14 * 3600);
+        let p_start = axis.position(start, &mut positions);
+        let add = |n: i64| axis.add_from(start, p_start, n).expect("an instant");
+        // A budget that runs out exactly at the switch is due at the switch.
+        assert_eq!(add(6 * 3600), at("2025-11-03T15:00:00+08:00"));
+        assert_eq!(add(13 * 3600), at("2025-11-03T22:00:00+08:00"));
+        // The next hour is on the late calendar: Tuesday 12:00–13:00.
+        assert_eq!(add(14 * 3600), at("2025-11-04T13:00:00+08:00"));
+        assert_eq!(
+            axis.between(start, at("2025-11-04T13:00:00+08:00")),
+            14 * 3600
+        );
+        // A switch to the calendar already in force is no switch.
+        let mut same = Axis::one(&office, "office");
+        same.switches.push(Switch::new(
+            at("2025-11-03T15:00:00+08:00"),
+            &office,
+            "office",
+        ));
+        same.prepare(start, &mut Positions::default());
+        assert!(same.switches.is_empty());
+    }
 }

@@ -14,8 +14,21 @@ use crate::business_time::Amount;
 use crate::check::Metric;
 use crate::compile::Compiled;
 use crate::compile::{Scan, Subject};
-use crate::output::decision::{Escalation, EscalationKey, Instant};
+use crate::output::decision::{Escalation, EscalationKey, Owner, ZonedInstant};
 use crate::ticket::TicketError;
+
+/// Who held the ticket from an instant on: an agent's transfer, or the route at creation.
+#[derive(Debug, Clone)]
+pub(crate) struct Holder {
+    pub(crate) from: DateTime<Utc>,
+    pub(crate) department: usize,
+    pub(crate) team: Option<Arc<str>>,
+    pub(crate) assignee: Option<Arc<str>>,
+    /// The calendar the clocks count on there.
+    pub(crate) calendar: Option<usize>,
+    /// The agent's event that put it there; `None` where the rules did.
+    pub(crate) event: Option<usize>,
+}
 
 pub(crate) struct Ladder {
     pub(crate) steps: Vec<Escalation>,
@@ -31,6 +44,7 @@ pub(crate) fn ladder(
     scan: &mut Scan,
     runs: &Runs<'_>,
     department: usize,
+    holders: &[Holder],
     now: DateTime<Utc>,
     tz: Tz,
     trace: &mut Option<Vec<TraceEvent>>,
@@ -52,7 +66,9 @@ pub(crate) fn ladder(
         };
         for (i, run) in metric_runs.iter().enumerate() {
             let cycle = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            let share = run.budget.saturating_mul(i64::from(step.permille)) / 1000;
+            // The share of the target in force, after what was used before it began.
+            let share = run.spent_before
+                + (run.budget - run.spent_before).saturating_mul(i64::from(step.permille)) / 1000;
             let at = match &step.offset {
                 // An offset on the metric's own calendar continues the same count, pauses and all.
                 // Business days are counted from the instant the share is used up, where the
@@ -66,9 +82,13 @@ pub(crate) fn ladder(
                     };
                     match from {
                         Some(from) => {
-                            let extra =
-                                budget_of(run.calendar, from, o.amount, &mut Positions::default())
-                                    .map_err(|e| time_error(ticket, "escalation", e))?;
+                            let extra = budget_of(
+                                run.axis.calendar_at(from),
+                                from,
+                                o.amount,
+                                &mut Positions::default(),
+                            )
+                            .map_err(|e| time_error(ticket, "escalation", e))?;
                             run.instant_after(share.saturating_add(extra.secs))
                         }
                         None => Ok(None),
@@ -79,7 +99,7 @@ pub(crate) fn ladder(
                         let cal = o
                             .calendar
                             .and_then(|i| inner.calendars.get(i))
-                            .map_or(run.calendar, |(_, c)| c);
+                            .map_or(run.axis.calendar_at(base), |(_, c)| c);
                         cal.add(base, o.amount).map(Some)
                     }
                     other => other,
@@ -100,21 +120,35 @@ pub(crate) fn ladder(
                     step: step.text.to_string(),
                     metric: step.metric.name(),
                     cycle,
-                    at: at.map(|t| Instant::new(t, tz)),
+                    at: at.map(|t| ZonedInstant::new(t, tz)),
                 });
             }
+            // The holder when the step fires; for a step still to come, the holder now.
+            let holder = match at.filter(|t| *t <= now) {
+                Some(t) => holders.iter().rev().find(|h| h.from <= t),
+                None => holders.last(),
+            };
+            let department = holder.map_or(department, |h| h.department);
             out.steps.push(Escalation {
                 key: EscalationKey::new(ticket_id.clone(), step.metric.name(), cycle, index),
                 metric: step.metric.name(),
                 cycle,
                 step: step.text.clone(),
-                at: at.map(|t| Instant::new(t, tz)),
+                at: at.map(|t| ZonedInstant::new(t, tz)),
                 notify: step
                     .recipients
                     .get(department)
                     .cloned()
                     .unwrap_or_else(|| step.notify.clone()),
                 fired,
+                owner: holder.map(|h| Owner {
+                    department: inner
+                        .departments
+                        .get(h.department)
+                        .map_or_else(|| Arc::from(""), |d| d.id.clone()),
+                    team: h.team.clone(),
+                    assignee: h.assignee.clone(),
+                }),
             });
         }
     }

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use super::history::History;
 use super::sla::Runs;
 use crate::compile::Compiled;
-use crate::output::decision::{ClockStatus, FollowUp, Instant};
+use crate::output::decision::{ClockStatus, FollowUp, ZonedInstant};
 
 pub(crate) fn follow_up(
     inner: &Compiled,
@@ -34,7 +34,7 @@ pub(crate) fn follow_up(
             score: None,
         });
     };
-    let due = run.due.map(|d| Instant::new(d, tz));
+    let due = run.due.map(|d| ZonedInstant::new(d, tz));
     Some(match cycle.visit {
         Some(v) => FollowUp {
             due,

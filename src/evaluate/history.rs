@@ -118,7 +118,11 @@ pub(crate) fn read<'t>(
             Err(TicketError::new(
                 Some(&ticket.id),
                 TicketErrorKind::History,
-                format!("event {n} (`{}` at {}): {msg}", event.kind.name(), event.at),
+                format!(
+                    "event {n} (`{}` at {}): {msg}",
+                    event.kind.name(),
+                    event.at.to_rfc3339()
+                ),
             ))
         };
         let Some(cycle) = h.cycles.last_mut() else {
@@ -209,6 +213,9 @@ pub(crate) fn read<'t>(
                 });
                 h.status = "reopened";
             }
+            // A person's transfer, priority or category changes no status and no cycle; the
+            // stages and clocks read them (see `agents`).
+            EventKind::Assigned { .. } | EventKind::Priority(_) | EventKind::Category(_) => {}
             EventKind::FollowUp { score } => {
                 if !resolved {
                     return fail("a follow-up visit before the ticket was resolved");

@@ -3,6 +3,7 @@
 //! Pure: no clock reads (`now` is an argument), no I/O, no shared mutable state. Everything it
 //! reads was prepared when the policy was loaded.
 
+pub(crate) mod agents;
 mod category;
 pub(crate) mod clock;
 mod escalation;
@@ -18,23 +19,29 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use self::agents::Acts;
+use self::clock::{Axis, Switch};
+use self::escalation::Holder;
 use crate::compile::{CategoryId, Compiled, RouteTarget, Scan, Subject};
-use crate::output::decision::{Decision, Instant, PolicyRef, Route, Rules, Triage, TriageRules};
-use crate::output::trace::TraceEvent;
+use crate::output::decision::{
+    Agents, BusinessSpan, CalendarFrom, Decision, Override, Overrides, PolicyRef, Route, Rules,
+    Transfer, Triage, TriageRules, ZonedInstant,
+};
+use crate::output::trace::{TraceEvent, TraceStage};
 use crate::script::{Scripts, Session};
 use crate::ticket::{Ticket, TicketError, TicketErrorKind};
 
 /// How to evaluate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Options {
+pub struct EvalOptions {
     /// Record in `Decision::trace` which rule decided each field and why. On by default; bulk
     /// runs that never read the trace may turn it off.
     pub trace: bool,
 }
 
-impl Default for Options {
+impl Default for EvalOptions {
     fn default() -> Self {
-        Options { trace: true }
+        EvalOptions { trace: true }
     }
 }
 
@@ -52,13 +59,19 @@ fn status_name(status: &str) -> Cow<'static, str> {
 pub(crate) enum Name<'p> {
     Policy(&'p Arc<str>),
     Script(Arc<str>),
+    /// A person's choice (an agent's event).
+    Agent,
 }
+
+/// What `rules.*` say when a person decided.
+const AGENT: &str = "agent";
 
 impl<'p> Name<'p> {
     pub(crate) fn as_str(&self) -> &str {
         match self {
             Name::Policy(s) => s,
             Name::Script(s) => s,
+            Name::Agent => AGENT,
         }
     }
 
@@ -66,6 +79,7 @@ impl<'p> Name<'p> {
         match self {
             Name::Policy(s) => Arc::clone(s),
             Name::Script(s) => Arc::clone(s),
+            Name::Agent => Arc::from(AGENT),
         }
     }
 
@@ -73,6 +87,7 @@ impl<'p> Name<'p> {
         match self {
             Name::Policy(s) => Cow::Borrowed(&**s),
             Name::Script(s) => Cow::Owned(s.to_string()),
+            Name::Agent => Cow::Borrowed(AGENT),
         }
     }
 }
@@ -86,6 +101,35 @@ struct Triaged<'p> {
     priority_rule: Name<'p>,
     target: Cow<'p, RouteTarget>,
     route_rule: Name<'p>,
+    /// What the rules (and hooks) gave before agents' choices, when agents acted.
+    base: Option<Base<'p>>,
+}
+
+/// The priority and route the rules gave a ticket that agents acted on: where its clocks
+/// start from.
+struct Base<'p> {
+    priority: usize,
+    target: Cow<'p, RouteTarget>,
+}
+
+/// `tech / field_team`.
+fn place(inner: &Compiled, target: &RouteTarget) -> String {
+    let dept = inner
+        .departments
+        .get(target.department)
+        .map_or("?", |d| &*d.id);
+    match target.team.as_deref() {
+        Some(team) => format!("{dept} / {team}"),
+        None => dept.to_string(),
+    }
+}
+
+/// `event 3 (`priority` at 2025-11-03T10:00:00+08:00)`.
+fn which(ticket: &Ticket, n: usize) -> String {
+    match n.checked_sub(1).and_then(|i| ticket.events.get(i)) {
+        Some(e) => format!("event {n} (`{}` at {})", e.kind.name(), e.at.to_rfc3339()),
+        None => format!("event {n}"),
+    }
 }
 
 /// Stages 1–3: category, priority and route, each followed by its script hook.
@@ -95,22 +139,62 @@ fn triage<'p>(
     scan: &mut Scan,
     mut hooks: Option<&mut Session<'_>>,
     trace: &mut Option<Vec<TraceEvent>>,
+    acts: Option<&Acts>,
 ) -> Result<Triaged<'p>, TicketError> {
     let subject = Subject {
         ticket,
         category: None,
         priority: None,
     };
-    let (category, category_rule) =
+    let (mut category, mut category_rule) =
         category::decide(inner, &subject, scan, hooks.as_deref_mut(), trace)?;
+    // From its instant on, a person's choice wins; later stages read it.
+    if let Some(act) = acts.and_then(|a| a.category.as_ref()) {
+        let id = inner
+            .category_ids
+            .get(act.value)
+            .ok_or_else(|| unknown(ticket, "category"))?;
+        if trace.is_some() {
+            note(
+                trace,
+                TraceEvent::Agent {
+                    stage: TraceStage::Category,
+                    value: id.to_string(),
+                    event: which(ticket, act.n),
+                    rules_chose: category.1.as_str().to_string(),
+                    rule: category_rule.as_str().to_string(),
+                },
+            );
+        }
+        category = (act.value, Name::Policy(id));
+        category_rule = Name::Agent;
+    }
 
     scan.forget_derived(&inner.keywords);
     let subject = Subject {
         category: Some((category.0, category.1.as_str())),
         ..subject
     };
-    let (priority, priority_rule) =
+    let (mut priority, mut priority_rule) =
         priority::decide(inner, &subject, scan, hooks.as_deref_mut(), trace)?;
+    let rules_priority = priority;
+    if let Some(act) = acts.and_then(Acts::priority) {
+        if trace.is_some() {
+            let name = |p: usize| inner.priorities.get(p).map_or("?", |p| &**p);
+            note(
+                trace,
+                TraceEvent::Agent {
+                    stage: TraceStage::Priority,
+                    value: name(act.value).to_string(),
+                    event: which(ticket, act.n),
+                    rules_chose: name(priority).to_string(),
+                    rule: priority_rule.as_str().to_string(),
+                },
+            );
+        }
+        priority = act.value;
+        priority_rule = Name::Agent;
+    }
     let priority_name = inner
         .priorities
         .get(priority)
@@ -121,7 +205,31 @@ fn triage<'p>(
         priority: Some((priority, priority_name)),
         ..subject
     };
-    let (target, route_rule) = route::decide(inner, &subject, scan, hooks, trace)?;
+    let (mut target, mut route_rule) = route::decide(inner, &subject, scan, hooks, trace)?;
+    let mut base = None;
+    if let Some(acts) = acts {
+        let rules_target = target.clone();
+        if let Some(act) = acts.assignment() {
+            if trace.is_some() {
+                note(
+                    trace,
+                    TraceEvent::Agent {
+                        stage: TraceStage::Route,
+                        value: place(inner, &act.value),
+                        event: which(ticket, act.n),
+                        rules_chose: place(inner, &target),
+                        rule: route_rule.as_str().to_string(),
+                    },
+                );
+            }
+            target = Cow::Owned(act.value.clone());
+            route_rule = Name::Agent;
+        }
+        base = Some(Base {
+            priority: rules_priority,
+            target: rules_target,
+        });
+    }
     Ok(Triaged {
         category,
         category_rule,
@@ -129,6 +237,7 @@ fn triage<'p>(
         priority_rule,
         target,
         route_rule,
+        base,
     })
 }
 
@@ -156,12 +265,23 @@ pub(crate) fn triage_only<'p>(
     ticket: &Ticket,
     now: DateTime<Utc>,
 ) -> Result<Triage<'p>, TicketError> {
-    let Some(scripts) = scripts else {
-        return Ok(rules_only(inner, ticket));
+    let acts = match agents::any(ticket) {
+        true => agents::read(inner, ticket, now)?,
+        false => None,
     };
+    if scripts.is_none() && acts.is_none() {
+        return Ok(rules_only(inner, ticket));
+    }
     let mut scan = Scan::default();
-    let mut hooks = Some(scripts.session(inner, ticket, now));
-    let t = triage(inner, ticket, &mut scan, hooks.as_mut(), &mut None)?;
+    let mut hooks = scripts.map(|s| s.session(inner, ticket, now));
+    let t = triage(
+        inner,
+        ticket,
+        &mut scan,
+        hooks.as_mut(),
+        &mut None,
+        acts.as_ref(),
+    )?;
     let department = inner
         .departments
         .get(t.target.department)
@@ -247,6 +367,7 @@ impl<'p> From<Decided<'p>> for Triaged<'p> {
             priority_rule: Name::Policy(d.priority_rule),
             target: Cow::Borrowed(d.target),
             route_rule: Name::Policy(d.route_rule),
+            base: None,
         }
     }
 }
@@ -277,15 +398,39 @@ pub(crate) fn evaluate(
     scripts: Option<&Scripts>,
     ticket: &Ticket,
     now: DateTime<Utc>,
-    options: Options,
+    options: EvalOptions,
 ) -> Result<Decision, TicketError> {
     let mut trace: Option<Vec<TraceEvent>> = options.trace.then(Vec::new);
     let mut scan = Scan::default();
     // Script hooks share one ticket map per evaluation, built when the first hook runs.
     let mut hooks = scripts.map(|s| s.session(inner, ticket, now));
-    let triaged = match (&hooks, &trace) {
-        (None, None) => decide_all(inner, ticket, &mut scan).into(),
-        _ => triage(inner, ticket, &mut scan, hooks.as_mut(), &mut trace)?,
+    // Agents' events take the general path; a ticket without any costs one look at its events.
+    let acts = match agents::any(ticket) {
+        true => agents::read(inner, ticket, now)?,
+        false => None,
+    };
+    let triaged = match (&hooks, &trace, &acts) {
+        (None, None, None) => decide_all(inner, ticket, &mut scan).into(),
+        _ => triage(
+            inner,
+            ticket,
+            &mut scan,
+            hooks.as_mut(),
+            &mut trace,
+            acts.as_ref(),
+        )?,
+    };
+    // What the rules and hooks alone decide, for the agents' section of the decision.
+    let pure = match &acts {
+        Some(_) => Some(triage(
+            inner,
+            ticket,
+            &mut Scan::default(),
+            hooks.as_mut(),
+            &mut None,
+            None,
+        )?),
+        None => None,
     };
     let priority_index = triaged.priority;
     let priority = inner.priorities.get(priority_index).ok_or_else(|| {
@@ -310,12 +455,63 @@ pub(crate) fn evaluate(
         priority: Some((priority_index, priority)),
     };
 
-    // Stage 4: SLA clocks, on the route's calendar or the policy's.
+    // Stage 4: SLA clocks, on the route's calendar or the policy's; a transfer to a place
+    // with a calendar of its own counts on it from the transfer on.
     let history = history::read_for(inner, ticket, now)?;
-    let calendar = target
-        .calendar
-        .or(inner.sla.as_ref().map(|s| s.calendar))
-        .or(inner.calendar);
+    let sla_calendar = inner.sla.as_ref().map(|s| s.calendar).or(inner.calendar);
+    let created = ticket.created_at.with_timezone(&Utc);
+    // For a ticket agents acted on: where it was from when (where the rules put it at
+    // creation; where they put it once an agent reclassified it, unless an agent had assigned
+    // it by then; each assignment), and which priority it had from when (likewise).
+    let mut holders: Vec<Holder> = Vec::new();
+    let mut priorities: Vec<(DateTime<Utc>, usize)> = Vec::new();
+    if let (Some(acts), Some(pure), Some(base)) = (&acts, &pure, &triaged.base) {
+        let holder = |from, t: &RouteTarget, event| Holder {
+            from,
+            department: t.department,
+            team: t.team.clone(),
+            assignee: t.assignee.clone(),
+            calendar: t.calendar.or(sla_calendar),
+            event,
+        };
+        holders.push(holder(created, &pure.target, None));
+        priorities.push((created, pure.priority));
+        if let Some(cat) = &acts.category {
+            let rerouted = (
+                base.target.department,
+                &base.target.team,
+                base.target.calendar,
+            ) != (
+                pure.target.department,
+                &pure.target.team,
+                pure.target.calendar,
+            );
+            if rerouted && !acts.assignments.iter().any(|a| a.at <= cat.at) {
+                holders.push(holder(cat.at, &base.target, None));
+            }
+            if base.priority != pure.priority && !acts.priorities.iter().any(|p| p.at <= cat.at) {
+                priorities.push((cat.at, base.priority));
+            }
+        }
+        holders.extend(
+            acts.assignments
+                .iter()
+                .map(|a| holder(a.at, &a.value, Some(a.n))),
+        );
+        priorities.extend(acts.priorities.iter().map(|p| (p.at, p.value)));
+        // Stable: at one instant, the rules' re-reading before the agents' events.
+        holders.sort_by_key(|h| h.from);
+        priorities.sort_by_key(|p| p.0);
+    }
+    let start_calendar = holders
+        .first()
+        .map_or(target.calendar.or(sla_calendar), |h| h.calendar);
+    let switches: Vec<(DateTime<Utc>, usize)> = holders
+        .iter()
+        .skip(1)
+        .filter_map(|h| Some((h.from, h.calendar?)))
+        .collect();
+    let calendar = switches.last().map(|s| s.1).or(start_calendar);
     let tz = calendar
         .and_then(|i| inner.calendars.get(i))
         .map_or(chrono_tz::UTC, |(_, c)| c.timezone());
@@ -330,11 +526,30 @@ pub(crate) fn evaluate(
             targets = Some(&script_targets);
         }
     }
+    // The targets in force from creation, then from each change of priority; the last are
+    // the ones in force now.
+    let mut changes = Vec::new();
+    if priorities.len() > 1 {
+        let of = |p: usize| inner.sla.as_ref().and_then(|s| s.targets.get(p));
+        changes.extend(
+            priorities
+                .iter()
+                .map(|&(at, p)| sla::Change { at, targets: of(p) }),
+        );
+        if let Some(last) = changes.last_mut() {
+            last.targets = targets;
+        }
+    }
     let clocks = sla::Clocks {
-        calendar: calendar.unwrap_or(0),
+        calendar: start_calendar.unwrap_or(0),
         targets,
+        switches: &switches,
+        changes: &changes,
+        on_priority_change: inner
+            .sla
+            .as_ref()
+            .map_or_else(Default::default, |s| s.on_priority_change),
     };
-    let created = ticket.created_at.with_timezone(&Utc);
     let runs = sla::runs(inner, &clocks, &ticket.id, created, &history, now)?;
     let decision_sla = runs.clocks(
         calendar
@@ -346,7 +561,12 @@ pub(crate) fn evaluate(
         &mut trace,
     );
 
-    // Stage 5: escalations.
+    // The holder only matters when it changed.
+    if holders.len() < 2 {
+        holders.clear();
+    }
+
+    // Stage 5: escalations, each to the holder when it fires.
     let ticket_id: Arc<str> = ticket.id.as_str().into();
     let ladder = escalation::ladder(
         inner,
@@ -355,6 +575,7 @@ pub(crate) fn evaluate(
         &mut scan,
         &runs,
         target.department,
+        &holders,
         now,
         tz,
         &mut trace,
@@ -369,7 +590,21 @@ pub(crate) fn evaluate(
         .into_iter()
         .chain(ladder.upcoming)
         .min()
-        .map(|t| Instant::new(t, tz));
+        .map(|t| ZonedInstant::new(t, tz));
+
+    let agents = match (&acts, &pure) {
+        (Some(acts), Some(pure)) => Some(agents_section(
+            inner,
+            acts,
+            pure,
+            &holders,
+            start_calendar,
+            &switches,
+            created,
+            tz,
+        )?),
+        _ => None,
+    };
 
     Ok(Decision {
         ticket: ticket_id,
@@ -395,6 +630,141 @@ pub(crate) fn evaluate(
         escalations: ladder.steps,
         follow_up,
         next_change_at,
+        agents,
         trace: trace.unwrap_or_default(),
+    })
+}
+
+/// The decision's account of what agents did: transfers with the business time each holder
+/// kept the ticket, and each overridden field against what the rules alone chose.
+#[allow(clippy::too_many_arguments)]
+fn agents_section(
+    inner: &Compiled,
+    acts: &Acts,
+    pure: &Triaged<'_>,
+    holders: &[Holder],
+    start_calendar: Option<usize>,
+    switches: &[(DateTime<Utc>, usize)],
+    created: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Result<Agents, TicketError> {
+    let dept = |d: usize| {
+        inner
+            .departments
+            .get(d)
+            .map_or_else(|| Arc::from(""), |d| d.id.clone())
+    };
+    // Business time on the calendars the clocks count on.
+    let axis = start_calendar
+        .and_then(|i| inner.calendars.get(i))
+        .map(|(name, cal)| {
+            let mut axis = Axis::one(cal, name);
+            for &(at, i) in switches {
+                if let Some((name, cal)) = inner.calendars.get(i) {
+                    axis.switches.push(Switch::new(at, cal, name));
+                }
+            }
+            axis.prepare(created, &mut clock::Positions::default());
+            axis
+        });
+    let mut transfers = Vec::new();
+    let mut since = created;
+    for pair in holders.windows(2) {
+        let [prev, holder] = pair else { continue };
+        let Some(n) = holder.event else {
+            continue; // the rules re-read after a reclassification: no one transferred it
+        };
+        if prev.department == holder.department && prev.team == holder.team {
+            continue; // a new assignee in the same place: no transfer
+        }
+        transfers.push(Transfer {
+            event: u32::try_from(n).unwrap_or(u32::MAX),
+            at: ZonedInstant::new(holder.from, tz),
+            from: dept(prev.department),
+            to: dept(holder.department),
+            team: holder.team.clone(),
+            assignee: holder.assignee.clone(),
+            held: BusinessSpan(axis.as_ref().map_or(0, |a| a.between(since, holder.from))),
+        });
+        since = holder.from;
+    }
+    let name = |n: &Name<'_>| n.to_arc();
+    let act_override =
+        |n: usize, at: DateTime<Utc>, value: Arc<str>, rule: Arc<str>, chose| Override {
+            event: u32::try_from(n).unwrap_or(u32::MAX),
+            at: ZonedInstant::new(at, tz),
+            value,
+            rule,
+            rules_chose: chose,
+        };
+    let priority_id = |p: usize| {
+        inner
+            .priorities
+            .get(p)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(""))
+    };
+    let overrides = Overrides {
+        category: acts.category.as_ref().map(|a| {
+            act_override(
+                a.n,
+                a.at,
+                inner
+                    .category_ids
+                    .get(a.value)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from("")),
+                name(&pure.category_rule),
+                pure.category.1.to_arc(),
+            )
+        }),
+        priority: acts.priority().map(|a| {
+            act_override(
+                a.n,
+                a.at,
+                priority_id(a.value),
+                name(&pure.priority_rule),
+                priority_id(pure.priority),
+            )
+        }),
+        route: acts.assignment().map(|a| {
+            act_override(
+                a.n,
+                a.at,
+                dept(a.value.department),
+                name(&pure.route_rule),
+                dept(pure.target.department),
+            )
+        }),
+    };
+    // The calendar from creation, then each change of it.
+    let mut calendars: Vec<CalendarFrom> = Vec::new();
+    if !switches.is_empty() {
+        let name = |i: usize| inner.calendars.get(i).map(|(n, _)| n.clone());
+        let steps = std::iter::once((created, start_calendar))
+            .chain(switches.iter().map(|&(at, i)| (at, Some(i))));
+        for (at, i) in steps {
+            if let Some(calendar) = i.and_then(name) {
+                if calendars.last().is_none_or(|c| c.calendar != calendar) {
+                    calendars.push(CalendarFrom {
+                        from: ZonedInstant::new(at, tz),
+                        calendar,
+                    });
+                }
+            }
+        }
+        if calendars.len() < 2 {
+            calendars.clear();
+        }
+    }
+    Ok(Agents {
+        calendars,
+        rules: Rules {
+            category: name(&pure.category_rule),
+            priority: name(&pure.priority_rule),
+            route: name(&pure.route_rule),
+        },
+        transfers,
+        overrides,
     })
 }

@@ -5,10 +5,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::clock::{budget_of, time_error, Budget, Paused, Positions, Run};
+use super::clock::{budget_of, time_error, Axis, Budget, Paused, Positions, Run, Switch};
 use super::history::{CycleStart, History};
-use crate::business_time::Calendar;
-use crate::check::OnReopen;
+use crate::check::{OnPriorityChange, OnReopen};
 use crate::compile::{Compiled, Target, Targets};
 use crate::output::decision::{ClockStatus, Sla};
 use crate::output::trace::{ClockTrace, TraceEvent};
@@ -27,30 +26,60 @@ pub(crate) struct Runs<'p> {
 }
 
 pub(crate) struct Clocks<'p> {
+    /// The calendar in force from creation.
     pub(crate) calendar: usize,
+    /// The targets of the priority in force now.
+    pub(crate) targets: Option<&'p Targets>,
+    /// Transfers to another calendar, in time order: from the instant on, that calendar.
+    pub(crate) switches: &'p [(DateTime<Utc>, usize)],
+    /// Agents' priority changes, in time order, after the priority the ticket had from
+    /// creation; empty when agents never changed it.
+    pub(crate) changes: &'p [Change<'p>],
+    pub(crate) on_priority_change: OnPriorityChange,
+}
+
+/// The targets in force from an instant: the first from creation, then one per agent's
+/// priority change (the last is the priority in force now).
+#[derive(Clone, Copy)]
+pub(crate) struct Change<'p> {
+    pub(crate) at: DateTime<Utc>,
     pub(crate) targets: Option<&'p Targets>,
 }
 
 impl<'p> Clocks<'p> {
-    /// The calendar a target counts on: its own `@calendar`, else the one in force.
+    /// The calendars a target counts on: its own `@calendar`, else the one in force, switching
+    /// where the ticket was transferred to a calendar of its own.
     fn calendar(
         &self,
         inner: &'p Compiled,
         target: &Target,
         ticket_id: &str,
-    ) -> Result<(&'p Calendar, &'p str), TicketError> {
-        let index = target.calendar.unwrap_or(self.calendar);
-        inner
-            .calendars
-            .get(index)
-            .map(|(n, c)| (c, &**n))
-            .ok_or_else(|| {
-                TicketError::new(
-                    Some(ticket_id),
-                    TicketErrorKind::Internal,
-                    "internal error: a calendar is missing",
-                )
-            })
+    ) -> Result<Axis<'p>, TicketError> {
+        let missing = || {
+            TicketError::new(
+                Some(ticket_id),
+                TicketErrorKind::Internal,
+                "internal error: a calendar is missing",
+            )
+        };
+        let get = |index: usize| {
+            inner
+                .calendars
+                .get(index)
+                .map(|(n, c)| (c, &**n))
+                .ok_or_else(missing)
+        };
+        if let Some(own) = target.calendar {
+            let (cal, name) = get(own)?;
+            return Ok(Axis::one(cal, name));
+        }
+        let (cal, name) = get(self.calendar)?;
+        let mut axis = Axis::one(cal, name);
+        for &(at, index) in self.switches {
+            let (cal, name) = get(index)?;
+            axis.switches.push(Switch::new(at, cal, name));
+        }
+        Ok(axis)
     }
 }
 
@@ -68,47 +97,61 @@ pub(crate) fn runs<'p>(
     let err = |what: &'static str| move |e| time_error(ticket_id, what, e);
     if let Some(targets) = clocks.targets {
         if let Some(t) = &targets.first_response {
-            let (cal, name) = clocks.calendar(inner, t, ticket_id)?;
-            let budget =
-                budget_of(cal, created, t.amount, positions).map_err(err("first response"))?;
-            runs.first_response = Some(
-                Run::new(
-                    cal,
-                    name,
-                    created,
-                    history.first_response,
-                    Vec::new(),
-                    budget,
-                    t.text.clone(),
-                    now,
-                    positions,
-                )
-                .map_err(err("first response"))?,
-            );
+            let axis = clocks.calendar(inner, t, ticket_id)?;
+            let budget = budget_of(axis.calendar, created, t.amount, positions)
+                .map_err(err("first response"))?;
+            let mut run = Run::new(
+                axis,
+                created,
+                history.first_response,
+                Vec::new(),
+                budget,
+                t.text.clone(),
+                now,
+                positions,
+            )
+            .map_err(err("first response"))?;
+            if !clocks.changes.is_empty() {
+                let pick = |t: &'p Targets| t.first_response.as_ref();
+                let initial = |t: &Target, run: &Run<'_>, positions: &mut Positions| {
+                    budget_of(run.axis.calendar, run.start, t.amount, positions)
+                };
+                apply_changes(clocks, &mut run, pick, &initial, positions)
+                    .map_err(err("first response"))?;
+            }
+            runs.first_response = Some(run);
         }
         if let Some(t) = &targets.resolution {
-            let (cal, name) = clocks.calendar(inner, t, ticket_id)?;
+            let axis = clocks.calendar(inner, t, ticket_id)?;
             let mut used_before = 0i64;
             for cycle in &history.cycles {
-                let full =
-                    budget_of(cal, cycle.start, t.amount, positions).map_err(err("resolution"))?;
-                let budget = match (targets.on_reopen, cycle.start_reason) {
-                    (OnReopen::Continue, CycleStart::Reopened | CycleStart::Unsatisfied) => {
+                let continues = matches!(
+                    (targets.on_reopen, cycle.start_reason),
+                    (
+                        OnReopen::Continue,
+                        CycleStart::Reopened | CycleStart::Unsatisfied
+                    )
+                );
+                let of = |t: &Target, positions: &mut Positions| {
+                    let cal = axis.calendar_at(cycle.start);
+                    let full = budget_of(cal, cycle.start, t.amount, positions)?;
+                    Ok::<_, crate::business_time::TimeError>(if continues {
                         Budget {
                             secs: full.secs - used_before,
                             ..full
                         }
-                    }
-                    _ => full,
+                    } else {
+                        full
+                    })
                 };
+                let budget = of(t, positions).map_err(err("resolution"))?;
                 let pauses = cycle
                     .pauses
                     .iter()
                     .map(|p| Paused::new(p.start, p.end))
                     .collect();
-                let run = Run::new(
-                    cal,
-                    name,
+                let mut run = Run::new(
+                    axis.clone(),
                     cycle.start,
                     cycle.end,
                     pauses,
@@ -118,20 +161,29 @@ pub(crate) fn runs<'p>(
                     positions,
                 )
                 .map_err(err("resolution"))?;
+                if !clocks.changes.is_empty() {
+                    let pick = |t: &'p Targets| t.resolution.as_ref();
+                    let initial =
+                        |t: &Target, _: &Run<'_>, positions: &mut Positions| of(t, positions);
+                    apply_changes(clocks, &mut run, pick, &initial, positions)
+                        .map_err(err("resolution"))?;
+                }
                 used_before += run.elapsed();
                 runs.resolution.push(run);
             }
         }
         if let (Some(t), Some(_)) = (&targets.next_response, history.first_response) {
-            let (cal, name) = clocks.calendar(inner, t, ticket_id)?;
+            let axis = clocks.calendar(inner, t, ticket_id)?;
+            let at_axis = axis.clone();
             let mut budget = |start| {
-                budget_of(cal, start, t.amount, &mut *positions).map_err(err("next response"))
+                budget_of(at_axis.calendar_at(start), start, t.amount, &mut *positions)
+                    .map_err(err("next response"))
             };
             // Every wait between two agent updates, while the ticket was open.
             let mut breached_before = false;
             for pair in history.updates.windows(2) {
                 if let [a, b] = pair {
-                    if cal.between(*a, *b) > budget(*a)?.secs {
+                    if axis.between(*a, *b) > budget(*a)?.secs {
                         breached_before = true;
                     }
                 }
@@ -146,8 +198,7 @@ pub(crate) fn runs<'p>(
                 let stop = cycle.end;
                 runs.next_response = Some(
                     Run::new(
-                        cal,
-                        name,
+                        axis,
                         *last,
                         stop,
                         pauses,
@@ -170,13 +221,17 @@ pub(crate) fn runs<'p>(
             |c: &super::history::Cycle| history.cycles.last().is_some_and(|l| std::ptr::eq(l, c));
         if let Some(cycle) = latest.filter(|c| c.visit.is_some() || is_current(c)) {
             if let Some(resolved) = cycle.end {
-                let (cal, name) = clocks.calendar(inner, &f.within, ticket_id)?;
-                let budget = budget_of(cal, resolved, f.within.amount, positions)
-                    .map_err(err("follow-up"))?;
+                let axis = clocks.calendar(inner, &f.within, ticket_id)?;
+                let budget = budget_of(
+                    axis.calendar_at(resolved),
+                    resolved,
+                    f.within.amount,
+                    positions,
+                )
+                .map_err(err("follow-up"))?;
                 runs.follow_up = Some(
                     Run::new(
-                        cal,
-                        name,
+                        axis,
                         resolved,
                         cycle.visit.map(|v| v.at),
                         Vec::new(),
@@ -191,6 +246,74 @@ pub(crate) fn runs<'p>(
         }
     }
     Ok(runs)
+}
+
+/// Agents' priority changes during a run. Under `from_creation` the run keeps the target of
+/// the priority in force now, counted from its start; under `from_change` it starts with the
+/// target of the priority in force at its start, and each change while it counts gives the new
+/// priority's target from the change on, on top of what was already used. Either way, a
+/// deadline that passed while its priority was in force leaves the clock breached.
+fn apply_changes<'p>(
+    clocks: &Clocks<'p>,
+    run: &mut Run<'p>,
+    pick: impl Fn(&'p Targets) -> Option<&'p Target>,
+    initial: &dyn Fn(
+        &Target,
+        &Run<'p>,
+        &mut Positions,
+    ) -> Result<Budget, crate::business_time::TimeError>,
+    positions: &mut Positions,
+) -> Result<(), crate::business_time::TimeError> {
+    let Some((first, rest)) = clocks.changes.split_first() else {
+        return Ok(());
+    };
+    // The targets in force at the start, and the changes while the run counts.
+    let mut current = first.targets;
+    let mut during = Vec::new();
+    for c in rest {
+        if c.at <= run.start {
+            current = c.targets;
+        } else if run.stop.is_none_or(|s| c.at < s) {
+            during.push(*c);
+        }
+    }
+    let mut budget = match current.and_then(&pick) {
+        Some(t) => Some((initial(t, run, positions)?, 0, t.text.clone())),
+        None => None,
+    };
+    for change in &during {
+        if let Some((b, _, _)) = &budget {
+            if run
+                .instant_after(b.secs)?
+                .is_some_and(|due| due <= change.at)
+            {
+                run.breached_before = true;
+            }
+        }
+        budget = match change.targets.and_then(&pick) {
+            Some(t) => Some(match clocks.on_priority_change {
+                OnPriorityChange::FromCreation => (initial(t, run, positions)?, 0, t.text.clone()),
+                OnPriorityChange::FromChange => {
+                    let used = run.used_at(change.at, positions);
+                    let cal = run.axis.calendar_at(change.at);
+                    let more = budget_of(cal, change.at, t.amount, positions)?;
+                    let total = Budget {
+                        secs: used + more.secs,
+                        ..more
+                    };
+                    (total, used, t.text.clone())
+                }
+            }),
+            None => None,
+        };
+    }
+    // Under `from_creation` the last budget is the one the run was built with.
+    if clocks.on_priority_change == OnPriorityChange::FromChange {
+        if let Some((b, spent, text)) = budget {
+            run.set_budget(b, spent, text)?;
+        }
+    }
+    Ok(())
 }
 
 impl Runs<'_> {
@@ -281,6 +404,8 @@ impl Runs<'_> {
         .into_iter()
         .flatten()
         .filter(|r| r.stop.is_none_or(|s| s > now))
+        // An earlier priority's deadline was missed: nothing later changes the status.
+        .filter(|r| !r.breached_before)
         .filter_map(|r| r.due)
         .filter(|d| *d > now)
         .min()

@@ -13,17 +13,25 @@ use serde::{Serialize, Serializer};
 use crate::business_time::{Amount, BusinessDuration};
 pub use crate::output::trace::{ClockTrace, PauseTrace, RuleOutcome, TraceEvent, TraceStage};
 
+/// The old name of [`ZonedInstant`].
+#[deprecated(since = "0.2.0", note = "renamed to `ZonedInstant`")]
+pub type Instant = ZonedInstant;
+
+/// The old name of [`BusinessSpan`].
+#[deprecated(since = "0.2.0", note = "renamed to `BusinessSpan`")]
+pub type Span = BusinessSpan;
+
 /// An instant, shown in a given time zone (converted only when displayed, which keeps
 /// decisions small and cheap to build).
 #[derive(Debug, Clone, Copy)]
-pub struct Instant {
+pub struct ZonedInstant {
     at: DateTime<Utc>,
     tz: Tz,
 }
 
-impl Instant {
-    pub(crate) fn new(at: DateTime<Utc>, tz: Tz) -> Instant {
-        Instant { at, tz }
+impl ZonedInstant {
+    pub(crate) fn new(at: DateTime<Utc>, tz: Tz) -> ZonedInstant {
+        ZonedInstant { at, tz }
     }
 
     /// The instant in UTC.
@@ -37,35 +45,35 @@ impl Instant {
     }
 }
 
-impl PartialEq for Instant {
+impl PartialEq for ZonedInstant {
     /// Instants are equal when they are the same instant, whatever their time zones.
     fn eq(&self, other: &Self) -> bool {
         self.at == other.at
     }
 }
 
-impl Eq for Instant {}
+impl Eq for ZonedInstant {}
 
-impl std::hash::Hash for Instant {
+impl std::hash::Hash for ZonedInstant {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.at.hash(state);
     }
 }
 
-impl PartialOrd for Instant {
+impl PartialOrd for ZonedInstant {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl Ord for Instant {
+impl Ord for ZonedInstant {
     /// Instants compare as instants, whatever their time zones.
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.at.cmp(&other.at)
     }
 }
 
-impl fmt::Display for Instant {
+impl fmt::Display for ZonedInstant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut buf = TextBuf::new();
         match self.write_rfc3339(&mut buf) {
@@ -75,7 +83,7 @@ impl fmt::Display for Instant {
     }
 }
 
-impl Serialize for Instant {
+impl Serialize for ZonedInstant {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         // Decisions hold many instants and bulk runs print millions of decisions: formatting
         // on the stack skips chrono's formatter and a String per instant.
@@ -87,7 +95,7 @@ impl Serialize for Instant {
     }
 }
 
-impl Instant {
+impl ZonedInstant {
     /// Writes what `to_rfc3339_opts(SecondsFormat::AutoSi, false)` writes for the local time,
     /// for years 0–9999, whole-minute offsets and no leap second; `None` for anything else,
     /// which chrono then formats.
@@ -251,9 +259,9 @@ impl TextBuf {
 
 /// An amount of business time, shown as `1h30m`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Span(pub i64);
+pub struct BusinessSpan(pub i64);
 
-impl fmt::Display for Span {
+impl fmt::Display for BusinessSpan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = BusinessDuration {
             amount: Amount::Seconds(self.0.max(0)),
@@ -263,7 +271,7 @@ impl fmt::Display for Span {
     }
 }
 
-impl Serialize for Span {
+impl Serialize for BusinessSpan {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         // The same text as `Display` (a business duration in seconds, e.g. `1h30m`), formatted
         // on the stack: clocks print several spans each.
@@ -292,6 +300,7 @@ impl Serialize for Span {
 /// Category, priority and route only, as [`Policy::triage`](crate::Policy::triage) decides
 /// them. Ids are borrowed from the policy unless a script hook supplied them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Triage<'p> {
     /// Category id.
     pub category: Cow<'p, str>,
@@ -309,6 +318,7 @@ pub struct Triage<'p> {
 
 /// The rules behind a [`Triage`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct TriageRules<'p> {
     /// The category rule.
     pub category: Cow<'p, str>,
@@ -320,6 +330,7 @@ pub struct TriageRules<'p> {
 
 /// What aftercare decided for one ticket as of `now`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Decision {
     /// The ticket id.
     pub ticket: Arc<str>,
@@ -344,7 +355,10 @@ pub struct Decision {
     /// The satisfaction visit.
     pub follow_up: Option<FollowUp>,
     /// The earliest instant after `now` at which this decision changes with no new event.
-    pub next_change_at: Option<Instant>,
+    pub next_change_at: Option<ZonedInstant>,
+    /// What agents did (transfers, overrides), when they did anything up to `now`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agents: Option<Agents>,
     /// Which rule decided what, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trace: Vec<TraceEvent>,
@@ -352,6 +366,7 @@ pub struct Decision {
 
 /// The policy's name and version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct PolicyRef {
     /// `[policy] name`.
     pub name: Arc<str>,
@@ -361,6 +376,7 @@ pub struct PolicyRef {
 
 /// Where the ticket goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Route {
     /// Department id.
     pub department: Arc<str>,
@@ -375,6 +391,7 @@ pub struct Route {
 
 /// Which rule decided each stage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Rules {
     /// The category rule (the default category's id when no rule matched).
     pub category: Arc<str>,
@@ -386,6 +403,7 @@ pub struct Rules {
 
 /// The SLA clocks of a ticket.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct Sla {
     /// The calendar the clocks count on.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -446,29 +464,32 @@ impl ClockStatus {
 
 /// One SLA metric.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Clock {
     /// The target as written, e.g. `4h` or `3bd`.
     pub target: Arc<str>,
     /// When the target is used up; null while paused (it depends on when the pause ends).
-    pub due: Option<Instant>,
+    pub due: Option<ZonedInstant>,
     /// Running, paused, met or breached.
     pub status: ClockStatus,
-    /// When the clock started counting (the opening at or after the start event).
-    pub started_at: Instant,
+    /// When the clock started counting (the opening at or after the start event); for a clock
+    /// stopped before its first opening (an answer on a holiday), the start event itself, so
+    /// that `started_at` is never after `stopped_at`.
+    pub started_at: ZonedInstant,
     /// When the clock stopped, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stopped_at: Option<Instant>,
+    pub stopped_at: Option<ZonedInstant>,
     /// Business time counted so far (up to the stop, or `now`), pauses excluded.
-    pub elapsed: Span,
+    pub elapsed: BusinessSpan,
     /// Business time left before the due instant, when not breached.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub remaining: Option<Span>,
+    pub remaining: Option<BusinessSpan>,
     /// How late, when breached: business time after the target, or up to the stop.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub overdue_by: Option<Span>,
+    pub overdue_by: Option<BusinessSpan>,
     /// Business time spent paused.
     #[serde(skip_serializing_if = "is_zero")]
-    pub paused: Span,
+    pub paused: BusinessSpan,
     /// The resolution cycle (1 = first handling; reopening starts the next).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cycle: Option<u32>,
@@ -477,7 +498,7 @@ pub struct Clock {
     pub previous_cycles: Vec<Clock>,
 }
 
-fn is_zero(s: &Span) -> bool {
+fn is_zero(s: &BusinessSpan) -> bool {
     s.0 == 0
 }
 
@@ -547,6 +568,7 @@ impl PartialEq<&str> for EscalationKey {
 
 /// One step of the escalation ladder.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Escalation {
     /// Stable across evaluations: `ticket/metric/cycle/step`; use it to notify only once.
     pub key: EscalationKey,
@@ -557,24 +579,118 @@ pub struct Escalation {
     /// The step as written, e.g. `80%` or `100%+4h`.
     pub step: Arc<str>,
     /// When it fires; null while its clock is paused.
-    pub at: Option<Instant>,
+    pub at: Option<ZonedInstant>,
     /// Who to tell: `assignee`, the department's supervisor role, or named roles.
     pub notify: Arc<[Arc<str>]>,
     /// Whether `at` has passed as of `now`.
     pub fired: bool,
+    /// Who held the ticket when the step fired (or holds it now, for a step to come): only
+    /// for tickets an agent assigned, whose holder changes over time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
 }
 
 /// The satisfaction visit after resolution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct FollowUp {
     /// When the visit is due; null until the ticket is resolved.
-    pub due: Option<Instant>,
+    pub due: Option<ZonedInstant>,
     /// `not_due` (not resolved yet), `pending`, `done` or `missed`.
     pub status: &'static str,
     /// `satisfied` or `unsatisfied` once scored.
     pub outcome: Option<&'static str>,
     /// The score, 1–5.
     pub score: Option<u8>,
+}
+
+/// Who held the ticket when an escalation step fired (or holds it now, for a step still to
+/// come). Only for tickets an agent assigned: otherwise the route says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Owner {
+    /// Department id.
+    pub department: Arc<str>,
+    /// Team, if any.
+    pub team: Option<Arc<str>>,
+    /// The assignee as an agent gave it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Arc<str>>,
+}
+
+/// What agents did to the ticket up to `now`: present only when they did something.
+/// An event's free-text `reason` is never kept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Agents {
+    /// What the rules and script hooks alone decided, as if no agent had acted: the rules a
+    /// report holds responsible for the ticket.
+    pub rules: Rules,
+    /// Each transfer to another department or team, in time order.
+    pub transfers: Vec<Transfer>,
+    /// The fields an agent's choice decides now.
+    pub overrides: Overrides,
+    /// The SLA calendar in force from each instant, when a transfer (or the rules' route
+    /// after a reclassification) changed it; empty otherwise. Targets with their own
+    /// `@calendar` keep counting on it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calendars: Vec<CalendarFrom>,
+}
+
+/// A calendar and the instant from which the clocks count on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CalendarFrom {
+    /// From when.
+    pub from: ZonedInstant,
+    /// The calendar's name.
+    pub calendar: Arc<str>,
+}
+
+/// One transfer (转派): an `assigned` event that moved the ticket to another department or
+/// team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Transfer {
+    /// The event's number among the ticket's events (1-based, in time order).
+    pub event: u32,
+    /// When.
+    pub at: ZonedInstant,
+    /// The department that held the ticket.
+    pub from: Arc<str>,
+    /// The department it went to.
+    pub to: Arc<str>,
+    /// The team it went to, if any.
+    pub team: Option<Arc<str>>,
+    /// The assignee as the agent gave it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Arc<str>>,
+    /// Business time the ticket spent with the holder it left (since creation or the previous
+    /// transfer), on the SLA calendars in force.
+    pub held: BusinessSpan,
+}
+
+/// The fields agents decide, each with what the rules would have chosen; null for a field
+/// no agent set.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Overrides {
+    /// The category an agent set.
+    pub category: Option<Override>,
+    /// The priority an agent set.
+    pub priority: Option<Override>,
+    /// The department an agent assigned.
+    pub route: Option<Override>,
+}
+
+/// An agent's choice in force now, against the rules'.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Override {
+    /// The event's number (1-based, in time order): the latest of its type.
+    pub event: u32,
+    /// When.
+    pub at: ZonedInstant,
+    /// What the agent chose (for the route, the department).
+    pub value: Arc<str>,
+    /// The rule that decided the field without agents (`script` for a hook).
+    pub rule: Arc<str>,
+    /// What that rule chose (for the route, the department).
+    pub rules_chose: Arc<str>,
 }
 
 #[cfg(test)]
@@ -606,7 +722,7 @@ mod tests {
     use chrono::TimeZone;
 
     /// What the fast paths must reproduce byte for byte.
-    fn chrono_text(i: &Instant) -> String {
+    fn chrono_text(i: &ZonedInstant) -> String {
         i.local().to_rfc3339_opts(SecondsFormat::AutoSi, false)
     }
 
@@ -652,14 +768,14 @@ mod tests {
         }
         for tz in zones {
             for at in &utcs {
-                let i = Instant::new(*at, tz);
+                let i = ZonedInstant::new(*at, tz);
                 let want = chrono_text(&i);
                 assert_eq!(i.to_string(), want);
                 assert_eq!(serde_json::to_string(&i).unwrap(), format!("\"{want}\""));
             }
         }
         // Shanghai's local mean time until 1901, +08:05:43, is not a whole minute.
-        let lmt = Instant::new(
+        let lmt = ZonedInstant::new(
             Utc.with_ymd_and_hms(1900, 1, 1, 0, 0, 0).unwrap(),
             chrono_tz::Asia::Shanghai,
         );
@@ -684,7 +800,7 @@ mod tests {
             i64::MAX,
             i64::MIN,
         ] {
-            let span = Span(n);
+            let span = BusinessSpan(n);
             assert_eq!(
                 serde_json::to_string(&span).unwrap(),
                 format!("\"{span}\""),

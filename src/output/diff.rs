@@ -3,6 +3,8 @@
 //! Both policies decide every ticket as of the same `now`; the report counts the tickets whose
 //! category, priority, route, first-response due or resolution due changed, how many tickets
 //! have a breached SLA metric under each policy, and shows a few changed tickets of each kind.
+//! On tickets that agents acted on it also measures how often each policy's rules, on their
+//! own, chose what the agents finally chose ([`Agreement`]).
 //! Only ticket ids and decision values appear in it: never personal data.
 //!
 //! ```
@@ -41,9 +43,9 @@ use std::fmt::{self, Write};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::evaluate::Options;
+use crate::evaluate::EvalOptions;
 use crate::i18n::{LabelKind, Labels, Lang, Msg};
-use crate::output::decision::{ClockStatus, Decision, Instant};
+use crate::output::decision::{ClockStatus, Decision, ZonedInstant};
 use crate::policy::Policy;
 use crate::ticket::{Ticket, TicketError};
 
@@ -52,6 +54,7 @@ pub const EXAMPLES_PER_FIELD: usize = 3;
 
 /// What a policy change does to a set of tickets (contract §4, `aftercare diff`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct DiffReport {
     /// Tickets read, including those that could not be evaluated.
     pub tickets: usize,
@@ -64,10 +67,69 @@ pub struct DiffReport {
     pub breached: Breached,
     /// A few changed tickets per field ([`EXAMPLES_PER_FIELD`] at most each), in input order.
     pub examples: Vec<Example>,
+    /// How often the rules of each policy chose what agents finally chose.
+    pub agreement: Agreements,
+}
+
+/// Agreement with agents, per field agents can set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Agreements {
+    /// The category.
+    pub category: Agreement,
+    /// The priority.
+    pub priority: Agreement,
+    /// The department (the route's department; teams are not compared).
+    pub route: Agreement,
+}
+
+/// On the tickets where an agent's choice decides a field as of `now`: how many of them each
+/// policy's rules (and hooks), agents aside, gave the same value. JSON:
+/// `{"tickets": n, "old": a, "new": b, "old_share": a/n, "new_share": b/n}` (shares 0.0–1.0,
+/// null without tickets).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Agreement {
+    /// Tickets where an agent set the field (and both policies could evaluate).
+    pub tickets: usize,
+    /// Of those, tickets where the old policy's rules chose the agents' value.
+    pub old: usize,
+    /// … and the new policy's.
+    pub new: usize,
+}
+
+impl Agreement {
+    /// `old / tickets`, 0.0–1.0; `None` without tickets.
+    pub fn old_share(&self) -> Option<f64> {
+        (self.tickets > 0).then(|| self.old as f64 / self.tickets as f64)
+    }
+
+    /// `new / tickets`, 0.0–1.0; `None` without tickets.
+    pub fn new_share(&self) -> Option<f64> {
+        (self.tickets > 0).then(|| self.new as f64 / self.tickets as f64)
+    }
+
+    fn add(&mut self, other: Agreement) {
+        self.tickets += other.tickets;
+        self.old += other.old;
+        self.new += other.new;
+    }
+}
+
+impl Serialize for Agreement {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Agreement", 5)?;
+        st.serialize_field("tickets", &self.tickets)?;
+        st.serialize_field("old", &self.old)?;
+        st.serialize_field("new", &self.new)?;
+        st.serialize_field("old_share", &self.old_share())?;
+        st.serialize_field("new_share", &self.new_share())?;
+        st.end()
+    }
 }
 
 /// Counts of changed tickets, per field. A ticket counts once in each field that changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Changed {
     /// The category.
     pub category: usize,
@@ -83,6 +145,7 @@ pub struct Changed {
 
 /// Tickets with a breached SLA metric, under each policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Breached {
     /// Under the old policy.
     pub old: usize,
@@ -93,6 +156,7 @@ pub struct Breached {
 /// A field a policy change can change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Field {
     /// The category.
     Category,
@@ -140,6 +204,7 @@ impl fmt::Display for Field {
 
 /// One changed field of one ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Example {
     /// The ticket id.
     pub ticket: String,
@@ -190,6 +255,9 @@ impl DiffReport {
         c.resolution_due += later.changed.resolution_due;
         self.breached.old += later.breached.old;
         self.breached.new += later.breached.new;
+        self.agreement.category.add(later.agreement.category);
+        self.agreement.priority.add(later.agreement.priority);
+        self.agreement.route.add(later.agreement.route);
         for e in later.examples {
             self.add_example(e);
         }
@@ -241,6 +309,9 @@ impl DiffReport {
             Outcome::Compared(c) => {
                 self.breached.old += usize::from(c.breached_old);
                 self.breached.new += usize::from(c.breached_new);
+                self.agreement.category.add(c.agreement.category);
+                self.agreement.priority.add(c.agreement.priority);
+                self.agreement.route.add(c.agreement.route);
                 for f in Field::ALL {
                     if c.changed & f.bit() != 0 {
                         *self.count_mut(f) += 1;
@@ -295,6 +366,23 @@ impl DiffReport {
         let delta = new as i64 - old as i64;
         let delta = format!("{}{delta}", if delta >= 0 { "+" } else { "" });
         let _ = writeln!(f, "{}", l.fill(Msg::BreachedLine, &[&old, &new, &delta]));
+        let a = &self.agreement;
+        for (field, x) in [
+            ("route", &a.route),
+            ("category", &a.category),
+            ("priority", &a.priority),
+        ] {
+            if let (Some(old), Some(new)) = (x.old_share(), x.new_share()) {
+                let _ = writeln!(
+                    f,
+                    "agreement with agents: {:.0} % → {:.0} % ({field}, {} ticket{} an agent set)",
+                    old * 100.0,
+                    new * 100.0,
+                    x.tickets,
+                    if x.tickets == 1 { "" } else { "s" }
+                );
+            }
+        }
         if !self.examples.is_empty() {
             f.push('\n');
             let _ = writeln!(f, "{}", l.text(Msg::Examples));
@@ -395,11 +483,12 @@ struct Comparison {
     breached_old: bool,
     breached_new: bool,
     examples: Vec<Example>,
+    agreement: Agreements,
 }
 
 fn compare(old: &Policy, new: &Policy, ticket: &Ticket, now: DateTime<Utc>) -> Outcome {
     // Traces are not compared: leaving them out makes the run several times faster.
-    let options = Options { trace: false };
+    let options = EvalOptions { trace: false };
     let decide =
         |p: &Policy| -> Result<Decision, TicketError> { p.evaluate_with(ticket, now, options) };
     let (Ok(a), Ok(b)) = (decide(old), decide(new)) else {
@@ -410,6 +499,7 @@ fn compare(old: &Policy, new: &Policy, ticket: &Ticket, now: DateTime<Utc>) -> O
         breached_old: breached(&a),
         breached_new: breached(&b),
         examples: Vec::new(),
+        agreement: agreement(&a, &b),
     };
     let mut note =
         |field: Field, old: Option<String>, new: Option<String>, rules: Option<(&str, &str)>| {
@@ -469,6 +559,28 @@ fn compare(old: &Policy, new: &Policy, ticket: &Ticket, now: DateTime<Utc>) -> O
     Outcome::Compared(c)
 }
 
+/// Whether each policy's rules chose what the agents chose, per field an agent set.
+fn agreement(a: &Decision, b: &Decision) -> Agreements {
+    let (Some(x), Some(y)) = (&a.agents, &b.agents) else {
+        return Agreements::default();
+    };
+    let one = |o: Option<&crate::output::decision::Override>,
+               n: Option<&crate::output::decision::Override>| match (o, n) {
+        (Some(o), Some(n)) => Agreement {
+            tickets: 1,
+            old: usize::from(o.rules_chose == o.value),
+            new: usize::from(n.rules_chose == n.value),
+        },
+        _ => Agreement::default(),
+    };
+    let (o, n) = (&x.overrides, &y.overrides);
+    Agreements {
+        category: one(o.category.as_ref(), n.category.as_ref()),
+        priority: one(o.priority.as_ref(), n.priority.as_ref()),
+        route: one(o.route.as_ref(), n.route.as_ref()),
+    }
+}
+
 /// `department / team (assignee)`, as a person reads a route.
 fn route(d: &Decision) -> String {
     let mut out = d.route.department.to_string();
@@ -483,7 +595,7 @@ fn route(d: &Decision) -> String {
 }
 
 /// Instants compare as instants: the same due shown in another time zone is no change.
-fn same_instant(a: Option<Instant>, b: Option<Instant>) -> bool {
+fn same_instant(a: Option<ZonedInstant>, b: Option<ZonedInstant>) -> bool {
     a.map(|i| i.utc()) == b.map(|i| i.utc())
 }
 

@@ -52,7 +52,8 @@ use crate::compile::Compiled;
 use crate::evaluate::history::{self, History};
 use crate::i18n::{LabelKind, Labels, Lang, Msg};
 use crate::output::decision::{
-    Clock, ClockStatus, Decision, Escalation, FollowUp, Instant, PolicyRef, Span,
+    Agents, BusinessSpan, Clock, ClockStatus, Decision, Escalation, FollowUp, PolicyRef,
+    ZonedInstant,
 };
 use crate::output::trace::{RuleOutcome, TraceEvent, TraceStage};
 use crate::ticket::{Ticket, TicketError};
@@ -69,13 +70,14 @@ type Gap = (DateTime<Utc>, Option<DateTime<Utc>>);
 
 /// Why a ticket got its decision.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Explanation {
     /// The ticket id.
     pub ticket: String,
     /// The policy that decided.
     pub policy: PolicyRef,
     /// The instant the ticket was evaluated at.
-    pub now: Instant,
+    pub now: ZonedInstant,
     /// Category, priority and route: the rule that decided each and why.
     pub stages: Vec<Stage>,
     /// The ticket's status from its events.
@@ -87,9 +89,12 @@ pub struct Explanation {
     /// The satisfaction visit, as in the decision.
     pub follow_up: Option<FollowUp>,
     /// The earliest instant after `now` at which the decision changes with no new event.
-    pub next_change_at: Option<Instant>,
+    pub next_change_at: Option<ZonedInstant>,
     /// What happens then: clocks falling due and escalation steps firing.
     pub next_change: Vec<String>,
+    /// What agents did: transfers and overridden fields, as in the decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agents: Option<Agents>,
     /// Trace lines not shown elsewhere (e.g. from script hooks).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -101,6 +106,7 @@ pub struct Explanation {
 
 /// One decision stage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Stage {
     /// `category`, `priority` or `route`.
     pub stage: &'static str,
@@ -119,6 +125,7 @@ pub struct Stage {
 
 /// One SLA clock and how its instants came about.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ClockWhy {
     /// `first_response`, `resolution`, `next_response` or `follow_up`.
     pub metric: &'static str,
@@ -130,7 +137,7 @@ pub struct ClockWhy {
     /// The windows of business time the target runs through, pauses left out: from the start
     /// to the due instant (whether or not the clock stopped earlier), or to `now` while a pause
     /// leaves it without one.
-    pub windows: Vec<Window>,
+    pub windows: Vec<CountedWindow>,
     /// Windows beyond those listed.
     #[serde(skip_serializing_if = "is_zero")]
     pub more_windows: usize,
@@ -150,19 +157,25 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
+/// The old name of [`CountedWindow`].
+#[deprecated(since = "0.2.0", note = "renamed to `CountedWindow`")]
+pub type Window = CountedWindow;
+
 /// A stretch of business time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Window {
+#[non_exhaustive]
+pub struct CountedWindow {
     /// Start.
-    pub from: Instant,
+    pub from: ZonedInstant,
     /// End (exclusive).
-    pub to: Instant,
+    pub to: ZonedInstant,
     /// Its length.
-    pub length: Span,
+    pub length: BusinessSpan,
 }
 
 /// Consecutive closed days with the same reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Skipped {
     /// The first local date.
     pub from: NaiveDate,
@@ -174,13 +187,14 @@ pub struct Skipped {
 
 /// A pause of a clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Pause {
     /// When the pause status was set.
-    pub from: Instant,
+    pub from: ZonedInstant,
     /// When it ended; null while it lasts.
-    pub to: Option<Instant>,
+    pub to: Option<ZonedInstant>,
     /// Business time inside the pause, up to its end or `now`.
-    pub business_time: Span,
+    pub business_time: BusinessSpan,
 }
 
 /// The explanation of `decision`, which [`Policy::explain`](crate::Policy::explain) made with
@@ -217,7 +231,7 @@ pub(crate) fn explain(
     Ok(Explanation {
         ticket: decision.ticket.to_string(),
         policy: decision.policy.clone(),
-        now: Instant::new(now, tz),
+        now: ZonedInstant::new(now, tz),
         stages,
         status: decision.status.to_string(),
         next_change: next_change(&decision, &clocks),
@@ -225,6 +239,7 @@ pub(crate) fn explain(
         escalations: decision.escalations.clone(),
         follow_up: decision.follow_up.clone(),
         next_change_at: decision.next_change_at,
+        agents: decision.agents.clone(),
         notes,
         labels: Labels::of(inner),
         locale: Lang::of(inner),
@@ -260,6 +275,28 @@ fn stages(d: &Decision, used: &mut [bool]) -> Vec<Stage> {
     wanted
         .into_iter()
         .map(|(stage, value, rule)| {
+            // A person decided: the agent's line says which event, and what the rules chose.
+            if &**rule == "agent" {
+                let agent = d.trace.iter().enumerate().find_map(|(i, e)| match e {
+                    TraceEvent::Agent { stage: s, .. } if *s == stage => Some((i, e)),
+                    _ => None,
+                });
+                if let Some((i, e)) = agent {
+                    if let Some(u) = used.get_mut(i) {
+                        *u = true;
+                    }
+                    let line = e.to_string();
+                    let prefix = format!("{} {value}: ", stage.name());
+                    return Stage {
+                        stage: stage.name(),
+                        because: line.strip_prefix(&prefix).unwrap_or(&line).to_string(),
+                        value,
+                        rule: rule.to_string(),
+                        is_default: false,
+                        outcome: None,
+                    };
+                }
+            }
             // What the stage's rules decided, when that is what the decision says.
             let found = d.trace.iter().enumerate().find_map(|(i, e)| match e {
                 TraceEvent::Rule {
@@ -357,9 +394,22 @@ fn explain_clock(
 ) -> ClockWhy {
     // A target such as `24h@round_the_clock` counts on its own calendar; others on the one
     // in force for the ticket.
-    let calendar = match clock.target.split_once('@') {
-        Some((_, name)) => name.to_string(),
+    let own = clock
+        .target
+        .split_once('@')
+        .map(|(_, name)| name.to_string());
+    let calendar = match &own {
+        Some(name) => name.clone(),
         None => d.sla.calendar.as_deref().unwrap_or_default().to_string(),
+    };
+    // A ticket transferred to a calendar of its own counts on each calendar in turn.
+    let legs: Vec<(DateTime<Utc>, &str)> = match (&own, &d.agents) {
+        (None, Some(a)) => a
+            .calendars
+            .iter()
+            .map(|c| (c.from.utc(), &*c.calendar))
+            .collect(),
+        _ => Vec::new(),
     };
     let mut shown = clock.clone();
     shown.previous_cycles = Vec::new();
@@ -386,17 +436,48 @@ fn explain_clock(
         (None, Some(stop)) => stop,
         (None, None) => now,
     };
-    let (windows, more) = windows_between(cal, start, end, &pauses);
-    why.windows = windows
-        .into_iter()
-        .map(|(a, b)| Window {
-            from: Instant::new(a, tz),
-            to: Instant::new(b, tz),
-            length: Span(cal.between(a, b)),
-        })
-        .collect();
-    why.more_windows = more;
-    why.skipped = skipped(cal, created.map_or(start, |c| c.min(start)), end);
+    if legs.len() > 1 {
+        // Each leg on its own calendar, clipped to the clock.
+        for (i, &(from, name)) in legs.iter().enumerate() {
+            let to = legs.get(i + 1).map_or(end, |l| l.0.min(end));
+            let from = from.max(start);
+            let Some(leg) = calendar_of(policy, name).filter(|_| from < to) else {
+                continue;
+            };
+            let (windows, more) = windows_between(leg, from, to, &pauses);
+            for (a, b) in windows {
+                if why.windows.len() < MAX_WINDOWS {
+                    why.windows.push(CountedWindow {
+                        from: ZonedInstant::new(a, tz),
+                        to: ZonedInstant::new(b, tz),
+                        length: BusinessSpan(leg.between(a, b)),
+                    });
+                } else {
+                    why.more_windows += 1;
+                }
+            }
+            why.more_windows += more;
+            // Closed days before the first opening are listed too, as the trace does.
+            let since = if i == 0 {
+                created.map_or(from, |c| c.min(from))
+            } else {
+                from
+            };
+            why.skipped.extend(skipped(leg, since, to));
+        }
+    } else {
+        let (windows, more) = windows_between(cal, start, end, &pauses);
+        why.windows = windows
+            .into_iter()
+            .map(|(a, b)| CountedWindow {
+                from: ZonedInstant::new(a, tz),
+                to: ZonedInstant::new(b, tz),
+                length: BusinessSpan(cal.between(a, b)),
+            })
+            .collect();
+        why.more_windows = more;
+        why.skipped = skipped(cal, created.map_or(start, |c| c.min(start)), end);
+    }
     let mut workdays: Vec<NaiveDate> = why
         .windows
         .iter()
@@ -408,9 +489,9 @@ fn explain_clock(
     why.pauses = pauses
         .iter()
         .map(|&(a, b)| Pause {
-            from: Instant::new(a, tz),
-            to: b.map(|b| Instant::new(b, tz)),
-            business_time: Span(cal.between(a, b.unwrap_or(now).min(now).max(a))),
+            from: ZonedInstant::new(a, tz),
+            to: b.map(|b| ZonedInstant::new(b, tz)),
+            business_time: BusinessSpan(cal.between(a, b.unwrap_or(now).min(now).max(a))),
         })
         .collect();
     why
@@ -545,7 +626,7 @@ fn next_change(d: &Decision, clocks: &[ClockWhy]) -> Vec<String> {
 
 fn next_change_in(
     l: Lang,
-    at: Option<Instant>,
+    at: Option<ZonedInstant>,
     clocks: &[ClockWhy],
     escalations: &[Escalation],
 ) -> Vec<String> {
@@ -582,7 +663,7 @@ fn join(items: &[std::sync::Arc<str>]) -> String {
 }
 
 /// `Thu 2025-10-09 16:30`, or only the time when on `day`.
-fn local(l: Lang, at: &Instant, with_date: bool) -> String {
+fn local(l: Lang, at: &ZonedInstant, with_date: bool) -> String {
     if with_date {
         format!(
             "{} {}",
@@ -712,6 +793,34 @@ impl fmt::Display for Explanation {
             writeln!(f, "          {because}")?;
         }
         writeln!(f, "{} {}", pad(l.text(Msg::Status), 9), self.status)?;
+        if let Some(a) = &self.agents {
+            for t in &a.transfers {
+                let team = t
+                    .team
+                    .as_deref()
+                    .map(|t| format!(" / {t}"))
+                    .unwrap_or_default();
+                writeln!(
+                    f,
+                    "transfer  event {} at {}: {} → {}{team}, after {} of business time",
+                    t.event, t.at, t.from, t.to, t.held
+                )?;
+            }
+            let o = &a.overrides;
+            for (field, x) in [
+                ("category", &o.category),
+                ("priority", &o.priority),
+                ("route", &o.route),
+            ] {
+                if let Some(x) = x {
+                    writeln!(
+                        f,
+                        "override  {field} {} by an agent (event {} at {}); the rules chose {} (rule `{}`)",
+                        x.value, x.event, x.at, x.rules_chose, x.rule
+                    )?;
+                }
+            }
+        }
         for c in &self.clocks {
             writeln!(f)?;
             write_clock(f, l, c)?;

@@ -90,8 +90,14 @@ pub struct Expect {
 ///
 /// `Display` gives one `FILE:LINE:COL: error: message` line per problem (each followed by a
 /// `  = hint:` line where there is one), like [`PolicyError`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CasesError(PolicyError);
+
+impl fmt::Debug for CasesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
 
 impl CasesError {
     /// Every problem, in position order.
@@ -119,7 +125,7 @@ impl fmt::Display for CasesError {
 impl std::error::Error for CasesError {}
 
 /// The top-level keys of a decision (and of a rejected ticket's error line).
-const DECISION_KEYS: [&str; 13] = [
+const DECISION_KEYS: [&str; 14] = [
     "ticket",
     "policy",
     "category",
@@ -131,12 +137,15 @@ const DECISION_KEYS: [&str; 13] = [
     "escalations",
     "follow_up",
     "next_change_at",
+    "agents",
     "trace",
     "error",
 ];
 
 /// Decision fields left out of the JSON when they have no value: a missing one reads as null.
-const OPTIONAL_KEYS: [&str; 13] = [
+const OPTIONAL_KEYS: [&str; 15] = [
+    "agents",
+    "owner",
     "assignee",
     "calendar",
     "first_response",
@@ -430,6 +439,7 @@ fn to_json(node: &Node, sink: &mut Sink) -> Option<Json> {
 
 /// The outcome of one case.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct CaseResult {
     /// The cases file.
     pub file: String,
@@ -452,6 +462,7 @@ impl CaseResult {
 
 /// One expected field that differs.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Mismatch {
     /// The path as written in the case.
     pub path: String,
@@ -465,14 +476,19 @@ pub struct Mismatch {
     pub trace: Vec<String>,
 }
 
+/// The old name of [`TestReport`].
+#[deprecated(since = "0.2.0", note = "renamed to `TestReport`")]
+pub type Report = TestReport;
+
 /// What a run of cases found.
 #[derive(Debug, Clone, Default)]
-pub struct Report {
+#[non_exhaustive]
+pub struct TestReport {
     /// One result per case, in run order.
     pub results: Vec<CaseResult>,
 }
 
-impl Report {
+impl TestReport {
     /// Cases whose expectations all held.
     pub fn passed(&self) -> usize {
         self.results.iter().filter(|r| r.passed()).count()
@@ -489,7 +505,7 @@ impl Report {
     }
 
     /// Adds the results of another run (e.g. another cases file).
-    pub fn extend(&mut self, other: Report) {
+    pub fn extend(&mut self, other: TestReport) {
         self.results.extend(other.results);
     }
 
@@ -499,7 +515,7 @@ impl Report {
     }
 }
 
-impl Report {
+impl TestReport {
     /// Each failed case with its differing fields, expected vs actual, and the trace lines of
     /// the stage that decided each; a blank line after each case. Empty when all passed.
     pub fn failure_details(&self) -> String {
@@ -527,16 +543,16 @@ impl Report {
     }
 }
 
-impl fmt::Display for Report {
-    /// [`Report::failure_details`], then [`Report::summary`] (no newline after it).
+impl fmt::Display for TestReport {
+    /// [`TestReport::failure_details`], then [`TestReport::summary`] (no newline after it).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}", self.failure_details(), self.summary())
     }
 }
 
 /// Runs the cases of `file` against `policy` (whatever policy the file names).
-pub fn run(policy: &Policy, file: &CaseFile) -> Report {
-    Report {
+pub fn run(policy: &Policy, file: &CaseFile) -> TestReport {
+    TestReport {
         results: file
             .cases
             .iter()
@@ -553,7 +569,7 @@ pub fn run(policy: &Policy, file: &CaseFile) -> Report {
 /// assert!(report.is_success(), "{report}");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn run_cases(policy: &Policy, path: impl AsRef<Path>) -> Result<Report, CasesError> {
+pub fn run_cases(policy: &Policy, path: impl AsRef<Path>) -> Result<TestReport, CasesError> {
     Ok(run(policy, &CaseFile::from_path(path)?))
 }
 
@@ -609,7 +625,7 @@ pub fn assert_cases_pass(policy: impl AsRef<Path>) {
         Ok(p) => p,
         Err(e) => panic!("{} does not load:\n{e}", path.display()),
     };
-    let mut report = Report::default();
+    let mut report = TestReport::default();
     let mut problems = Vec::new();
     let mut files = 0;
     for file in default_case_files(path) {
@@ -910,6 +926,7 @@ fn same_span(e: &str, a: &str) -> bool {
 /// A case hits the category, priority and route rules its decision names in `rules`, and
 /// the escalation steps that fired in it (in any cycle). A rejected ticket hits nothing.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Coverage {
     /// One entry per rule, stage by stage, in the order the rules are tried.
     pub entries: Vec<CoverageEntry>,
@@ -917,6 +934,7 @@ pub struct Coverage {
 
 /// One rule and how many cases hit it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct CoverageEntry {
     /// `category`, `priority`, `route` or `escalation`.
     pub stage: &'static str,
@@ -933,7 +951,7 @@ pub struct CoverageEntry {
 
 impl Coverage {
     /// Counts the hits of `report`'s cases on `policy`'s rules.
-    pub fn of(policy: &Policy, report: &Report) -> Coverage {
+    pub fn of(policy: &Policy, report: &TestReport) -> Coverage {
         let rules = policy.rules();
         let decisions: Vec<&Decision> = report
             .results
@@ -997,6 +1015,17 @@ impl Coverage {
         self.hit() as f64 * 100.0 / self.entries.len() as f64
     }
 
+    /// [`Coverage::percent`] as shown: rounded to one decimal (13 of 15 is 86.7%), except that
+    /// 100.0% means every rule was hit (1999 of 2000 shows 99.9%).
+    pub fn percent_shown(&self) -> f64 {
+        let shown = (self.percent() * 10.0).round() / 10.0;
+        if shown >= 100.0 && self.hit() < self.entries.len() {
+            99.9
+        } else {
+            shown
+        }
+    }
+
     /// Whether at least `min_percent` of the rules were hit.
     pub fn meets(&self, min_percent: f64) -> bool {
         // Compared as `hit * 100 >= min * total` so that 100% means every rule, exactly.
@@ -1035,8 +1064,7 @@ impl fmt::Display for Coverage {
             "rule coverage: {} of {} rules hit ({:.1}%)",
             self.hit(),
             self.entries.len(),
-            // Rounded down, so that 100.0% is shown only when every rule was hit.
-            (self.percent() * 10.0).floor() / 10.0
+            self.percent_shown()
         )
     }
 }

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::output::decision::{Instant, Span};
+use crate::output::decision::{BusinessSpan, ZonedInstant};
 
 /// One line of a decision's trace.
 ///
@@ -49,7 +49,22 @@ pub enum TraceEvent {
         /// The handling cycle (1 unless the ticket was reopened).
         cycle: u32,
         /// When it fired.
-        at: Option<Instant>,
+        at: Option<ZonedInstant>,
+    },
+    /// Stages 1–3: a person's choice (an agent's event) that decides the stage instead of
+    /// its rules, e.g. `route tech / field_team: assigned by an agent, event 2 (`assigned` at
+    /// 2025-11-03T16:00:00+08:00); the rules chose care (rule `complaints`)`.
+    Agent {
+        /// Category, priority or route.
+        stage: TraceStage,
+        /// The agent's choice as shown: `fault`, `urgent`, `tech / field_team`.
+        value: String,
+        /// The event: `event 2 (`assigned` at 2025-11-03T16:00:00+08:00)`.
+        event: String,
+        /// What the rules (and hooks) chose, as shown.
+        rules_chose: String,
+        /// The rule that chose it (`script` for a hook).
+        rule: String,
     },
     /// A script hook's effect on a stage.
     Script {
@@ -139,17 +154,24 @@ pub struct ClockTrace {
     /// The calendar counted on.
     pub calendar: String,
     /// When the clock started.
-    pub started: Instant,
+    pub started: ZonedInstant,
     /// The opening it counted from, when it started outside business hours.
-    pub counted_from: Option<Instant>,
+    pub counted_from: Option<ZonedInstant>,
     /// Closed days skipped: `2025-10-01..2025-10-08 (holiday), 2025-10-11 (closed)`.
     pub skipped: Option<String>,
     /// Pauses, in order.
     pub pauses: Vec<PauseTrace>,
+    /// Where a transfer moved the count to another calendar: from when, and the calendar.
+    pub switches: Vec<(ZonedInstant, String)>,
+    /// Business time used before the target in force began (an agent changed the priority
+    /// and the policy says `on_priority_change = "from_change"`).
+    pub spent_before: Option<BusinessSpan>,
+    /// A deadline of an earlier priority passed while that priority was in force.
+    pub breached_before: bool,
     /// The due instant; `None` while paused.
-    pub due: Option<Instant>,
+    pub due: Option<ZonedInstant>,
     /// When the clock stopped, if it has.
-    pub stopped: Option<Instant>,
+    pub stopped: Option<ZonedInstant>,
 }
 
 /// One pause of a clock.
@@ -157,9 +179,9 @@ pub struct ClockTrace {
 #[non_exhaustive]
 pub struct PauseTrace {
     /// When it began.
-    pub start: Instant,
+    pub start: ZonedInstant,
     /// When it ended and the business time inside it; `None` while it lasts.
-    pub end: Option<(Instant, Span)>,
+    pub end: Option<(ZonedInstant, BusinessSpan)>,
 }
 
 impl ClockTrace {
@@ -193,6 +215,21 @@ impl fmt::Display for TraceEvent {
                     None => Ok(()),
                 }
             }
+            TraceEvent::Agent {
+                stage,
+                value,
+                event,
+                rules_chose,
+                rule,
+            } => write!(
+                f,
+                "{} {value}: {} by an agent, {event}; the rules chose {rules_chose} (rule `{rule}`)",
+                stage.name(),
+                match stage {
+                    TraceStage::Route => "assigned",
+                    _ => "set",
+                }
+            ),
             TraceEvent::Script { hook, change } => write!(f, "script {hook}: {change}"),
             TraceEvent::ScriptFallback { message, kept } => {
                 write!(f, "warning: {message}; kept {kept}")
@@ -250,6 +287,18 @@ impl fmt::Display for ClockTrace {
                 )?,
                 None => write!(f, "; paused since {}", p.start)?,
             }
+        }
+        for (at, calendar) in &self.switches {
+            write!(f, "; on calendar {calendar} from {at} (transferred)")?;
+        }
+        if let Some(spent) = &self.spent_before {
+            write!(
+                f,
+                "; this target counts from the priority change, after {spent} already used"
+            )?;
+        }
+        if self.breached_before {
+            f.write_str("; an earlier priority's deadline passed while it was in force")?;
         }
         match &self.due {
             Some(due) => write!(f, "; due {due}")?,

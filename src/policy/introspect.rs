@@ -74,6 +74,7 @@ impl Policy {
 
 /// The rules of a policy, per stage, in the order they are tried. See [`Policy::rules`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct PolicyRules {
     /// Category rules, then the default category (once: a default category that also has a
     /// `when` is one entry, marked both ways).
@@ -88,6 +89,7 @@ pub struct PolicyRules {
 
 /// One rule of a stage.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct RuleRef {
     /// The id a decision names in `rules` when this rule decides.
     pub id: String,
@@ -101,6 +103,7 @@ pub struct RuleRef {
 
 /// One escalation step, named as a person reads it: `metric at`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct StepRef {
     /// Its position among `[[escalations]]`: the last part of an escalation's `key`.
     pub index: usize,

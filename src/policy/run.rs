@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::Policy;
-use crate::evaluate::{evaluate, triage_only, Options};
+use crate::evaluate::{evaluate, triage_only, EvalOptions};
 use crate::output::decision::{Decision, Triage};
 use crate::output::explain::{self, Explanation};
 use crate::output::json;
@@ -11,6 +11,9 @@ use crate::ticket::{Ticket, TicketError, TicketErrorKind};
 
 impl Policy {
     /// Decides what happens to `ticket` as of `now`.
+    ///
+    /// Agents' events up to `now` (`assigned`, `priority`, `category`) win over the rules and
+    /// hooks from their instant on; see `docs/agents.md`.
     ///
     /// ```
     /// # let policy = aftercare::Policy::from_toml(r#"
@@ -49,16 +52,18 @@ impl Policy {
             self.inner.scripts.as_ref(),
             ticket,
             now,
-            Options::default(),
+            EvalOptions::default(),
         )
     }
 
     /// Only the category, priority and route of `ticket`: stages 1–3 of [`Policy::evaluate`],
     /// script hooks included, without SLA clocks, escalations, follow-up or trace. For
     /// callers that assign a ticket as it arrives; it borrows its ids from the policy and
-    /// allocates nothing unless a script hook changes an outcome.
+    /// allocates nothing unless a script hook changes an outcome (or the ticket has agents'
+    /// events).
     ///
-    /// `now` is what script hooks see; the rules do not read it.
+    /// `now` is what script hooks see, and agents' events up to `now` win over the rules;
+    /// the rules themselves do not read it.
     ///
     /// ```
     /// # let policy = aftercare::Policy::from_toml(r#"
@@ -101,7 +106,7 @@ impl Policy {
         &self,
         ticket: &Ticket,
         now: DateTime<Utc>,
-        options: Options,
+        options: EvalOptions,
     ) -> Result<Decision, TicketError> {
         evaluate(
             &self.inner,
@@ -125,7 +130,7 @@ impl Policy {
         &self,
         tickets: &[Ticket],
         now: DateTime<Utc>,
-        options: Options,
+        options: EvalOptions,
     ) -> Vec<Result<Decision, TicketError>> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         crate::parallel::map(tickets, threads, |t| {
@@ -140,7 +145,7 @@ impl Policy {
         &self,
         tickets: &[S],
         now: DateTime<Utc>,
-        options: Options,
+        options: EvalOptions,
     ) -> Vec<Result<String, String>> {
         evaluate_json_lines(self, tickets, now, options)
     }
@@ -149,7 +154,7 @@ impl Policy {
     ///
     /// Errors are those of [`Policy::evaluate`].
     pub fn explain(&self, ticket: &Ticket, now: DateTime<Utc>) -> Result<Explanation, TicketError> {
-        let decision = self.evaluate_with(ticket, now, Options { trace: true })?;
+        let decision = self.evaluate_with(ticket, now, EvalOptions { trace: true })?;
         explain::explain(&self.inner, decision, ticket, now)
     }
     /// Reads a ticket from JSON (within the policy's [`Limits`](crate::Limits)), evaluates it
@@ -161,7 +166,7 @@ impl Policy {
         &self,
         json: &str,
         now: DateTime<Utc>,
-        options: Options,
+        options: EvalOptions,
         out: &mut Vec<u8>,
     ) -> bool {
         let result = Ticket::from_json_with_limits(json, self.limits())
@@ -203,7 +208,7 @@ fn evaluate_json_lines<S: AsRef<str> + Sync>(
     policy: &Policy,
     tickets: &[S],
     now: DateTime<Utc>,
-    options: Options,
+    options: EvalOptions,
 ) -> Vec<Result<String, String>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     crate::parallel::map(tickets, threads, |json| {

@@ -219,6 +219,23 @@ pub(crate) fn ticket_map(ticket: &Ticket, now: Dynamic, templates: &Templates) -
                 EventKind::FollowUp { score } => {
                     ev.insert("score".into(), Dynamic::from(INT::from(*score)));
                 }
+                // The ids an agent chose, and the assignee as given; never the free-text
+                // `reason` (it is not kept).
+                EventKind::Assigned {
+                    department,
+                    team,
+                    assignee,
+                } => {
+                    ev.insert("department".into(), string(department));
+                    ev.insert("team".into(), opt(team.as_ref()));
+                    ev.insert("assignee".into(), opt(assignee.as_ref()));
+                }
+                EventKind::Priority(p) => {
+                    ev.insert("priority".into(), string(p));
+                }
+                EventKind::Category(c) => {
+                    ev.insert("category".into(), string(c));
+                }
                 _ => {}
             }
             ev.insert("at".into(), instant(&e.at));

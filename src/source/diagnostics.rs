@@ -181,7 +181,7 @@ struct Raw {
 }
 
 /// The codes of the lints: warnings a policy may allow by code. Errors cannot be allowed.
-pub const LINT_CODES: [&str; 8] = [
+pub const LINT_CODES: [&str; 10] = [
     "unreachable-rule",
     "duplicate-id",
     "category-without-route",
@@ -190,6 +190,8 @@ pub const LINT_CODES: [&str; 8] = [
     "escalation-order",
     "script-not-a-hook",
     "script-no-hook",
+    "undeclared-field",
+    "undeclared-status",
 ];
 
 impl Sink {
@@ -317,7 +319,10 @@ impl Report<'_> {
 }
 
 /// A policy that could not be loaded, with every problem found.
-#[derive(Debug, Clone)]
+///
+/// `Debug` prints what `Display` prints, so `fn main() -> Result<(), PolicyError>` (or any
+/// error returned with `?` from `main`) shows the problems as a person reads them.
+#[derive(Clone)]
 pub struct PolicyError {
     diagnostics: Vec<Diagnostic>,
     sources: Sources,
@@ -370,6 +375,12 @@ impl fmt::Display for PolicyError {
             }
         }
         Ok(())
+    }
+}
+
+impl fmt::Debug for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

@@ -121,6 +121,21 @@ pub enum EventKind {
         /// 1 (very unsatisfied) … 5 (very satisfied).
         score: u8,
     },
+    /// A person put the ticket in a department (转派, a transfer when the place changes): from
+    /// then on it wins over the route rules and hooks. The event's free-text `reason` is
+    /// checked and dropped: it may quote the customer.
+    Assigned {
+        /// A department id of the policy.
+        department: String,
+        /// A team the policy's routes name in that department.
+        team: Option<String>,
+        /// The owner, as the agent gave it.
+        assignee: Option<String>,
+    },
+    /// A person set the priority (a priority id of the policy).
+    Priority(String),
+    /// A person set the category (a category id of the policy).
+    Category(String),
 }
 
 impl EventKind {
@@ -133,7 +148,18 @@ impl EventKind {
             EventKind::Resolved => "resolved",
             EventKind::Reopened => "reopened",
             EventKind::FollowUp { .. } => "follow_up",
+            EventKind::Assigned { .. } => "assigned",
+            EventKind::Priority(_) => "priority",
+            EventKind::Category(_) => "category",
         }
+    }
+
+    /// Whether a person chose something the rules decide: `assigned`, `priority`, `category`.
+    pub fn is_agent(&self) -> bool {
+        matches!(
+            self,
+            EventKind::Assigned { .. } | EventKind::Priority(_) | EventKind::Category(_)
+        )
     }
 }
 
@@ -178,7 +204,7 @@ pub enum TicketErrorKind {
     /// Business-time arithmetic went out of range (an instant too far in the past or future,
     /// a duration too large).
     Time,
-    /// A script hook failed and the policy says `on_error = "fail"`.
+    /// A script hook failed and the policy says `on_script_error = "fail"`.
     Script,
     /// The engine found itself in a state it should never be in; please report it.
     Internal,
@@ -245,6 +271,13 @@ struct RawEvent<'a> {
     status: Option<String>,
     #[serde(borrow)]
     score: Option<Val<'a>>,
+    // Agents' events; all optional so that other events cost nothing more.
+    department: Option<String>,
+    team: Option<String>,
+    assignee: Option<String>,
+    priority: Option<String>,
+    category: Option<String>,
+    reason: Option<String>,
 }
 
 /// A JSON string, borrowed from the input when it has no escapes.
@@ -576,7 +609,7 @@ impl Ticket {
                 "reopened" => EventKind::Reopened,
                 "status" => match e.status {
                     Some(s) if !s.trim().is_empty() => EventKind::Status(s),
-                    _ => return Err(err(format!("event {n} (`status` at {at}) has no `status`"))),
+                    _ => return Err(err(format!("event {n} (`status` at {}) has no `status`", at.to_rfc3339()))),
                 },
                 "follow_up" => {
                     let score = e.score.as_ref().and_then(Val::as_i64);
@@ -584,27 +617,35 @@ impl Ticket {
                         Some(s @ 1..=5) => EventKind::FollowUp { score: s as u8 },
                         Some(s) => {
                             return Err(err(format!(
-                                "event {n} (`follow_up` at {at}): score {s} is outside 1–5"
+                                "event {n} (`follow_up` at {}): score {s} is outside 1–5",
+                                at.to_rfc3339()
                             )))
                         }
                         None => {
                             return Err(err(format!(
-                                "event {n} (`follow_up` at {at}) needs a whole-number `score` from 1 to 5"
+                                "event {n} (`follow_up` at {}) needs a whole-number `score` from 1 to 5",
+                                at.to_rfc3339()
                             )))
                         }
                     }
                 }
+                "assigned" | "priority" | "category" => {
+                    agent_event(kind_name, n, at, e.department, e.team, e.assignee, e.priority, e.category, e.reason, limits)
+                        .map_err(|(kind, m)| TicketError::new(Some(&id), kind, m))?
+                }
                 "" => return Err(err(format!("event {n} has no `type`"))),
                 other => {
                     return Err(err(format!(
-                        "event {n} has unknown type `{}`; expected first_response, reply, status, resolved, reopened or follow_up",
+                        "event {n} has unknown type `{}`; expected first_response, reply, status, resolved, reopened, follow_up, assigned, priority or category",
                         clip(other)
                     )))
                 }
             };
             if at < created_at {
                 return Err(history(format!(
-                    "event {n} (`{kind_name}` at {at}) is before `created_at` ({created_at})"
+                    "event {n} (`{kind_name}` at {}) is before `created_at` ({})",
+                    at.to_rfc3339(),
+                    created_at.to_rfc3339()
                 )));
             }
             events.push(Event { at, kind });
@@ -625,6 +666,54 @@ impl Ticket {
             personal,
         })
     }
+}
+
+/// An agent's event from its fields: the id it names is required and non-empty; `assignee`
+/// and `reason` are free text within `max_text_bytes`, and `reason` is not kept.
+#[allow(clippy::too_many_arguments)]
+fn agent_event(
+    kind: &str,
+    n: usize,
+    at: DateTime<FixedOffset>,
+    department: Option<String>,
+    team: Option<String>,
+    assignee: Option<String>,
+    priority: Option<String>,
+    category: Option<String>,
+    reason: Option<String>,
+    limits: &Limits,
+) -> Result<EventKind, (TicketErrorKind, String)> {
+    let at = at.to_rfc3339();
+    for (field, text) in [("assignee", &assignee), ("reason", &reason)] {
+        let len = text.as_ref().map_or(0, String::len);
+        if len > limits.max_text_bytes {
+            return Err((
+                TicketErrorKind::Limit,
+                format!(
+                    "event {n} (`{kind}` at {at}): `{field}` is {len} bytes long; the limit is {} bytes (max_text_bytes)",
+                    limits.max_text_bytes
+                ),
+            ));
+        }
+    }
+    let given = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let required = |v: Option<String>, field: &str| {
+        given(v).ok_or_else(|| {
+            (
+                TicketErrorKind::Field,
+                format!("event {n} (`{kind}` at {at}) has no `{field}`"),
+            )
+        })
+    };
+    Ok(match kind {
+        "assigned" => EventKind::Assigned {
+            department: required(department, "department")?,
+            team: given(team),
+            assignee: given(assignee),
+        },
+        "priority" => EventKind::Priority(required(priority, "priority")?),
+        _ => EventKind::Category(required(category, "category")?),
+    })
 }
 
 fn parse_instant(s: &str) -> Result<DateTime<FixedOffset>, String> {
@@ -824,6 +913,12 @@ mod reference {
         kind: Option<String>,
         status: Option<String>,
         score: Option<serde_json::Value>,
+        department: Option<String>,
+        team: Option<String>,
+        assignee: Option<String>,
+        priority: Option<String>,
+        category: Option<String>,
+        reason: Option<String>,
     }
 
     fn from_raw(raw: RawTicket, limits: &Limits) -> Result<Ticket, TicketError> {
@@ -928,7 +1023,7 @@ mod reference {
             "reopened" => EventKind::Reopened,
             "status" => match e.status {
                 Some(s) if !s.trim().is_empty() => EventKind::Status(s),
-                _ => return Err(err(format!("event {n} (`status` at {at}) has no `status`"))),
+                _ => return Err(err(format!("event {n} (`status` at {}) has no `status`", at.to_rfc3339()))),
             },
             "follow_up" => {
                 let score = e.score.as_ref().and_then(serde_json::Value::as_i64);
@@ -936,27 +1031,35 @@ mod reference {
                     Some(s @ 1..=5) => EventKind::FollowUp { score: s as u8 },
                     Some(s) => {
                         return Err(err(format!(
-                            "event {n} (`follow_up` at {at}): score {s} is outside 1–5"
+                            "event {n} (`follow_up` at {}): score {s} is outside 1–5",
+                                at.to_rfc3339()
                         )))
                     }
                     None => {
                         return Err(err(format!(
-                            "event {n} (`follow_up` at {at}) needs a whole-number `score` from 1 to 5"
+                            "event {n} (`follow_up` at {}) needs a whole-number `score` from 1 to 5",
+                                at.to_rfc3339()
                         )))
                     }
                 }
             }
+            "assigned" | "priority" | "category" => {
+                super::agent_event(&kind_name, n, at, e.department, e.team, e.assignee, e.priority, e.category, e.reason, limits)
+                    .map_err(|(kind, m)| TicketError::new(Some(&id), kind, m))?
+            }
             "" => return Err(err(format!("event {n} has no `type`"))),
             other => {
                 return Err(err(format!(
-                    "event {n} has unknown type `{}`; expected first_response, reply, status, resolved, reopened or follow_up",
+                    "event {n} has unknown type `{}`; expected first_response, reply, status, resolved, reopened, follow_up, assigned, priority or category",
                     clip(other)
                 )))
             }
         };
             if at < created_at {
                 return Err(history(format!(
-                    "event {n} (`{kind_name}` at {at}) is before `created_at` ({created_at})"
+                    "event {n} (`{kind_name}` at {}) is before `created_at` ({})",
+                    at.to_rfc3339(),
+                    created_at.to_rfc3339()
                 )));
             }
             events.push(Event { at, kind });

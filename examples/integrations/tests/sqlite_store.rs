@@ -30,6 +30,8 @@ default = true
 department = "desk"
 [departments.desk]
 supervisor = "desk_supervisor"
+[departments.field]
+supervisor = "field_supervisor"
 [sla.targets.normal]
 first_response = "2h"
 resolution = "8h"
@@ -205,5 +207,60 @@ fn bad_input_is_refused_and_data_survives_reopening() {
     assert_eq!(
         report.totals.kpis.times.resolution.median_seconds,
         Some(3600)
+    );
+}
+
+#[test]
+fn a_transfer_is_stored_and_the_new_holder_is_notified() {
+    let dir = TempDir::new("store-transfer");
+    let db = dir.0.join("tickets.sqlite");
+    let mut store = Store::open(&db, policy()).expect("the store opens");
+    store
+        .add_ticket(
+            r#"{"id":"T5","created_at":"2025-10-13T09:00:00+08:00",
+                "events":[{"at":"2025-10-13T09:30:00+08:00","type":"first_response"}]}"#,
+            at("09:30"),
+        )
+        .expect("stored");
+    // 10:00: the dispatcher hands the ticket to the field department (转派).
+    let (d, _) = store
+        .add_event(
+            "T5",
+            r#"{"at":"2025-10-13T10:00:00+08:00","type":"assigned","department":"field",
+                "assignee":"Engineer Zhao","reason":"customer 王小明 asked for a visit"}"#,
+            at("10:00"),
+        )
+        .expect("event stored");
+    assert_eq!(&*d.route.department, "field");
+    assert_eq!(&*d.rules.route, "agent");
+    // The resolution falls due at 17:00: the field department's supervisor hears of it.
+    let fired = store.run_wakeups(at("17:00")).expect("wake-ups run");
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].notify, ["field_supervisor"]);
+    let json = store
+        .decision_json("T5")
+        .expect("query")
+        .expect("a decision");
+    assert!(json.contains("\"transfers\""), "{json}");
+    assert!(
+        !json.contains("王小明") && !json.contains("asked for a visit"),
+        "{json}"
+    );
+    // An unknown department is refused, and the ticket keeps its events.
+    assert!(store
+        .add_event(
+            "T5",
+            r#"{"at":"2025-10-13T17:30:00+08:00","type":"assigned","department":"nowhere"}"#,
+            at("17:30"),
+        )
+        .is_err());
+    assert_eq!(store.event_count("T5").expect("count"), 2);
+    let report = store
+        .report(at("17:30"), Granularity::Week)
+        .expect("a report");
+    assert_eq!(report.totals.kpis.transfers.count, 1);
+    assert_eq!(
+        report.totals.kpis.transfers.by_pair.get("desk→field"),
+        Some(&1)
     );
 }

@@ -89,6 +89,8 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::DefEscalationsText => "Escalation steps whose instant has passed.",
         Msg::DefFollowUpText => "Follow-up visits / resolutions: each resolution is owed one visit.",
         Msg::DefSatisfactionText => "The average visit score (1–5); the change is against the nearest earlier period with scores.",
+        Msg::DefTransfers => "Transfers and agents",
+        Msg::DefTransfersText => "A transfer is an agent's assignment to another department or team; held is the business time the ticket spent with the holder it left. A rule is overridden on a ticket it decided (agents aside) when an agent's choice now decides that field.",
         Msg::DefHotIssuesText => "The words (Chinese: pairs of characters) found in the most tickets of a category, at least two.",
         Msg::DefLabelsText => "Categories, priorities and departments are shown by the labels the policy gives them, with the id in brackets.",
         Msg::ExplainHeader => "ticket {0} under policy {1} {2}, as of {3}",

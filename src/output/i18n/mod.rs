@@ -418,6 +418,10 @@ messages! {
     DefFollowUpText,
     /// Definition.
     DefSatisfactionText,
+    /// Term.
+    DefTransfers,
+    /// Definition.
+    DefTransfersText,
     /// Definition.
     DefHotIssuesText,
     /// Definition.

@@ -89,6 +89,8 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::DefEscalationsText => "触发时刻已过的升级步骤。",
         Msg::DefFollowUpText => "回访次数 / 解决次数：每次解决都应回访一次。",
         Msg::DefSatisfactionText => "回访评分（1–5）的平均值；变化是与此前最近一个有评分的期间相比。",
+        Msg::DefTransfers => "转派与人工调整",
+        Msg::DefTransfersText => "转派指坐席把工单改派到其他部门或班组；停留时间是工单在原处理方停留的工作时间。某条规则决定的字段（不计坐席）现由坐席的选择决定时，即计为该规则被人工调整。",
         Msg::DefHotIssuesText => "在同一类型的最多工单中出现的词（中文按两个字一组），至少出现在两张工单中。",
         Msg::DefLabelsText => "类型、优先级和部门显示为策略中的名称，括号内为其 id。",
         Msg::ExplainHeader => "工单 {0}，策略 {1} {2}，截至 {3}",

@@ -270,6 +270,7 @@ pub(super) fn render(r: &Report) -> String {
     out.push_str("</div>\n");
 
     departments_table(&mut out, r);
+    agents_tables(&mut out, r);
     hot_issues(&mut out, r);
     definitions(&mut out, l);
     out.push_str("</main></body></html>\n");
@@ -797,6 +798,70 @@ fn departments_table(out: &mut String, r: &Report) {
     out.push_str("</tbody></table></div>\n");
 }
 
+/// Transfers per department pair and per period, and the rules agents overrode; nothing when
+/// agents never acted.
+fn agents_tables(out: &mut String, r: &Report) {
+    let t = &r.totals.kpis;
+    let o = &t.overrides;
+    if t.transfers.count == 0 && o.category + o.priority + o.route == 0 {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<h2>Transfers and agents</h2><p class=\"meta\">{} transfers; {} of {} tickets transferred at least once ({}); held before a transfer: median {}, p90 {}. Overridden by agents: {} categories, {} priorities, {} routes.</p><div class=\"tables\">",
+        t.transfers.count,
+        t.transfers.tickets,
+        t.tickets,
+        percent(t.transfers.share),
+        esc(&span(r.locale, t.transfers.held.median)),
+        esc(&span(r.locale, t.transfers.held.p90)),
+        o.category,
+        o.priority,
+        o.route
+    );
+    out.push_str("<table><thead><tr><th>from → to</th><th>transfers</th></tr></thead><tbody>");
+    for (pair, n) in &t.transfers.by_pair {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{n}</td></tr>",
+            esc(&pair.replace('→', " → "))
+        );
+    }
+    out.push_str("</tbody></table>");
+    out.push_str("<table><thead><tr><th>period</th><th>transfers</th><th>tickets</th><th>share</th></tr></thead><tbody>");
+    for p in r.periods.iter().filter(|p| p.kpis.tickets > 0) {
+        let k = &p.kpis.transfers;
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&p.label),
+            k.count,
+            k.tickets,
+            percent(k.share)
+        );
+    }
+    out.push_str("</tbody></table>");
+    out.push_str("<table><thead><tr><th>rule</th><th>decided</th><th>overridden</th><th>share</th><th class=\"words\">agents chose</th></tr></thead><tbody>");
+    let mut rows: Vec<_> = o.by_rule.iter().filter(|(_, a)| a.overridden > 0).collect();
+    rows.sort_by(|a, b| b.1.overridden.cmp(&a.1.overridden).then(a.0.cmp(b.0)));
+    for (rule, a) in rows {
+        let to: Vec<String> =
+            a.to.iter()
+                .map(|(v, n)| format!("{} ({n})", esc(v)))
+                .collect();
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"words\">{}</td></tr>",
+            esc(rule),
+            a.decided,
+            a.overridden,
+            percent(super::ratio(a.overridden, a.decided)),
+            to.join(", ")
+        );
+    }
+    out.push_str("</tbody></table></div>\n");
+}
+
 fn hot_issues(out: &mut String, r: &Report) {
     let l = r.locale;
     let t = &r.totals.kpis;
@@ -840,6 +905,7 @@ fn definitions(out: &mut String, l: Lang) {
         (Msg::Escalations, Msg::DefEscalationsText),
         (Msg::FollowUp, Msg::DefFollowUpText),
         (Msg::Satisfaction, Msg::DefSatisfactionText),
+        (Msg::DefTransfers, Msg::DefTransfersText),
         (Msg::HotIssues, Msg::DefHotIssuesText),
         (Msg::Category, Msg::DefLabelsText),
     ] {

@@ -59,9 +59,9 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::evaluate::Options;
+use crate::evaluate::EvalOptions;
 use crate::i18n::{Labels, Lang};
-use crate::output::decision::{ClockStatus, Decision, Instant, Span};
+use crate::output::decision::{BusinessSpan, ClockStatus, Decision, ZonedInstant};
 use crate::policy::Policy;
 use crate::ticket::{EventKind, Ticket, TicketError};
 
@@ -158,11 +158,12 @@ impl Granularity {
 
 /// The whole report: per-period KPIs and the totals over all tickets.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Report {
     /// The policy that decided.
     pub policy: PolicyInfo,
     /// The instant the decisions were computed at.
-    pub now: Instant,
+    pub now: ZonedInstant,
     /// Weeks or months.
     pub by: Granularity,
     /// The SLA calendar's time zone, in which tickets are assigned to periods.
@@ -179,7 +180,8 @@ pub struct Report {
     /// (e.g. by `--lang`).
     pub locale: Lang,
     /// Every period from the first ticket's to the last one's, empty periods included, oldest
-    /// first.
+    /// first. This is what the JSON format holds; the text and HTML tables, written for people,
+    /// leave the periods without tickets out and say how many they left out.
     pub periods: Vec<Period>,
     /// All tickets together.
     pub totals: Totals,
@@ -187,6 +189,7 @@ pub struct Report {
 
 /// The policy's name and version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct PolicyInfo {
     /// `[policy] name`.
     pub name: String,
@@ -196,6 +199,7 @@ pub struct PolicyInfo {
 
 /// The policy's own order of categories, priorities and departments, for tables and legends.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
 pub struct Order {
     /// Category ids in file order.
     pub categories: Vec<String>,
@@ -207,6 +211,7 @@ pub struct Order {
 
 /// One week or month.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Period {
     /// `2025-W41`, `2025-10`, `2025-Q4` or `2025`.
     pub label: String,
@@ -225,6 +230,7 @@ pub struct Period {
 
 /// All periods together.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Totals {
     /// The first period's first day; null without tickets.
     pub start: Option<NaiveDate>,
@@ -237,6 +243,7 @@ pub struct Totals {
 
 /// The KPIs of a set of tickets (a period or the totals), as of the report's `now`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct Kpis {
     /// Tickets created in the period.
     pub tickets: u64,
@@ -262,10 +269,60 @@ pub struct Kpis {
     pub hot_issues: BTreeMap<String, Vec<Keyword>>,
     /// Per department: its load and how well it kept its SLAs.
     pub departments: BTreeMap<String, DepartmentKpis>,
+    /// Transfers (转派) between departments and teams by agents.
+    pub transfers: TransferKpis,
+    /// Where agents overrode what the rules decided.
+    pub overrides: OverrideKpis,
+}
+
+/// Agents' transfers of the tickets: `assigned` events that moved a ticket to another
+/// department or team, up to `now`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct TransferKpis {
+    /// Transfers.
+    pub count: u64,
+    /// Tickets transferred at least once.
+    pub tickets: u64,
+    /// `tickets` over all tickets, 0.0–1.0; null without tickets.
+    pub share: Option<f64>,
+    /// Transfers per department pair, keyed `from→to` (the same department twice when only
+    /// the team changed).
+    pub by_pair: BTreeMap<String, u64>,
+    /// Business time each holder kept a ticket before passing it on (since creation or the
+    /// previous transfer).
+    pub held: TimeStats,
+}
+
+/// How often agents overrode the rules, and which rules they overrode.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct OverrideKpis {
+    /// Tickets whose category an agent set to another than the rules alone chose.
+    pub category: u64,
+    /// Tickets whose priority an agent set to another than the rules alone chose.
+    pub priority: u64,
+    /// Tickets an agent finally put in another department than the rules alone chose (a
+    /// ticket transferred away and back counts as agreeing).
+    pub route: u64,
+    /// Per rule, keyed `stage:rule` (`category:complaint`, `priority:vip`, `route:fallback`;
+    /// `script` when a hook decided): the tickets it decided without agents, and how many of
+    /// them an agent later overrode, and to what.
+    pub by_rule: BTreeMap<String, RuleAgreement>,
+}
+
+/// One rule against the agents.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct RuleAgreement {
+    /// Tickets the rule decided (its stage's field), agents aside.
+    pub decided: u64,
+    /// Of those, tickets where an agent's choice now decides the field, and differs.
+    pub overridden: u64,
+    /// What agents chose instead (for a route, the department), with counts.
+    pub to: BTreeMap<String, u64>,
 }
 
 /// SLA compliance of the first response and the resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct SlaKpis {
     /// The first-response clock.
     pub first_response: Compliance,
@@ -280,6 +337,7 @@ pub struct SlaKpis {
 /// was; `met` if it stopped in time (every cycle, for the resolution); `open` if it is still
 /// running or paused within its target. Tickets without that clock are not counted.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct Compliance {
     /// Stopped in time.
     pub met: u64,
@@ -307,6 +365,7 @@ impl Compliance {
 
 /// Business time to first response and to resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct Times {
     /// From creation to the first response (the clock's `elapsed` once stopped).
     pub first_response: TimeStats,
@@ -319,13 +378,14 @@ pub struct Times {
 /// percentile of n sorted values is the value at rank ⌈p·n/100⌉ (1-based), so it is always one
 /// of the measured times and the median of an even count is the lower of the middle two.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct TimeStats {
     /// How many times were measured.
     pub samples: u64,
     /// The median, e.g. `1h30m`.
-    pub median: Option<Span>,
+    pub median: Option<BusinessSpan>,
     /// The 90th percentile.
-    pub p90: Option<Span>,
+    pub p90: Option<BusinessSpan>,
     /// The median in seconds.
     pub median_seconds: Option<i64>,
     /// The 90th percentile in seconds.
@@ -339,8 +399,8 @@ impl TimeStats {
         let p90 = nearest_rank(values, 90);
         TimeStats {
             samples: values.len() as u64,
-            median: median.map(Span),
-            p90: p90.map(Span),
+            median: median.map(BusinessSpan),
+            p90: p90.map(BusinessSpan),
             median_seconds: median,
             p90_seconds: p90,
         }
@@ -359,6 +419,7 @@ pub fn nearest_rank(sorted: &[i64], p: u32) -> Option<i64> {
 
 /// Escalation steps that fired as of `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
 pub struct EscalationKpis {
     /// Steps fired, over all tickets and cycles.
     pub fired: u64,
@@ -368,6 +429,7 @@ pub struct EscalationKpis {
 
 /// The follow-up visits (回访). Each resolution is owed one visit.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct FollowUpKpis {
     /// `resolved` events up to `now` (a ticket resolved twice counts twice).
     pub resolutions: u64,
@@ -379,6 +441,7 @@ pub struct FollowUpKpis {
 
 /// Satisfaction scores (1–5) from the follow-up visits.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct Satisfaction {
     /// Scored visits.
     pub responses: u64,
@@ -391,6 +454,7 @@ pub struct Satisfaction {
 
 /// A hot-issue keyword and the number of tickets whose text contains it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Keyword {
     /// A lower-cased word, or two Chinese characters.
     pub keyword: String,
@@ -400,6 +464,7 @@ pub struct Keyword {
 
 /// One department's load and SLA performance.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct DepartmentKpis {
     /// Tickets routed to it.
     pub tickets: u64,
@@ -449,6 +514,11 @@ struct Contribution {
     resolutions: u64,
     scores: Vec<u8>,
     keywords: Vec<String>,
+    /// `from→to` and the business time held, per transfer.
+    transfers: Vec<(String, i64)>,
+    /// Per stage (category, priority, route): `stage:rule` of the rule that decided without
+    /// agents, and what an agent chose instead, if one did.
+    rules: [(String, Option<String>); 3],
 }
 
 impl Contribution {
@@ -502,6 +572,39 @@ impl Contribution {
             resolutions,
             scores,
             keywords: tokens::keywords(ticket),
+            transfers: decision.agents.as_ref().map_or_else(Vec::new, |a| {
+                a.transfers
+                    .iter()
+                    .map(|t| (format!("{}→{}", t.from, t.to), t.held.0))
+                    .collect()
+            }),
+            rules: {
+                let rules = decision
+                    .agents
+                    .as_ref()
+                    .map_or(&decision.rules, |a| &a.rules);
+                let o = decision.agents.as_ref().map(|a| &a.overrides);
+                let to =
+                    // Only a choice other than the rules' is a disagreement.
+                    |x: Option<&crate::output::decision::Override>| {
+                        x.filter(|x| x.value != x.rules_chose)
+                            .map(|x| x.value.to_string())
+                    };
+                [
+                    (
+                        format!("category:{}", rules.category),
+                        to(o.and_then(|o| o.category.as_ref())),
+                    ),
+                    (
+                        format!("priority:{}", rules.priority),
+                        to(o.and_then(|o| o.priority.as_ref())),
+                    ),
+                    (
+                        format!("route:{}", rules.route),
+                        to(o.and_then(|o| o.route.as_ref())),
+                    ),
+                ]
+            },
         }
     }
 }
@@ -515,6 +618,7 @@ struct Acc {
     score_sum: u64,
     keywords: HashMap<String, HashMap<String, u64>>,
     department_times: HashMap<String, Vec<i64>>,
+    held_times: Vec<i64>,
 }
 
 impl Acc {
@@ -561,6 +665,25 @@ impl Acc {
         for w in &c.keywords {
             *words.entry(w.clone()).or_default() += 1;
         }
+
+        k.transfers.count += c.transfers.len() as u64;
+        k.transfers.tickets += u64::from(!c.transfers.is_empty());
+        for (pair, held) in &c.transfers {
+            *k.transfers.by_pair.entry(pair.clone()).or_default() += 1;
+            self.held_times.push(*held);
+        }
+        let [category, priority, route] = &c.rules;
+        k.overrides.category += u64::from(category.1.is_some());
+        k.overrides.priority += u64::from(priority.1.is_some());
+        k.overrides.route += u64::from(route.1.is_some());
+        for (rule, to) in &c.rules {
+            let r = k.overrides.by_rule.entry(rule.clone()).or_default();
+            r.decided += 1;
+            if let Some(to) = to {
+                r.overridden += 1;
+                *r.to.entry(to.clone()).or_default() += 1;
+            }
+        }
     }
 
     fn finish(mut self) -> Kpis {
@@ -570,6 +693,8 @@ impl Acc {
         k.times.first_response = TimeStats::of(&mut self.first_response_times);
         k.times.resolution = TimeStats::of(&mut self.resolution_times);
         k.follow_up.rate = ratio(k.follow_up.visits, k.follow_up.resolutions);
+        k.transfers.share = ratio(k.transfers.tickets, k.tickets);
+        k.transfers.held = TimeStats::of(&mut self.held_times);
         k.satisfaction.average = ratio(self.score_sum, k.satisfaction.responses);
         for (id, d) in k.departments.iter_mut() {
             d.first_response.finish();
@@ -596,6 +721,7 @@ impl Acc {
 
 /// Collects decisions one ticket at a time, so that a report over millions of tickets never
 /// holds them all; [`ReportBuilder::finish`] computes the KPIs.
+#[non_exhaustive]
 pub struct ReportBuilder {
     policy: Policy,
     now: DateTime<Utc>,
@@ -657,7 +783,7 @@ impl ReportBuilder {
     pub fn add_tickets(&mut self, tickets: &[Ticket]) -> Vec<TicketError> {
         let decisions = self
             .policy
-            .evaluate_batch(tickets, self.now, Options { trace: false });
+            .evaluate_batch(tickets, self.now, EvalOptions { trace: false });
         let mut failed = Vec::new();
         for (ticket, decision) in tickets.iter().zip(decisions) {
             match decision {
@@ -679,7 +805,7 @@ impl ReportBuilder {
         let now = self.now;
         let results = crate::parallel::map(lines, threads, |json| {
             let ticket = Ticket::from_json_with_limits(json.as_ref(), policy.limits())?;
-            let decision = policy.evaluate_with(&ticket, now, Options { trace: false })?;
+            let decision = policy.evaluate_with(&ticket, now, EvalOptions { trace: false })?;
             Ok::<_, TicketError>((ticket, decision))
         });
         let mut failed = Vec::new();
@@ -771,7 +897,7 @@ impl ReportBuilder {
                 name: self.policy.name().to_string(),
                 version: self.policy.version().to_string(),
             },
-            now: Instant::new(self.now, self.tz),
+            now: ZonedInstant::new(self.now, self.tz),
             by,
             time_zone: self.tz.name().to_string(),
             tickets: totals.tickets,
@@ -845,7 +971,7 @@ fn percent(x: Option<f64>) -> String {
 }
 
 /// A business time as `1h30m` (`1小时30分`), or `–`.
-fn span(lang: Lang, x: Option<Span>) -> String {
+fn span(lang: Lang, x: Option<BusinessSpan>) -> String {
     x.map_or_else(|| "–".to_string(), |s| lang.span(s.0))
 }
 

@@ -6,24 +6,9 @@ use std::fmt::Write;
 use super::{change, ordered, percent, score, span, Compliance, Kpis, Report};
 use crate::i18n::{LabelKind, Lang, Msg};
 
-/// Terminal columns a string takes: East Asian wide characters take two.
+/// Terminal columns a string takes: East Asian wide characters two, combining marks none.
 fn width(s: &str) -> usize {
-    s.chars()
-        .map(|c| match c as u32 {
-            0x1100..=0x115F
-            | 0x2E80..=0x303E
-            | 0x3041..=0x33FF
-            | 0x3400..=0x4DBF
-            | 0x4E00..=0x9FFF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6
-            | 0x20000..=0x3FFFD => 2,
-            _ => 1,
-        })
-        .sum()
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
 /// A table with a header row. The first column is left-aligned; the others are right-aligned
@@ -277,6 +262,7 @@ pub(super) fn render(r: &Report) -> String {
     depts.render(&mut out);
     out.push('\n');
 
+    agents(&mut out, r, t);
     hot_issues(&mut out, r, t);
     out
 }
@@ -298,6 +284,70 @@ fn period_row(l: Lang, label: String, k: &Kpis) -> Vec<String> {
         score(k.satisfaction.average),
         change(k.satisfaction.change),
     ]
+}
+
+/// Transfers and where agents overrode the rules; nothing when agents never acted.
+fn agents(out: &mut String, r: &Report, t: &Kpis) {
+    let o = &t.overrides;
+    if t.transfers.count == 0 && o.category + o.priority + o.route == 0 {
+        return;
+    }
+    out.push_str("Transfers between departments\n");
+    let _ = writeln!(
+        out,
+        "  {} transfers; {} of {} tickets transferred at least once ({}); held before a transfer: median {}, p90 {}",
+        t.transfers.count,
+        t.transfers.tickets,
+        t.tickets,
+        percent(t.transfers.share),
+        span(r.locale, t.transfers.held.median),
+        span(r.locale, t.transfers.held.p90)
+    );
+    if !t.transfers.by_pair.is_empty() {
+        let mut pairs = Table::new(&["from → to", "transfers"]);
+        for (pair, n) in &t.transfers.by_pair {
+            pairs.row(vec![pair.replace('→', " → "), n.to_string()]);
+        }
+        pairs.render(out);
+        let mut periods = Table::new(&["period", "transfers", "tickets", "share", "overrides"]);
+        for p in r.periods.iter().filter(|p| p.kpis.tickets > 0) {
+            let k = &p.kpis;
+            periods.row(vec![
+                p.label.clone(),
+                k.transfers.count.to_string(),
+                k.transfers.tickets.to_string(),
+                percent(k.transfers.share),
+                (k.overrides.category + k.overrides.priority + k.overrides.route).to_string(),
+            ]);
+        }
+        periods.render(out);
+    }
+    out.push('\n');
+
+    out.push_str("Agents and the rules (rules whose decisions agents overrode)\n");
+    let _ = writeln!(
+        out,
+        "  overridden: {} categories, {} priorities, {} routes",
+        o.category, o.priority, o.route
+    );
+    let mut rows: Vec<(&String, &super::RuleAgreement)> =
+        o.by_rule.iter().filter(|(_, a)| a.overridden > 0).collect();
+    rows.sort_by(|a, b| b.1.overridden.cmp(&a.1.overridden).then(a.0.cmp(b.0)));
+    if !rows.is_empty() {
+        let mut table = Table::new(&["rule", "decided", "overridden", "share", "agents chose"]);
+        for (rule, a) in rows {
+            let to: Vec<String> = a.to.iter().map(|(v, n)| format!("{v} ({n})")).collect();
+            table.row(vec![
+                rule.clone(),
+                a.decided.to_string(),
+                a.overridden.to_string(),
+                percent(super::ratio(a.overridden, a.decided)),
+                to.join(", "),
+            ]);
+        }
+        table.render(out);
+    }
+    out.push('\n');
 }
 
 fn breakdown(
@@ -355,5 +405,7 @@ mod tests {
     fn chinese_characters_are_two_columns_wide() {
         assert_eq!(width("制冷"), 4);
         assert_eq!(width("e21"), 3);
+        // A combining accent takes no column of its own.
+        assert_eq!(width("e\u{301}"), 1);
     }
 }

@@ -3,7 +3,8 @@
 //! This demo replays the bundled sample tickets as if they arrived live: each ticket is
 //! stored when it is created, each event when it happens, and between them the wake-ups that
 //! fell due are run, which is what a scheduler would do. It prints every escalation as it
-//! fires, then the overdue tickets and the pending wake-ups as of 2025-10-15 12:00 (Beijing).
+//! fires (to the department holding the ticket then: agents transfer some samples), then the
+//! overdue tickets and the pending wake-ups as of 2025-10-15 12:00 (Beijing).
 //!
 //! ```sh
 //! cargo run -p aftercare-integrations --example sqlite_store              # a fresh database in the temp folder
@@ -150,6 +151,15 @@ fn main() -> Result<(), Box<dyn Error>> {
         t.tickets,
         t.sla.first_response.compliance.unwrap_or(0.0) * 100.0,
         t.sla.resolution.compliance.unwrap_or(0.0) * 100.0
+    );
+    // Agents' `assigned`, `priority` and `category` events are stored like any other event.
+    println!(
+        "Transfers: {} on {} tickets; agents overrode {} routes, {} priorities, {} categories.",
+        t.transfers.count,
+        t.transfers.tickets,
+        t.overrides.route,
+        t.overrides.priority,
+        t.overrides.category
     );
     Ok(())
 }

@@ -430,7 +430,7 @@ fn evaluate_in(
     now: DateTime<Utc>,
 ) -> Result<(Decision, Vec<Notification>), StoreError> {
     let ticket = load_ticket(tx, ticket_id)?;
-    let decision = policy.evaluate_with(&ticket, now, aftercare::Options { trace: false })?;
+    let decision = policy.evaluate_with(&ticket, now, aftercare::EvalOptions { trace: false })?;
 
     let mut late: Vec<&str> = Vec::new();
     let mut since: Option<DateTime<Utc>> = None;
