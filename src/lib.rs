@@ -119,7 +119,7 @@ pub use limits::Limits;
 pub use output::decision::{
     ClockTrace, Decision, PauseTrace, RuleOutcome, TraceEvent, TraceStage, Triage,
 };
-pub use output::{decision, diff, explain, report, testing};
+pub use output::{decision, diff, explain, i18n, report, testing};
 #[cfg(feature = "watch")]
 pub use policy::Watch;
 pub use policy::{Policy, PolicyHandle, PolicyRules, RuleRef, StepRef};

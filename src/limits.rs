@@ -43,6 +43,65 @@ impl Limits {
     };
 }
 
+impl Limits {
+    /// The hard ceilings: no policy `[limits]` table, command-line flag or caller may go
+    /// beyond them (larger values are lowered to them when a policy loads).
+    pub const CEILING: Limits = Limits {
+        max_ticket_bytes: 16 * 1024 * 1024,
+        max_events: 100_000,
+        max_text_bytes: 4 * 1024 * 1024,
+        max_policy_bytes: 64 * 1024 * 1024,
+        max_rules: 1_000_000,
+    };
+
+    /// The keys of a policy's `[limits]` table: the ticket limits (the policy limits bound the
+    /// policy's own loading and are set by its loader only).
+    pub const POLICY_KEYS: [&'static str; 3] = ["max_ticket_bytes", "max_events", "max_text_bytes"];
+
+    /// These limits, each lowered to its [`Limits::CEILING`].
+    ///
+    /// ```
+    /// let huge = aftercare::Limits { max_events: usize::MAX, ..Default::default() };
+    /// assert_eq!(huge.capped().max_events, aftercare::Limits::CEILING.max_events);
+    /// ```
+    pub fn capped(self) -> Limits {
+        let c = Limits::CEILING;
+        Limits {
+            max_ticket_bytes: self.max_ticket_bytes.min(c.max_ticket_bytes),
+            max_events: self.max_events.min(c.max_events),
+            max_text_bytes: self.max_text_bytes.min(c.max_text_bytes),
+            max_policy_bytes: self.max_policy_bytes.min(c.max_policy_bytes),
+            max_rules: self.max_rules.min(c.max_rules),
+        }
+    }
+
+    /// The value of a limit by its name (`max_events`, …).
+    pub fn get(&self, name: &str) -> Option<usize> {
+        Some(match name {
+            "max_ticket_bytes" => self.max_ticket_bytes,
+            "max_events" => self.max_events,
+            "max_text_bytes" => self.max_text_bytes,
+            "max_policy_bytes" => self.max_policy_bytes,
+            "max_rules" => self.max_rules,
+            _ => return None,
+        })
+    }
+
+    /// Sets a limit by its name; false for an unknown name.
+    pub fn set(&mut self, name: &str, value: usize) -> bool {
+        let slot = match name {
+            "max_ticket_bytes" => &mut self.max_ticket_bytes,
+            "max_events" => &mut self.max_events,
+            "max_text_bytes" => &mut self.max_text_bytes,
+            "max_policy_bytes" => &mut self.max_policy_bytes,
+            "max_rules" => &mut self.max_rules,
+            _ => return false,
+        };
+        *slot = value;
+        true
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits::DEFAULT

@@ -110,6 +110,8 @@ struct PolicyFile {
     include: Option<OneOrMany<String>>,
     /// The policy's name and version; both appear in every decision.
     policy: Option<Meta>,
+    /// Ticket limits for this policy, within the library's hard ceilings.
+    limits: Option<PolicyLimits>,
     /// Business calendars by name: opening hours, holidays, make-up working days.
     calendars: Option<BTreeMap<String, Calendar>>,
     /// Categories, tried in file order: the first whose `when` matches wins. Exactly one has
@@ -134,6 +136,22 @@ struct PolicyFile {
     scripts: Option<Scripts>,
 }
 
+/// `[limits]`: ticket limits that replace the loader's defaults.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct PolicyLimits {
+    /// Largest ticket, in bytes of JSON (1 to 16 777 216).
+    #[schemars(range(min = 1, max = 16_777_216))]
+    max_ticket_bytes: Option<u64>,
+    /// Most events in one ticket (1 to 100 000).
+    #[schemars(range(min = 1, max = 100_000))]
+    max_events: Option<u64>,
+    /// Longest subject or description, in bytes (1 to 4 194 304).
+    #[schemars(range(min = 1, max = 4_194_304))]
+    max_text_bytes: Option<u64>,
+}
+
 /// `[policy]`.
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -156,6 +174,18 @@ struct Meta {
     /// The custom statuses tickets use, e.g. "waiting_parts"; with it, a pause status that is
     /// neither built in nor listed is warned about.
     statuses: Option<Vec<String>>,
+    /// The language of reports and explanations: "en" (the default) or "zh-CN".
+    locale: Option<Locale>,
+}
+
+/// A language of reports and explanations.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+enum Locale {
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "zh-CN")]
+    ZhCn,
 }
 
 /// The code of a lint.

@@ -290,3 +290,89 @@ fn many_diagnostics_on_a_large_policy_cost_linear_time() {
     let elapsed = start.elapsed();
     assert!(elapsed.as_secs() < 60, "took {elapsed:?}");
 }
+
+const WITH_LIMITS: &str = r#"
+[policy]
+name = "limits from the policy"
+[limits]
+max_events = 2
+[[categories]]
+id = "general"
+default = true
+[priorities]
+order = ["normal"]
+default = "normal"
+[[routes]]
+id = "all"
+default = true
+department = "desk"
+[departments.desk]
+"#;
+
+#[test]
+fn a_policy_limits_table_sets_the_ticket_limits() {
+    let policy = aftercare::Policy::from_toml(WITH_LIMITS).expect("loads");
+    assert_eq!(policy.limits().max_events, 2);
+    assert_eq!(
+        policy.limits().max_ticket_bytes,
+        aftercare::Limits::DEFAULT.max_ticket_bytes
+    );
+    let line = r#"{"id": "T1", "created_at": "2025-10-13T09:00:00+08:00", "events": [
+        {"at": "2025-10-13T09:10:00+08:00", "type": "note"},
+        {"at": "2025-10-13T09:20:00+08:00", "type": "note"},
+        {"at": "2025-10-13T09:30:00+08:00", "type": "note"}]}"#;
+    let now = crate::support::at("2025-10-14T09:00:00+08:00");
+    let e = policy
+        .evaluate_json(line, now)
+        .expect_err("too many events");
+    assert!(e.to_string().contains("(max_events)"), "{e}");
+}
+
+#[test]
+fn limits_beyond_the_ceilings_are_refused_or_lowered() {
+    let text = WITH_LIMITS.replace("max_events = 2", "max_events = 100001\nmax_rows = 3");
+    let e = aftercare::Policy::from_toml(&text).expect_err("over the ceiling");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("`max_events` is 100001; it must be between 1 and 100000"),
+        "{msg}"
+    );
+    assert!(msg.contains("unknown key `max_rows`"), "{msg}");
+    // A caller's limits above the ceilings are lowered to them.
+    let huge = aftercare::Limits {
+        max_ticket_bytes: usize::MAX,
+        ..aftercare::Limits::DEFAULT
+    };
+    let policy = aftercare::Policy::from_toml_with(
+        &WITH_LIMITS.replace("[limits]\nmax_events = 2\n", ""),
+        &huge,
+    )
+    .expect("loads");
+    assert_eq!(
+        policy.limits().max_ticket_bytes,
+        aftercare::Limits::CEILING.max_ticket_bytes
+    );
+}
+
+#[test]
+fn limit_flags_on_the_command_line() {
+    let run = |extra: &[&str]| {
+        crate::support::aftercare()
+            .args([
+                "eval",
+                "policies/default.toml",
+                "policies/samples/tickets.jsonl",
+            ])
+            .args(["--now", "2025-10-15T12:00:00+08:00"])
+            .args(extra)
+            .output()
+            .expect("runs")
+    };
+    let out = run(&["--max-events", "3"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(max_events)"));
+    assert_eq!(run(&[]).status.code(), Some(0));
+    let out = run(&["--max-events", "100001"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the ceiling"));
+}

@@ -20,6 +20,7 @@ mod jsonl;
 mod lifecycle;
 mod limits;
 mod lints;
+mod locale;
 mod next_change;
 mod personal_data;
 mod policy_tests_cli;

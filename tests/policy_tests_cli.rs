@@ -162,6 +162,8 @@ fn explain_prints_text_and_json() {
             "tests/fixtures/policy_tests/ticket_national_day.json",
             "--now",
             "2025-10-11T12:00:00+08:00",
+            "--lang",
+            "en",
             "--format",
             format,
         ])
@@ -188,6 +190,8 @@ fn explain_reads_a_ticket_from_stdin() {
             "-",
             "--now",
             "2025-10-15T12:00:00+08:00",
+            "--lang",
+            "en",
         ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdin(std::process::Stdio::piped())

@@ -26,7 +26,11 @@ fn explain(policy: &str, ticket: &str, now: &str) -> Explanation {
     let policy = Policy::from_path(policy).expect("the policy loads");
     let json = std::fs::read_to_string(format!("{DIR}/{ticket}")).expect("the ticket reads");
     let ticket = Ticket::from_json(&json).expect("a valid ticket");
-    policy.explain(&ticket, at(now)).expect("an explanation")
+    // The English form: the bundled policy would write Chinese.
+    policy
+        .explain(&ticket, at(now))
+        .expect("an explanation")
+        .in_lang(aftercare::i18n::Lang::En)
 }
 
 fn no_personal_data(text: &str) {

@@ -209,3 +209,63 @@ fn the_watch_feature_reloads_on_change() {
     });
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[cfg(feature = "watch")]
+#[test]
+fn the_watch_reacts_only_to_the_files_the_policy_reads() {
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    let dir = temp_dir("reload-watch-files");
+    let calendar = r#"[calendars.office]
+timezone = "Asia/Shanghai"
+week = { mon = ["09:00-18:00"], tue = ["09:00-18:00"], wed = ["09:00-18:00"],
+          thu = ["09:00-18:00"], fri = ["09:00-18:00"] }
+"#;
+    let main = valid(1).replace(calendar, "");
+    assert!(
+        !main.contains("[calendars.office]"),
+        "the calendar moved out"
+    );
+    let path = dir.join("policy.toml");
+    std::fs::write(dir.join("cal.toml"), calendar).expect("write");
+    std::fs::write(&path, format!("include = [\"cal.toml\"]\n{main}")).expect("write");
+    let handle = Arc::new(PolicyHandle::open(&path).expect("loads"));
+    let files: Vec<String> = handle
+        .policy()
+        .files()
+        .iter()
+        .filter_map(|f| f.file_name())
+        .map(|f| f.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files, ["policy.toml", "cal.toml"]);
+
+    let reloads = Arc::new(AtomicUsize::new(0));
+    let counter = reloads.clone();
+    let _watch = handle
+        .watch_with(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+        .expect("watching");
+    // Another TOML file beside the policy, and a script it does not use: no reload. (A reload
+    // would come within the settle time of 100 ms; a second is plenty.)
+    std::fs::write(dir.join("draft.toml"), "not = [a policy").expect("write");
+    std::fs::write(dir.join("unused.rhai"), "fn x() { 1 }").expect("write");
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(
+        reloads.load(Ordering::SeqCst),
+        0,
+        "reloaded for unrelated files"
+    );
+
+    // The included calendar changes: one reload.
+    std::fs::write(dir.join("cal.toml"), calendar.replace("18:00", "17:00")).expect("write");
+    let start = Instant::now();
+    while reloads.load(Ordering::SeqCst) == 0 {
+        assert!(start.elapsed() < Duration::from_secs(20), "timed out");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(handle.last_error().is_none());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -811,7 +811,7 @@ fn every_problem_is_reported_at_once_in_position_order() {
         lines,
         [
             "<policy>:5:1: error: unknown key `colour` in `[policy]` \
-             (hint: expected one of: name, version, calendar, description, allow, fields, statuses)",
+             (hint: expected one of: name, version, calendar, description, allow, locale, fields, statuses)",
             "<policy>:9:40: error: bad time window `18:00-09:00`: expected `HH:MM-HH:MM` with the end \
              after the start (an end may be `24:00`) (hint: e.g. \"09:00-12:00\"; a window may end at \"24:00\")",
             // Columns count characters, not bytes: the Chinese keywords before it are 5 characters.
@@ -869,6 +869,27 @@ fn several_syntax_errors_are_reported_together() {
         "{e}"
     );
     assert!(lines.contains(&2) && lines.contains(&3), "{e}");
+}
+
+#[test]
+fn one_mistake_gives_one_error() {
+    // A bad duration inside an escalation step is that step's only error.
+    let e = only_error(58, r#"at = "80%""#, r#"at = "80%+2x""#);
+    assert!(e.to_string().contains("bad duration `2x`"), "{e}");
+    // A step that is not a share at all is reported as a bad step.
+    let e = only_error(58, r#"at = "80%""#, r#"at = "soon""#);
+    assert!(e.to_string().contains("bad escalation step `soon`"), "{e}");
+    // A `default` that is not a boolean: neither "no default" nor "needs `when`" on top.
+    let e = only_error(19, "default = true", r#"default = "yes""#);
+    assert!(
+        e.to_string().contains("`default` must be true or false"),
+        "{e}"
+    );
+    let e = only_error(37, "default = true", "default = 1");
+    assert!(
+        e.to_string().contains("`default` must be true or false"),
+        "{e}"
+    );
 }
 
 #[test]

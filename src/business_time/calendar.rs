@@ -438,6 +438,12 @@ impl Calendar {
         (self.inner.g(b.timestamp()) - self.inner.g(a.timestamp())).max(0)
     }
 
+    /// Whether `date` is one of the calendar's make-up working days (调休): open although its
+    /// weekday may be closed.
+    pub fn is_make_up_workday(&self, date: NaiveDate) -> bool {
+        self.inner.days.is_workday(day_of(date))
+    }
+
     /// Closed days (holidays and closed weekdays) whose local date lies strictly between the
     /// local dates of `a` and `b`, at most `limit` of them, oldest first.
     ///

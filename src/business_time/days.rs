@@ -231,6 +231,11 @@ impl Days {
         self.windows_for(day, self.lookup(day).1)
     }
 
+    /// Whether a local date is a make-up workday (调休).
+    pub(super) fn is_workday(&self, day: i64) -> bool {
+        self.lookup(day).1 == Some(Special::Workday)
+    }
+
     /// Whether a local date is a holiday.
     pub(super) fn is_holiday(&self, day: i64) -> bool {
         self.lookup(day).1 == Some(Special::Holiday)

@@ -21,8 +21,9 @@ use crate::source::reader::{check_id, tables, Table};
 use crate::source::tree::{self, Node, Value};
 use crate::source::{Sink, Span, LINT_CODES};
 
-const TOP_KEYS: [&str; 12] = [
+const TOP_KEYS: [&str; 13] = [
     "policy",
+    "limits",
     "include",
     "calendars",
     "categories",
@@ -47,6 +48,9 @@ pub(crate) fn check(origin: tree::Origin<'_>, limits: &Limits, sink: &mut Sink) 
     let mut model = Model::default();
     let mut top = Table::new(&root, "the policy", sink)?;
     read_meta(&mut top, &mut model, sink);
+    if let Some(node) = top.get("limits") {
+        read_limits(node, &mut model, sink);
+    }
     if let Some(node) = top.get("calendars") {
         read_calendars(node, &mut model, sink);
     }
@@ -155,6 +159,21 @@ fn read_meta(top: &mut Table<'_>, model: &mut Model, sink: &mut Sink) {
         model.calendar = Some(reference(cal, span));
     }
     let _ = t.string("description", sink);
+    if let Some((locale, span)) = t.string("locale", sink) {
+        if model::LOCALES.contains(&locale) {
+            model.locale = Some(locale.to_string());
+        } else {
+            let report = sink.error(
+                "unknown-name",
+                span,
+                format!("`{locale}` is not a locale reports can be written in"),
+            );
+            match crate::source::reader::did_you_mean(locale, model::LOCALES.iter().copied()) {
+                Some(s) => report.hint(format!("did you mean `{s}`?")),
+                None => report.hint(format!("the locales are {}", model::LOCALES.join(", "))),
+            };
+        }
+    }
     // The custom fields and statuses, declared so that a misspelt one is caught.
     if let Some(list) = t.strings("fields", sink) {
         let mut fields = Vec::with_capacity(list.len());
@@ -204,6 +223,7 @@ fn read_meta(top: &mut Table<'_>, model: &mut Model, sink: &mut Sink) {
             "calendar",
             "description",
             "allow",
+            "locale",
             "fields",
             "statuses",
         ],
@@ -385,6 +405,33 @@ fn when(t: &mut Table<'_>, stage: Stage, sink: &mut Sink) -> Option<Condition> {
     condition::parse(node, stage, sink)
 }
 
+/// `[limits]`: the ticket limits, each a positive integer within [`Limits::CEILING`].
+fn read_limits(node: &Node, model: &mut Model, sink: &mut Sink) {
+    let Some(mut t) = Table::new(node, "`[limits]`", sink) else {
+        return;
+    };
+    for key in Limits::POLICY_KEYS {
+        let Some((n, span)) = t.integer(key, sink) else {
+            continue;
+        };
+        let ceiling = Limits::CEILING.get(key).unwrap_or(0);
+        match usize::try_from(n) {
+            Ok(v) if v > 0 && v <= ceiling => model.limits.push((key, v)),
+            _ => {
+                sink.error(
+                    "bad-value",
+                    span,
+                    format!("`{key}` is {n}; it must be between 1 and {ceiling}"),
+                )
+                .hint(format!(
+                    "{ceiling} is the library's hard ceiling for `{key}`"
+                ));
+            }
+        }
+    }
+    t.finish("`[limits]`", &Limits::POLICY_KEYS, sink);
+}
+
 fn id(t: &mut Table<'_>, what: &str, sink: &mut Sink) -> Option<Ref> {
     let (id, span) = t.required_string("id", what, sink)?;
     check_id(id, span, sink).then(|| reference(id, span))
@@ -395,10 +442,20 @@ fn read_category(node: &Node, model: &mut Model, sink: &mut Sink) {
         return;
     };
     let id = id(&mut t, "a category", sink);
-    let _ = t.string("label", sink);
-    let default = t.boolean("default", sink).unwrap_or(false);
+    if let (Some(id), Some((label, _))) = (&id, t.string("label", sink)) {
+        model
+            .labels
+            .categories
+            .push((id.name.clone(), label.to_string()));
+    }
+    let default = t.boolean("default", sink);
+    // A `default` that is not a boolean has been reported; the author meant one, so neither
+    // "needs `when`" nor "no default category" is reported on top of it.
+    let meant_default = default.is_none() && t.get("default").is_some();
+    model.unreadable_default.categories |= meant_default;
+    let default = default.unwrap_or(false);
     let cond = when(&mut t, Stage::Category, sink);
-    if t.get("when").is_none() && !default {
+    if t.get("when").is_none() && !default && !meant_default {
         sink.error(
             "missing",
             t.span(),
@@ -457,7 +514,35 @@ fn read_priorities(node: &Node, model: &mut Model, sink: &mut Sink) {
             }
         }
     }
-    let _ = t.get("labels");
+    if let Some(node) = t.get("labels") {
+        match node.as_table() {
+            Some(entries) => {
+                for (key, value) in entries {
+                    match value.as_str() {
+                        Some(label) => model
+                            .labels
+                            .priorities
+                            .push((key.name.clone(), label.to_string())),
+                        None => {
+                            sink.error(
+                                "wrong-type",
+                                &value.span,
+                                format!("the label of priority `{}` must be a string", key.name),
+                            );
+                        }
+                    }
+                }
+            }
+            None => {
+                sink.error(
+                    "wrong-type",
+                    &node.span,
+                    "`labels` must be a table of priority = \"label\"",
+                )
+                .hint(r#"labels = { urgent = "紧急", high = "高" }"#);
+            }
+        }
+    }
     t.finish("`[priorities]`", &["order", "default", "labels"], sink);
 }
 
@@ -491,7 +576,10 @@ fn read_route(node: &Node, model: &mut Model, sink: &mut Sink) {
         return;
     };
     let id = id(&mut t, "a route", sink);
-    let default = t.boolean("default", sink).unwrap_or(false);
+    let default = t.boolean("default", sink);
+    let meant_default = default.is_none() && t.get("default").is_some();
+    model.unreadable_default.routes |= meant_default;
+    let default = default.unwrap_or(false);
     let department = t.required_string("department", "a route", sink);
     let team = t.string("team", sink).map(|(s, _)| s.to_string());
     let assignee = t.string("assignee", sink).map(|(s, _)| s.to_string());
@@ -499,7 +587,7 @@ fn read_route(node: &Node, model: &mut Model, sink: &mut Sink) {
         .string("calendar", sink)
         .map(|(s, span)| reference(s, span));
     let cond = when(&mut t, Stage::Route, sink);
-    if t.get("when").is_none() && !default {
+    if t.get("when").is_none() && !default && !meant_default {
         sink.error(
             "missing",
             t.span(),
@@ -549,7 +637,12 @@ fn read_departments(node: &Node, model: &mut Model, sink: &mut Sink) {
             continue;
         };
         check_id(&key.name, &key.span, sink);
-        let _ = t.string("label", sink);
+        if let Some((label, _)) = t.string("label", sink) {
+            model
+                .labels
+                .departments
+                .push((key.name.clone(), label.to_string()));
+        }
         let supervisor = t.string("supervisor", sink).map(|(s, _)| s.to_string());
         t.finish(&what, &["label", "supervisor"], sink);
         model.departments.push(DepartmentDef {
@@ -708,11 +801,11 @@ fn read_escalation(node: &Node, model: &mut Model, sink: &mut Sink) {
             });
     let at = t.required_string("at", "an escalation", sink).and_then(|(text, span)| {
         let parsed = parse_step(text, span, sink);
-        if parsed.is_none() {
+        if matches!(parsed, Err(false)) {
             sink.error("bad-value", span, format!("bad escalation step `{text}`"))
                 .hint(r#"a share of the target, optionally plus a duration: "80%", "100%", "100%+4h""#);
         }
-        parsed.map(|(p, o)| (p, o, text.to_string(), span.clone()))
+        parsed.ok().map(|(p, o)| (p, o, text.to_string(), span.clone()))
     });
     let notify = match t.strings("notify", sink) {
         Some(list) if !list.is_empty() => list.into_iter().map(|(s, _)| s.to_string()).collect(),
@@ -750,20 +843,29 @@ fn read_escalation(node: &Node, model: &mut Model, sink: &mut Sink) {
 }
 
 /// `"80%"`, `"100%+4h"` → (per mille, offset). `None` without a diagnostic means a bad form.
-fn parse_step(text: &str, span: &Span, sink: &mut Sink) -> Option<(u32, Option<DurationDef>)> {
+/// A step such as `80%` or `100%+4h`. `Err(true)` when the duration after `+` was bad and has
+/// been reported already (one mistake, one error); `Err(false)` when the step itself is bad.
+fn parse_step(
+    text: &str,
+    span: &Span,
+    sink: &mut Sink,
+) -> Result<(u32, Option<DurationDef>), bool> {
     let text = text.trim();
-    let (share, rest) = text.split_once('%')?;
-    let share: f64 = share.trim().parse().ok()?;
+    let (share, rest) = text.split_once('%').ok_or(false)?;
+    let share: f64 = share.trim().parse().map_err(|_| false)?;
     if !(0.0..=1000.0).contains(&share) {
-        return None;
+        return Err(false);
     }
     let permille = (share * 10.0).round() as u32;
     let rest = rest.trim();
     if rest.is_empty() {
-        return Some((permille, None));
+        return Ok((permille, None));
     }
-    let offset = rest.strip_prefix('+')?.trim();
-    Some((permille, Some(parse_duration(offset, span, sink)?)))
+    let offset = rest.strip_prefix('+').ok_or(false)?.trim();
+    match parse_duration(offset, span, sink) {
+        Some(d) => Ok((permille, Some(d))),
+        None => Err(true),
+    }
 }
 
 fn read_follow_up(node: &Node, model: &mut Model, sink: &mut Sink) {
@@ -900,6 +1002,7 @@ fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut 
         .hint("script paths are relative to the policy file");
         return;
     };
+    sink.files.push(base.join(rel));
     match std::fs::read_to_string(base.join(rel)) {
         Ok(source) => {
             model.scripts = Some(ScriptsDef {

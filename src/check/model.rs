@@ -27,6 +27,32 @@ pub(crate) struct Model {
     pub(crate) fields: Option<Vec<Ref>>,
     /// `[policy] statuses`: the custom statuses its tickets use, when declared.
     pub(crate) statuses: Option<Vec<Ref>>,
+    /// `[policy] locale`: one of [`LOCALES`], checked.
+    pub(crate) locale: Option<String>,
+    /// The `label`s of categories, priorities and departments, by id.
+    pub(crate) labels: Labels,
+    /// `[limits]`: ticket limits the policy sets, by name, checked against the ceilings.
+    pub(crate) limits: Vec<(&'static str, usize)>,
+    /// Where a `default` was written but was not a boolean (already reported).
+    pub(crate) unreadable_default: UnreadableDefault,
+}
+
+/// Stages whose `default` key was written with a wrong type.
+#[derive(Debug, Default)]
+pub(crate) struct UnreadableDefault {
+    pub(crate) categories: bool,
+    pub(crate) routes: bool,
+}
+
+/// The languages reports and explanations can be written in (`[policy] locale`).
+pub(crate) const LOCALES: &[&str] = &["en", "zh-CN"];
+
+/// What people read instead of ids: `label`s by id, in policy order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Labels {
+    pub(crate) categories: Vec<(String, String)>,
+    pub(crate) priorities: Vec<(String, String)>,
+    pub(crate) departments: Vec<(String, String)>,
 }
 
 /// A name written in the policy, with where it was written.

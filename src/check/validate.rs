@@ -120,6 +120,8 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
     // Categories: exactly one default.
     let defaults: Vec<_> = model.categories.iter().filter(|c| c.default).collect();
     match defaults.as_slice() {
+        // A `default` of the wrong type has been reported where it is written.
+        [] if model.unreadable_default.categories => {}
         [] => {
             sink.error("missing", root, "no default category")
                 .hint("mark one [[categories]] entry with `default = true`; it takes tickets no rule matches");
@@ -151,6 +153,7 @@ pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
     // Routes: exactly one default, known departments and calendars.
     let route_defaults: Vec<_> = model.routes.iter().filter(|r| r.default).collect();
     match route_defaults.as_slice() {
+        [] if model.unreadable_default.routes => {}
         [] => {
             sink.error("missing", root, "no default route")
                 .hint("add a [[routes]] entry with `default = true` and a department");

@@ -14,7 +14,8 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: &Args) -> i32 {
-    match aftercare::Policy::from_path(&args.policy) {
+    let limits = super::LIMITS.get().copied().unwrap_or_default();
+    match aftercare::Policy::from_path_with(&args.policy, &limits) {
         Ok(policy) => {
             let warnings = policy.warnings();
             for w in warnings {

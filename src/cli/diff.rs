@@ -1,8 +1,11 @@
-//! `aftercare diff OLD_POLICY NEW_POLICY TICKETS [--now RFC3339] [--format text|json]`.
+//! `aftercare diff OLD_POLICY NEW_POLICY TICKETS [--now RFC3339] [--format text|json]
+//! [--lang en|zh-CN]`.
 
 use std::path::PathBuf;
 
-use super::{input, load_policy, parse_now, Format, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
+use super::{
+    input, load_policy, parse_lang, parse_now, Format, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK,
+};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -18,6 +21,9 @@ pub(crate) struct Args {
     /// `text` for people, `json` for tools.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Language of the text form: en or zh-CN; defaults to the new policy's `locale`.
+    #[arg(long, value_parser = parse_lang)]
+    lang: Option<aftercare::i18n::Lang>,
 }
 
 /// Tickets compared per parallel chunk: bounds memory on huge inputs.
@@ -54,8 +60,23 @@ pub(crate) fn run(args: &Args) -> i32 {
         report.tickets += unreadable.len();
         report.errors += unreadable.len();
     }
+    let mut labels = new.labels();
+    labels.merge(&old.labels());
+    let lang = args.lang.unwrap_or_else(|| new.locale());
+    /// The report, and the labels once beside its ids when the policies give any.
+    #[derive(serde::Serialize)]
+    struct WithLabels<'a> {
+        #[serde(flatten)]
+        report: &'a aftercare::diff::DiffReport,
+        #[serde(skip_serializing_if = "aftercare::i18n::Labels::is_empty")]
+        labels: &'a aftercare::i18n::Labels,
+    }
+    let json = serde_json::to_string_pretty(&WithLabels {
+        report: &report,
+        labels: &labels,
+    });
     let text = match args.format {
-        Format::Json => match serde_json::to_string_pretty(&report) {
+        Format::Json => match json {
             Ok(json) => json + "\n",
             Err(e) => {
                 eprintln!("error: {e}");
@@ -71,14 +92,17 @@ pub(crate) fn run(args: &Args) -> i32 {
                 };
                 format!("{} ({}{version})", path.display(), p.name())
             };
-            format!(
-                "old: {}\nnew: {}\nas of {}\n\n{report}",
-                name(&old, &args.old_policy),
-                name(&new, &args.new_policy),
-                // In the new policy's zone, as explain and report show instants.
-                now.with_timezone(&new.report_time_zone())
-                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-            )
+            let header = lang.fill(
+                aftercare::i18n::Msg::DiffHeader,
+                &[
+                    &name(&old, &args.old_policy),
+                    &name(&new, &args.new_policy),
+                    // In the new policy's zone, as explain and report show instants.
+                    &now.with_timezone(&new.report_time_zone())
+                        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                ],
+            );
+            format!("{header}\n\n{}", report.to_text(lang, &labels))
         }
     };
     if !super::write_out(&text) {

@@ -1,10 +1,12 @@
-//! `aftercare explain POLICY TICKET [--now RFC3339] [--format text|json]`: why one ticket gets
+//! `aftercare explain POLICY TICKET [--now RFC3339] [--format text|json] [--lang en|zh-CN]`: why one ticket gets
 //! its decision.
 
 use std::io::Read;
 use std::path::PathBuf;
 
-use super::{load_policy, parse_now, write_out, Format, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
+use super::{
+    load_policy, parse_lang, parse_now, write_out, Format, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK,
+};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -15,6 +17,9 @@ pub(crate) struct Args {
     /// Explain as of this instant (RFC 3339); defaults to the current time.
     #[arg(long, value_parser = parse_now)]
     now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Language of the text form: en or zh-CN; defaults to the policy's `locale`.
+    #[arg(long, value_parser = parse_lang)]
+    lang: Option<aftercare::i18n::Lang>,
     /// `text` for people, `json` for tools.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -36,7 +41,12 @@ pub(crate) fn run(args: &Args) -> i32 {
         return EXIT_BAD_INPUT;
     }
     let now = super::now_or_current(args.now);
-    let why = aftercare::Ticket::from_json(&text).and_then(|t| policy.explain(&t, now));
+    let why = aftercare::Ticket::from_json_with_limits(&text, policy.limits())
+        .and_then(|t| policy.explain(&t, now))
+        .map(|why| match args.lang {
+            Some(lang) => why.in_lang(lang),
+            None => why,
+        });
     match (why, args.format) {
         (Ok(why), Format::Text) => {
             if write_out(&why.to_string()) {

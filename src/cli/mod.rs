@@ -30,7 +30,64 @@ pub(crate) const EXIT_BAD_INPUT: i32 = 2;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
+
+/// Input limits for every command (see `aftercare::Limits`); a policy's `[limits]` table
+/// overrides the ticket limits, and nothing goes beyond `Limits::CEILING`.
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Largest ticket, in bytes of JSON.
+    #[arg(long, global = true, value_name = "BYTES", value_parser = limit("max_ticket_bytes"))]
+    max_ticket_bytes: Option<usize>,
+    /// Most events in one ticket.
+    #[arg(long, global = true, value_name = "N", value_parser = limit("max_events"))]
+    max_events: Option<usize>,
+    /// Longest subject or description, in bytes.
+    #[arg(long, global = true, value_name = "BYTES", value_parser = limit("max_text_bytes"))]
+    max_text_bytes: Option<usize>,
+    /// Largest policy with its includes, in bytes.
+    #[arg(long, global = true, value_name = "BYTES", value_parser = limit("max_policy_bytes"))]
+    max_policy_bytes: Option<usize>,
+    /// Most rules in a policy.
+    #[arg(long, global = true, value_name = "N", value_parser = limit("max_rules"))]
+    max_rules: Option<usize>,
+}
+
+/// A parser for the limit `name`: a positive integer up to its ceiling.
+fn limit(name: &'static str) -> impl Fn(&str) -> Result<usize, String> + Clone {
+    move |s: &str| {
+        let ceiling = aftercare::Limits::CEILING.get(name).unwrap_or(usize::MAX);
+        match s.parse::<usize>() {
+            Ok(n) if n > 0 && n <= ceiling => Ok(n),
+            _ => Err(format!(
+                "must be a whole number from 1 to {ceiling} (the ceiling)"
+            )),
+        }
+    }
+}
+
+impl LimitArgs {
+    fn limits(&self) -> aftercare::Limits {
+        let mut l = aftercare::Limits::DEFAULT;
+        for (name, value) in [
+            ("max_ticket_bytes", self.max_ticket_bytes),
+            ("max_events", self.max_events),
+            ("max_text_bytes", self.max_text_bytes),
+            ("max_policy_bytes", self.max_policy_bytes),
+            ("max_rules", self.max_rules),
+        ] {
+            if let Some(v) = value {
+                l.set(name, v);
+            }
+        }
+        l
+    }
+}
+
+/// The limits of this run, set once from the flags before any command runs.
+static LIMITS: std::sync::OnceLock<aftercare::Limits> = std::sync::OnceLock::new();
 
 #[derive(Subcommand)]
 enum Command {
@@ -70,6 +127,7 @@ pub(crate) fn run() -> i32 {
             return code;
         }
     };
+    let _ = LIMITS.set(cli.limits.limits());
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
@@ -92,6 +150,11 @@ pub(crate) enum Format {
 }
 
 /// `--now`: an RFC 3339 instant; defaults to the current time.
+/// `--lang en|zh-CN`: the language of what people read; the policy's `locale` without it.
+pub(crate) fn parse_lang(s: &str) -> Result<aftercare::i18n::Lang, String> {
+    s.parse()
+}
+
 pub(crate) fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
         .map(|d| d.with_timezone(&Utc))
@@ -107,7 +170,8 @@ pub(crate) fn now_or_current(now: Option<DateTime<Utc>>) -> DateTime<Utc> {
 
 /// Loads a policy or prints its diagnostics (rustc-style on a terminal, plain lines otherwise).
 pub(crate) fn load_policy(path: &PathBuf) -> Result<aftercare::Policy, i32> {
-    match aftercare::Policy::from_path(path) {
+    let limits = LIMITS.get().copied().unwrap_or_default();
+    match aftercare::Policy::from_path_with(path, &limits) {
         Ok(p) => Ok(p),
         Err(e) => {
             print_diagnostics(&e);

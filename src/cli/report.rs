@@ -1,12 +1,12 @@
-//! `aftercare report POLICY TICKETS [--now RFC3339] [--by week|month] [--format text|json|html]
-//! [--output FILE]`: the service report.
+//! `aftercare report POLICY TICKETS [--now RFC3339] [--by week|month|quarter|year]
+//! [--format text|json|html] [--lang en|zh-CN] [--output FILE]`: the service report.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use aftercare::report::{Granularity, ReportBuilder};
 
-use super::{input, load_policy, parse_now, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
+use super::{input, load_policy, parse_lang, parse_now, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Format {
@@ -24,6 +24,10 @@ pub(crate) enum By {
     Week,
     /// Calendar months.
     Month,
+    /// Calendar quarters (2025-Q4), each with its months.
+    Quarter,
+    /// Calendar years, each with its months.
+    Year,
 }
 
 #[derive(clap::Args)]
@@ -41,6 +45,9 @@ pub(crate) struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Language of the text and HTML forms: en or zh-CN; defaults to the policy's `locale`.
+    #[arg(long, value_parser = parse_lang)]
+    lang: Option<aftercare::i18n::Lang>,
     /// Write the report to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -61,6 +68,8 @@ pub(crate) fn run(args: &Args) -> i32 {
     let by = match args.by {
         By::Week => Granularity::Week,
         By::Month => Granularity::Month,
+        By::Quarter => Granularity::Quarter,
+        By::Year => Granularity::Year,
     };
     let mut source = match input::open(&args.tickets) {
         Ok(s) => s,
@@ -115,7 +124,10 @@ pub(crate) fn run(args: &Args) -> i32 {
             shown - SHOWN_ERRORS
         );
     }
-    let report = builder.finish();
+    let mut report = builder.finish();
+    if let Some(lang) = args.lang {
+        report = report.in_lang(lang);
+    }
     let text = match args.format {
         Format::Text => report.to_text(),
         Format::Json => {

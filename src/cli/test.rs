@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use aftercare::testing::{self, CaseFile, CasesError, Coverage, TestReport};
 
-use super::{load_policy, write_out, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
+use super::{load_policy, parse_lang, write_out, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -19,6 +19,9 @@ pub(crate) struct Args {
     /// Fail (exit 1) when fewer than this percentage of the rules are hit.
     #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
     min_coverage: Option<f64>,
+    /// Language of the summary line: en or zh-CN; without it, `N passed, M failed`.
+    #[arg(long, value_parser = parse_lang)]
+    lang: Option<aftercare::i18n::Lang>,
 }
 
 fn parse_percent(s: &str) -> Result<f64, String> {
@@ -108,7 +111,15 @@ pub(crate) fn run(args: &Args) -> i32 {
             }
         }
     }
-    out.push_str(&format!("{}\n", report.summary()));
+    // The summary line stays `N passed, M failed` (what scripts read) unless `--lang` asks.
+    let summary = match args.lang {
+        Some(lang) => lang.fill(
+            aftercare::i18n::Msg::TestSummary,
+            &[&report.passed(), &report.failed()],
+        ),
+        None => report.summary(),
+    };
+    out.push_str(&format!("{summary}\n"));
     if !write_out(&out) {
         return EXIT_BAD_INPUT;
     }

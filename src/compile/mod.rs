@@ -43,6 +43,12 @@ pub(crate) struct Compiled {
     /// Whether evaluation needs the agent updates of a ticket's history: only `next_response`
     /// reads them, set in the policy or by a `targets` hook (added when the policy loads).
     pub(crate) tracks_updates: bool,
+    /// `[limits]` of the policy: ticket limits that replace the loader's.
+    pub(crate) limit_overrides: Vec<(&'static str, usize)>,
+    /// `[policy] locale`, checked: `en` or `zh-CN`.
+    pub(crate) locale: Option<Arc<str>>,
+    /// The `label`s of categories, priorities and departments.
+    pub(crate) labels: crate::check::Labels,
 }
 
 /// First-match-wins rules with a default outcome.
@@ -387,5 +393,8 @@ pub(crate) fn compile(model: &Model, sink: &mut Sink) -> Option<Compiled> {
         follow_up,
         warnings: Vec::new(),
         limits: Limits::DEFAULT,
+        locale: model.locale.as_deref().map(arc),
+        limit_overrides: model.limits.clone(),
+        labels: model.labels.clone(),
     })
 }

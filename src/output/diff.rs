@@ -38,12 +38,13 @@
 //! assert_eq!(report.examples[0].to_string(), "T1  priority  normal → urgent  (rule priorities.default → priorities.default)");
 //! ```
 
-use std::fmt;
+use std::fmt::{self, Write};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::evaluate::EvalOptions;
+use crate::i18n::{LabelKind, Labels, Lang, Msg};
 use crate::output::decision::{ClockStatus, Decision, ZonedInstant};
 use crate::policy::Policy;
 use crate::ticket::{Ticket, TicketError};
@@ -327,34 +328,46 @@ impl DiffReport {
 }
 
 impl fmt::Display for DiffReport {
-    /// The report for people: counts, breaches and examples.
+    /// The report for people: counts, breaches and examples, in English with ids.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} tickets", self.tickets)?;
+        f.write_str(&self.to_text(Lang::En, &Labels::default()))
+    }
+}
+
+impl DiffReport {
+    /// The report for people in `lang`, naming categories, priorities and departments by
+    /// `labels` (e.g. the new policy's, see [`Labels::merge`]) with their ids.
+    pub fn to_text(&self, lang: Lang, labels: &Labels) -> String {
+        let l = lang;
+        let mut f = String::new();
+        // Writing to a String cannot fail.
+        let _ = write!(f, "{}", l.fill(Msg::DiffTickets, &[&self.tickets]));
         if self.errors > 0 {
-            write!(
-                f,
-                ", {} could not be evaluated (left out below)",
-                self.errors
-            )?;
+            let _ = write!(f, "{}", l.fill(Msg::DiffErrors, &[&self.errors]));
         }
-        writeln!(f)?;
-        writeln!(f)?;
+        f.push_str("\n\n");
+        let field_name = |field: Field| match field {
+            Field::Category => l.text(Msg::Category),
+            Field::Priority => l.text(Msg::Priority),
+            Field::Route => l.text(Msg::StageRoute),
+            Field::FirstResponseDue => l.text(Msg::FirstResponseDue),
+            Field::ResolutionDue => l.text(Msg::ResolutionDue),
+        };
         if self.has_changes() {
-            writeln!(f, "changed")?;
+            let _ = writeln!(f, "{}", l.text(Msg::Changed));
             for field in Field::ALL {
-                writeln!(f, "  {:<20}{:>8}", field.name(), self.count(field))?;
+                let name = field_name(field);
+                let pad = 20usize.saturating_sub(cols(name));
+                let _ = writeln!(f, "  {name}{}{:>8}", " ".repeat(pad), self.count(field));
             }
         } else {
-            writeln!(f, "no decision changed")?;
+            let _ = writeln!(f, "{}", l.text(Msg::NoDecisionChanged));
         }
-        writeln!(f)?;
+        f.push('\n');
         let (old, new) = (self.breached.old, self.breached.new);
         let delta = new as i64 - old as i64;
-        writeln!(
-            f,
-            "breached (any SLA metric): {old} → {new} ({}{delta})",
-            if delta >= 0 { "+" } else { "" }
-        )?;
+        let delta = format!("{}{delta}", if delta >= 0 { "+" } else { "" });
+        let _ = writeln!(f, "{}", l.fill(Msg::BreachedLine, &[&old, &new, &delta]));
         let a = &self.agreement;
         for (field, x) in [
             ("route", &a.route),
@@ -362,39 +375,67 @@ impl fmt::Display for DiffReport {
             ("priority", &a.priority),
         ] {
             if let (Some(old), Some(new)) = (x.old_share(), x.new_share()) {
-                writeln!(
+                let _ = writeln!(
                     f,
                     "agreement with agents: {:.0} % → {:.0} % ({field}, {} ticket{} an agent set)",
                     old * 100.0,
                     new * 100.0,
                     x.tickets,
                     if x.tickets == 1 { "" } else { "s" }
-                )?;
+                );
             }
         }
         if !self.examples.is_empty() {
-            writeln!(f)?;
-            writeln!(f, "examples")?;
+            f.push('\n');
+            let _ = writeln!(f, "{}", l.text(Msg::Examples));
             let width = self.examples.iter().map(|e| e.ticket.chars().count()).max();
             let width = width.unwrap_or(0);
             for e in &self.examples {
-                let value = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".to_string());
-                write!(
+                let value = |v: &Option<String>| match v {
+                    None => l.text(Msg::None).to_string(),
+                    Some(v) => match e.field {
+                        Field::Category => labels.with_id(LabelKind::Category, v),
+                        Field::Priority => labels.with_id(LabelKind::Priority, v),
+                        Field::Route => match v.split_once(" / ") {
+                            Some((dept, rest)) => {
+                                format!("{} / {rest}", labels.with_id(LabelKind::Department, dept))
+                            }
+                            None => labels.with_id(LabelKind::Department, v),
+                        },
+                        _ => v.clone(),
+                    },
+                };
+                let name = field_name(e.field);
+                let pad = 18usize.saturating_sub(cols(name));
+                let _ = write!(
                     f,
-                    "  {:<width$}  {:<18}  {} → {}",
+                    "  {:<width$}  {name}{}  {} → {}",
                     e.ticket,
-                    e.field.name(),
+                    " ".repeat(pad),
                     value(&e.old),
                     value(&e.new)
-                )?;
+                );
                 if let (Some(a), Some(b)) = (&e.old_rule, &e.new_rule) {
-                    write!(f, "  (rule {a} → {b})")?;
+                    let _ = write!(f, "  ({})", l.fill(Msg::RuleChange, &[a, b]));
                 }
-                writeln!(f)?;
+                f.push('\n');
             }
         }
-        Ok(())
+        f
     }
+}
+
+/// Terminal columns of `s`: Chinese characters take two.
+fn cols(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            if matches!(c as u32, 0x2E80..=0xA4CF | 0xFF00..=0xFF60) {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
 }
 
 /// Compares the decisions of `old` and `new` on `tickets` as of `now`, on all cores.
@@ -413,12 +454,14 @@ pub fn diff_json_lines<S: AsRef<str> + Sync>(
     now: DateTime<Utc>,
 ) -> DiffReport {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let outcomes = crate::parallel::map(tickets, threads, |json| {
-        match Ticket::from_json(json.as_ref()) {
+    let outcomes = crate::parallel::map(
+        tickets,
+        threads,
+        |json| match Ticket::from_json_with_limits(json.as_ref(), old.limits()) {
             Ok(t) => compare(old, new, &t, now),
             Err(_) => Outcome::Error,
-        }
-    });
+        },
+    );
     collect(outcomes)
 }
 

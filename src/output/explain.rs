@@ -50,6 +50,7 @@ use serde::Serialize;
 use crate::business_time::{Calendar, ClosedReason};
 use crate::compile::Compiled;
 use crate::evaluate::history::{self, History};
+use crate::i18n::{LabelKind, Labels, Lang, Msg};
 use crate::output::decision::{
     Agents, BusinessSpan, Clock, ClockStatus, Decision, Escalation, FollowUp, PolicyRef,
     ZonedInstant,
@@ -97,6 +98,10 @@ pub struct Explanation {
     /// Trace lines not shown elsewhere (e.g. from script hooks).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The policy's labels of the ids named above (empty maps when it gives none).
+    pub labels: Labels,
+    /// The language of the text form: the policy's `locale` unless changed (`--lang`).
+    pub locale: Lang,
 }
 
 /// One decision stage.
@@ -113,6 +118,9 @@ pub struct Stage {
     pub is_default: bool,
     /// The conditions that matched, with the keyword found or the value compared.
     pub because: String,
+    /// The rule's outcome as traced, for the text form in other languages.
+    #[serde(skip)]
+    pub(crate) outcome: Option<RuleOutcome>,
 }
 
 /// One SLA clock and how its instants came about.
@@ -136,6 +144,10 @@ pub struct ClockWhy {
     /// Closed days (holidays, closed weekdays) between those windows.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
+    /// Make-up working days (调休) among the windows: counted although their weekday is
+    /// normally closed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub workdays: Vec<NaiveDate>,
     /// The pauses of this clock.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pauses: Vec<Pause>,
@@ -229,6 +241,8 @@ pub(crate) fn explain(
         next_change_at: decision.next_change_at,
         agents: decision.agents.clone(),
         notes,
+        labels: Labels::of(inner),
+        locale: Lang::of(inner),
     })
 }
 
@@ -279,6 +293,7 @@ fn stages(d: &Decision, used: &mut [bool]) -> Vec<Stage> {
                         value,
                         rule: rule.to_string(),
                         is_default: false,
+                        outcome: None,
                     };
                 }
             }
@@ -300,15 +315,17 @@ fn stages(d: &Decision, used: &mut [bool]) -> Vec<Stage> {
                     (outcome.to_string(), is_default)
                 }
                 // A script hook changed the declarative result; its own lines are in `notes`.
-                None if &**rule == "script" => ("set by a script hook".to_string(), false),
+                None if &**rule == "script" => (Lang::En.text(Msg::SetByScript).to_string(), false),
                 None => (String::new(), false),
             };
+            let outcome = found.map(|(_, o)| o.clone());
             Stage {
                 stage: stage.name(),
                 value,
                 rule: rule.to_string(),
                 is_default,
                 because,
+                outcome,
             }
         })
         .collect()
@@ -330,13 +347,17 @@ fn clocks(
             // Mark the clock's trace event as shown.
             let cycle = (cycles > 1).then(|| u32::try_from(i + 1).unwrap_or(u32::MAX));
             let shown = |e: &TraceEvent| matches!(e, TraceEvent::Clock(c) if c.metric == metric && c.cycle == cycle);
+            let mut created = None;
             if let Some(j) = d.trace.iter().position(shown) {
                 if let Some(u) = used.get_mut(j) {
                     *u = true;
                 }
+                if let Some(TraceEvent::Clock(t)) = d.trace.get(j) {
+                    created = Some(t.started.utc());
+                }
             }
             let pauses = pauses_of(metric, i, c, history);
-            out.push(explain_clock(policy, d, metric, c, pauses, now));
+            out.push(explain_clock(policy, d, (metric, c, created), pauses, now));
         }
     }
     out
@@ -362,11 +383,12 @@ fn pauses_of(metric: &str, cycle: usize, clock: &Clock, history: &History) -> Ve
         .unwrap_or_default()
 }
 
+/// `created` is when the clock was started as its trace says (e.g. the ticket's creation),
+/// which may lie before the opening it counts from: closed days in between are listed too.
 fn explain_clock(
     policy: &Compiled,
     d: &Decision,
-    metric: &'static str,
-    clock: &Clock,
+    (metric, clock, created): (&'static str, &Clock, Option<DateTime<Utc>>),
     pauses: Vec<Gap>,
     now: DateTime<Utc>,
 ) -> ClockWhy {
@@ -398,6 +420,7 @@ fn explain_clock(
         windows: Vec::new(),
         more_windows: 0,
         skipped: Vec::new(),
+        workdays: Vec::new(),
         pauses: Vec::new(),
     };
     let Some(cal) = calendar_of(policy, &why.calendar) else {
@@ -434,7 +457,13 @@ fn explain_clock(
                 }
             }
             why.more_windows += more;
-            why.skipped.extend(skipped(leg, from, to));
+            // Closed days before the first opening are listed too, as the trace does.
+            let since = if i == 0 {
+                created.map_or(from, |c| c.min(from))
+            } else {
+                from
+            };
+            why.skipped.extend(skipped(leg, since, to));
         }
     } else {
         let (windows, more) = windows_between(cal, start, end, &pauses);
@@ -447,8 +476,16 @@ fn explain_clock(
             })
             .collect();
         why.more_windows = more;
-        why.skipped = skipped(cal, start, end);
+        why.skipped = skipped(cal, created.map_or(start, |c| c.min(start)), end);
     }
+    let mut workdays: Vec<NaiveDate> = why
+        .windows
+        .iter()
+        .map(|w| w.from.local().date_naive())
+        .filter(|day| cal.is_make_up_workday(*day))
+        .collect();
+    workdays.dedup();
+    why.workdays = workdays;
     why.pauses = pauses
         .iter()
         .map(|&(a, b)| Pause {
@@ -584,33 +621,39 @@ fn skipped(cal: &Calendar, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Skippe
 
 /// What happens at `next_change_at`.
 fn next_change(d: &Decision, clocks: &[ClockWhy]) -> Vec<String> {
-    let Some(at) = d.next_change_at else {
+    next_change_in(Lang::En, d.next_change_at, clocks, &d.escalations)
+}
+
+fn next_change_in(
+    l: Lang,
+    at: Option<ZonedInstant>,
+    clocks: &[ClockWhy],
+    escalations: &[Escalation],
+) -> Vec<String> {
+    let Some(at) = at else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for c in clocks {
         let open = matches!(c.clock.status, ClockStatus::Running);
         if open && c.clock.due == Some(at) {
-            out.push(format!("{} falls due (breached from then on)", label(c)));
+            out.push(l.fill(Msg::FallsDue, &[&label(l, c)]));
         }
     }
-    for e in &d.escalations {
+    for e in escalations {
         if !e.fired && e.at == Some(at) {
-            out.push(format!(
-                "escalation {} at {} (cycle {}) fires: notify {}",
-                e.metric,
-                e.step,
-                e.cycle,
-                join(&e.notify)
+            out.push(l.fill(
+                Msg::EscalationFires,
+                &[&e.metric, &e.step, &e.cycle, &join(&e.notify)],
             ));
         }
     }
     out
 }
 
-fn label(c: &ClockWhy) -> String {
+fn label(l: Lang, c: &ClockWhy) -> String {
     match c.clock.cycle {
-        Some(n) => format!("{} (cycle {n})", c.metric),
+        Some(n) => format!("{} {}", c.metric, l.fill(Msg::Cycle, &[&n])),
         None => c.metric.to_string(),
     }
 }
@@ -620,45 +663,136 @@ fn join(items: &[std::sync::Arc<str>]) -> String {
 }
 
 /// `Thu 2025-10-09 16:30`, or only the time when on `day`.
-fn local(at: &ZonedInstant, with_date: bool) -> String {
+fn local(l: Lang, at: &ZonedInstant, with_date: bool) -> String {
     if with_date {
-        at.local().format("%a %Y-%m-%d %H:%M").to_string()
+        format!(
+            "{} {}",
+            weekday(l, at.local().date_naive()),
+            at.local().format("%Y-%m-%d %H:%M")
+        )
     } else {
         at.local().format("%H:%M").to_string()
     }
 }
 
+/// `Sun` or `周日`.
+fn weekday(l: Lang, date: NaiveDate) -> &'static str {
+    use chrono::Datelike;
+    let i = date.weekday().num_days_from_monday() as usize;
+    l.text(Msg::Weekdays).split('|').nth(i).unwrap_or_default()
+}
+
+fn clock_status(l: Lang, s: ClockStatus) -> &'static str {
+    l.text(match s {
+        ClockStatus::Running => Msg::StatusRunning,
+        ClockStatus::Paused => Msg::StatusPaused,
+        ClockStatus::Met => Msg::StatusMet,
+        ClockStatus::Breached => Msg::StatusBreached,
+    })
+}
+
+/// A rule outcome as a sentence of `l`.
+fn outcome_text(l: Lang, o: &RuleOutcome) -> String {
+    match o {
+        RuleOutcome::Default { rule } => l.fill(Msg::RuleDefault, &[rule]),
+        RuleOutcome::Unconditional { rule } => l.fill(Msg::RuleUnconditional, &[rule]),
+        RuleOutcome::Matched { rule, because } => {
+            l.fill(Msg::RuleMatched, &[rule, &because.join(l.text(Msg::And))])
+        }
+        // Kinds added later print as traced.
+        #[allow(unreachable_patterns)]
+        other => other.to_string(),
+    }
+}
+
 impl Explanation {
     /// `fired`, `pending`, or `never (stopped)` when its clock stopped without reaching it.
-    fn step_state(&self, e: &Escalation) -> &'static str {
+    fn step_state(&self, e: &Escalation) -> Msg {
         if e.fired {
-            return "fired";
+            return Msg::Fired;
         }
         let clock = self
             .clocks
             .iter()
             .find(|c| c.metric == e.metric && c.clock.cycle.unwrap_or(1) == e.cycle);
         match clock.and_then(|c| c.clock.stopped_at) {
-            Some(_) => "never (stopped)",
-            None => "pending",
+            Some(_) => Msg::NeverStopped,
+            None => Msg::Pending,
+        }
+    }
+
+    /// The same explanation in another language (`--lang`).
+    pub fn in_lang(mut self, lang: Lang) -> Explanation {
+        self.locale = lang;
+        self
+    }
+
+    /// A stage's value with its label: `售后技术部 (after_sales_tech) / east_service_team`.
+    fn stage_value(&self, s: &Stage) -> String {
+        match s.stage {
+            "category" => self.labels.with_id(LabelKind::Category, &s.value),
+            "priority" => self.labels.with_id(LabelKind::Priority, &s.value),
+            "route" => match s.value.split_once(" / ") {
+                Some((dept, team)) => format!(
+                    "{} / {team}",
+                    self.labels.with_id(LabelKind::Department, dept)
+                ),
+                None => self.labels.with_id(LabelKind::Department, &s.value),
+            },
+            _ => s.value.clone(),
         }
     }
 }
 
+/// Terminal columns of `s`: CJK characters and full-width punctuation take two.
+fn cols(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF => 2,
+            0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// Pads `s` to `w` terminal columns.
+fn pad(s: &str, w: usize) -> String {
+    format!("{s}{}", " ".repeat(w.saturating_sub(cols(s))))
+}
+
 impl fmt::Display for Explanation {
-    /// A report for people, one section per stage.
+    /// A report for people, one section per stage, in [`Explanation::locale`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let l = self.locale;
         writeln!(
             f,
-            "ticket {} under policy {} {}, as of {}",
-            self.ticket, self.policy.name, self.policy.version, self.now
+            "{}",
+            l.fill(
+                Msg::ExplainHeader,
+                &[
+                    &self.ticket,
+                    &self.policy.name,
+                    &self.policy.version,
+                    &self.now
+                ]
+            )
         )?;
         writeln!(f)?;
         for s in &self.stages {
-            writeln!(f, "{:<9} {}", s.stage, s.value)?;
-            writeln!(f, "          {}", s.because)?;
+            let name = l.text(match s.stage {
+                "category" => Msg::StageCategory,
+                "priority" => Msg::StagePriority,
+                _ => Msg::StageRoute,
+            });
+            let because = match &s.outcome {
+                Some(o) => outcome_text(l, o),
+                None if s.rule == "script" => l.text(Msg::SetByScript).to_string(),
+                None => s.because.clone(),
+            };
+            writeln!(f, "{} {}", pad(name, 9), self.stage_value(s))?;
+            writeln!(f, "          {because}")?;
         }
-        writeln!(f, "status    {}", self.status)?;
+        writeln!(f, "{} {}", pad(l.text(Msg::Status), 9), self.status)?;
         if let Some(a) = &self.agents {
             for t in &a.transfers {
                 let team = t
@@ -689,87 +823,112 @@ impl fmt::Display for Explanation {
         }
         for c in &self.clocks {
             writeln!(f)?;
-            write_clock(f, c)?;
+            write_clock(f, l, c)?;
         }
         if !self.escalations.is_empty() {
             writeln!(f)?;
-            writeln!(f, "escalations")?;
-            let step_w = self
+            writeln!(f, "{}", l.text(Msg::EscalationsHeading))?;
+            let steps: Vec<String> = self
                 .escalations
                 .iter()
-                .map(|e| e.metric.len() + e.step.len() + 14)
+                .map(|e| l.fill(Msg::EscalationStep, &[&e.metric, &e.step, &e.cycle]))
+                .collect();
+            let step_w = steps.iter().map(|s| cols(s)).max().unwrap_or(0);
+            let state_w = [Msg::Fired, Msg::Pending, Msg::NeverStopped]
+                .iter()
+                .map(|m| cols(l.text(*m)))
                 .max()
                 .unwrap_or(0);
-            for e in &self.escalations {
-                let step = format!("{} at {} (cycle {})", e.metric, e.step, e.cycle);
+            for (e, step) in self.escalations.iter().zip(&steps) {
                 let at =
-                    e.at.map_or_else(|| "when the pause ends".into(), |a| a.to_string());
+                    e.at.map_or_else(|| l.text(Msg::WhenPauseEnds).into(), |a| a.to_string());
                 writeln!(
                     f,
-                    "  {step:<step_w$}  {at:<25}  {:<15}  notify {}",
-                    self.step_state(e),
-                    join(&e.notify)
+                    "  {}  {}  {}  {}",
+                    pad(step, step_w),
+                    pad(&at, 25),
+                    pad(l.text(self.step_state(e)), state_w),
+                    l.fill(Msg::Notify, &[&join(&e.notify)])
                 )?;
             }
         }
         if let Some(v) = &self.follow_up {
             writeln!(f)?;
-            let due = v.due.map(|d| format!(", due {d}")).unwrap_or_default();
+            let due = v.due.map(|d| l.fill(Msg::DueAt, &[&d])).unwrap_or_default();
             let outcome = match (v.outcome, v.score) {
-                (Some(o), Some(s)) => format!(", {o} (score {s})"),
+                (Some(o), Some(s)) => l.fill(Msg::OutcomeScore, &[&o, &s]),
                 _ => String::new(),
             };
             let meaning = match v.status {
-                "not_due" => " (the ticket is not resolved, or was reopened)",
-                "pending" => " (the visit is owed)",
-                "missed" => " (the visit is overdue)",
+                "not_due" => l.text(Msg::FollowUpNotDue),
+                "pending" => l.text(Msg::FollowUpPending),
+                "missed" => l.text(Msg::FollowUpMissed),
                 _ => "",
             };
-            writeln!(f, "follow-up {}{meaning}{due}{outcome}", v.status)?;
+            writeln!(
+                f,
+                "{}{meaning}{due}{outcome}",
+                l.fill(Msg::FollowUpHeader, &[&v.status])
+            )?;
         }
         writeln!(f)?;
         match self.next_change_at {
             Some(at) => {
-                writeln!(f, "next change at {at}")?;
-                for n in &self.next_change {
+                writeln!(f, "{}", l.fill(Msg::NextChangeAt, &[&at]))?;
+                for n in next_change_in(l, Some(at), &self.clocks, &self.escalations) {
                     writeln!(f, "  {n}")?;
                 }
             }
-            None => writeln!(f, "next change: none without a new event")?,
+            None => writeln!(f, "{}", l.text(Msg::NoNextChange))?,
         }
         for n in &self.notes {
-            writeln!(f, "note: {n}")?;
+            writeln!(f, "{}", l.fill(Msg::Note, &[n]))?;
         }
         Ok(())
     }
 }
 
-fn write_clock(f: &mut fmt::Formatter<'_>, c: &ClockWhy) -> fmt::Result {
+fn write_clock(f: &mut fmt::Formatter<'_>, l: Lang, c: &ClockWhy) -> fmt::Result {
     let k = &c.clock;
-    let title = label(c);
+    let row = |m: Msg| pad(l.text(m), 9);
     writeln!(
         f,
-        "{title}: {} — target {} on calendar {}",
-        k.status.as_str(),
-        k.target,
-        c.calendar
+        "{}",
+        l.fill(
+            Msg::ClockHeader,
+            &[
+                &label(l, c),
+                &clock_status(l, k.status),
+                &k.target,
+                &c.calendar
+            ]
+        )
     )?;
-    writeln!(f, "  started   {}", k.started_at)?;
+    writeln!(f, "  {} {}", row(Msg::Started), k.started_at)?;
     for (i, w) in c.windows.iter().enumerate() {
-        let head = if i == 0 { "windows" } else { "" };
+        let head = if i == 0 {
+            row(Msg::Windows)
+        } else {
+            pad("", 9)
+        };
         writeln!(
             f,
-            "  {head:<9} {}–{}  {}",
-            local(&w.from, true),
+            "  {head} {}–{}  {}",
+            local(l, &w.from, true),
             local(
+                l,
                 &w.to,
                 w.to.local().date_naive() != w.from.local().date_naive()
             ),
-            w.length
+            l.span(w.length.0)
         )?;
     }
     if c.more_windows > 0 {
-        writeln!(f, "            … and {} more window(s)", c.more_windows)?;
+        writeln!(
+            f,
+            "            {}",
+            l.fill(Msg::MoreWindows, &[&c.more_windows])
+        )?;
     }
     for s in &c.skipped {
         let days = if s.from == s.to {
@@ -777,33 +936,38 @@ fn write_clock(f: &mut fmt::Formatter<'_>, c: &ClockWhy) -> fmt::Result {
         } else {
             format!("{}..{}", s.from, s.to)
         };
-        writeln!(f, "  skipped   {days} ({})", s.reason)?;
+        let reason = match s.reason {
+            "holiday" => l.text(Msg::Holiday),
+            _ => l.text(Msg::ClosedDay),
+        };
+        writeln!(f, "  {} {days} ({reason})", row(Msg::Skipped))?;
+    }
+    for day in &c.workdays {
+        writeln!(
+            f,
+            "  {} {}",
+            row(Msg::MakeUpDay),
+            l.fill(Msg::MakeUpDayLine, &[day, &weekday(l, *day)])
+        )?;
     }
     for p in &c.pauses {
-        match p.to {
-            Some(to) => writeln!(
-                f,
-                "  paused    {} to {} ({} of business time)",
-                p.from, to, p.business_time
-            )?,
-            None => writeln!(
-                f,
-                "  paused    since {} ({} of business time so far)",
-                p.from, p.business_time
-            )?,
-        }
+        let text = match p.to {
+            Some(to) => l.fill(Msg::PausedLine, &[&p.from, &to, &l.span(p.business_time.0)]),
+            None => l.fill(Msg::PausedSince, &[&p.from, &l.span(p.business_time.0)]),
+        };
+        writeln!(f, "  {} {text}", row(Msg::Paused))?;
     }
     match k.due {
-        Some(due) => writeln!(f, "  due       {due}")?,
-        None => writeln!(f, "  due       when the pause ends")?,
+        Some(due) => writeln!(f, "  {} {due}", row(Msg::Due))?,
+        None => writeln!(f, "  {} {}", row(Msg::Due), l.text(Msg::WhenPauseEnds))?,
     }
     if let Some(stop) = k.stopped_at {
-        writeln!(f, "  stopped   {stop}")?;
+        writeln!(f, "  {} {stop}", row(Msg::Stopped))?;
     }
     let rest = match (k.remaining, k.overdue_by) {
-        (_, Some(o)) => format!(", overdue by {o}"),
-        (Some(r), None) => format!(", {r} remaining"),
+        (_, Some(o)) => l.fill(Msg::OverdueBy, &[&l.span(o.0)]),
+        (Some(r), None) => l.fill(Msg::Remaining, &[&l.span(r.0)]),
         _ => String::new(),
     };
-    writeln!(f, "  elapsed   {}{rest}", k.elapsed)
+    writeln!(f, "  {} {}{rest}", row(Msg::Elapsed), l.span(k.elapsed.0))
 }

@@ -5,6 +5,7 @@
 pub mod decision;
 pub mod diff;
 pub mod explain;
+pub mod i18n;
 pub(crate) mod json;
 pub mod report;
 pub mod testing;

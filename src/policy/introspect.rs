@@ -2,6 +2,8 @@
 
 use chrono_tz::Tz;
 
+use crate::i18n::{Labels, Lang};
+
 use super::Policy;
 use crate::compile::{RouteTarget, RuleSet};
 
@@ -152,5 +154,23 @@ impl Policy {
             .or(inner.calendar)
             .and_then(|i| inner.calendars.get(i))
             .map_or(Tz::UTC, |(_, c)| c.timezone())
+    }
+
+    /// The language of reports and explanations: `[policy] locale`, English when the policy
+    /// names none.
+    pub fn locale(&self) -> Lang {
+        Lang::of(&self.inner)
+    }
+
+    /// The files the policy was loaded from: the policy file, its includes, the hook script
+    /// and the modules it imports, as their paths were written (empty for a policy from text
+    /// without includes). What [`PolicyHandle::watch`](crate::PolicyHandle) reacts to.
+    pub fn files(&self) -> &[std::path::PathBuf] {
+        &self.inner.files
+    }
+
+    /// The `label`s the policy gives its categories, priorities and departments, by id.
+    pub fn labels(&self) -> Labels {
+        Labels::of(&self.inner)
     }
 }

@@ -39,6 +39,8 @@ impl std::fmt::Debug for Policy {
 pub(crate) struct Inner {
     pub(crate) compiled: Compiled,
     pub(crate) scripts: Option<Scripts>,
+    /// The files it was loaded from: policy, includes, scripts and their modules.
+    pub(crate) files: Vec<std::path::PathBuf>,
 }
 
 impl std::ops::Deref for Inner {
@@ -141,27 +143,39 @@ impl Policy {
 }
 
 fn load(origin: Origin<'_>, limits: &Limits) -> Result<Policy, PolicyError> {
+    let limits = &limits.capped();
     let mut sink = Sink::default();
     let model = check::check(origin, limits, &mut sink);
     let compiled = model.and_then(|m| compile_all(&m, &mut sink));
     let has_errors = sink.has_errors();
+    let files = std::mem::take(&mut sink.files);
     let (diagnostics, sources) = sink.finish();
     match compiled {
         Some(mut inner) if !has_errors => {
             inner.compiled.warnings = diagnostics;
-            inner.compiled.limits = *limits;
+            // The loader's limits within the ceilings, then what the policy's `[limits]` says.
+            let mut effective = limits.capped();
+            for (key, value) in &inner.compiled.limit_overrides {
+                effective.set(key, *value);
+            }
+            inner.compiled.limits = effective;
+            inner.files = files;
             Ok(Policy {
                 inner: Arc::new(inner),
             })
         }
         // A policy that does not load gets its errors only: lints on it are mostly noise.
-        _ => Err(PolicyError::new(
-            diagnostics
-                .into_iter()
-                .filter(|d| d.severity == Severity::Error)
-                .collect(),
-            sources,
-        )),
+        _ => {
+            let mut e = PolicyError::new(
+                diagnostics
+                    .into_iter()
+                    .filter(|d| d.severity == Severity::Error)
+                    .collect(),
+                sources,
+            );
+            e.files = files;
+            Err(e)
+        }
     }
 }
 
@@ -177,5 +191,9 @@ fn compile_all(model: &check::Model, sink: &mut Sink) -> Option<Inner> {
         return None;
     }
     compiled.tracks_updates |= scripts.as_ref().is_some_and(|s| s.sets_targets());
-    Some(Inner { compiled, scripts })
+    Some(Inner {
+        compiled,
+        scripts,
+        files: Vec::new(),
+    })
 }

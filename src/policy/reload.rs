@@ -149,6 +149,7 @@ pub use self::watch::Watch;
 
 #[cfg(feature = "watch")]
 mod watch {
+    use std::path::{Path, PathBuf};
     use std::sync::mpsc::{self, RecvTimeoutError};
     use std::sync::{Arc, Weak};
     use std::time::Duration;
@@ -163,8 +164,8 @@ mod watch {
     /// close together are taken as one.
     const SETTLE: Duration = Duration::from_millis(100);
 
-    /// Reloads a [`PolicyHandle`] whenever a policy or script file in its folder changes
-    /// (feature `watch`). Watching stops when this is dropped.
+    /// Reloads a [`PolicyHandle`] whenever a file the policy reads changes (feature `watch`).
+    /// Watching stops when this is dropped.
     pub struct Watch {
         _watcher: notify::RecommendedWatcher,
     }
@@ -179,9 +180,13 @@ mod watch {
     type OnReload = Box<dyn Fn(Result<&Policy, &PolicyError>) + Send>;
 
     impl PolicyHandle {
-        /// Watches the policy's folder (with subfolders, where included files usually live)
-        /// and reloads on every change to a `.toml` or `.rhai` file. A failed reload keeps the
-        /// old policy, as [`PolicyHandle::reload`] does; read it from
+        /// Watches the files the policy reads — the policy file, its includes, the hook
+        /// script and the modules it imports — and reloads when one of them changes; other
+        /// files beside them (another `.toml`, a backup) are ignored. The set follows the
+        /// policy: a reload that includes a new file watches it too, and after a failed reload
+        /// the files that load read stay watched, so fixing them reloads. The policy's folder
+        /// and its subfolders are watched; files outside them are not. A failed reload keeps
+        /// the old policy, as [`PolicyHandle::reload`] does; read it from
         /// [`PolicyHandle::last_error`].
         pub fn watch(self: &Arc<Self>) -> notify::Result<Watch> {
             self.watch_with(|_| {})
@@ -197,6 +202,8 @@ mod watch {
                 Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                 _ => std::path::PathBuf::from("."),
             };
+            let mut files = Files::default();
+            files.set(&self.path, self.policy().files());
             let (tx, rx) = mpsc::channel();
             let mut watcher = notify::recommended_watcher(tx)?;
             watcher.watch(&folder, RecursiveMode::Recursive)?;
@@ -204,20 +211,57 @@ mod watch {
             let on_reload: OnReload = Box::new(on_reload);
             std::thread::Builder::new()
                 .name("aftercare-watch".into())
-                .spawn(move || run(&handle, &rx, &on_reload))
+                .spawn(move || run(&handle, &rx, &on_reload, files))
                 .map_err(notify::Error::io)?;
             Ok(Watch { _watcher: watcher })
         }
     }
 
-    fn relevant(event: &notify::Event) -> bool {
-        matches!(
-            event.kind,
-            EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
-        ) && event.paths.iter().any(|p| {
-            p.extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("rhai"))
-        })
+    /// The files a reload depends on, by canonical path.
+    #[derive(Default)]
+    struct Files(Vec<PathBuf>);
+
+    /// A path as the file system names it: canonical, or its canonical folder and its name
+    /// when the file itself is gone (removed, or mid-rename by an editor).
+    fn key(path: &Path) -> PathBuf {
+        if let Ok(p) = path.canonicalize() {
+            return p;
+        }
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        match (folder.canonicalize(), path.file_name()) {
+            (Ok(f), Some(name)) => f.join(name),
+            _ => path.to_path_buf(),
+        }
+    }
+
+    impl Files {
+        fn set(&mut self, main: &Path, files: &[PathBuf]) {
+            self.0 = std::iter::once(main)
+                .chain(files.iter().map(PathBuf::as_path))
+                .map(key)
+                .collect();
+            self.0.sort();
+            self.0.dedup();
+        }
+
+        fn add(&mut self, files: &[PathBuf]) {
+            self.0.extend(files.iter().map(|f| key(f)));
+            self.0.sort();
+            self.0.dedup();
+        }
+
+        fn relevant(&self, event: &notify::Event) -> bool {
+            matches!(
+                event.kind,
+                EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
+            ) && event
+                .paths
+                .iter()
+                .any(|p| self.0.binary_search(&key(p)).is_ok())
+        }
     }
 
     /// The watcher's thread: ends when the watcher (the sending side) or the handle is gone.
@@ -225,9 +269,10 @@ mod watch {
         handle: &Weak<PolicyHandle>,
         rx: &mpsc::Receiver<notify::Result<notify::Event>>,
         on_reload: &OnReload,
+        mut files: Files,
     ) {
         while let Ok(event) = rx.recv() {
-            if !event.as_ref().is_ok_and(relevant) {
+            if !event.as_ref().is_ok_and(|e| files.relevant(e)) {
                 continue;
             }
             loop {
@@ -241,8 +286,15 @@ mod watch {
                 return;
             };
             match handle.reload() {
-                Ok(policy) => on_reload(Ok(&policy)),
-                Err(e) => on_reload(Err(&e)),
+                Ok(policy) => {
+                    files.set(&handle.path, policy.files());
+                    on_reload(Ok(&policy));
+                }
+                Err(e) => {
+                    // Keep watching what the last good policy read, and what this load read.
+                    files.add(e.files());
+                    on_reload(Err(&e));
+                }
             }
         }
     }

@@ -173,6 +173,7 @@ impl Scripts {
         // From here on nothing is resolved: the modules are embedded in the AST.
         engine.set_module_resolver(DummyModuleResolver::new());
 
+        sink.files.extend(problems.files());
         let problems = problems.take();
         let had_problems = !problems.is_empty();
         for p in problems {

@@ -45,6 +45,8 @@ struct State {
     main_dir: PathBuf,
     /// Canonical paths of the modules being loaded, to stop import cycles.
     loading: Mutex<Vec<PathBuf>>,
+    /// Every module file read or tried.
+    files: Mutex<Vec<PathBuf>>,
     /// Loaded module texts by the name used in messages.
     texts: Mutex<Vec<(String, Arc<str>)>>,
     problems: Mutex<Vec<Problem>>,
@@ -56,6 +58,14 @@ pub(crate) struct Problems {
 }
 
 impl Problems {
+    /// The module files the imports read or tried to read.
+    pub(crate) fn files(&self) -> Vec<PathBuf> {
+        match self.state.files.lock() {
+            Ok(mut f) => std::mem::take(&mut *f),
+            Err(_) => Vec::new(),
+        }
+    }
+
     pub(crate) fn take(&self) -> Vec<Problem> {
         match self.state.problems.lock() {
             Ok(mut p) => std::mem::take(&mut *p),
@@ -76,6 +86,7 @@ impl FolderResolver {
             root,
             main_dir,
             loading: Mutex::new(Vec::new()),
+            files: Mutex::new(Vec::new()),
             texts: Mutex::new(Vec::new()),
             problems: Mutex::new(Vec::new()),
         });
@@ -207,6 +218,9 @@ impl State {
         let in_module = |e: Box<EvalAltResult>| {
             Box::new(EvalAltResult::ErrorInModule(path.to_string(), e, pos))
         };
+        if let Ok(mut files) = self.files.lock() {
+            files.push(file.to_path_buf());
+        }
         let text: Arc<str> = match std::fs::read_to_string(file) {
             Ok(t) => Arc::from(t),
             Err(e) => {

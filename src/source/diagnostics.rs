@@ -165,6 +165,9 @@ pub(crate) struct Sink {
     raw: Vec<Raw>,
     /// Lint codes the policy allows (`[policy] allow`): their warnings are dropped.
     pub(crate) allowed: Vec<String>,
+    /// Every file the policy read or tried to read (policy, includes, scripts, modules), for
+    /// watchers.
+    pub(crate) files: Vec<std::path::PathBuf>,
 }
 
 /// A diagnostic before its position is resolved.
@@ -323,13 +326,21 @@ impl Report<'_> {
 pub struct PolicyError {
     diagnostics: Vec<Diagnostic>,
     sources: Sources,
+    /// The files the failed load read or tried to read.
+    pub(crate) files: Vec<std::path::PathBuf>,
 }
 
 impl PolicyError {
+    /// The files the failed load read or tried to read (policy, includes, scripts, modules).
+    pub fn files(&self) -> &[std::path::PathBuf] {
+        &self.files
+    }
+
     pub(crate) fn new(diagnostics: Vec<Diagnostic>, sources: Sources) -> Self {
         PolicyError {
             diagnostics,
             sources,
+            files: Vec::new(),
         }
     }
 

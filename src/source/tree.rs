@@ -157,6 +157,7 @@ impl Loader<'_> {
 
     fn load_path(&mut self, path: &Path, from: Option<&Span>, depth: usize) -> Option<Node> {
         let name = path.display().to_string();
+        self.sink.files.push(path.to_path_buf());
         let text = match read_capped(path, self.max_bytes.saturating_sub(self.bytes)) {
             Ok(Some(t)) => t,
             Ok(None) => {

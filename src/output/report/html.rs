@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{change, ordered, percent, score, span, Compliance, Kpis, Period, Report};
+use crate::i18n::{LabelKind, Lang, Msg};
 
 const PALETTE: &[&str] = &[
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
@@ -48,6 +49,8 @@ th:first-child, td:first-child { text-align: left; }
 th.group { text-align: center; }
 th.words { text-align: left; }
 td.words { text-align: left; white-space: normal; }
+tr.month td { color: #59636e; font-size: 12px; }
+tr.month td:first-child { padding-left: 18px; }
 .tables { display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr)); gap: 14px; align-items: start; }
 .scroll { overflow-x: auto; }
 .empty { color: #818b98; font-size: 13px; }
@@ -201,30 +204,32 @@ impl Frame {
 pub(super) fn render(r: &Report) -> String {
     let mut out = String::with_capacity(64 * 1024);
     let t = &r.totals.kpis;
-    let title = format!("Service report: {} ({})", r.policy.name, r.policy.version);
+    let l = r.locale;
+    let title = l.fill(Msg::ReportTitle, &[&r.policy.name, &r.policy.version]);
     let _ = write!(
         out,
         r#"<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/><title>{}</title><style>{CSS}</style></head><body><main>
+<html lang="{}"><head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/><title>{}</title><style>{CSS}</style></head><body><main>
 "#,
+        l.tag(),
         esc(&title)
     );
     let _ = write!(
         out,
-        r#"<h1>{}</h1><p class="meta">As of {}, by {}; tickets are counted in the {} of their creation ({}). {} tickets, {} could not be evaluated.</p>"#,
+        r#"<h1>{}</h1><p class="meta">{} {}</p>"#,
         esc(&title),
-        esc(&r.now.to_string()),
-        r.by,
-        r.by,
-        esc(&r.time_zone),
-        r.tickets,
-        r.errors
+        esc(&l.fill(Msg::ReportMeta, &[&r.now, &l.period(r.by), &r.time_zone])),
+        esc(&l.fill(Msg::TicketsCount, &[&r.tickets, &r.errors])),
     );
     out.push('\n');
 
-    tiles(&mut out, t);
+    tiles(&mut out, l, t);
 
-    out.push_str("<h2>Trends</h2><div class=\"charts\">\n");
+    let _ = writeln!(
+        out,
+        "<h2>{}</h2><div class=\"charts\">",
+        l.text(Msg::Trends)
+    );
     volume_chart(&mut out, r);
     compliance_chart(&mut out, r);
     satisfaction_chart(&mut out, r);
@@ -233,33 +238,46 @@ pub(super) fn render(r: &Report) -> String {
 
     periods_table(&mut out, r);
 
-    out.push_str("<h2>Tickets by category, priority and channel</h2><div class=\"tables\">\n");
+    let _ = writeln!(
+        out,
+        "<h2>{}</h2><div class=\"tables\">",
+        l.text(Msg::Breakdowns)
+    );
     breakdown(
         &mut out,
-        "category",
+        r,
+        (Msg::Category, Some(LabelKind::Category)),
         &r.order.categories,
         &t.by_category,
         t.tickets,
     );
     breakdown(
         &mut out,
-        "priority",
+        r,
+        (Msg::Priority, Some(LabelKind::Priority)),
         &r.order.priorities,
         &t.by_priority,
         t.tickets,
     );
-    breakdown(&mut out, "channel", &[], &t.by_channel, t.tickets);
+    breakdown(
+        &mut out,
+        r,
+        (Msg::Channel, None),
+        &[],
+        &t.by_channel,
+        t.tickets,
+    );
     out.push_str("</div>\n");
 
     departments_table(&mut out, r);
     agents_tables(&mut out, r);
     hot_issues(&mut out, r);
-    definitions(&mut out);
+    definitions(&mut out, l);
     out.push_str("</main></body></html>\n");
     out
 }
 
-fn tiles(out: &mut String, t: &Kpis) {
+fn tiles(out: &mut String, l: Lang, t: &Kpis) {
     let tile = |out: &mut String, value: String, label: &str, note: String| {
         let _ = write!(
             out,
@@ -270,49 +288,54 @@ fn tiles(out: &mut String, t: &Kpis) {
         );
     };
     out.push_str("<div class=\"tiles\">");
-    tile(out, t.tickets.to_string(), "tickets", String::new());
+    tile(
+        out,
+        t.tickets.to_string(),
+        l.text(Msg::TicketsTile),
+        String::new(),
+    );
     for (label, c) in [
-        ("first response SLA", &t.sla.first_response),
-        ("resolution SLA", &t.sla.resolution),
+        (Msg::FirstResponseSla, &t.sla.first_response),
+        (Msg::ResolutionSla, &t.sla.resolution),
     ] {
         tile(
             out,
             percent(c.compliance),
-            label,
-            format!("{} met, {} breached, {} open", c.met, c.breached, c.open),
+            l.text(label),
+            l.fill(Msg::ComplianceNote, &[&c.met, &c.breached, &c.open]),
         );
     }
     for (label, s) in [
-        ("median time to first response", &t.times.first_response),
-        ("median time to resolution", &t.times.resolution),
+        (Msg::MedianFirstResponse, &t.times.first_response),
+        (Msg::MedianResolution, &t.times.resolution),
     ] {
         tile(
             out,
-            span(s.median),
-            label,
-            format!("p90 {} ({} measured)", span(s.p90), s.samples),
+            span(l, s.median),
+            l.text(label),
+            l.fill(Msg::TimesNote, &[&span(l, s.p90), &s.samples]),
         );
     }
     tile(
         out,
         percent(t.follow_up.rate),
-        "follow-up visits",
-        format!(
-            "{} of {} resolutions",
-            t.follow_up.visits, t.follow_up.resolutions
+        l.text(Msg::FollowUpVisits),
+        l.fill(
+            Msg::FollowUpNote,
+            &[&t.follow_up.visits, &t.follow_up.resolutions],
         ),
     );
     tile(
         out,
         score(t.satisfaction.average),
-        "satisfaction (1–5)",
-        format!("{} responses", t.satisfaction.responses),
+        l.text(Msg::SatisfactionScale),
+        l.fill(Msg::ResponsesNote, &[&t.satisfaction.responses]),
     );
     tile(
         out,
         t.escalations.fired.to_string(),
-        "escalations fired",
-        format!("on {} tickets", t.escalations.tickets),
+        l.text(Msg::EscalationsFired),
+        l.fill(Msg::EscalationsNote, &[&t.escalations.tickets]),
     );
     out.push_str("</div>\n");
 }
@@ -342,8 +365,14 @@ fn volume_chart(out: &mut String, r: &Report) {
         .max(1) as f64;
     let step = nice_step(max, 4.0);
     let top = (max / step).ceil() * step;
-    out.push_str("<figure><figcaption>Tickets per period by category</figcaption>");
-    f.open(out, "volume", "Tickets per period, stacked by category");
+    let l = r.locale;
+    let name = |c: &str| r.labels.short(LabelKind::Category, c).to_string();
+    let _ = write!(
+        out,
+        "<figure><figcaption>{}</figcaption>",
+        l.text(Msg::VolumeChart)
+    );
+    f.open(out, "volume", l.text(Msg::VolumeChart));
     let ticks: Vec<(f64, String)> = (0..=((top / step) as u64))
         .map(|i| (i as f64 * step, format!("{}", i as f64 * step)))
         .collect();
@@ -374,7 +403,7 @@ fn volume_chart(out: &mut String, r: &Report) {
                 color(ci),
                 esc(cat),
                 esc(&p.label),
-                esc(cat)
+                esc(&name(cat))
             );
             below += n;
         }
@@ -386,7 +415,7 @@ fn volume_chart(out: &mut String, r: &Report) {
         .iter()
         .enumerate()
         .filter(|(_, c)| r.totals.kpis.by_category.contains_key(**c))
-        .map(|(i, c)| (c.to_string(), color(i)))
+        .map(|(i, c)| (name(c), color(i)))
         .collect();
     legend(out, &items);
     out.push_str("</figure>\n");
@@ -417,12 +446,13 @@ fn line(out: &mut String, f: &Frame, points: &[(usize, f64)], lo: f64, hi: f64, 
 fn compliance_chart(out: &mut String, r: &Report) {
     let periods = &r.periods;
     let f = Frame::new(periods.len());
-    out.push_str("<figure><figcaption>SLA compliance per period</figcaption>");
-    f.open(
+    let l = r.locale;
+    let _ = write!(
         out,
-        "compliance",
-        "SLA compliance per period, first response and resolution",
+        "<figure><figcaption>{}</figcaption>",
+        l.text(Msg::ComplianceChart)
     );
+    f.open(out, "compliance", l.text(Msg::ComplianceChart));
     let ticks: Vec<(f64, String)> = (0..=4)
         .map(|i| (i as f64 * 0.25, format!("{}%", i * 25)))
         .collect();
@@ -471,8 +501,8 @@ fn compliance_chart(out: &mut String, r: &Report) {
     legend(
         out,
         &[
-            ("first response".to_string(), FIRST_RESPONSE_COLOR),
-            ("resolution".to_string(), RESOLUTION_COLOR),
+            (l.text(Msg::FirstResponse).to_string(), FIRST_RESPONSE_COLOR),
+            (l.text(Msg::Resolution).to_string(), RESOLUTION_COLOR),
         ],
     );
     out.push_str("</figure>\n");
@@ -481,8 +511,13 @@ fn compliance_chart(out: &mut String, r: &Report) {
 fn satisfaction_chart(out: &mut String, r: &Report) {
     let periods = &r.periods;
     let f = Frame::new(periods.len());
-    out.push_str("<figure><figcaption>Satisfaction per period (average score, 1–5)</figcaption>");
-    f.open(out, "satisfaction", "Average satisfaction score per period");
+    let l = r.locale;
+    let _ = write!(
+        out,
+        "<figure><figcaption>{}</figcaption>",
+        l.text(Msg::SatisfactionChart)
+    );
+    f.open(out, "satisfaction", l.text(Msg::SatisfactionChart));
     let ticks: Vec<(f64, String)> = (1..=5).map(|i| (i as f64, i.to_string())).collect();
     f.y_axis(out, &ticks, 1.0, 5.0);
     let points: Vec<(usize, f64)> = periods
@@ -516,14 +551,18 @@ fn satisfaction_chart(out: &mut String, r: &Report) {
     if points.is_empty() {
         let _ = write!(
             out,
-            r#"<text x="{}" y="{}" text-anchor="middle">no follow-up scores yet</text>"#,
+            r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
             px(f.left + f.plot_width() / 2.0),
-            px(f.top + f.plot_height() / 2.0)
+            px(f.top + f.plot_height() / 2.0),
+            l.text(Msg::NoScoresYet)
         );
     }
     f.x_labels(out, periods);
     out.push_str("</svg>");
-    legend(out, &[("average score".to_string(), SATISFACTION_COLOR)]);
+    legend(
+        out,
+        &[(l.text(Msg::AverageScore).to_string(), SATISFACTION_COLOR)],
+    );
     out.push_str("</figure>\n");
 }
 
@@ -546,12 +585,18 @@ fn department_chart(out: &mut String, r: &Report) {
         .unwrap_or(0)
         .max(1) as f64;
     let scale = (width - left - right) / max;
-    out.push_str("<figure><figcaption>Load per department (all periods)</figcaption>");
+    let l = r.locale;
     let _ = write!(
         out,
-        r#"<svg viewBox="0 0 {} {}" role="img" aria-label="Tickets per department, resolved and open" data-chart="departments">"#,
+        "<figure><figcaption>{}</figcaption>",
+        l.text(Msg::DepartmentChart)
+    );
+    let _ = write!(
+        out,
+        r#"<svg viewBox="0 0 {} {}" role="img" aria-label="{}" data-chart="departments">"#,
         px(width),
-        px(height)
+        px(height),
+        l.text(Msg::DepartmentChart)
     );
     for (i, d) in depts.iter().enumerate() {
         let Some(k) = t.departments.get(*d) else {
@@ -567,7 +612,7 @@ fn department_chart(out: &mut String, r: &Report) {
             k.open,
             px(left - 8.0),
             px(y + 13.0),
-            esc(d)
+            esc(r.labels.short(LabelKind::Department, d))
         );
         let mut x = left;
         for (part, n, color) in [("resolved", done, "#4e79a7"), ("open", k.open, "#f28e2b")] {
@@ -598,82 +643,119 @@ fn department_chart(out: &mut String, r: &Report) {
     legend(
         out,
         &[
-            ("resolved or closed".to_string(), "#4e79a7"),
-            ("open".to_string(), "#f28e2b"),
+            (l.text(Msg::ResolvedOrClosed).to_string(), "#4e79a7"),
+            (l.text(Msg::Open).to_string(), "#f28e2b"),
         ],
     );
-    out.push_str("<div class=\"legend\">Label: tickets · resolution compliance</div></figure>\n");
+    let _ = writeln!(
+        out,
+        "<div class=\"legend\">{}</div></figure>",
+        l.text(Msg::DepartmentBarLabel)
+    );
 }
 
 fn periods_table(out: &mut String, r: &Report) {
-    out.push_str("<h2>Periods</h2><div class=\"scroll\"><table><thead>\
-<tr><th rowspan=\"2\">period</th><th rowspan=\"2\">tickets</th><th colspan=\"4\" class=\"group\">first response</th><th colspan=\"4\" class=\"group\">resolution</th><th rowspan=\"2\">escalations</th><th rowspan=\"2\">follow-up</th><th colspan=\"2\" class=\"group\">satisfaction</th></tr>\
-<tr><th>met / decided</th><th>%</th><th>median</th><th>p90</th><th>met / decided</th><th>%</th><th>median</th><th>p90</th><th>average</th><th>change</th></tr></thead><tbody>");
+    let l = r.locale;
+    let t = |m: Msg| l.text(m);
+    let _ = write!(
+        out,
+        "<h2>{}</h2><div class=\"scroll\"><table><thead>\
+<tr><th rowspan=\"2\">{}</th><th rowspan=\"2\">{}</th><th colspan=\"4\" class=\"group\">{}</th><th colspan=\"4\" class=\"group\">{}</th><th rowspan=\"2\">{}</th><th rowspan=\"2\">{}</th><th colspan=\"2\" class=\"group\">{}</th></tr>\
+<tr><th>{}</th><th>%</th><th>{}</th><th>{}</th><th>{}</th><th>%</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        t(Msg::Periods),
+        t(Msg::Period),
+        t(Msg::Tickets),
+        t(Msg::FirstResponse),
+        t(Msg::Resolution),
+        t(Msg::Escalations),
+        t(Msg::FollowUp),
+        t(Msg::Satisfaction),
+        t(Msg::MetOfDecided),
+        t(Msg::Median),
+        t(Msg::P90),
+        t(Msg::MetOfDecided),
+        t(Msg::Median),
+        t(Msg::P90),
+        t(Msg::Average),
+        t(Msg::Change),
+    );
     let mut empty = 0;
     for p in &r.periods {
-        let k = &p.kpis;
-        if k.tickets == 0 {
+        if p.kpis.tickets == 0 {
             empty += 1;
             continue;
         }
-        let cells = [
-            k.tickets.to_string(),
-            format!(
-                "{} / {}",
-                k.sla.first_response.met,
-                k.sla.first_response.met + k.sla.first_response.breached
-            ),
-            percent(k.sla.first_response.compliance),
-            span(k.times.first_response.median),
-            span(k.times.first_response.p90),
-            format!(
-                "{} / {}",
-                k.sla.resolution.met,
-                k.sla.resolution.met + k.sla.resolution.breached
-            ),
-            percent(k.sla.resolution.compliance),
-            span(k.times.resolution.median),
-            span(k.times.resolution.p90),
-            k.escalations.fired.to_string(),
-            percent(k.follow_up.rate),
-            score(k.satisfaction.average),
-            change(k.satisfaction.change),
-        ];
-        let _ = write!(out, "<tr><td>{}</td>", esc(&p.label));
-        for c in cells {
-            let _ = write!(out, "<td>{}</td>", esc(&c));
+        period_row(out, l, &p.label, &p.kpis, "");
+        // A quarter or a year is followed by its months.
+        for m in &p.months {
+            period_row(out, l, &m.label, &m.kpis, " class=\"month\"");
         }
-        out.push_str("</tr>");
     }
     out.push_str("</tbody></table></div>");
     if empty > 0 {
         let _ = write!(
             out,
-            r#"<p class="empty">{empty} {}{} without tickets not shown.</p>"#,
-            r.by,
-            if empty == 1 { "" } else { "s" }
+            r#"<p class="empty">{}</p>"#,
+            esc(&l.fill(Msg::EmptyPeriods, &[&empty]))
         );
     }
     out.push('\n');
 }
 
+fn period_row(out: &mut String, l: Lang, label: &str, k: &Kpis, class: &str) {
+    let cells = [
+        k.tickets.to_string(),
+        format!(
+            "{} / {}",
+            k.sla.first_response.met,
+            k.sla.first_response.met + k.sla.first_response.breached
+        ),
+        percent(k.sla.first_response.compliance),
+        span(l, k.times.first_response.median),
+        span(l, k.times.first_response.p90),
+        format!(
+            "{} / {}",
+            k.sla.resolution.met,
+            k.sla.resolution.met + k.sla.resolution.breached
+        ),
+        percent(k.sla.resolution.compliance),
+        span(l, k.times.resolution.median),
+        span(l, k.times.resolution.p90),
+        k.escalations.fired.to_string(),
+        percent(k.follow_up.rate),
+        score(k.satisfaction.average),
+        change(k.satisfaction.change),
+    ];
+    let _ = write!(out, "<tr{class}><td>{}</td>", esc(label));
+    for c in cells {
+        let _ = write!(out, "<td>{}</td>", esc(&c));
+    }
+    out.push_str("</tr>");
+}
+
 fn breakdown(
     out: &mut String,
-    name: &str,
+    r: &Report,
+    (column, kind): (Msg, Option<LabelKind>),
     order: &[String],
     counts: &BTreeMap<String, u64>,
     total: u64,
 ) {
+    let l = r.locale;
     let _ = write!(
         out,
-        "<table><thead><tr><th>{name}</th><th>tickets</th><th>share</th></tr></thead><tbody>"
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        l.text(column),
+        l.text(Msg::Tickets),
+        l.text(Msg::Share)
     );
     for id in ordered(order, counts.keys()) {
         if let Some(n) = counts.get(id) {
+            let name = kind.map_or_else(|| id.to_string(), |k| r.labels.with_id(k, id));
             let _ = write!(
                 out,
                 "<tr><td>{}</td><td>{n}</td><td>{}</td></tr>",
-                esc(id),
+                esc(&name),
                 percent(super::ratio(*n, total))
             );
         }
@@ -682,20 +764,33 @@ fn breakdown(
 }
 
 fn departments_table(out: &mut String, r: &Report) {
+    let l = r.locale;
     let t = &r.totals.kpis;
-    out.push_str("<h2>Departments</h2><div class=\"scroll\"><table><thead><tr><th>department</th><th>tickets</th><th>open</th><th>first response %</th><th>resolution %</th><th>resolution median</th><th>resolution p90</th><th>escalations</th></tr></thead><tbody>");
+    let _ = write!(
+        out,
+        "<h2>{}</h2><div class=\"scroll\"><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        l.text(Msg::Departments),
+        l.text(Msg::Department),
+        l.text(Msg::Tickets),
+        l.text(Msg::Open),
+        l.text(Msg::FirstResponsePercent),
+        l.text(Msg::ResolutionPercent),
+        l.text(Msg::ResolutionMedian),
+        l.text(Msg::ResolutionP90),
+        l.text(Msg::Escalations),
+    );
     for id in ordered(&r.order.departments, t.departments.keys()) {
         if let Some(d) = t.departments.get(id) {
             let _ = write!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(id),
+                esc(&r.labels.with_id(LabelKind::Department, id)),
                 d.tickets,
                 d.open,
                 percent(d.first_response.compliance),
                 percent(d.resolution.compliance),
-                esc(&span(d.resolution_time.median)),
-                esc(&span(d.resolution_time.p90)),
+                esc(&span(l, d.resolution_time.median)),
+                esc(&span(l, d.resolution_time.p90)),
                 d.escalations_fired
             );
         }
@@ -718,8 +813,8 @@ fn agents_tables(out: &mut String, r: &Report) {
         t.transfers.tickets,
         t.tickets,
         percent(t.transfers.share),
-        esc(&span(t.transfers.held.median)),
-        esc(&span(t.transfers.held.p90)),
+        esc(&span(r.locale, t.transfers.held.median)),
+        esc(&span(r.locale, t.transfers.held.p90)),
         o.category,
         o.priority,
         o.route
@@ -768,16 +863,22 @@ fn agents_tables(out: &mut String, r: &Report) {
 }
 
 fn hot_issues(out: &mut String, r: &Report) {
+    let l = r.locale;
     let t = &r.totals.kpis;
-    out.push_str("<h2>Hot issues</h2>");
+    let _ = write!(out, "<h2>{}</h2>", l.text(Msg::HotIssues));
     if t.hot_issues.is_empty() {
-        out.push_str(
-            "<p class=\"empty\">None: no keyword occurs in two tickets of one category.</p>\n",
+        let _ = writeln!(
+            out,
+            "<p class=\"empty\">{}</p>",
+            esc(l.text(Msg::NoHotIssues))
         );
         return;
     }
-    out.push_str(
-        "<table><thead><tr><th>category</th><th class=\"words\">keywords (tickets)</th></tr></thead><tbody>",
+    let _ = write!(
+        out,
+        "<table><thead><tr><th>{}</th><th class=\"words\">{}</th></tr></thead><tbody>",
+        l.text(Msg::Category),
+        l.text(Msg::KeywordsTickets)
     );
     for id in ordered(&r.order.categories, t.hot_issues.keys()) {
         if let Some(words) = t.hot_issues.get(id) {
@@ -788,7 +889,7 @@ fn hot_issues(out: &mut String, r: &Report) {
             let _ = write!(
                 out,
                 r#"<tr><td>{}</td><td class="words">{}</td></tr>"#,
-                esc(id),
+                esc(&r.labels.with_id(LabelKind::Category, id)),
                 list.join(", ")
             );
         }
@@ -796,16 +897,24 @@ fn hot_issues(out: &mut String, r: &Report) {
     out.push_str("</tbody></table>\n");
 }
 
-fn definitions(out: &mut String) {
-    out.push_str(
-        "<h2>How to read this report</h2><dl>\
-<dt>SLA compliance</dt><dd>met / (met + breached) per metric. A clock still running or paused within its target is open and not counted. For the resolution, a ticket is breached if any handling cycle was.</dd>\
-<dt>Median and p90</dt><dd>Business time (office hours of the SLA calendar, pauses excluded) by the nearest-rank method: the p-th percentile of n sorted times is the one at rank ⌈p·n/100⌉. Time to resolution adds up every handling cycle of tickets that are resolved now.</dd>\
-<dt>Escalations</dt><dd>Escalation steps whose instant has passed.</dd>\
-<dt>Follow-up</dt><dd>Follow-up visits / resolutions: each resolution is owed one visit.</dd>\
-<dt>Satisfaction</dt><dd>The average visit score (1–5); the change is against the nearest earlier period with scores.</dd>\
-<dt>Transfers and agents</dt><dd>A transfer is an agent's assignment to another department or team; held is the business time the ticket spent with the holder it left. A rule is overridden on a ticket it decided (agents aside) when an agent's choice now decides that field.</dd>\
-<dt>Hot issues</dt><dd>The words (Chinese: pairs of characters) found in the most tickets of a category, at least two.</dd>\
-</dl>\n",
-    );
+fn definitions(out: &mut String, l: Lang) {
+    let _ = write!(out, "<h2>{}</h2><dl>", l.text(Msg::HowToRead));
+    for (term, text) in [
+        (Msg::DefCompliance, Msg::DefComplianceText),
+        (Msg::DefTimes, Msg::DefTimesText),
+        (Msg::Escalations, Msg::DefEscalationsText),
+        (Msg::FollowUp, Msg::DefFollowUpText),
+        (Msg::Satisfaction, Msg::DefSatisfactionText),
+        (Msg::DefTransfers, Msg::DefTransfersText),
+        (Msg::HotIssues, Msg::DefHotIssuesText),
+        (Msg::Category, Msg::DefLabelsText),
+    ] {
+        let _ = write!(
+            out,
+            "<dt>{}</dt><dd>{}</dd>",
+            esc(l.text(term)),
+            esc(l.text(text))
+        );
+    }
+    out.push_str("</dl>\n");
 }

@@ -60,6 +60,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::evaluate::EvalOptions;
+use crate::i18n::{Labels, Lang};
 use crate::output::decision::{BusinessSpan, ClockStatus, Decision, ZonedInstant};
 use crate::policy::Policy;
 use crate::ticket::{EventKind, Ticket, TicketError};
@@ -80,6 +81,10 @@ pub enum Granularity {
     /// Calendar months.
     #[default]
     Month,
+    /// Calendar quarters (January–March is Q1).
+    Quarter,
+    /// Calendar years.
+    Year,
 }
 
 impl FromStr for Granularity {
@@ -89,7 +94,11 @@ impl FromStr for Granularity {
         match s {
             "week" => Ok(Granularity::Week),
             "month" => Ok(Granularity::Month),
-            other => Err(format!("`{other}` is not a period; use week or month")),
+            "quarter" => Ok(Granularity::Quarter),
+            "year" => Ok(Granularity::Year),
+            other => Err(format!(
+                "`{other}` is not a period; use week, month, quarter or year"
+            )),
         }
     }
 }
@@ -99,6 +108,8 @@ impl fmt::Display for Granularity {
         f.write_str(match self {
             Granularity::Week => "week",
             Granularity::Month => "month",
+            Granularity::Quarter => "quarter",
+            Granularity::Year => "year",
         })
     }
 }
@@ -111,6 +122,11 @@ impl Granularity {
                 date - chrono::Days::new(u64::from(date.weekday().num_days_from_monday()))
             }
             Granularity::Month => date.with_day(1).unwrap_or(date),
+            Granularity::Quarter => {
+                let month = (date.month0() / 3) * 3 + 1;
+                NaiveDate::from_ymd_opt(date.year(), month, 1).unwrap_or(date)
+            }
+            Granularity::Year => NaiveDate::from_ymd_opt(date.year(), 1, 1).unwrap_or(date),
         }
     }
 
@@ -119,12 +135,14 @@ impl Granularity {
         let next = match self {
             Granularity::Week => start.checked_add_days(chrono::Days::new(7)),
             Granularity::Month => start.checked_add_months(Months::new(1)),
+            Granularity::Quarter => start.checked_add_months(Months::new(3)),
+            Granularity::Year => start.checked_add_months(Months::new(12)),
         };
         // Only at the end of chrono's date range; the report stops there.
         next.unwrap_or(NaiveDate::MAX)
     }
 
-    /// `2025-W41` (the ISO week of a Monday) or `2025-10`.
+    /// `2025-W41` (the ISO week of a Monday), `2025-10`, `2025-Q4` or `2025`.
     pub fn label(self, start: NaiveDate) -> String {
         match self {
             Granularity::Week => {
@@ -132,6 +150,8 @@ impl Granularity {
                 format!("{}-W{:02}", w.year(), w.week())
             }
             Granularity::Month => format!("{}-{:02}", start.year(), start.month()),
+            Granularity::Quarter => format!("{}-Q{}", start.year(), start.month0() / 3 + 1),
+            Granularity::Year => start.year().to_string(),
         }
     }
 }
@@ -154,6 +174,11 @@ pub struct Report {
     pub errors: u64,
     /// Display order of the ids, from the policy (most urgent priority first).
     pub order: Order,
+    /// The policy's labels of the ids, for people (the ids stay the keys everywhere else).
+    pub labels: Labels,
+    /// The language of the text and HTML forms: the policy's `locale` unless changed
+    /// (e.g. by `--lang`).
+    pub locale: Lang,
     /// Every period from the first ticket's to the last one's, empty periods included, oldest
     /// first. This is what the JSON format holds; the text and HTML tables, written for people,
     /// leave the periods without tickets out and say how many they left out.
@@ -188,7 +213,7 @@ pub struct Order {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Period {
-    /// `2025-W41` or `2025-10`.
+    /// `2025-W41`, `2025-10`, `2025-Q4` or `2025`.
     pub label: String,
     /// The first local day.
     pub start: NaiveDate,
@@ -197,6 +222,10 @@ pub struct Period {
     /// What happened to the tickets created in it.
     #[serde(flatten)]
     pub kpis: Kpis,
+    /// For a quarter or a year: its months, each with the same KPIs (empty for weeks and
+    /// months).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub months: Vec<Period>,
 }
 
 /// All periods together.
@@ -703,6 +732,8 @@ pub struct ReportBuilder {
     tz: Tz,
     errors: u64,
     periods: BTreeMap<NaiveDate, Acc>,
+    /// Months inside quarters and years.
+    months: BTreeMap<NaiveDate, Acc>,
     totals: Acc,
 }
 
@@ -726,6 +757,7 @@ impl ReportBuilder {
             by,
             errors: 0,
             periods: BTreeMap::new(),
+            months: BTreeMap::new(),
             totals: Acc::default(),
         }
     }
@@ -737,6 +769,10 @@ impl ReportBuilder {
         let local = ticket.created_at.with_timezone(&self.tz).date_naive();
         let start = self.by.start_of(local);
         self.periods.entry(start).or_default().add(&c);
+        if matches!(self.by, Granularity::Quarter | Granularity::Year) {
+            let month = Granularity::Month.start_of(local);
+            self.months.entry(month).or_default().add(&c);
+        }
         self.totals.add(&c);
     }
 
@@ -771,7 +807,7 @@ impl ReportBuilder {
         let policy = &self.policy;
         let now = self.now;
         let results = crate::parallel::map(lines, threads, |json| {
-            let ticket = Ticket::from_json(json.as_ref())?;
+            let ticket = Ticket::from_json_with_limits(json.as_ref(), policy.limits())?;
             let decision = policy.evaluate_with(&ticket, now, EvalOptions { trace: false })?;
             Ok::<_, TicketError>((ticket, decision))
         });
@@ -795,17 +831,40 @@ impl ReportBuilder {
         let first = self.periods.keys().next().copied();
         let last = self.periods.keys().next_back().copied();
         let mut accs = self.periods;
+        let mut month_accs = self.months;
         if let (Some(first), Some(last)) = (first, last) {
             let mut start = first;
             // Every period from the first to the last, so that charts show real gaps.
             while start <= last {
                 let end = by.next(start);
                 let kpis = accs.remove(&start).map(Acc::finish).unwrap_or_default();
+                let mut months = Vec::new();
+                if matches!(by, Granularity::Quarter | Granularity::Year) {
+                    let mut month = start;
+                    while month < end {
+                        let next = Granularity::Month.next(month);
+                        months.push(Period {
+                            label: Granularity::Month.label(month),
+                            start: month,
+                            end: next,
+                            kpis: month_accs
+                                .remove(&month)
+                                .map(Acc::finish)
+                                .unwrap_or_default(),
+                            months: Vec::new(),
+                        });
+                        if next <= month {
+                            break;
+                        }
+                        month = next;
+                    }
+                }
                 periods.push(Period {
                     label: by.label(start),
                     start,
                     end,
                     kpis,
+                    months,
                 });
                 if end <= start {
                     break;
@@ -813,13 +872,10 @@ impl ReportBuilder {
                 start = end;
             }
         }
-        let mut previous: Option<f64> = None;
-        for p in &mut periods {
-            if let Some(avg) = p.kpis.satisfaction.average {
-                p.kpis.satisfaction.change = previous.map(|prev| avg - prev);
-                previous = Some(avg);
-            }
-        }
+        satisfaction_changes(periods.iter_mut());
+        // The months of quarters and years compare across period bounds, as in a monthly
+        // report.
+        satisfaction_changes(periods.iter_mut().flat_map(|p| p.months.iter_mut()));
         let inner = &self.policy.inner;
         let mut categories: Vec<String> = Vec::new();
         let ids = inner
@@ -850,6 +906,8 @@ impl ReportBuilder {
             tickets: totals.tickets,
             errors: self.errors,
             order,
+            labels: self.policy.labels(),
+            locale: self.policy.locale(),
             totals: Totals {
                 start: periods.first().map(|p| p.start),
                 end: periods.last().map(|p| p.end),
@@ -881,6 +939,12 @@ impl Report {
         serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_string())
     }
 
+    /// The same report in another language (`--lang`).
+    pub fn in_lang(mut self, lang: Lang) -> Report {
+        self.locale = lang;
+        self
+    }
+
     /// The report as tables for a terminal (fixed-width; Chinese characters count double).
     pub fn to_text(&self) -> String {
         text::render(self)
@@ -893,14 +957,25 @@ impl Report {
     }
 }
 
+/// Each period's satisfaction change against the nearest earlier one with scores.
+fn satisfaction_changes<'a>(periods: impl Iterator<Item = &'a mut Period>) {
+    let mut previous: Option<f64> = None;
+    for p in periods {
+        if let Some(avg) = p.kpis.satisfaction.average {
+            p.kpis.satisfaction.change = previous.map(|prev| avg - prev);
+            previous = Some(avg);
+        }
+    }
+}
+
 /// Percent with one decimal, or `–` when there is nothing to divide.
 fn percent(x: Option<f64>) -> String {
     x.map_or_else(|| "–".to_string(), |x| format!("{:.1}%", x * 100.0))
 }
 
-/// A business time as `1h30m`, or `–`.
-fn span(x: Option<BusinessSpan>) -> String {
-    x.map_or_else(|| "–".to_string(), |s| s.to_string())
+/// A business time as `1h30m` (`1小时30分`), or `–`.
+fn span(lang: Lang, x: Option<BusinessSpan>) -> String {
+    x.map_or_else(|| "–".to_string(), |s| lang.span(s.0))
 }
 
 /// A score average with two decimals, or `–`.
@@ -949,5 +1024,29 @@ mod tests {
         let jan = NaiveDate::from_ymd_opt(2024, 12, 30).unwrap_or_default();
         assert_eq!(Granularity::Week.label(jan), "2025-W01");
         assert_eq!(Granularity::Month.next(d).to_string(), "2025-11-15");
+        assert_eq!(Granularity::Quarter.start_of(d).to_string(), "2025-10-01");
+        assert_eq!(
+            Granularity::Quarter.label(Granularity::Quarter.start_of(d)),
+            "2025-Q4"
+        );
+        let may = NaiveDate::from_ymd_opt(2025, 5, 31).unwrap_or_default();
+        assert_eq!(Granularity::Quarter.start_of(may).to_string(), "2025-04-01");
+        assert_eq!(
+            Granularity::Quarter
+                .next(Granularity::Quarter.start_of(may))
+                .to_string(),
+            "2025-07-01"
+        );
+        assert_eq!(Granularity::Year.start_of(may).to_string(), "2025-01-01");
+        assert_eq!(
+            Granularity::Year.label(Granularity::Year.start_of(may)),
+            "2025"
+        );
+        assert_eq!(
+            Granularity::Year
+                .next(Granularity::Year.start_of(may))
+                .to_string(),
+            "2026-01-01"
+        );
     }
 }

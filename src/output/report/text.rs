@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{change, ordered, percent, score, span, Compliance, Kpis, Report};
+use crate::i18n::{LabelKind, Lang, Msg};
 
 /// Terminal columns a string takes: East Asian wide characters two, combining marks none.
 fn width(s: &str) -> usize {
@@ -84,13 +85,10 @@ impl Table {
     }
 }
 
-fn compliance_line(c: &Compliance) -> String {
-    format!(
-        "{} met, {} breached, {} open: {}",
-        c.met,
-        c.breached,
-        c.open,
-        percent(c.compliance)
+fn compliance_line(l: Lang, c: &Compliance) -> String {
+    l.fill(
+        Msg::ComplianceLine,
+        &[&c.met, &c.breached, &c.open, &percent(c.compliance)],
     )
 }
 
@@ -99,175 +97,164 @@ fn ratio_cell(c: &Compliance) -> String {
 }
 
 pub(super) fn render(r: &Report) -> String {
+    let l = r.locale;
     let mut out = String::new();
     let t = &r.totals.kpis;
     // Writing to a String cannot fail.
     let _ = writeln!(
         out,
-        "Service report: {} ({})",
-        r.policy.name, r.policy.version
+        "{}",
+        l.fill(Msg::ReportTitle, &[&r.policy.name, &r.policy.version])
     );
     let _ = writeln!(
         out,
-        "As of {}, by {}; tickets are counted in the {} of their creation ({}).",
-        r.now, r.by, r.by, r.time_zone
+        "{}",
+        l.fill(Msg::ReportMeta, &[&r.now, &l.period(r.by), &r.time_zone])
     );
     let _ = writeln!(
         out,
-        "{} tickets, {} could not be evaluated.",
-        r.tickets, r.errors
+        "{}",
+        l.fill(Msg::TicketsCount, &[&r.tickets, &r.errors])
     );
     out.push('\n');
 
-    out.push_str("Totals\n");
-    let mut totals = Table::text(&["measure", "value"]);
+    out.push_str(l.text(Msg::Totals));
+    out.push('\n');
+    let mut totals = Table::text(&[l.text(Msg::Measure), l.text(Msg::Value)]);
     totals.row(vec![
-        "first response SLA".into(),
-        compliance_line(&t.sla.first_response),
+        l.text(Msg::FirstResponseSla).into(),
+        compliance_line(l, &t.sla.first_response),
     ]);
     totals.row(vec![
-        "resolution SLA".into(),
-        compliance_line(&t.sla.resolution),
+        l.text(Msg::ResolutionSla).into(),
+        compliance_line(l, &t.sla.resolution),
     ]);
     for (name, s) in [
-        ("time to first response", &t.times.first_response),
-        ("time to resolution", &t.times.resolution),
+        (Msg::TimeToFirstResponse, &t.times.first_response),
+        (Msg::TimeToResolution, &t.times.resolution),
     ] {
         totals.row(vec![
-            name.into(),
-            format!(
-                "median {}, p90 {} ({} measured)",
-                span(s.median),
-                span(s.p90),
-                s.samples
+            l.text(name).into(),
+            l.fill(
+                Msg::TimesLine,
+                &[&span(l, s.median), &span(l, s.p90), &s.samples],
             ),
         ]);
     }
     totals.row(vec![
-        "escalations fired".into(),
-        format!(
-            "{} on {} tickets",
-            t.escalations.fired, t.escalations.tickets
+        l.text(Msg::EscalationsFired).into(),
+        l.fill(
+            Msg::EscalationsLine,
+            &[&t.escalations.fired, &t.escalations.tickets],
         ),
     ]);
     totals.row(vec![
-        "follow-up visits".into(),
-        format!(
-            "{} of {} resolutions: {}",
-            t.follow_up.visits,
-            t.follow_up.resolutions,
-            percent(t.follow_up.rate)
+        l.text(Msg::FollowUpVisits).into(),
+        l.fill(
+            Msg::FollowUpLine,
+            &[
+                &t.follow_up.visits,
+                &t.follow_up.resolutions,
+                &percent(t.follow_up.rate),
+            ],
         ),
     ]);
     totals.row(vec![
-        "satisfaction".into(),
-        format!(
-            "{} / 5 from {} responses",
-            score(t.satisfaction.average),
-            t.satisfaction.responses
+        l.text(Msg::Satisfaction).into(),
+        l.fill(
+            Msg::SatisfactionLine,
+            &[&score(t.satisfaction.average), &t.satisfaction.responses],
         ),
     ]);
     totals.render(&mut out);
     out.push('\n');
 
-    out.push_str("Periods (first response and resolution: met / decided, compliance)\n");
+    out.push_str(l.text(Msg::PeriodsHeading));
+    out.push('\n');
     let mut periods = Table::new(&[
-        "period",
-        "tickets",
-        "1st resp",
+        l.text(Msg::Period),
+        l.text(Msg::Tickets),
+        l.text(Msg::FirstResponseShort),
         "%",
-        "median",
-        "p90",
-        "resolution",
+        l.text(Msg::Median),
+        l.text(Msg::P90),
+        l.text(Msg::Resolution),
         "%",
-        "median",
-        "p90",
-        "escal.",
-        "follow-up",
-        "satisf.",
-        "change",
+        l.text(Msg::Median),
+        l.text(Msg::P90),
+        l.text(Msg::EscalationsShort),
+        l.text(Msg::FollowUp),
+        l.text(Msg::SatisfactionShort),
+        l.text(Msg::Change),
     ]);
     let mut empty = 0;
     for p in &r.periods {
-        let k = &p.kpis;
-        if k.tickets == 0 {
+        if p.kpis.tickets == 0 {
             empty += 1;
             continue;
         }
-        periods.row(vec![
-            p.label.clone(),
-            k.tickets.to_string(),
-            ratio_cell(&k.sla.first_response),
-            percent(k.sla.first_response.compliance),
-            span(k.times.first_response.median),
-            span(k.times.first_response.p90),
-            ratio_cell(&k.sla.resolution),
-            percent(k.sla.resolution.compliance),
-            span(k.times.resolution.median),
-            span(k.times.resolution.p90),
-            k.escalations.fired.to_string(),
-            percent(k.follow_up.rate),
-            score(k.satisfaction.average),
-            change(k.satisfaction.change),
-        ]);
+        periods.row(period_row(l, p.label.clone(), &p.kpis));
+        // A quarter or a year is followed by its months, indented.
+        for m in p.months.iter().filter(|m| m.kpis.tickets > 0) {
+            periods.row(period_row(l, format!("  {}", m.label), &m.kpis));
+        }
     }
     periods.render(&mut out);
     if empty > 0 {
-        let _ = writeln!(
-            out,
-            "  ({empty} {}{} without tickets not shown)",
-            r.by,
-            if empty == 1 { "" } else { "s" }
-        );
+        let _ = writeln!(out, "  ({})", l.fill(Msg::EmptyPeriods, &[&empty]));
     }
     out.push('\n');
 
     breakdown(
         &mut out,
-        "Tickets by category",
-        "category",
+        r,
+        (Msg::ByCategory, Msg::Category),
+        Some(LabelKind::Category),
         &r.order.categories,
         &t.by_category,
         t.tickets,
     );
     breakdown(
         &mut out,
-        "Tickets by priority",
-        "priority",
+        r,
+        (Msg::ByPriority, Msg::Priority),
+        Some(LabelKind::Priority),
         &r.order.priorities,
         &t.by_priority,
         t.tickets,
     );
     breakdown(
         &mut out,
-        "Tickets by channel",
-        "channel",
+        r,
+        (Msg::ByChannel, Msg::Channel),
+        None,
         &[],
         &t.by_channel,
         t.tickets,
     );
 
-    out.push_str("Departments\n");
+    out.push_str(l.text(Msg::Departments));
+    out.push('\n');
     let mut depts = Table::new(&[
-        "department",
-        "tickets",
-        "open",
-        "1st resp %",
-        "resolution %",
-        "res. median",
-        "res. p90",
-        "escal.",
+        l.text(Msg::Department),
+        l.text(Msg::Tickets),
+        l.text(Msg::Open),
+        l.text(Msg::FirstResponsePercent),
+        l.text(Msg::ResolutionPercent),
+        l.text(Msg::ResolutionMedian),
+        l.text(Msg::ResolutionP90),
+        l.text(Msg::EscalationsShort),
     ]);
     for id in ordered(&r.order.departments, t.departments.keys()) {
         if let Some(d) = t.departments.get(id) {
             depts.row(vec![
-                id.to_string(),
+                r.labels.with_id(LabelKind::Department, id),
                 d.tickets.to_string(),
                 d.open.to_string(),
                 percent(d.first_response.compliance),
                 percent(d.resolution.compliance),
-                span(d.resolution_time.median),
-                span(d.resolution_time.p90),
+                span(l, d.resolution_time.median),
+                span(l, d.resolution_time.p90),
                 d.escalations_fired.to_string(),
             ]);
         }
@@ -278,6 +265,25 @@ pub(super) fn render(r: &Report) -> String {
     agents(&mut out, r, t);
     hot_issues(&mut out, r, t);
     out
+}
+
+fn period_row(l: Lang, label: String, k: &Kpis) -> Vec<String> {
+    vec![
+        label,
+        k.tickets.to_string(),
+        ratio_cell(&k.sla.first_response),
+        percent(k.sla.first_response.compliance),
+        span(l, k.times.first_response.median),
+        span(l, k.times.first_response.p90),
+        ratio_cell(&k.sla.resolution),
+        percent(k.sla.resolution.compliance),
+        span(l, k.times.resolution.median),
+        span(l, k.times.resolution.p90),
+        k.escalations.fired.to_string(),
+        percent(k.follow_up.rate),
+        score(k.satisfaction.average),
+        change(k.satisfaction.change),
+    ]
 }
 
 /// Transfers and where agents overrode the rules; nothing when agents never acted.
@@ -294,8 +300,8 @@ fn agents(out: &mut String, r: &Report, t: &Kpis) {
         t.transfers.tickets,
         t.tickets,
         percent(t.transfers.share),
-        span(t.transfers.held.median),
-        span(t.transfers.held.p90)
+        span(r.locale, t.transfers.held.median),
+        span(r.locale, t.transfers.held.p90)
     );
     if !t.transfers.by_pair.is_empty() {
         let mut pairs = Table::new(&["from → to", "transfers"]);
@@ -346,22 +352,21 @@ fn agents(out: &mut String, r: &Report, t: &Kpis) {
 
 fn breakdown(
     out: &mut String,
-    title: &str,
-    column: &str,
+    r: &Report,
+    (title, column): (Msg, Msg),
+    kind: Option<LabelKind>,
     order: &[String],
     counts: &BTreeMap<String, u64>,
     total: u64,
 ) {
-    out.push_str(title);
+    let l = r.locale;
+    out.push_str(l.text(title));
     out.push('\n');
-    let mut table = Table::new(&[column, "tickets", "share"]);
+    let mut table = Table::new(&[l.text(column), l.text(Msg::Tickets), l.text(Msg::Share)]);
     for id in ordered(order, counts.keys()) {
         if let Some(n) = counts.get(id) {
-            table.row(vec![
-                id.to_string(),
-                n.to_string(),
-                percent(super::ratio(*n, total)),
-            ]);
+            let name = kind.map_or_else(|| id.to_string(), |k| r.labels.with_id(k, id));
+            table.row(vec![name, n.to_string(), percent(super::ratio(*n, total))]);
         }
     }
     table.render(out);
@@ -369,19 +374,24 @@ fn breakdown(
 }
 
 fn hot_issues(out: &mut String, r: &Report, t: &Kpis) {
-    out.push_str("Hot issues (keywords in the most tickets of each category)\n");
+    let l = r.locale;
+    out.push_str(l.text(Msg::HotIssuesHeading));
+    out.push('\n');
     if t.hot_issues.is_empty() {
-        out.push_str("  none: no keyword occurs in two tickets of one category\n");
+        let _ = writeln!(out, "  {}", l.text(Msg::NoHotIssues));
         return;
     }
-    let mut table = Table::text(&["category", "keywords (tickets)"]);
+    let mut table = Table::text(&[l.text(Msg::Category), l.text(Msg::KeywordsTickets)]);
     for id in ordered(&r.order.categories, t.hot_issues.keys()) {
         if let Some(words) = t.hot_issues.get(id) {
             let list: Vec<String> = words
                 .iter()
                 .map(|w| format!("{} ({})", w.keyword, w.tickets))
                 .collect();
-            table.row(vec![id.to_string(), list.join(", ")]);
+            table.row(vec![
+                r.labels.with_id(LabelKind::Category, id),
+                list.join(", "),
+            ]);
         }
     }
     table.render(out);
