@@ -1,0 +1,99 @@
+//! Python objects in and out: tickets from dicts or JSON strings, decisions and reports to
+//! dicts.
+
+use aftercare::{Limits, Ticket, TicketError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyInt, PyMapping, PyString};
+use pythonize::Depythonizer;
+use serde::Serialize;
+
+/// One item given as a ticket.
+pub(crate) enum Input {
+    /// A dict, read.
+    Ticket(Ticket),
+    /// A JSON string, to be read (off the GIL in batches).
+    Json(String),
+    /// A dict that is not a valid ticket.
+    Bad(TicketError),
+    /// Neither a dict nor a string: the name of its type.
+    NotATicket(String),
+}
+
+impl Input {
+    /// Reads `obj`: a dict (or any mapping) is read straight into a ticket, with no JSON in
+    /// between; a string is kept as JSON text.
+    pub(crate) fn read(obj: &Bound<'_, PyAny>, limits: &Limits) -> Input {
+        if obj.is_instance_of::<PyDict>() || obj.cast::<PyMapping>().is_ok() {
+            match Ticket::from_deserializer(&mut Depythonizer::from_object(obj), limits) {
+                Ok(t) => Input::Ticket(t),
+                Err(mut e) => {
+                    if e.ticket.is_none() {
+                        e.ticket = id_of(obj);
+                    }
+                    Input::Bad(e)
+                }
+            }
+        } else if let Ok(s) = obj.cast::<PyString>() {
+            match s.to_cow() {
+                Ok(text) => Input::Json(text.into_owned()),
+                Err(_) => Input::Bad(TicketError {
+                    ticket: None,
+                    message: "the ticket's JSON text is not valid Unicode".to_string(),
+                }),
+            }
+        } else {
+            Input::NotATicket(type_name(obj))
+        }
+    }
+}
+
+/// The id of a ticket dict whose reading failed, when it is a string or an integer.
+fn id_of(obj: &Bound<'_, PyAny>) -> Option<String> {
+    let id = obj.get_item("id").ok()?;
+    if let Ok(s) = id.cast::<PyString>() {
+        let s = s.to_cow().ok()?;
+        (!s.trim().is_empty()).then(|| s.into_owned())
+    } else if id.is_instance_of::<PyInt>() && !id.is_instance_of::<pyo3::types::PyBool>() {
+        id.str().ok()?.to_cow().ok().map(|s| s.into_owned())
+    } else {
+        None
+    }
+}
+
+/// The name of `obj`'s type, for messages.
+pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .and_then(|n| n.to_cow().map(|s| s.into_owned()))
+        .unwrap_or_else(|_| "an unknown type".to_string())
+}
+
+/// A value as Python objects, the way its JSON would be loaded.
+pub(crate) fn to_py<'py, T: Serialize + ?Sized>(
+    py: Python<'py>,
+    value: &T,
+) -> PyResult<Bound<'py, PyAny>> {
+    pythonize::pythonize(py, value).map_err(PyErr::from)
+}
+
+/// A decision as a dict shaped like the decision JSON.
+pub(crate) fn decision_to_py<'py>(
+    py: Python<'py>,
+    decision: &aftercare::Decision,
+) -> PyResult<Bound<'py, PyAny>> {
+    to_py(py, decision)
+}
+
+/// `{"ticket": ID, "error": "…"}`, as `aftercare eval` prints it.
+pub(crate) fn error_to_py<'py>(py: Python<'py>, e: &TicketError) -> PyResult<Bound<'py, PyAny>> {
+    let d = PyDict::new(py);
+    d.set_item(pyo3::intern!(py, "ticket"), e.ticket.as_deref())?;
+    d.set_item(pyo3::intern!(py, "error"), &e.message)?;
+    Ok(d.into_any())
+}
+
+/// JSON text loaded by Python's `json` module.
+pub(crate) fn json_to_py<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import(pyo3::intern!(py, "json"))?
+        .call_method1(pyo3::intern!(py, "loads"), (json,))
+}
