@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use crate::convert::{decision_to_py, error_to_py, Input};
+use crate::convert::{error_to_py, to_py_with, GcPause, Input};
+use crate::pyserde::Strings;
 
 /// Tickets read, evaluated and converted per round.
 const CHUNK: usize = 16_384;
@@ -38,9 +39,11 @@ pub(crate) fn evaluate_many<'py>(
             break;
         }
         let results = py.detach(|| par_map(&inputs, |input| evaluate(policy, input, now, options)));
+        let _paused = GcPause::new(py)?;
+        let strings = Strings::new();
         for result in &results {
             let item = match result {
-                Ok(d) => decision_to_py(py, d)?,
+                Ok(d) => to_py_with(py, d, &strings)?,
                 Err(e) => error_to_py(py, e)?,
             };
             out.append(item)?;

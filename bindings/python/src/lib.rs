@@ -12,8 +12,9 @@ use pyo3::types::{PyDict, PyList, PyString};
 
 mod batch;
 mod convert;
+mod pyserde;
 
-use convert::{decision_to_py, json_to_py, Input};
+use convert::{json_to_py, to_py, Input};
 
 pyo3::create_exception!(
     _aftercare,
@@ -244,7 +245,7 @@ impl Policy {
         let now = parse_now(now)?;
         let ticket = self.ticket(py, ticket)?;
         match self.inner.evaluate_with(&ticket, now, Options { trace }) {
-            Ok(d) => decision_to_py(py, &d),
+            Ok(d) => to_py(py, &d),
             Err(e) => Err(ticket_error(py, &e)),
         }
     }
@@ -260,7 +261,7 @@ impl Policy {
         let now = parse_now(now)?;
         let ticket = self.ticket(py, ticket)?;
         match self.inner.triage(&ticket, now) {
-            Ok(t) => convert::to_py(py, &t),
+            Ok(t) => to_py(py, &t),
             Err(e) => Err(ticket_error(py, &e)),
         }
     }
@@ -289,7 +290,7 @@ impl Policy {
         if format == "text" {
             Ok(PyString::new(py, &why.to_string()).into_any())
         } else {
-            convert::to_py(py, &why)
+            to_py(py, &why)
         }
     }
 
@@ -375,7 +376,7 @@ fn diff<'py>(
     let mut report = py.detach(|| aftercare::diff::diff(&old.inner, &new.inner, &tickets, now));
     report.tickets += unreadable;
     report.errors += unreadable;
-    convert::to_py(py, &report)
+    to_py(py, &report)
 }
 
 /// The service report over `tickets` as of `now`, by `"month"` or `"week"`: the JSON of
