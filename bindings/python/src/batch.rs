@@ -44,7 +44,8 @@ pub(crate) fn evaluate_many<'py>(
         for result in &results {
             let item = match result {
                 Ok(d) => to_py_with(py, d, &strings)?,
-                Err(e) => error_to_py(py, e)?,
+                Err(Failure::Ticket(e)) => error_to_py(py, e.ticket.as_deref(), &e.message)?,
+                Err(Failure::NotATicket(why)) => error_to_py(py, None, why)?,
             };
             out.append(item)?;
         }
@@ -52,21 +53,29 @@ pub(crate) fn evaluate_many<'py>(
     Ok(out)
 }
 
+/// Why an item has no decision.
+enum Failure {
+    /// The library's own error for the ticket.
+    Ticket(TicketError),
+    /// Not a ticket at all.
+    NotATicket(String),
+}
+
 fn evaluate(
     policy: &Policy,
     input: &Input,
     now: DateTime<Utc>,
     options: Options,
-) -> Result<Decision, TicketError> {
+) -> Result<Decision, Failure> {
     match input {
-        Input::Ticket(t) => policy.evaluate_with(t, now, options),
+        Input::Ticket(t) => policy
+            .evaluate_with(t, now, options)
+            .map_err(Failure::Ticket),
         Input::Json(text) => Ticket::from_json_with_limits(text, policy.limits())
-            .and_then(|t| policy.evaluate_with(&t, now, options)),
-        Input::Bad(e) => Err(e.clone()),
-        Input::NotATicket(type_name) => Err(TicketError {
-            ticket: None,
-            message: format!("a ticket must be a dict or a JSON string, not {type_name}"),
-        }),
+            .and_then(|t| policy.evaluate_with(&t, now, options))
+            .map_err(Failure::Ticket),
+        Input::Bad(e) => Err(Failure::Ticket(e.clone())),
+        Input::NotATicket(why) => Err(Failure::NotATicket(why.clone())),
     }
 }
 

@@ -9,6 +9,8 @@ use serde::Serialize;
 use crate::pyserde::{Reader, Strings, Writer};
 
 /// One item given as a ticket.
+// Nearly every item is a ticket: boxing it would add an allocation per ticket for nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Input {
     /// A dict, read.
     Ticket(Ticket),
@@ -16,7 +18,7 @@ pub(crate) enum Input {
     Json(String),
     /// A dict that is not a valid ticket.
     Bad(TicketError),
-    /// Neither a dict nor a string: the name of its type.
+    /// Not a ticket at all (neither a dict nor a string, or text that is not Unicode): why.
     NotATicket(String),
 }
 
@@ -37,13 +39,15 @@ impl Input {
         } else if let Ok(s) = obj.cast::<PyString>() {
             match s.to_cow() {
                 Ok(text) => Input::Json(text.into_owned()),
-                Err(_) => Input::Bad(TicketError {
-                    ticket: None,
-                    message: "the ticket's JSON text is not valid Unicode".to_string(),
-                }),
+                Err(_) => {
+                    Input::NotATicket("the ticket's JSON text is not valid Unicode".to_string())
+                }
             }
         } else {
-            Input::NotATicket(type_name(obj))
+            Input::NotATicket(format!(
+                "a ticket must be a dict or a JSON string, not {}",
+                type_name(obj)
+            ))
         }
     }
 }
@@ -89,10 +93,14 @@ pub(crate) fn to_py_with<'py, T: Serialize + ?Sized>(
 }
 
 /// `{"ticket": ID, "error": "…"}`, as `aftercare eval` prints it.
-pub(crate) fn error_to_py<'py>(py: Python<'py>, e: &TicketError) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn error_to_py<'py>(
+    py: Python<'py>,
+    ticket: Option<&str>,
+    message: &str,
+) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
-    d.set_item(pyo3::intern!(py, "ticket"), e.ticket.as_deref())?;
-    d.set_item(pyo3::intern!(py, "error"), &e.message)?;
+    d.set_item(pyo3::intern!(py, "ticket"), ticket)?;
+    d.set_item(pyo3::intern!(py, "error"), message)?;
     Ok(d.into_any())
 }
 

@@ -176,9 +176,7 @@ impl Policy {
                     .map_err(|e| ticket_error(py, &e))
             }
             Input::Bad(e) => Err(ticket_error(py, &e)),
-            Input::NotATicket(type_name) => Err(PyTypeError::new_err(format!(
-                "a ticket must be a dict or a JSON string, not {type_name}"
-            ))),
+            Input::NotATicket(why) => Err(PyTypeError::new_err(why)),
         }
     }
 }

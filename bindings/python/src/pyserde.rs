@@ -6,8 +6,8 @@
 //! an `AttributeError` per dict; copies of its keys and values into lists; a new key string
 //! per field). See docs/python.md, "Performance", for the figures.
 
-use std::fmt;
 use std::cell::RefCell;
+use std::fmt;
 
 use pyo3::prelude::*;
 use pyo3::types::{
@@ -151,8 +151,7 @@ impl<'de> de::Deserializer<'de> for Reader<'_, '_> {
         {
             if obj.call_method0(pyo3::intern!(py, "utcoffset"))?.is_none() {
                 return Err(Error(
-                    "a naive datetime (without time zone) where an instant is expected"
-                        .to_string(),
+                    "a naive datetime (without time zone) where an instant is expected".to_string(),
                 ));
             }
             let text = obj.call_method0(pyo3::intern!(py, "isoformat"))?;
@@ -198,7 +197,10 @@ struct DictReader<'py> {
 impl<'de> MapAccess<'de> for DictReader<'_> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         let Some((key, value)) = self.items.next() else {
             return Ok(None);
         };
@@ -232,7 +234,10 @@ struct PairsReader<'py> {
 impl<'de> MapAccess<'de> for PairsReader<'_> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         if self.at >= self.len {
             return Ok(None);
         }
@@ -263,7 +268,10 @@ struct SeqReader<'a, 'py> {
 impl<'de> SeqAccess<'de> for SeqReader<'_, '_> {
     type Error = Error;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
         if self.at >= self.len {
             return Ok(None);
         }
@@ -284,12 +292,17 @@ impl<'de> SeqAccess<'de> for SeqReader<'_, '_> {
 /// found by content in a small direct-mapped table; a miss (a ticket id, an instant) costs a
 /// hash of a few bytes. Sharing them also makes a batch of decisions smaller in memory.
 pub(crate) struct Strings<'py> {
-    keys: RefCell<Vec<Option<(usize, usize, Bound<'py, PyString>)>>>,
-    values: RefCell<Vec<Option<(u64, Bound<'py, PyString>)>>>,
+    keys: RefCell<Vec<Option<KeySlot<'py>>>>,
+    values: RefCell<Vec<Option<ValueSlot<'py>>>>,
     texts: RefCell<Vec<[u8; MAX_SHARED]>>,
 }
 
-const KEY_SLOTS: usize = 128;
+/// A field name's address and length, and its Python string.
+type KeySlot<'py> = (usize, usize, Bound<'py, PyString>);
+/// A value's hash and its Python string (its bytes are kept beside, in `texts`).
+type ValueSlot<'py> = (u64, Bound<'py, PyString>);
+
+const KEY_SLOTS: usize = 256;
 const VALUE_SLOTS: usize = 512;
 /// Values longer than this are not shared: long texts rarely repeat.
 const MAX_SHARED: usize = 32;
@@ -305,30 +318,44 @@ impl<'py> Strings<'py> {
 
     fn key(&self, py: Python<'py>, key: &'static str) -> Bound<'py, PyString> {
         let (ptr, len) = (key.as_ptr() as usize, key.len());
-        let slot = ((ptr >> 2) ^ (ptr >> 9) ^ len) % KEY_SLOTS;
+        // Open addressing: the names are a small fixed set, so the table never fills up in
+        // practice; if it does, the name is made anew.
+        let mut slot = ((ptr as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize;
         let mut keys = self.keys.borrow_mut();
-        if let Some(Some((p, l, s))) = keys.get(slot) {
-            if *p == ptr && *l == len {
-                return s.clone();
+        for _ in 0..KEY_SLOTS {
+            slot %= KEY_SLOTS;
+            match keys.get_mut(slot) {
+                Some(Some((p, l, s))) if *p == ptr && *l == len => return s.clone(),
+                Some(Some(_)) => slot += 1,
+                Some(empty) => {
+                    let s = PyString::intern(py, key);
+                    *empty = Some((ptr, len, s.clone()));
+                    return s;
+                }
+                None => break,
             }
         }
-        let s = PyString::intern(py, key);
-        if let Some(entry) = keys.get_mut(slot) {
-            *entry = Some((ptr, len, s.clone()));
-        }
-        s
+        PyString::intern(py, key)
     }
 
     fn value(&self, py: Python<'py>, text: &str) -> Bound<'py, PyString> {
         if text.len() > MAX_SHARED || !text.is_ascii() {
             return PyString::new(py, text);
         }
-        // FNV-1a with the length mixed in: a few bytes, no allocation.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ text.len() as u64;
-        for b in text.bytes() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        let slot = (h as usize) % VALUE_SLOTS;
+        // The first and last eight bytes and the length: cheap, and enough to spread the
+        // values that repeat (the whole text is compared on a hit).
+        let bytes = text.as_bytes();
+        let word = |at: usize| {
+            let mut w = [0u8; 8];
+            let part = bytes.get(at..).unwrap_or_default();
+            let n = part.len().min(8);
+            w[..n].copy_from_slice(&part[..n]);
+            u64::from_le_bytes(w)
+        };
+        let h =
+            (word(0) ^ word(bytes.len().saturating_sub(8)).rotate_left(29) ^ bytes.len() as u64)
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let slot = (h >> 40) as usize % VALUE_SLOTS;
         let mut values = self.values.borrow_mut();
         let mut texts = self.texts.borrow_mut();
         if let (Some(Some((hash, s))), Some(stored)) = (values.get(slot), texts.get(slot)) {
@@ -422,7 +449,11 @@ impl<'a, 'py> ser::Serializer for Writer<'a, 'py> {
     fn serialize_unit_variant(self, _n: &'static str, _i: u32, variant: &'static str) -> Out<'py> {
         Ok(self.1.key(self.0, variant).into_any())
     }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _n: &'static str, value: &T) -> Out<'py> {
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _n: &'static str,
+        value: &T,
+    ) -> Out<'py> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -446,7 +477,11 @@ impl<'a, 'py> ser::Serializer for Writer<'a, 'py> {
     fn serialize_tuple(self, len: usize) -> Result<ListWriter<'a, 'py>, Error> {
         self.serialize_seq(Some(len))
     }
-    fn serialize_tuple_struct(self, _n: &'static str, len: usize) -> Result<ListWriter<'a, 'py>, Error> {
+    fn serialize_tuple_struct(
+        self,
+        _n: &'static str,
+        len: usize,
+    ) -> Result<ListWriter<'a, 'py>, Error> {
         self.serialize_seq(Some(len))
     }
     fn serialize_tuple_variant(
@@ -577,7 +612,11 @@ impl<'py> ser::SerializeMap for DictWriter<'_, 'py> {
 impl<'py> ser::SerializeStruct for DictWriter<'_, 'py> {
     type Ok = Bound<'py, PyAny>;
     type Error = Error;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
         let key = self.w.1.key(self.w.0, key);
         self.dict.set_item(key, value.serialize(self.w)?)?;
         Ok(())
@@ -590,7 +629,11 @@ impl<'py> ser::SerializeStruct for DictWriter<'_, 'py> {
 impl<'py> ser::SerializeStructVariant for DictWriter<'_, 'py> {
     type Ok = Bound<'py, PyAny>;
     type Error = Error;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
         ser::SerializeStruct::serialize_field(self, key, value)
     }
     fn end(self) -> Out<'py> {
