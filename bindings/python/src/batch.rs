@@ -40,7 +40,7 @@ pub(crate) fn evaluate_many<'py>(
         }
         let results = py.detach(|| par_map(&inputs, |input| evaluate(policy, input, now, options)));
         let _paused = GcPause::new(py)?;
-        let strings = Strings::new();
+        let strings = Strings::shared();
         for result in &results {
             let item = match result {
                 Ok(d) => to_py_with(py, d, &strings)?,

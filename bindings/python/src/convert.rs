@@ -78,7 +78,7 @@ pub(crate) fn to_py<'py, T: Serialize + ?Sized>(
     py: Python<'py>,
     value: &T,
 ) -> PyResult<Bound<'py, PyAny>> {
-    to_py_with(py, value, &Strings::new())
+    to_py_with(py, value, &Strings::none())
 }
 
 /// [`to_py`] sharing strings with the other values of a batch.

@@ -8,6 +8,7 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::sync::{Mutex, PoisonError};
 
 use pyo3::prelude::*;
 use pyo3::types::{
@@ -285,60 +286,78 @@ impl<'de> SeqAccess<'de> for SeqReader<'_, '_> {
     }
 }
 
-/// Python strings made once and handed out again, for one call or one chunk of a batch.
-///
-/// Struct field names are `&'static str`, found by address. Short ASCII values repeat too:
-/// ids from the policy (category, priority, department, rule), statuses, targets. They are
-/// found by content in a small direct-mapped table; a miss (a ticket id, an instant) costs a
-/// hash of a few bytes. Sharing them also makes a batch of decisions smaller in memory.
+/// Python strings for struct field names and enum variants, made once per process: they are
+/// `&'static str` from a small fixed set (a decision has some forty keys), found by address.
+/// A static, never dropped, so no reference outlives the interpreter's objects.
+static KEYS: Mutex<Vec<Option<KeySlot>>> = Mutex::new(Vec::new());
+
+/// A field name's address and length, and its Python string.
+type KeySlot = (usize, usize, Py<PyString>);
+
+const KEY_SLOTS: usize = 256;
+
+fn field_name<'py>(py: Python<'py>, key: &'static str) -> Bound<'py, PyString> {
+    let (ptr, len) = (key.as_ptr() as usize, key.len());
+    let mut keys = KEYS.lock().unwrap_or_else(PoisonError::into_inner);
+    if keys.is_empty() {
+        keys.resize_with(KEY_SLOTS, || None);
+    }
+    // Open addressing: the names are a small fixed set, so the table never fills up in
+    // practice; if it does, the name is made anew.
+    let mut slot = ((ptr as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize;
+    for _ in 0..KEY_SLOTS {
+        slot %= KEY_SLOTS;
+        match keys.get_mut(slot) {
+            Some(Some((p, l, s))) if *p == ptr && *l == len => return s.bind(py).clone(),
+            Some(Some(_)) => slot += 1,
+            Some(empty) => {
+                let s = PyString::intern(py, key);
+                *empty = Some((ptr, len, s.clone().unbind()));
+                return s;
+            }
+            None => break,
+        }
+    }
+    PyString::intern(py, key)
+}
+
+/// Short ASCII values that repeat from one decision to the next (ids from the policy such as
+/// category, priority, department and rule; statuses; targets), shared within a chunk of a
+/// batch. Found by content in a small direct-mapped table; a miss (a ticket id, an instant)
+/// costs a hash of a few bytes. Sharing them also makes a batch of decisions smaller.
 pub(crate) struct Strings<'py> {
-    keys: RefCell<Vec<Option<KeySlot<'py>>>>,
-    values: RefCell<Vec<Option<ValueSlot<'py>>>>,
+    values: Option<RefCell<Vec<Option<ValueSlot<'py>>>>>,
     texts: RefCell<Vec<[u8; MAX_SHARED]>>,
 }
 
-/// A field name's address and length, and its Python string.
-type KeySlot<'py> = (usize, usize, Bound<'py, PyString>);
 /// A value's hash and its Python string (its bytes are kept beside, in `texts`).
 type ValueSlot<'py> = (u64, Bound<'py, PyString>);
 
-const KEY_SLOTS: usize = 256;
 const VALUE_SLOTS: usize = 512;
 /// Values longer than this are not shared: long texts rarely repeat.
 const MAX_SHARED: usize = 32;
 
 impl<'py> Strings<'py> {
-    pub(crate) fn new() -> Self {
+    /// For a batch: values are shared.
+    pub(crate) fn shared() -> Self {
         Strings {
-            keys: RefCell::new(vec![None; KEY_SLOTS]),
-            values: RefCell::new(vec![None; VALUE_SLOTS]),
+            values: Some(RefCell::new(vec![None; VALUE_SLOTS])),
             texts: RefCell::new(vec![[0; MAX_SHARED]; VALUE_SLOTS]),
         }
     }
 
-    fn key(&self, py: Python<'py>, key: &'static str) -> Bound<'py, PyString> {
-        let (ptr, len) = (key.as_ptr() as usize, key.len());
-        // Open addressing: the names are a small fixed set, so the table never fills up in
-        // practice; if it does, the name is made anew.
-        let mut slot = ((ptr as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize;
-        let mut keys = self.keys.borrow_mut();
-        for _ in 0..KEY_SLOTS {
-            slot %= KEY_SLOTS;
-            match keys.get_mut(slot) {
-                Some(Some((p, l, s))) if *p == ptr && *l == len => return s.clone(),
-                Some(Some(_)) => slot += 1,
-                Some(empty) => {
-                    let s = PyString::intern(py, key);
-                    *empty = Some((ptr, len, s.clone()));
-                    return s;
-                }
-                None => break,
-            }
+    /// For one value: nothing to share with, so nothing to set up.
+    pub(crate) fn none() -> Self {
+        Strings {
+            values: None,
+            texts: RefCell::new(Vec::new()),
         }
-        PyString::intern(py, key)
     }
 
     fn value(&self, py: Python<'py>, text: &str) -> Bound<'py, PyString> {
+        let Some(values) = &self.values else {
+            return PyString::new(py, text);
+        };
         if text.len() > MAX_SHARED || !text.is_ascii() {
             return PyString::new(py, text);
         }
@@ -356,7 +375,7 @@ impl<'py> Strings<'py> {
             (word(0) ^ word(bytes.len().saturating_sub(8)).rotate_left(29) ^ bytes.len() as u64)
                 .wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let slot = (h >> 40) as usize % VALUE_SLOTS;
-        let mut values = self.values.borrow_mut();
+        let mut values = values.borrow_mut();
         let mut texts = self.texts.borrow_mut();
         if let (Some(Some((hash, s))), Some(stored)) = (values.get(slot), texts.get(slot)) {
             if *hash == h && stored.get(..text.len()) == Some(text.as_bytes()) {
@@ -447,7 +466,7 @@ impl<'a, 'py> ser::Serializer for Writer<'a, 'py> {
         self.serialize_none()
     }
     fn serialize_unit_variant(self, _n: &'static str, _i: u32, variant: &'static str) -> Out<'py> {
-        Ok(self.1.key(self.0, variant).into_any())
+        Ok(field_name(self.0, variant).into_any())
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
@@ -464,7 +483,7 @@ impl<'a, 'py> ser::Serializer for Writer<'a, 'py> {
         value: &T,
     ) -> Out<'py> {
         let d = PyDict::new(self.0);
-        let key = self.1.key(self.0, variant);
+        let key = field_name(self.0, variant);
         d.set_item(key, value.serialize(self)?)?;
         Ok(d.into_any())
     }
@@ -617,7 +636,7 @@ impl<'py> ser::SerializeStruct for DictWriter<'_, 'py> {
         key: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        let key = self.w.1.key(self.w.0, key);
+        let key = field_name(self.w.0, key);
         self.dict.set_item(key, value.serialize(self.w)?)?;
         Ok(())
     }
