@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyMapping, PyString};
 use serde::Serialize;
 
-use crate::pyserde::{Reader, Strings, Writer};
+use crate::pyserde::{with_str, Reader, Strings, Writer};
 
 /// One item given as a ticket.
 // Nearly every item is a ticket: boxing it would add an allocation per ticket for nothing.
@@ -37,8 +37,10 @@ impl Input {
                 }
             }
         } else if let Ok(s) = obj.cast::<PyString>() {
-            match s.to_cow() {
-                Ok(text) => Input::Json(text.into_owned()),
+            // Copied straight from the string's UTF-8 (no bytes object in between): the text
+            // is parsed later, off the GIL.
+            match with_str(s, str::to_string) {
+                Ok(text) => Input::Json(text),
                 Err(_) => {
                     Input::NotATicket("the ticket's JSON text is not valid Unicode".to_string())
                 }

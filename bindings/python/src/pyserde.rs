@@ -63,7 +63,7 @@ impl From<PyErr> for Error {
 /// into a new bytes object first. Windows links against the stable ABI's DLL, which lacks it
 /// on 3.9: there the copy is made.
 #[cfg(not(windows))]
-fn with_str<R>(s: &Bound<'_, PyString>, f: impl FnOnce(&str) -> R) -> Result<R, Error> {
+pub(crate) fn with_str<R>(s: &Bound<'_, PyString>, f: impl FnOnce(&str) -> R) -> Result<R, Error> {
     extern "C" {
         fn PyUnicode_AsUTF8AndSize(
             unicode: *mut pyo3::ffi::PyObject,
@@ -89,7 +89,7 @@ fn with_str<R>(s: &Bound<'_, PyString>, f: impl FnOnce(&str) -> R) -> Result<R, 
 }
 
 #[cfg(windows)]
-fn with_str<R>(s: &Bound<'_, PyString>, f: impl FnOnce(&str) -> R) -> Result<R, Error> {
+pub(crate) fn with_str<R>(s: &Bound<'_, PyString>, f: impl FnOnce(&str) -> R) -> Result<R, Error> {
     match s.to_cow() {
         Ok(text) => Ok(f(&text)),
         Err(_) => Err(Error("a string is not valid Unicode".to_string())),
