@@ -527,6 +527,7 @@ impl Ticket {
             Ok(raw) => Ticket::from_raw(raw, limits),
             Err(e) => Err(TicketError::new(
                 None,
+                TicketErrorKind::Json,
                 format!("invalid ticket: {}", sanitize(&e.to_string())),
             )),
         }

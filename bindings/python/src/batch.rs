@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use aftercare::{Decision, Limits, Options, Policy, Ticket, TicketError};
+use aftercare::{Decision, EvalOptions, Limits, Policy, Ticket, TicketError};
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
@@ -25,7 +25,7 @@ pub(crate) fn evaluate_many<'py>(
     policy: &Policy,
     tickets: &Bound<'py, PyAny>,
     now: DateTime<Utc>,
-    options: Options,
+    options: EvalOptions,
 ) -> PyResult<Bound<'py, PyList>> {
     let out = PyList::empty(py);
     let mut iter = tickets.try_iter()?;
@@ -65,7 +65,7 @@ fn evaluate(
     policy: &Policy,
     input: &Input,
     now: DateTime<Utc>,
-    options: Options,
+    options: EvalOptions,
 ) -> Result<Decision, Failure> {
     match input {
         Input::Ticket(t) => policy
@@ -159,7 +159,7 @@ pub(crate) fn rust_batch_seconds(
         let mut best = f64::INFINITY;
         for _ in 0..repeat.max(1) {
             let start = std::time::Instant::now();
-            let decisions = policy.evaluate_batch(&parsed, now, Options { trace });
+            let decisions = policy.evaluate_batch(&parsed, now, EvalOptions { trace });
             // Dropping the decisions is part of the call's cost, as it is in `evaluate_many`.
             drop(std::hint::black_box(decisions));
             let seconds = start.elapsed().as_secs_f64();

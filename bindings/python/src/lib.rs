@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use aftercare::{Options, TicketError as RustTicketError};
+use aftercare::{EvalOptions, TicketError as RustTicketError};
 use chrono::{DateTime, Utc};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -45,6 +45,8 @@ struct Diagnostic {
     column: usize,
     /// `"error"` or `"warning"`.
     severity: &'static str,
+    /// A stable code for the kind of problem, for programs.
+    code: &'static str,
     /// What is wrong.
     message: String,
     /// What to do about it, or None.
@@ -62,6 +64,7 @@ impl Diagnostic {
         d.set_item("line", self.line)?;
         d.set_item("column", self.column)?;
         d.set_item("severity", self.severity)?;
+        d.set_item("code", self.code)?;
         d.set_item("message", &self.message)?;
         d.set_item("hint", &self.hint)?;
         d.set_item("text", &self.text)?;
@@ -100,6 +103,7 @@ impl From<&aftercare::Diagnostic> for Diagnostic {
                 aftercare::Severity::Error => "error",
                 aftercare::Severity::Warning => "warning",
             },
+            code: d.code,
             message: d.message.clone(),
             hint: d.hint.clone(),
             text: d.text.clone(),
@@ -242,7 +246,10 @@ impl Policy {
     ) -> PyResult<Bound<'py, PyAny>> {
         let now = parse_now(now)?;
         let ticket = self.ticket(py, ticket)?;
-        match self.inner.evaluate_with(&ticket, now, Options { trace }) {
+        match self
+            .inner
+            .evaluate_with(&ticket, now, EvalOptions { trace })
+        {
             Ok(d) => to_py(py, &d),
             Err(e) => Err(ticket_error(py, &e)),
         }
@@ -306,7 +313,7 @@ impl Policy {
         trace: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let now = parse_now(now)?;
-        batch::evaluate_many(py, &self.inner, tickets, now, Options { trace })
+        batch::evaluate_many(py, &self.inner, tickets, now, EvalOptions { trace })
     }
 
     fn __repr__(&self) -> String {

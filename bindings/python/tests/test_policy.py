@@ -47,8 +47,9 @@ def test_bad_policy_raises_policy_error_with_every_diagnostic():
     d = unknown[0]
     assert (d.file, d.line, d.column, d.severity) == ("<policy>", 2, 1, "error")
     assert d.hint and "name" in d.hint
+    assert d.code and isinstance(d.code, str)
     assert d.to_dict() == {"file": d.file, "line": d.line, "column": d.column, "severity": d.severity,
-                           "message": d.message, "hint": d.hint, "text": d.text}
+                           "code": d.code, "message": d.message, "hint": d.hint, "text": d.text}
     assert str(d) == f"<policy>:2:1: error: {d.message}"
     # str(e) lists every problem, one `FILE:LINE:COL: error: message` line each.
     for x in diags:
