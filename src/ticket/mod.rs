@@ -506,6 +506,33 @@ impl Ticket {
         }
     }
 
+    /// Reads one ticket from any serde [`Deserializer`] that yields the ticket JSON shape,
+    /// such as one over another language's objects, without JSON text in between. The
+    /// `limits` on events and text apply (the size in bytes has no meaning here).
+    ///
+    /// On a malformed ticket the error carries no id: the caller, who holds the input, may
+    /// add it. Like every ticket error, its message quotes no value from the ticket.
+    ///
+    /// ```
+    /// let value = serde_json::json!({"id": "T1", "created_at": "2024-05-06T09:00:00+08:00"});
+    /// let limits = aftercare::Limits::default();
+    /// let t = aftercare::Ticket::from_deserializer(&value, &limits).unwrap();
+    /// assert_eq!(t.id, "T1");
+    /// ```
+    pub fn from_deserializer<'de, D: Deserializer<'de>>(
+        deserializer: D,
+        limits: &Limits,
+    ) -> Result<Ticket, TicketError> {
+        match RawTicket::deserialize(deserializer) {
+            Ok(raw) => Ticket::from_raw(raw, limits),
+            Err(e) => Err(TicketError::new(
+                None,
+                TicketErrorKind::Json,
+                format!("invalid ticket: {}", sanitize(&e.to_string())),
+            )),
+        }
+    }
+
     fn from_raw(raw: RawTicket<'_>, limits: &Limits) -> Result<Ticket, TicketError> {
         let id = match raw.id {
             Some(Val::Str(s)) if !s.trim().is_empty() => s.into_owned(),
