@@ -115,7 +115,13 @@ pub(crate) fn run(args: &Args) -> i32 {
             shown - SHOWN_ERRORS
         );
     }
-    let report = builder.finish();
+    let report = match builder.try_finish() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
     let text = match args.format {
         Format::Text => report.to_text(),
         Format::Json => {
