@@ -203,6 +203,7 @@ enum LintCode {
     ScriptNoHook,
     UndeclaredField,
     UndeclaredStatus,
+    ZeroTarget,
 }
 
 /// A business calendar: a time zone and the open windows of each day.

@@ -111,7 +111,12 @@ fn clock_started_outside_hours_starts_at_the_next_opening() {
     let sat = at(NY, "2025-06-14 20:00");
     assert_eq!(cal.add(sat, secs(H)), Ok(at(NY, "2025-06-16 10:00")));
     assert_eq!(cal.next_open(sat), Some(at(NY, "2025-06-16 09:00")));
-    assert_eq!(cal.add(sat, secs(0)), Ok(sat));
+    // Zero business time from a closed instant is the next opening, as `0bd` is.
+    assert_eq!(cal.add(sat, secs(0)), Ok(at(NY, "2025-06-16 09:00")));
+    assert_eq!(
+        cal.add(sat, Amount::Days(0)),
+        Ok(at(NY, "2025-06-16 09:00"))
+    );
     assert_eq!(cal.between(sat, at(NY, "2025-06-16 09:00")), 0);
 }
 
@@ -119,7 +124,9 @@ fn clock_started_outside_hours_starts_at_the_next_opening() {
 fn zero_and_negative_amounts() {
     let cal = office(NY);
     let start = at(NY, "2025-06-14 20:00");
-    assert_eq!(cal.add(start, secs(0)), Ok(start));
+    assert_eq!(cal.add(start, secs(0)), Ok(at(NY, "2025-06-16 09:00")));
+    let open = at(NY, "2025-06-16 10:00");
+    assert_eq!(cal.add(open, secs(0)), Ok(open));
     assert_eq!(cal.add(start, secs(-1)), Err(TimeError::OutOfRange));
     assert_eq!(cal.add(start, secs(i64::MIN)), Err(TimeError::OutOfRange));
     assert_eq!(

@@ -117,7 +117,8 @@ impl Reference {
     fn add(&self, start: i64, n: i64) -> i64 {
         let (mut t, mut left) = (start, n);
         if left == 0 {
-            return t;
+            // Zero business time from a closed instant is the next opening.
+            return self.next_open(t);
         }
         loop {
             let (open, len) = self.piece(t);

@@ -240,6 +240,41 @@ fn a_ticket_created_in_year_9999_gets_an_error() {
 }
 
 #[test]
+fn a_zero_target_from_a_closed_instant_is_due_at_the_next_opening() {
+    // Zero business time from a closed instant is the next opening, as `0bd` is: a ticket
+    // opened on Saturday evening with a `0s` target used to be breached, overdue by 0s,
+    // before its clock started, and a `0%` escalation fired at creation.
+    let text = POLICY
+        .replace("RESOLUTION", "0s")
+        .replace(r#"at = "100%+4h""#, r#"at = "0%""#);
+    let p = Policy::from_toml(&text).expect("loads");
+    let json = r#"{"id": "Z1", "created_at": "2025-10-11T20:00:00+08:00"}"#;
+    let saturday_night: chrono::DateTime<chrono::Utc> =
+        "2025-10-11T22:00:00+08:00".parse().expect("now");
+    let monday_nine: chrono::DateTime<chrono::Utc> =
+        "2025-10-13T09:00:00+08:00".parse().expect("opening");
+    let d = p.evaluate_json(json, saturday_night).expect("a decision");
+    let clock = d.sla.resolution.as_ref().expect("a resolution clock");
+    assert_eq!(clock.due.as_ref().map(|z| z.utc()), Some(monday_nine));
+    assert_eq!(clock.status, aftercare::decision::ClockStatus::Running);
+    assert!(clock.overdue_by.is_none());
+    assert_eq!(d.escalations.len(), 1);
+    assert_eq!(
+        d.escalations[0].at.as_ref().map(|z| z.utc()),
+        Some(monday_nine)
+    );
+    assert!(!d.escalations[0].fired);
+    // Inside business hours zero is the start itself, and due at once.
+    let json = r#"{"id": "Z2", "created_at": "2025-10-13T10:00:00+08:00"}"#;
+    let d = p.evaluate_json(json, now()).expect("a decision");
+    let clock = d.sla.resolution.as_ref().expect("a resolution clock");
+    let ten: chrono::DateTime<chrono::Utc> = "2025-10-13T10:00:00+08:00".parse().expect("t");
+    assert_eq!(clock.due.as_ref().map(|z| z.utc()), Some(ten));
+    assert_eq!(clock.status, aftercare::decision::ClockStatus::Breached);
+    assert!(d.escalations[0].fired);
+}
+
+#[test]
 fn a_huge_duration_gets_an_error() {
     let p = policy("99999999999h").expect("a huge target is not a syntax error");
     let json = r#"{"id": "H1", "created_at": "2025-10-09T09:00:00+08:00"}"#;

@@ -598,6 +598,42 @@ when = { "customer.tier" = "vip" }
 "#;
 
 #[test]
+fn zero_targets_and_a_zero_escalation_are_warned_about() {
+    let text = format!("{BASE}{STAGES}")
+        .replacen(r#"resolution = "8h""#, r#"resolution = "0s""#, 1)
+        .replacen(r#"first_response = "4h""#, r#"first_response = "0bd""#, 1)
+        + "\n[[escalations]]\nmetric = \"resolution\"\nat = \"0%\"\nnotify = [\"assignee\"]\n"
+        + "\n[[escalations]]\nmetric = \"resolution\"\nat = \"0%+1h\"\nnotify = [\"assignee\"]\n";
+    let policy = load_text(&text);
+    let w: Vec<(&str, &str)> = policy
+        .warnings()
+        .iter()
+        .map(|d| (d.code, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        w,
+        [
+            (
+                "zero-target",
+                "the resolution target of priority `urgent` is `0s`: due as soon as its clock starts"
+            ),
+            (
+                "zero-target",
+                "the first_response target of priority `normal` is `0bd`: due as soon as its clock starts"
+            ),
+            (
+                "zero-target",
+                "escalation step `0%` of `resolution` fires as soon as the clock starts"
+            ),
+        ]
+    );
+    assert!(aftercare::LINT_CODES.contains(&"zero-target"));
+    // `allow` silences it.
+    let allowed = text.replacen("[policy]\n", "[policy]\nallow = [\"zero-target\"]\n", 1);
+    assert!(load_text(&allowed).warnings().is_empty());
+}
+
+#[test]
 fn every_warning_has_a_lint_code() {
     let policy = load(&format!("{STAGES}{CATCH_ALL}"));
     let codes: Vec<&str> = policy.warnings().iter().map(|d| d.code).collect();

@@ -375,3 +375,36 @@ fn no_tickets_make_an_empty_report() {
     assert!(r.to_text().contains("0 tickets"));
     assert!(r.to_html().contains("</html>"));
 }
+
+#[test]
+fn a_report_spans_at_most_max_periods() {
+    use aftercare::report::{ReportBuilder, MAX_PERIODS};
+    let policy = Policy::from_toml(POLICY).expect("the sample policy loads");
+    let lines = [
+        r#"{"id": "OLD", "created_at": "1970-01-05T09:00:00+08:00"}"#,
+        r#"{"id": "FAR", "created_at": "9998-01-05T09:00:00+08:00"}"#,
+    ];
+    let far = crate::support::at("9998-01-06T09:00:00+08:00");
+    let mut builder = ReportBuilder::new(&policy, far, Granularity::Week);
+    assert!(builder.add_json_lines(&lines).is_empty());
+    let e = builder.try_finish().expect_err("417,000 weeks");
+    assert_eq!(
+        (e.first.as_str(), e.last.as_str()),
+        ("1970-W02", "9998-W02")
+    );
+    assert!(e.periods > MAX_PERIODS, "{e}");
+    assert!(e.to_string().contains("(MAX_PERIODS)"), "{e}");
+    // `finish` lists only the periods with tickets then.
+    let mut builder = ReportBuilder::new(&policy, far, Granularity::Week);
+    builder.add_json_lines(&lines);
+    let r = builder.finish();
+    let labels: Vec<&str> = r.periods.iter().map(|p| p.label.as_str()).collect();
+    assert_eq!(labels, ["1970-W02", "9998-W02"]);
+    // Within the bound every period is there, empty ones included.
+    let mut builder = ReportBuilder::new(&policy, far, Granularity::Month);
+    builder.add_json_lines(&[
+        lines[0],
+        r#"{"id": "B", "created_at": "1971-01-05T09:00:00+08:00"}"#,
+    ]);
+    assert_eq!(builder.try_finish().expect("13 months").periods.len(), 13);
+}

@@ -404,3 +404,39 @@ fn html_page_is_self_contained_and_its_charts_match_the_json() {
         assert_eq!(parts, depts[d]["tickets"].as_f64().unwrap_or(-1.0), "{d}");
     }
 }
+
+#[test]
+fn a_report_over_too_many_periods_is_refused() {
+    // Tickets from 1970 and 9998 by week used to write half a million empty weeks (503 MB).
+    let path = std::env::temp_dir().join(format!("aftercare-periods-{}.jsonl", std::process::id()));
+    std::fs::write(
+        &path,
+        "{\"id\":\"OLD\",\"created_at\":\"1970-01-05T09:00:00+08:00\"}\n\
+         {\"id\":\"FAR\",\"created_at\":\"9998-01-05T09:00:00+08:00\"}\n",
+    )
+    .expect("write");
+    let run = |by: &str| {
+        crate::support::aftercare()
+            .args([
+                "report",
+                POLICY,
+                path.to_str().unwrap_or_default(),
+                "--now",
+                NOW,
+            ])
+            .args(["--by", by, "--format", "json"])
+            .output()
+            .expect("the binary runs")
+    };
+    for by in ["week", "month"] {
+        let out = run(by);
+        assert_eq!(out.status.code(), Some(2), "{by}");
+        assert!(out.stdout.is_empty(), "{by}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("{by}s (1970-")) && stderr.contains("(MAX_PERIODS)"),
+            "{stderr}"
+        );
+    }
+    let _ = std::fs::remove_file(&path);
+}

@@ -350,7 +350,8 @@ impl Calendar {
     /// * `Seconds(n)`: the earliest instant `t >= start` with `n` business seconds in
     ///   `[start, t)`. A budget that runs out exactly at closing time is due at closing time;
     ///   a clock started while closed effectively starts at the next opening. `Seconds(0)`
-    ///   returns `start`; a negative amount is [`TimeError::OutOfRange`] (a deadline never
+    ///   is the next opening at or after `start` (`start` itself when open), as `Days(0)` is:
+    ///   nothing is due before the clock can start. A negative amount is [`TimeError::OutOfRange`] (a deadline never
     ///   lies before its start).
     /// * `Days(n)`: from the first open instant at or after `start`, the same local time of
     ///   day on the n-th working day (a local date with at least one window) after that
@@ -364,10 +365,11 @@ impl Calendar {
         let secs = start.timestamp();
         match amount {
             Amount::Seconds(n) if n < 0 => Err(TimeError::OutOfRange),
-            Amount::Seconds(0) => Ok(start),
+            Amount::Seconds(0) | Amount::Days(0) => {
+                self.next_open(start).ok_or(TimeError::NeverOpens(start))
+            }
             _ if secs >= MAX_SECS => Err(TimeError::OutOfRange),
             Amount::Seconds(n) => self.add_seconds_from(start, self.inner.g(secs), n),
-            Amount::Days(0) => self.next_open(start).ok_or(TimeError::NeverOpens(start)),
             Amount::Days(n) => {
                 let open = self
                     .inner
@@ -397,7 +399,9 @@ impl Calendar {
             return Err(TimeError::OutOfRange);
         }
         if n == 0 {
-            return Ok(start);
+            return self
+                .next_open_from(start, position)
+                .ok_or(TimeError::NeverOpens(start));
         }
         if start.timestamp() >= MAX_SECS {
             return Err(TimeError::OutOfRange);

@@ -32,6 +32,9 @@
 //! - **undeclared status** (with `[policy] statuses`): a `pause_statuses` entry that is neither
 //!   built in nor declared.
 //!
+//! - **zero target**: an SLA target or follow-up window of no time (`"0s"`), or an escalation
+//!   step at `0%` with no offset: due (or firing) the moment its clock starts.
+//!
 //! Each lint has a code (`unreachable-rule`, …, see `LINT_CODES`); `[policy] allow` silences
 //! the ones a policy accepts.
 //!
@@ -96,8 +99,69 @@ pub(crate) fn lint(model: &Model, sink: &mut Sink) {
         departments_never_routed_to(model, sink);
     }
     escalations_out_of_order(&model.escalations, sink);
+    zero_targets(model, sink);
     undeclared_fields(model, sink);
     undeclared_statuses(model, sink);
+}
+
+/// Whether a duration is no time at all (`"0s"`, `"0bd"`).
+fn is_zero(d: &DurationDef) -> bool {
+    matches!(d.duration.amount, Amount::Seconds(0) | Amount::Days(0))
+}
+
+/// A target of no time (due the moment its clock starts: at the next opening) and an
+/// escalation step at `0%` with no offset (it fires as the clock starts): almost always a
+/// placeholder or a typo for a real target.
+fn zero_targets(model: &Model, sink: &mut Sink) {
+    for t in &model.sla.targets {
+        for (metric, d) in [
+            ("first_response", &t.first_response),
+            ("resolution", &t.resolution),
+            ("next_response", &t.next_response),
+        ] {
+            if let Some(d) = d.as_ref().filter(|d| is_zero(d)) {
+                sink.warning(
+                    "zero-target",
+                    &d.span,
+                    format!(
+                        "the {metric} target of priority `{}` is `{}`: due as soon as its clock starts",
+                        t.priority.name, d.text
+                    ),
+                )
+                .hint("give the time the team has, or leave the target out for no clock");
+            }
+        }
+    }
+    if let Some(d) = model
+        .follow_up
+        .as_ref()
+        .map(|f| &f.within)
+        .filter(|d| is_zero(d))
+    {
+        sink.warning(
+            "zero-target",
+            &d.span,
+            format!(
+                "the follow-up window is `{}`: due as soon as the ticket is resolved",
+                d.text
+            ),
+        )
+        .hint("give the time the team has to follow up");
+    }
+    for step in &model.escalations {
+        if step.permille == 0 && step.offset.as_ref().is_none_or(is_zero) {
+            sink.warning(
+                "zero-target",
+                &step.at_span,
+                format!(
+                    "escalation step `{}` of `{}` fires as soon as the clock starts",
+                    step.at_text,
+                    step.metric.name()
+                ),
+            )
+            .hint("escalate at a share of the target (e.g. `80%`), or notify from a route instead");
+        }
+    }
 }
 
 /// Fields every ticket format has; custom fields beside them are declared in `[policy] fields`.

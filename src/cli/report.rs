@@ -124,7 +124,13 @@ pub(crate) fn run(args: &Args) -> i32 {
             shown - SHOWN_ERRORS
         );
     }
-    let mut report = builder.finish();
+    let mut report = match builder.try_finish() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
     if let Some(lang) = args.lang {
         report = report.in_lang(lang);
     }

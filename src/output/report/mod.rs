@@ -72,6 +72,32 @@ pub const HOT_ISSUES_PER_CATEGORY: usize = 5;
 /// ticket's wording is not an issue.
 pub const HOT_ISSUE_MIN_TICKETS: u64 = 2;
 
+/// The most periods a report spans, empty ones included (about 190 years of weeks): tickets
+/// from 1970 and from 9998 would otherwise make a report of half a million empty weeks.
+/// [`ReportBuilder::try_finish`] refuses a wider span; [`ReportBuilder::finish`] then lists
+/// only the periods that have tickets.
+pub const MAX_PERIODS: u64 = 10_000;
+
+/// The tickets of a report span more than [`MAX_PERIODS`] periods.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the tickets span {periods} {by}s ({first} to {last}); a report covers at most {max} \
+     (MAX_PERIODS): report on fewer tickets, or by month"
+)]
+#[non_exhaustive]
+pub struct TooManyPeriods {
+    /// Periods from the first ticket's to the last one's.
+    pub periods: u64,
+    /// Weeks or months.
+    pub by: Granularity,
+    /// The first period's label.
+    pub first: String,
+    /// The last period's label.
+    pub last: String,
+    /// [`MAX_PERIODS`].
+    pub max: u64,
+}
+
 /// The length of a report period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -824,15 +850,73 @@ impl ReportBuilder {
         failed
     }
 
-    /// Computes the KPIs.
+    /// Periods from the first ticket's to the last one's, empty ones included.
+    fn span(&self) -> u64 {
+        let (Some(first), Some(last)) = (
+            self.periods.keys().next().copied(),
+            self.periods.keys().next_back().copied(),
+        ) else {
+            return 0;
+        };
+        let between = match self.by {
+            Granularity::Week => (last - first).num_days() / 7,
+            Granularity::Month => {
+                i64::from(last.year() - first.year()) * 12 + i64::from(last.month())
+                    - i64::from(first.month())
+            }
+            Granularity::Quarter => {
+                i64::from(last.year() - first.year()) * 4 + i64::from(last.month0() / 3)
+                    - i64::from(first.month0() / 3)
+            }
+            Granularity::Year => i64::from(last.year() - first.year()),
+        };
+        u64::try_from(between).unwrap_or(0) + 1
+    }
+
+    /// Computes the KPIs, or refuses when the tickets span more than [`MAX_PERIODS`] periods
+    /// (`aftercare report` says so and exits 2).
+    pub fn try_finish(self) -> Result<Report, TooManyPeriods> {
+        let periods = self.span();
+        if periods > MAX_PERIODS {
+            let (Some(first), Some(last)) = (
+                self.periods.keys().next().copied(),
+                self.periods.keys().next_back().copied(),
+            ) else {
+                return Ok(self.finish());
+            };
+            return Err(TooManyPeriods {
+                periods,
+                by: self.by,
+                first: self.by.label(first),
+                last: self.by.label(last),
+                max: MAX_PERIODS,
+            });
+        }
+        Ok(self.finish())
+    }
+
+    /// Computes the KPIs. Over more than [`MAX_PERIODS`] periods only the periods with
+    /// tickets are listed ([`ReportBuilder::try_finish`] refuses instead).
     pub fn finish(self) -> Report {
         let by = self.by;
         let mut periods = Vec::new();
+        let fill = self.span() <= MAX_PERIODS;
         let first = self.periods.keys().next().copied();
         let last = self.periods.keys().next_back().copied();
         let mut accs = self.periods;
         let mut month_accs = self.months;
-        if let (Some(first), Some(last)) = (first, last) {
+        if !fill {
+            // Too many periods to list them all: only those with tickets, without their months.
+            for (start, acc) in std::mem::take(&mut accs) {
+                periods.push(Period {
+                    label: by.label(start),
+                    start,
+                    end: by.next(start),
+                    kpis: acc.finish(),
+                    months: Vec::new(),
+                });
+            }
+        } else if let (Some(first), Some(last)) = (first, last) {
             let mut start = first;
             // Every period from the first to the last, so that charts show real gaps.
             while start <= last {
