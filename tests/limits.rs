@@ -240,6 +240,31 @@ fn a_ticket_created_in_year_9999_gets_an_error() {
 }
 
 #[test]
+fn a_ticket_created_before_1970_gets_an_error() {
+    // Such instants used to be clamped: clocks started on 1970-01-01 and reports filed the
+    // ticket under week `1-W01`.
+    let p = policy("3bd").expect("loads");
+    for created in [
+        "0001-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+        "1970-01-01T07:59:59+08:00",
+    ] {
+        let json = format!(r#"{{"id": "OLD", "created_at": "{created}"}}"#);
+        let e = p.evaluate_json(&json, now()).expect_err("before 1970");
+        assert_eq!(e.ticket.as_deref(), Some("OLD"));
+        assert_eq!(e.kind, aftercare::TicketErrorKind::Time, "{e}");
+        assert!(e.message.contains("before 1970-01-01T00:00:00Z"), "{e}");
+        assert!(
+            e.message.contains("outside the supported range of dates"),
+            "{e}"
+        );
+    }
+    // The first second of 1970 is inside the range.
+    let json = r#"{"id": "EPOCH", "created_at": "1970-01-01T00:00:00Z"}"#;
+    assert!(Ticket::from_json(json).is_ok());
+}
+
+#[test]
 fn a_zero_target_from_a_closed_instant_is_due_at_the_next_opening() {
     // Zero business time from a closed instant is the next opening, as `0bd` is: a ticket
     // opened on Saturday evening with a `0s` target used to be breached, overdue by 0s,

@@ -648,6 +648,13 @@ impl Explanation {
 impl fmt::Display for Explanation {
     /// A report for people, one section per stage.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Ids, statuses and channels come from the ticket: control characters are escaped.
+        self.render(&mut crate::output::Escaped(f))
+    }
+}
+
+impl Explanation {
+    fn render(&self, f: &mut dyn fmt::Write) -> fmt::Result {
         writeln!(
             f,
             "ticket {} under policy {} {}, as of {}",
@@ -744,7 +751,7 @@ impl fmt::Display for Explanation {
     }
 }
 
-fn write_clock(f: &mut fmt::Formatter<'_>, c: &ClockWhy) -> fmt::Result {
+fn write_clock(f: &mut dyn fmt::Write, c: &ClockWhy) -> fmt::Result {
     let k = &c.clock;
     let title = label(c);
     writeln!(
