@@ -30,6 +30,9 @@ pub struct Limits {
     /// Most rules in a policy: categories, priority rules, routes and escalations together.
     /// Default 10 000.
     pub max_rules: usize,
+    /// Longest ticket `id`, in bytes of UTF-8. Default 1 KiB (1 024). The id is repeated in
+    /// every escalation key of a decision, so this keeps output proportional to the ticket.
+    pub max_id_bytes: usize,
 }
 
 impl Limits {
@@ -40,6 +43,7 @@ impl Limits {
         max_text_bytes: 64 * 1024,
         max_policy_bytes: 4 * 1024 * 1024,
         max_rules: 10_000,
+        max_id_bytes: 1024,
     };
 }
 

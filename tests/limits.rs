@@ -350,3 +350,20 @@ fn many_diagnostics_on_a_large_policy_cost_linear_time() {
     let elapsed = start.elapsed();
     assert!(elapsed.as_secs() < 60, "took {elapsed:?}");
 }
+
+#[test]
+fn a_long_ticket_id_gets_an_error() {
+    // A 190 KB id used to be repeated in every escalation key: a 243 KB ticket printed 286 MB.
+    let id = "x".repeat(Limits::DEFAULT.max_id_bytes + 1);
+    let json = format!(r#"{{"id": "{id}", "created_at": "2025-10-13T09:00:00+08:00"}}"#);
+    let e = Ticket::from_json(&json).expect_err("too long an id");
+    assert_eq!(e.kind, aftercare::TicketErrorKind::Limit);
+    assert_eq!(e.ticket, None, "the id is not repeated in its own error");
+    assert!(
+        e.message
+            .contains("`id` is 1025 bytes long; the limit is 1024 bytes (max_id_bytes)"),
+        "{e}"
+    );
+    let json = json.replacen('x', "", 1);
+    assert!(Ticket::from_json(&json).is_ok());
+}

@@ -532,6 +532,19 @@ impl Ticket {
                 ))
             }
         };
+        // Checked first: the id is repeated in every escalation key and error line, so a long
+        // one would make output grow out of proportion to the ticket.
+        if id.len() > limits.max_id_bytes {
+            return Err(TicketError::new(
+                None,
+                TicketErrorKind::Limit,
+                format!(
+                    "`id` is {} bytes long; the limit is {} bytes (max_id_bytes)",
+                    id.len(),
+                    limits.max_id_bytes
+                ),
+            ));
+        }
         let err = |m: String| TicketError::new(Some(&id), TicketErrorKind::Field, m);
         let limit = |m: String| TicketError::new(Some(&id), TicketErrorKind::Limit, m);
         let history = |m: String| TicketError::new(Some(&id), TicketErrorKind::History, m);
@@ -991,6 +1004,19 @@ mod reference {
                 ))
             }
         };
+        // Checked first: the id is repeated in every escalation key and error line, so a long
+        // one would make output grow out of proportion to the ticket.
+        if id.len() > limits.max_id_bytes {
+            return Err(TicketError::new(
+                None,
+                TicketErrorKind::Limit,
+                format!(
+                    "`id` is {} bytes long; the limit is {} bytes (max_id_bytes)",
+                    id.len(),
+                    limits.max_id_bytes
+                ),
+            ));
+        }
         let err = |m: String| TicketError::new(Some(&id), TicketErrorKind::Field, m);
         let limit = |m: String| TicketError::new(Some(&id), TicketErrorKind::Limit, m);
         let history = |m: String| TicketError::new(Some(&id), TicketErrorKind::History, m);
