@@ -1442,6 +1442,10 @@ mod same_as_reference {
 
     fn assert_same(json: &str, limits: &Limits) {
         let new = Ticket::from_json_with_limits(json, limits);
+        // A repeated key is an error in the text; the reference reads it last-wins.
+        if matches!(&new, Err(e) if e.message.contains("duplicate key")) {
+            return;
+        }
         let old = reference::from_json_with_limits(json, limits);
         assert_eq!(new, old, "{json}");
         if let Ok(value) = serde_json::from_str::<serde_json::Value>(json) {
