@@ -52,5 +52,5 @@ fn a_cases_file_is_read_within_its_size_limit() {
     let lines: Vec<usize> = file.cases.iter().map(|c| c.line).collect();
     assert_eq!(lines[0], 2);
     assert_eq!(lines[2_999], 2 + 2_999 * 6);
-    assert!(MAX_CASES_BYTES >= 16 * 1024 * 1024);
+    assert_eq!(MAX_CASES_BYTES, 64 * 1024 * 1024, "as documented");
 }

@@ -430,10 +430,14 @@ impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
                 let mut all = entries(map)?;
                 all.sort_by(|a, b| a.0.cmp(&b.0));
                 // A repeated key is an error: which of two values is meant cannot be known.
-                if let Some(w) = all.windows(2).find(|w| w[0].0 == w[1].0) {
+                let repeated = all.windows(2).find_map(|w| match w {
+                    [a, b] if a.0 == b.0 => Some(&a.0),
+                    _ => None,
+                });
+                if let Some(key) = repeated {
                     return Err(de::Error::custom(format_args!(
                         "duplicate key `{}`",
-                        clip(&w[0].0)
+                        clip(key)
                     )));
                 }
                 Ok(Entries(all))
