@@ -367,3 +367,33 @@ fn a_long_ticket_id_gets_an_error() {
     let json = json.replacen('x', "", 1);
     assert!(Ticket::from_json(&json).is_ok());
 }
+
+#[test]
+fn policy_files_includes_and_scripts_must_be_regular_files() {
+    // A device or a FIFO as an include or a script blocked the load or read forever.
+    let dir = std::env::temp_dir().join(format!("aftercare-devices-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let include = dir.join("include.toml");
+    std::fs::write(
+        &include,
+        POLICY.replace("RESOLUTION", "3bd").replacen(
+            "[policy]\n",
+            "include = [\"/dev/zero\"]\n[policy]\n",
+            1,
+        ),
+    )
+    .expect("write");
+    let e = Policy::from_path(&include).expect_err("a device");
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+    let script = dir.join("script.toml");
+    std::fs::write(
+        &script,
+        POLICY.replace("RESOLUTION", "3bd") + "\n[scripts]\npath = \"/dev/zero\"\n",
+    )
+    .expect("write");
+    let e = Policy::from_path(&script).expect_err("a device");
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+    let e = Policy::from_path("/dev/null").expect_err("a device");
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+    std::fs::remove_dir_all(&dir).ok();
+}
