@@ -30,6 +30,9 @@ pub struct Limits {
     /// Most rules in a policy: categories, priority rules, routes and escalations together.
     /// Default 10 000.
     pub max_rules: usize,
+    /// Longest ticket `id`, in bytes of UTF-8. Default 1 KiB (1 024). The id is repeated in
+    /// every escalation key of a decision, so this keeps output proportional to the ticket.
+    pub max_id_bytes: usize,
 }
 
 impl Limits {
@@ -40,6 +43,7 @@ impl Limits {
         max_text_bytes: 64 * 1024,
         max_policy_bytes: 4 * 1024 * 1024,
         max_rules: 10_000,
+        max_id_bytes: 1024,
     };
 }
 
@@ -52,6 +56,7 @@ impl Limits {
         max_text_bytes: 4 * 1024 * 1024,
         max_policy_bytes: 64 * 1024 * 1024,
         max_rules: 1_000_000,
+        max_id_bytes: 64 * 1024,
     };
 
     /// The keys of a policy's `[limits]` table: the ticket limits (the policy limits bound the
@@ -72,6 +77,7 @@ impl Limits {
             max_text_bytes: self.max_text_bytes.min(c.max_text_bytes),
             max_policy_bytes: self.max_policy_bytes.min(c.max_policy_bytes),
             max_rules: self.max_rules.min(c.max_rules),
+            max_id_bytes: self.max_id_bytes.min(c.max_id_bytes),
         }
     }
 
@@ -83,6 +89,7 @@ impl Limits {
             "max_text_bytes" => self.max_text_bytes,
             "max_policy_bytes" => self.max_policy_bytes,
             "max_rules" => self.max_rules,
+            "max_id_bytes" => self.max_id_bytes,
             _ => return None,
         })
     }
@@ -94,6 +101,7 @@ impl Limits {
             "max_events" => &mut self.max_events,
             "max_text_bytes" => &mut self.max_text_bytes,
             "max_policy_bytes" => &mut self.max_policy_bytes,
+            "max_id_bytes" => &mut self.max_id_bytes,
             "max_rules" => &mut self.max_rules,
             _ => return false,
         };

@@ -661,3 +661,21 @@ fn clocks_changing_at_local_midnight() {
     assert_eq!(sundays.between(sat, mon), 23 * H);
     assert_eq!(sundays.next_open(sat), Some(at(SCL, "2025-09-07 01:00")));
 }
+
+#[test]
+fn a_local_date_that_never_happens_is_not_a_business_day() {
+    // Pacific/Apia skipped Friday 2011-12-30: Thursday 23:59:59 was followed by Saturday.
+    let apia: Tz = "Pacific/Apia".parse().expect("a zone");
+    let cal = office(apia);
+    let thu = at(apia, "2011-12-29 10:00");
+    assert_eq!(
+        cal.add(thu, Amount::Days(1)),
+        Ok(at(apia, "2012-01-02 10:00"))
+    );
+    assert_eq!(
+        cal.add(thu, Amount::Days(2)),
+        Ok(at(apia, "2012-01-03 10:00"))
+    );
+    // Business hours over the skipped day: 8 on Thursday, 1 on Monday.
+    assert_eq!(cal.between(thu, at(apia, "2012-01-02 10:00")), 9 * H);
+}

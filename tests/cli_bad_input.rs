@@ -227,3 +227,47 @@ fn a_closed_output_stops_the_run_quietly() {
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn control_characters_from_a_ticket_are_escaped_in_text_views() {
+    let dir = std::env::temp_dir().join(format!("aftercare-ansi-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let ticket = dir.join("t.jsonl");
+    std::fs::write(
+        &ticket,
+        "\u{feff}{\"id\":\"X\\u001b[31mred\",\"created_at\":\"2025-10-13T09:00:00+08:00\",\
+         \"channel\":\"ph\\u001b]0;title\\u0007one\",\
+         \"events\":[{\"at\":\"2025-10-13T10:00:00+08:00\",\"type\":\"status\",\"status\":\"wait\\u001b[2J\"}]}\n",
+    )
+    .expect("write");
+    let path = ticket.to_str().unwrap_or_default();
+    for args in [
+        vec!["explain", "policies/default.toml", path],
+        vec!["report", "policies/default.toml", path],
+    ] {
+        let out = crate::support::aftercare()
+            .args(&args)
+            .args(["--now", "2025-10-15T12:00:00+08:00", "--lang", "en"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !stdout.chars().any(|c| c.is_control() && c != '\n'),
+            "{args:?}: {stdout:?}"
+        );
+        if args[0] == "explain" {
+            assert!(stdout.contains("ticket X\\u{1b}[31mred"), "{stdout}");
+            assert!(stdout.contains("wait\\u{1b}[2J"), "{stdout}");
+        } else {
+            assert!(stdout.contains("ph\\u{1b}]0;title\\u{7}one"), "{stdout}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -58,3 +58,38 @@ fn policy_problems_carry_codes() {
     assert!(codes.contains(&"unknown-key"), "{codes:?}");
     assert!(codes.contains(&"missing"), "{codes:?}");
 }
+
+#[test]
+fn a_leap_second_is_refused() {
+    let json = r#"{"id": "L1", "created_at": "2016-12-31T23:59:60Z"}"#;
+    let e = Ticket::from_json(json).expect_err("no leap seconds in business time");
+    assert_eq!(e.kind, TicketErrorKind::Field);
+    assert!(e.message.contains("leap second"), "{e}");
+    let json = r#"{"id": "L2", "created_at": "2025-10-13T09:00:00+08:00",
+                   "events": [{"at": "2025-10-13T17:00:60+08:00", "type": "reply"}]}"#;
+    let e = Ticket::from_json(json).expect_err("an event at a leap second");
+    assert!(
+        e.message.contains("event 1") && e.message.contains("leap second"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_repeated_key_in_a_ticket_object_is_an_error() {
+    for object in ["attributes", "customer", "product"] {
+        let json = format!(
+            r#"{{"id": "D1", "created_at": "2025-10-13T09:00:00+08:00",
+                 "{object}": {{"vip": true, "vip": false}}}}"#
+        );
+        let e = Ticket::from_json(&json).expect_err("which value is meant?");
+        assert_eq!(e.kind, TicketErrorKind::Json, "{object}");
+        assert_eq!(e.ticket.as_deref(), Some("D1"));
+        assert!(e.message.contains("duplicate key `vip`"), "{e}");
+    }
+}
+
+#[test]
+fn a_byte_order_mark_before_a_ticket_is_skipped() {
+    let json = "\u{feff}{\"id\": \"B1\", \"created_at\": \"2025-10-13T09:00:00+08:00\"}";
+    assert_eq!(Ticket::from_json(json).expect("read").id, "B1");
+}

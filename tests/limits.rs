@@ -240,6 +240,31 @@ fn a_ticket_created_in_year_9999_gets_an_error() {
 }
 
 #[test]
+fn a_ticket_created_before_1970_gets_an_error() {
+    // Such instants used to be clamped: clocks started on 1970-01-01 and reports filed the
+    // ticket under week `1-W01`.
+    let p = policy("3bd").expect("loads");
+    for created in [
+        "0001-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+        "1970-01-01T07:59:59+08:00",
+    ] {
+        let json = format!(r#"{{"id": "OLD", "created_at": "{created}"}}"#);
+        let e = p.evaluate_json(&json, now()).expect_err("before 1970");
+        assert_eq!(e.ticket.as_deref(), Some("OLD"));
+        assert_eq!(e.kind, aftercare::TicketErrorKind::Time, "{e}");
+        assert!(e.message.contains("before 1970-01-01T00:00:00Z"), "{e}");
+        assert!(
+            e.message.contains("outside the supported range of dates"),
+            "{e}"
+        );
+    }
+    // The first second of 1970 is inside the range.
+    let json = r#"{"id": "EPOCH", "created_at": "1970-01-01T00:00:00Z"}"#;
+    assert!(Ticket::from_json(json).is_ok());
+}
+
+#[test]
 fn a_zero_target_from_a_closed_instant_is_due_at_the_next_opening() {
     // Zero business time from a closed instant is the next opening, as `0bd` is: a ticket
     // opened on Saturday evening with a `0s` target used to be breached, overdue by 0s,
@@ -410,4 +435,51 @@ fn limit_flags_on_the_command_line() {
     let out = run(&["--max-events", "100001"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("the ceiling"));
+}
+
+#[test]
+fn a_long_ticket_id_gets_an_error() {
+    // A 190 KB id used to be repeated in every escalation key: a 243 KB ticket printed 286 MB.
+    let id = "x".repeat(Limits::DEFAULT.max_id_bytes + 1);
+    let json = format!(r#"{{"id": "{id}", "created_at": "2025-10-13T09:00:00+08:00"}}"#);
+    let e = Ticket::from_json(&json).expect_err("too long an id");
+    assert_eq!(e.kind, aftercare::TicketErrorKind::Limit);
+    assert_eq!(e.ticket, None, "the id is not repeated in its own error");
+    assert!(
+        e.message
+            .contains("`id` is 1025 bytes long; the limit is 1024 bytes (max_id_bytes)"),
+        "{e}"
+    );
+    let json = json.replacen('x', "", 1);
+    assert!(Ticket::from_json(&json).is_ok());
+}
+
+#[test]
+fn policy_files_includes_and_scripts_must_be_regular_files() {
+    // A device or a FIFO as an include or a script blocked the load or read forever.
+    let dir = std::env::temp_dir().join(format!("aftercare-devices-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let include = dir.join("include.toml");
+    std::fs::write(
+        &include,
+        POLICY.replace("RESOLUTION", "3bd").replacen(
+            "[policy]\n",
+            "include = [\"/dev/zero\"]\n[policy]\n",
+            1,
+        ),
+    )
+    .expect("write");
+    let e = Policy::from_path(&include).expect_err("a device");
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+    let script = dir.join("script.toml");
+    std::fs::write(
+        &script,
+        POLICY.replace("RESOLUTION", "3bd") + "\n[scripts]\npath = \"/dev/zero\"\n",
+    )
+    .expect("write");
+    let e = Policy::from_path(&script).expect_err("a device");
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+    let e = Policy::from_path("/dev/null").expect_err("a device");
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -382,3 +382,19 @@ fn the_scan_finds_what_it_looks_for() {
     }
     assert_no_personal_data("elapsed 13900 seconds; id T139000000001");
 }
+
+#[test]
+fn personal_fields_in_another_letter_case_are_personal() {
+    let t = aftercare::Ticket::from_json(
+        r#"{"id": "P1", "created_at": "2025-10-13T09:00:00+08:00",
+            "customer": {"Name": "王小明", "CONTACT": "13800138000"},
+            "product": {"Serial_No": "SN-1", "Order_NO": "O-1"}}"#,
+    )
+    .expect("read");
+    assert!(t.customer.extra.is_empty(), "{:?}", t.customer.extra);
+    assert!(t.product.extra.is_empty(), "{:?}", t.product.extra);
+    assert_eq!(t.personal.name.as_deref(), Some("王小明"));
+    assert_eq!(t.personal.contact.as_deref(), Some("13800138000"));
+    assert_eq!(t.personal.serial_no.as_deref(), Some("SN-1"));
+    assert_eq!(t.personal.order_no.as_deref(), Some("O-1"));
+}

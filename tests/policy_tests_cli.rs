@@ -233,3 +233,11 @@ fn explain_an_unreadable_ticket_or_a_bad_policy_exits_2() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn test_reads_only_regular_files() {
+    // A device or a FIFO used to block or read forever.
+    let o = aftercare(&["test", &format!("{DIR}/small.toml"), "/dev/zero"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+}

@@ -145,6 +145,32 @@ impl CalendarSpec {
     }
 }
 
+/// `specials` with every local date the zone skips whole (Pacific/Apia went from Thursday
+/// 2011-12-29 to Saturday 2011-12-31) closed as a holiday: a date that never happens is not a
+/// working day, so `1bd` does not count it. Its open seconds never happen either way.
+fn with_skipped_dates(mut specials: Vec<(i64, Special)>, zone: &Zone) -> Vec<(i64, Special)> {
+    let mut skipped = Vec::new();
+    for k in 1..zone.len() {
+        let (start, offset) = zone.segment(k);
+        let (_, before) = zone.segment(k - 1);
+        if offset - before < DAY {
+            continue;
+        }
+        // Local seconds [start + before, start + offset) never happen.
+        let first =
+            (start + before).div_euclid(DAY) + i64::from((start + before).rem_euclid(DAY) != 0);
+        let end = (start + offset).div_euclid(DAY);
+        skipped.extend(first..end);
+    }
+    if skipped.is_empty() {
+        return specials;
+    }
+    specials.retain(|(d, _)| !skipped.contains(d));
+    specials.extend(skipped.into_iter().map(|d| (d, Special::Holiday)));
+    specials.sort_unstable_by_key(|&(d, _)| d);
+    specials
+}
+
 /// Why a day had no business time (for explanations).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClosedReason {
@@ -294,8 +320,9 @@ impl Calendar {
             specials.sort_unstable_by_key(|&(d, _)| d);
             (week, workday_hours, specials)
         };
-        let days = Days::new(week, workday_hours, specials);
         let zone = zone::zone(spec.timezone);
+        let specials = with_skipped_dates(specials, &zone);
+        let days = Days::new(week, workday_hours, specials);
         let mut adjust = Vec::with_capacity(zone.len());
         let mut seg_g = Vec::with_capacity(zone.len());
         let mut acc = 0;

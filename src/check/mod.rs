@@ -1003,7 +1003,13 @@ fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut 
         return;
     };
     sink.files.push(base.join(rel));
-    match std::fs::read_to_string(base.join(rel)) {
+    // A regular file within the policy size limit: `path = "/dev/zero"` read forever.
+    let read = crate::source::tree::read_capped(
+        &base.join(rel),
+        crate::limits::Limits::DEFAULT.max_policy_bytes,
+    )
+    .and_then(|t| t.ok_or_else(|| std::io::Error::other("larger than max_policy_bytes")));
+    match read {
         Ok(source) => {
             model.scripts = Some(ScriptsDef {
                 path: reference(rel, span),

@@ -35,8 +35,10 @@ pub(crate) fn open(path: &str) -> Result<Source, String> {
         BufReader::new(file)
             .read_to_string(&mut text)
             .map_err(|e| format!("cannot read `{path}`: {e}"))?;
+        // A byte-order mark before the array is skipped, as before a ticket.
+        let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let items: Vec<serde_json::Value> =
-            serde_json::from_str(&text).map_err(|e| not_an_array(path, &e))?;
+            serde_json::from_str(body).map_err(|e| not_an_array(path, &e))?;
         let items: Vec<Item> = items
             .into_iter()
             .map(|v| Item::Json(v.to_string()))

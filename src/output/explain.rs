@@ -763,6 +763,13 @@ fn pad(s: &str, w: usize) -> String {
 impl fmt::Display for Explanation {
     /// A report for people, one section per stage, in [`Explanation::locale`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Ids, statuses and channels come from the ticket: control characters are escaped.
+        self.render(&mut crate::output::Escaped(f))
+    }
+}
+
+impl Explanation {
+    fn render(&self, f: &mut dyn fmt::Write) -> fmt::Result {
         let l = self.locale;
         writeln!(
             f,
@@ -888,7 +895,7 @@ impl fmt::Display for Explanation {
     }
 }
 
-fn write_clock(f: &mut fmt::Formatter<'_>, l: Lang, c: &ClockWhy) -> fmt::Result {
+fn write_clock(f: &mut dyn fmt::Write, l: Lang, c: &ClockWhy) -> fmt::Result {
     let k = &c.clock;
     let row = |m: Msg| pad(l.text(m), 9);
     writeln!(

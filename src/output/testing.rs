@@ -164,19 +164,30 @@ const OPTIONAL_KEYS: [&str; 15] = [
 const CASE_KEYS: [&str; 5] = ["name", "now", "ticket", "expect", "note"];
 
 impl CaseFile {
-    /// Reads a cases file. A `policy` path in it is resolved against the file's folder.
+    /// Reads a cases file of at most [`MAX_CASES_BYTES`]. A `policy` path in it is resolved
+    /// against the file's folder.
     pub fn from_path(path: impl AsRef<Path>) -> Result<CaseFile, CasesError> {
+        CaseFile::from_path_within(path, MAX_CASES_BYTES)
+    }
+
+    /// [`CaseFile::from_path`] with another size limit. Only a regular file is read (a FIFO
+    /// or a device such as `/dev/zero` would block or never end), and no more than
+    /// `max_bytes` of it.
+    pub fn from_path_within(
+        path: impl AsRef<Path>,
+        max_bytes: u64,
+    ) -> Result<CaseFile, CasesError> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        match std::fs::read_to_string(path) {
+        match read_bounded(path, max_bytes) {
             Ok(text) => parse(&name, &text, path.parent()),
-            Err(e) => {
+            Err(why) => {
                 let mut sink = Sink::default();
                 let file = sink.sources.add(name, Arc::from(""));
                 sink.error(
                     "io",
                     &Span { file, range: 0..0 },
-                    format!("cannot read cases file: {e}"),
+                    format!("cannot read cases file: {why}"),
                 );
                 let (diagnostics, sources) = sink.finish();
                 Err(CasesError(PolicyError::new(diagnostics, sources)))
@@ -197,6 +208,32 @@ impl CaseFile {
     }
 }
 
+/// The largest cases file [`CaseFile::from_path`] reads: 64 MiB, some 200,000 cases.
+pub const MAX_CASES_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The text of the regular file at `path`, refused beyond `max_bytes`.
+fn read_bounded(path: &Path, max_bytes: u64) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    let too_big = || format!("it is over {max_bytes} bytes, the limit for a cases file");
+    if meta.len() > max_bytes {
+        return Err(too_big());
+    }
+    let mut text = String::new();
+    // The file may grow while it is read: never read more than the limit.
+    file.take(max_bytes.saturating_add(1))
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    if text.len() as u64 > max_bytes {
+        return Err(too_big());
+    }
+    Ok(text)
+}
+
 fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
@@ -204,12 +241,24 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()
-        .get(..end)
-        .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
-        + 1
+/// Line numbers of byte offsets, from the offsets of the newlines found once: looking each
+/// case's line up by counting from the start made a file of many cases quadratic.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        Lines(
+            text.bytes()
+                .enumerate()
+                .filter_map(|(i, b)| (b == b'\n').then_some(i))
+                .collect(),
+        )
+    }
+
+    /// The 1-based line of `offset`.
+    fn of(&self, offset: usize) -> usize {
+        self.0.partition_point(|&nl| nl < offset) + 1
+    }
 }
 
 fn parse(name: &str, text: &str, base: Option<&Path>) -> Result<CaseFile, CasesError> {
@@ -221,6 +270,7 @@ fn parse(name: &str, text: &str, base: Option<&Path>) -> Result<CaseFile, CasesE
         cases: Vec::new(),
     };
     let (doc, errors) = toml::de::DeTable::parse_recoverable(text);
+    let lines = Lines::new(text);
     if errors.is_empty() {
         let root = tree::convert_table(file, doc.span(), doc.get_ref());
         if let Some(mut top) = Table::new(&root, "the cases file", &mut sink) {
@@ -230,7 +280,7 @@ fn parse(name: &str, text: &str, base: Option<&Path>) -> Result<CaseFile, CasesE
             match top.get("case") {
                 Some(node) => {
                     for t in tables(node, "case", &mut sink) {
-                        if let Some(case) = read_case(t, text, &mut sink) {
+                        if let Some(case) = read_case(t, &lines, &mut sink) {
                             out.cases.push(case);
                         }
                     }
@@ -260,13 +310,10 @@ fn parse(name: &str, text: &str, base: Option<&Path>) -> Result<CaseFile, CasesE
     Ok(out)
 }
 
-fn read_case(node: &Node, text: &str, sink: &mut Sink) -> Option<Case> {
+fn read_case(node: &Node, lines: &Lines, sink: &mut Sink) -> Option<Case> {
     let mut t = Table::new(node, "a case", sink)?;
     let name = t.required_string("name", "a case", sink);
-    let line = line_of(
-        text,
-        name.map_or(node.span.range.start, |(_, s)| s.range.start),
-    );
+    let line = lines.of(name.map_or(node.span.range.start, |(_, s)| s.range.start));
     let now = match t.get("now") {
         None => {
             sink.error("missing", t.span(), "a case needs `now`")
@@ -312,7 +359,7 @@ fn read_case(node: &Node, text: &str, sink: &mut Sink) -> Option<Case> {
                 .hint("list the decision fields to check, e.g. category = \"fault\"");
             None
         }
-        Some(n) => read_expect(n, text, sink),
+        Some(n) => read_expect(n, lines, sink),
     };
     let _ = t.string("note", sink);
     t.finish("a case", &CASE_KEYS, sink);
@@ -325,7 +372,7 @@ fn read_case(node: &Node, text: &str, sink: &mut Sink) -> Option<Case> {
     })
 }
 
-fn read_expect(node: &Node, text: &str, sink: &mut Sink) -> Option<Vec<Expect>> {
+fn read_expect(node: &Node, lines: &Lines, sink: &mut Sink) -> Option<Vec<Expect>> {
     let Some(entries) = node.as_table() else {
         sink.error(
             "wrong-type",
@@ -368,7 +415,14 @@ fn read_expect(node: &Node, text: &str, sink: &mut Sink) -> Option<Vec<Expect>> 
             ok = false;
             continue;
         }
-        ok &= flatten(&key.name, key.span.range.start, value, text, sink, &mut out);
+        ok &= flatten(
+            &key.name,
+            key.span.range.start,
+            value,
+            lines,
+            sink,
+            &mut out,
+        );
     }
     ok.then_some(out)
 }
@@ -379,7 +433,7 @@ fn flatten(
     path: &str,
     offset: usize,
     node: &Node,
-    text: &str,
+    lines: &Lines,
     sink: &mut Sink,
     out: &mut Vec<Expect>,
 ) -> bool {
@@ -389,7 +443,7 @@ fn flatten(
                 &format!("{path}.{}", k.name),
                 k.span.range.start,
                 v,
-                text,
+                lines,
                 sink,
                 out,
             )
@@ -399,7 +453,7 @@ fn flatten(
                 out.push(Expect {
                     path: path.to_string(),
                     value,
-                    line: line_of(text, offset),
+                    line: lines.of(offset),
                 });
                 true
             }

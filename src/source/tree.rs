@@ -125,9 +125,14 @@ struct Loader<'s> {
     over_limit: bool,
 }
 
-/// Reads a file as UTF-8, but no more than `cap` bytes: `Ok(None)` when it is longer.
-fn read_capped(path: &Path, cap: usize) -> std::io::Result<Option<String>> {
+/// Reads a regular file as UTF-8, but no more than `cap` bytes: `Ok(None)` when it is longer.
+/// A FIFO or a device is refused before it is opened: opening a FIFO blocks until someone
+/// writes to it, and a device may never end.
+pub(crate) fn read_capped(path: &Path, cap: usize) -> std::io::Result<Option<String>> {
     use std::io::Read;
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
     let mut buf = Vec::new();
     std::fs::File::open(path)?
         .take(u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1))

@@ -413,8 +413,8 @@ impl Val<'_> {
     }
 }
 
-/// The members of a JSON object, in key order, the last of repeated keys winning: the order
-/// in which the `BTreeMap` this replaces gave them, which decides which error comes first.
+/// The members of a JSON object, in key order: the order in which the `BTreeMap` this
+/// replaces gave them, which decides which error comes first. A repeated key is an error.
 struct Entries<'a>(Vec<(Cow<'a, str>, Val<'a>)>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
@@ -428,16 +428,18 @@ impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
             }
             fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Entries<'a>, A::Error> {
                 let mut all = entries(map)?;
-                // Stable, so that repeated keys stay in the order given; the first of each
-                // run is kept and takes the value of the last.
                 all.sort_by(|a, b| a.0.cmp(&b.0));
-                all.dedup_by(|later, kept| {
-                    let same = later.0 == kept.0;
-                    if same {
-                        std::mem::swap(&mut later.1, &mut kept.1);
-                    }
-                    same
+                // A repeated key is an error: which of two values is meant cannot be known.
+                let repeated = all.windows(2).find_map(|w| match w {
+                    [a, b] if a.0 == b.0 => Some(&a.0),
+                    _ => None,
                 });
+                if let Some(key) = repeated {
+                    return Err(de::Error::custom(format_args!(
+                        "duplicate key `{}`",
+                        clip(key)
+                    )));
+                }
                 Ok(Entries(all))
             }
         }
@@ -482,6 +484,8 @@ impl Ticket {
                 ),
             ));
         }
+        // A byte-order mark is what some editors put before the first line of a file.
+        let json = json.strip_prefix('\u{feff}').unwrap_or(json);
         match serde_json::from_str::<RawTicket>(json) {
             Ok(raw) => Ticket::from_raw(raw, limits),
             Err(e) => Err(TicketError::new(
@@ -559,6 +563,19 @@ impl Ticket {
                 ))
             }
         };
+        // Checked first: the id is repeated in every escalation key and error line, so a long
+        // one would make output grow out of proportion to the ticket.
+        if id.len() > limits.max_id_bytes {
+            return Err(TicketError::new(
+                None,
+                TicketErrorKind::Limit,
+                format!(
+                    "`id` is {} bytes long; the limit is {} bytes (max_id_bytes)",
+                    id.len(),
+                    limits.max_id_bytes
+                ),
+            ));
+        }
         let err = |m: String| TicketError::new(Some(&id), TicketErrorKind::Field, m);
         let limit = |m: String| TicketError::new(Some(&id), TicketErrorKind::Limit, m);
         let history = |m: String| TicketError::new(Some(&id), TicketErrorKind::History, m);
@@ -579,13 +596,15 @@ impl Ticket {
             }
         }
         let created_at = match raw.created_at {
-            Some(s) => parse_instant(&s.0).map_err(|m| err(format!("`created_at`: {m}")))?,
+            Some(s) => parse_instant(&s.0).map_err(|(kind, m)| {
+                TicketError::new(Some(&id), kind, format!("`created_at`: {m}"))
+            })?,
             None => return Err(err("missing `created_at`".into())),
         };
         let mut personal = Personal::default();
         let mut customer = Customer::default();
         for (key, value) in raw.customer.map(|c| c.0).unwrap_or_default() {
-            match &*key {
+            match personal_key(&key, &["name", "contact"]) {
                 "name" => personal.name = personal_string(value),
                 "contact" => personal.contact = personal_string(value),
                 "id" => customer.id = plain_string(value, "customer.id").map_err(err)?,
@@ -602,7 +621,7 @@ impl Ticket {
         }
         let mut product = Product::default();
         for (key, value) in raw.product.map(|p| p.0).unwrap_or_default() {
-            match &*key {
+            match personal_key(&key, &["order_no", "serial_no"]) {
                 "order_no" => personal.order_no = personal_string(value),
                 "serial_no" => personal.serial_no = personal_string(value),
                 "model" => product.model = plain_string(value, "product.model").map_err(err)?,
@@ -625,8 +644,13 @@ impl Ticket {
             let n = i + 1;
             let kind_name = e.kind.as_ref().map_or("", |k| &k.0);
             let at = match e.at {
-                Some(s) => parse_instant(&s.0)
-                    .map_err(|m| err(format!("event {n} (`{kind_name}`): `at`: {m}")))?,
+                Some(s) => parse_instant(&s.0).map_err(|(kind, m)| {
+                    TicketError::new(
+                        Some(&id),
+                        kind,
+                        format!("event {n} (`{kind_name}`): `at`: {m}"),
+                    )
+                })?,
                 None => return Err(err(format!("event {n} (`{kind_name}`) has no `at`"))),
             };
             let kind = match kind_name {
@@ -743,13 +767,50 @@ fn agent_event(
     })
 }
 
-fn parse_instant(s: &str) -> Result<DateTime<FixedOffset>, String> {
-    DateTime::parse_from_rfc3339(s).map_err(|_| {
-        format!(
-            "`{}` is not an RFC 3339 instant with an offset (e.g. 2024-05-01T09:00:00+08:00)",
-            clip(s)
+/// An RFC 3339 instant within the range business time supports. An instant before
+/// 1970-01-01T00:00:00Z is refused (kind [`TicketErrorKind::Time`]) rather than clamped, which
+/// would start clocks on 1970-01-01 and file the ticket under week `1-W01`.
+fn parse_instant(s: &str) -> Result<DateTime<FixedOffset>, (TicketErrorKind, String)> {
+    let at = DateTime::parse_from_rfc3339(s).map_err(|_| {
+        (
+            TicketErrorKind::Field,
+            format!(
+                "`{}` is not an RFC 3339 instant with an offset (e.g. 2024-05-01T09:00:00+08:00)",
+                clip(s)
+            ),
         )
-    })
+    })?;
+    // chrono reads `:60` as a leap second; business time has none, and a ticket with one
+    // would be due a second off.
+    if chrono::Timelike::nanosecond(&at) >= 1_000_000_000 {
+        return Err((
+            TicketErrorKind::Field,
+            format!(
+                "`{}` is a leap second (`:60`); use the second before or after it",
+                clip(s)
+            ),
+        ));
+    }
+    if at.timestamp() < 0 {
+        return Err((
+            TicketErrorKind::Time,
+            format!(
+                "{} is before 1970-01-01T00:00:00Z, outside the supported range of dates",
+                at.to_rfc3339()
+            ),
+        ));
+    }
+    Ok(at)
+}
+
+/// `key`, or the personal field it spells in other letter case (`Name`, `SERIAL_NO`): a
+/// personal value under such a key must not become a custom field rules and outputs can read.
+fn personal_key<'k>(key: &'k str, personal: &[&'static str]) -> &'k str {
+    personal
+        .iter()
+        .find(|p| p.eq_ignore_ascii_case(key))
+        .copied()
+        .unwrap_or(key)
 }
 
 fn clip(s: &str) -> String {
@@ -870,8 +931,8 @@ mod reference {
     use serde::Deserialize;
 
     use super::{
-        clip, parse_instant, sanitize, sniff_id, AttrValue, Customer, Event, EventKind, Limits,
-        Personal, Product, Ticket, TicketError, TicketErrorKind,
+        clip, parse_instant, personal_key, sanitize, sniff_id, AttrValue, Customer, Event,
+        EventKind, Limits, Personal, Product, Ticket, TicketError, TicketErrorKind,
     };
 
     pub(super) fn from_json_with_limits(
@@ -974,6 +1035,19 @@ mod reference {
                 ))
             }
         };
+        // Checked first: the id is repeated in every escalation key and error line, so a long
+        // one would make output grow out of proportion to the ticket.
+        if id.len() > limits.max_id_bytes {
+            return Err(TicketError::new(
+                None,
+                TicketErrorKind::Limit,
+                format!(
+                    "`id` is {} bytes long; the limit is {} bytes (max_id_bytes)",
+                    id.len(),
+                    limits.max_id_bytes
+                ),
+            ));
+        }
         let err = |m: String| TicketError::new(Some(&id), TicketErrorKind::Field, m);
         let limit = |m: String| TicketError::new(Some(&id), TicketErrorKind::Limit, m);
         let history = |m: String| TicketError::new(Some(&id), TicketErrorKind::History, m);
@@ -994,13 +1068,15 @@ mod reference {
             }
         }
         let created_at = match raw.created_at {
-            Some(s) => parse_instant(&s).map_err(|m| err(format!("`created_at`: {m}")))?,
+            Some(s) => parse_instant(&s).map_err(|(kind, m)| {
+                TicketError::new(Some(&id), kind, format!("`created_at`: {m}"))
+            })?,
             None => return Err(err("missing `created_at`".into())),
         };
         let mut personal = Personal::default();
         let mut customer = Customer::default();
         for (key, value) in raw.customer.unwrap_or_default() {
-            match key.as_str() {
+            match personal_key(&key, &["name", "contact"]) {
                 "name" => personal.name = personal_string(value),
                 "contact" => personal.contact = personal_string(value),
                 "id" => customer.id = plain_string(value, "customer.id").map_err(err)?,
@@ -1017,7 +1093,7 @@ mod reference {
         }
         let mut product = Product::default();
         for (key, value) in raw.product.unwrap_or_default() {
-            match key.as_str() {
+            match personal_key(&key, &["order_no", "serial_no"]) {
                 "order_no" => personal.order_no = personal_string(value),
                 "serial_no" => personal.serial_no = personal_string(value),
                 "model" => product.model = plain_string(value, "product.model").map_err(err)?,
@@ -1039,8 +1115,13 @@ mod reference {
             let n = i + 1;
             let kind_name = e.kind.unwrap_or_default();
             let at = match e.at {
-                Some(s) => parse_instant(&s)
-                    .map_err(|m| err(format!("event {n} (`{kind_name}`): `at`: {m}")))?,
+                Some(s) => parse_instant(&s).map_err(|(kind, m)| {
+                    TicketError::new(
+                        Some(&id),
+                        kind,
+                        format!("event {n} (`{kind_name}`): `at`: {m}"),
+                    )
+                })?,
                 None => return Err(err(format!("event {n} (`{kind_name}`) has no `at`"))),
             };
             let kind = match kind_name.as_str() {
@@ -1268,7 +1349,7 @@ mod same_as_reference {
 
     const VALID: [&str; 3] = [
         r#"{"id":"T1","created_at":"2024-05-01T09:00:00+08:00","channel":"phone","kind":"complaint","subject":"空调不制冷","description":"It \"leaks\"\n","customer":{"id":"C1","name":"王小明","contact":"13800138000","tier":"vip","region":"north","since":2019,"tags":["a","b"]},"product":{"model":"KFR-35GW","order_no":"O-9","serial_no":"ABC56","warranty":true},"attributes":{"safety_hazard":false,"cost":12.5,"parts":["pump"],"note":null},"events":[{"at":"2024-05-01T10:00:00+08:00","type":"first_response"},{"at":"2024-05-01T11:00:00+08:00","type":"status","status":"waiting_customer"},{"at":"2024-05-02T09:00:00+08:00","type":"resolved"},{"at":"2024-05-03T09:00:00+08:00","type":"follow_up","score":4}]}"#,
-        r#"{"id":42,"created_at":"2024-05-01T09:00:00Z","customer":{"tier":"regular","tier":"vip","id":7},"product":{},"attributes":{"b":1,"a":"x","b":2},"events":[]}"#,
+        r#"{"id":42,"created_at":"2024-05-01T09:00:00Z","customer":{"tier":"vip","id":7},"product":{},"attributes":{"b":2,"a":"x"},"events":[]}"#,
         r#"{"created_at":"2024-05-01T09:00:00+08:00","id":"T\u0033","kind":null,"events":[{"type":"reply","at":"2024-05-01T09:30:00+08:00","extra":{"x":[1,{"y":null}]}}],"unknown":[1e5,-0,true]}"#,
     ];
 
@@ -1392,6 +1473,10 @@ mod same_as_reference {
 
     fn assert_same(json: &str, limits: &Limits) {
         let new = Ticket::from_json_with_limits(json, limits);
+        // A repeated key is an error in the text; the reference reads it last-wins.
+        if matches!(&new, Err(e) if e.message.contains("duplicate key")) {
+            return;
+        }
         let old = reference::from_json_with_limits(json, limits);
         assert_eq!(new, old, "{json}");
         if let Ok(value) = serde_json::from_str::<serde_json::Value>(json) {

@@ -97,6 +97,14 @@ fn ratio_cell(c: &Compliance) -> String {
 }
 
 pub(super) fn render(r: &Report) -> String {
+    let out = render_raw(r);
+    match crate::output::escape_controls(&out) {
+        std::borrow::Cow::Borrowed(_) => out,
+        std::borrow::Cow::Owned(escaped) => escaped,
+    }
+}
+
+fn render_raw(r: &Report) -> String {
     let l = r.locale;
     let mut out = String::new();
     let t = &r.totals.kpis;
