@@ -112,6 +112,9 @@ struct PolicyFile {
     policy: Option<Meta>,
     /// Ticket limits for this policy, within the library's hard ceilings.
     limits: Option<PolicyLimits>,
+    /// Text models by name, trained with `aftercare train`; conditions read `model.NAME` (the
+    /// label) and `model.NAME.confidence` (0..1), and every decision carries their labels.
+    models: Option<BTreeMap<String, ModelFile>>,
     /// Business calendars by name: opening hours, holidays, make-up working days.
     calendars: Option<BTreeMap<String, Calendar>>,
     /// Categories, tried in file order: the first whose `when` matches wins. Exactly one has
@@ -421,6 +424,15 @@ struct FollowUp {
     /// A score (1–5) at or below this sends the ticket back for second handling; 0 never does.
     #[schemars(range(min = 0, max = 5))]
     unsatisfied_at_or_below: Option<u8>,
+}
+
+/// `[models.NAME]`: a text model file.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ModelFile {
+    /// The model file, relative to the policy file and inside the policy's folder.
+    path: String,
 }
 
 /// `[scripts]`: Rhai hooks `classify`, `prioritise`, `route`, `targets`.
