@@ -637,9 +637,12 @@ impl JsonSchema for Condition {
         }
         json_schema!({
             "type": "object",
-            "description": "A condition: a table whose entries must all hold. A key is a field (`kind`, `text`, `customer.tier`, `attributes.<name>`, …) or `any`, `all`, `not`.",
+            "description": "A condition: a table whose entries must all hold. A key is a field (`kind`, `text`, `customer.tier`, `attributes.<name>`, `model.<name>` (a text model's label), `model.<name>.confidence` (0..1), …) or `any`, `all`, `not`.",
             "properties": properties,
-            "patternProperties": { "^(customer|product|attributes)\\..+$": value },
+            "patternProperties": {
+                "^(customer|product|attributes)\\..+$": value,
+                "^model\\.[^.]+(\\.confidence)?$": value,
+            },
             "additionalProperties": false,
         })
     }

@@ -189,7 +189,11 @@ fn decisions_carry_labels_in_json_only_with_models() {
     assert!(json["labels"]["kind"]["confidence"].as_f64().unwrap() > 0.5);
     let _ = std::fs::remove_dir_all(dir);
 
-    let plain = crate::support::policy("policies/default.toml");
+    let toml = policy_toml("", r#"{ kind = "return" }"#).replace(
+        r#"when = { "model.kind" = { in = ["damage"] }, "model.kind.confidence" = { gte = 0.5 } }"#,
+        r#"when = { kind = "damage" }"#,
+    );
+    let plain = load(&folder(), &toml).unwrap();
     let json = serde_json::to_value(decide(&plain, &text_ticket("我想退货"), now())).unwrap();
     assert!(json.get("labels").is_none(), "{json}");
 }
