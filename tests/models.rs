@@ -283,3 +283,27 @@ fn unknown_models_labels_and_keys_are_diagnostics() {
     assert!(e.contains("paht"), "{e}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn diff_counts_changed_labels_only_when_a_policy_has_models() {
+    let (dir, p) = with_model(&policy_toml(MODELS, WHEN));
+    let with = p.unwrap();
+    let plain_toml = policy_toml("", r#"{ kind = "return" }"#).replace(
+        r#"when = { "model.kind" = { in = ["damage"] }, "model.kind.confidence" = { gte = 0.5 } }"#,
+        r#"when = { kind = "damage" }"#,
+    );
+    let plain = load(&folder(), &plain_toml).unwrap();
+    let tickets = [text_ticket("我想退货")];
+    // Adding a model gives every ticket a label: each counts as changed.
+    let r = aftercare::diff::diff(&plain, &with, &tickets, now());
+    assert_eq!(r.changed.labels, Some(1));
+    // The same models, the same labels.
+    let r = aftercare::diff::diff(&with, &with, &tickets, now());
+    assert_eq!(r.changed.labels, Some(0));
+    // No models on either side: nothing to count, and the JSON is as before.
+    let r = aftercare::diff::diff(&plain, &plain, &tickets, now());
+    assert_eq!(r.changed.labels, None);
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(json["changed"].get("labels").is_none(), "{json}");
+    let _ = std::fs::remove_dir_all(dir);
+}
