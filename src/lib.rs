@@ -117,7 +117,8 @@ pub use evaluate::EvalOptions;
 pub type Options = EvalOptions;
 pub use limits::Limits;
 pub use output::decision::{
-    ClockTrace, Decision, PauseTrace, RuleOutcome, TraceEvent, TraceStage, Triage,
+    ClockTrace, Decision, ModelLabel, ModelLabels, PauseTrace, RuleOutcome, TraceEvent, TraceStage,
+    Triage,
 };
 pub use output::{decision, diff, explain, i18n, report, testing};
 #[cfg(feature = "watch")]

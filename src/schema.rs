@@ -112,6 +112,9 @@ struct PolicyFile {
     policy: Option<Meta>,
     /// Ticket limits for this policy, within the library's hard ceilings.
     limits: Option<PolicyLimits>,
+    /// Text models by name, trained with `aftercare train`; conditions read `model.NAME` (the
+    /// label) and `model.NAME.confidence` (0..1), and every decision carries their labels.
+    models: Option<BTreeMap<String, ModelFile>>,
     /// Business calendars by name: opening hours, holidays, make-up working days.
     calendars: Option<BTreeMap<String, Calendar>>,
     /// Categories, tried in file order: the first whose `when` matches wins. Exactly one has
@@ -424,6 +427,15 @@ struct FollowUp {
     unsatisfied_at_or_below: Option<u8>,
 }
 
+/// `[models.NAME]`: a text model file.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ModelFile {
+    /// The model file, relative to the policy file and inside the policy's folder.
+    path: String,
+}
+
 /// `[scripts]`: Rhai hooks `classify`, `prioritise`, `route`, `targets`.
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -626,9 +638,12 @@ impl JsonSchema for Condition {
         }
         json_schema!({
             "type": "object",
-            "description": "A condition: a table whose entries must all hold. A key is a field (`kind`, `text`, `customer.tier`, `attributes.<name>`, …) or `any`, `all`, `not`.",
+            "description": "A condition: a table whose entries must all hold. A key is a field (`kind`, `text`, `customer.tier`, `attributes.<name>`, `model.<name>` (a text model's label), `model.<name>.confidence` (0..1), …) or `any`, `all`, `not`.",
             "properties": properties,
-            "patternProperties": { "^(customer|product|attributes)\\..+$": value },
+            "patternProperties": {
+                "^(customer|product|attributes)\\..+$": value,
+                "^model\\.[^.]+(\\.confidence)?$": value,
+            },
             "additionalProperties": false,
         })
     }

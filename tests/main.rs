@@ -21,6 +21,7 @@ mod lifecycle;
 mod limits;
 mod lints;
 mod locale;
+mod models;
 mod next_change;
 mod personal_data;
 mod policy_tests_cli;

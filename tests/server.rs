@@ -33,7 +33,7 @@ fn manifest() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A fresh folder holding a copy of the default policy, its calendar and its samples.
+/// A fresh folder holding a copy of the default policy, its calendar, its models and its samples.
 fn policy_folder() -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
@@ -43,6 +43,11 @@ fn policy_folder() -> PathBuf {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("calendars")).unwrap();
+    std::fs::create_dir_all(dir.join("models")).unwrap();
+    for model in ["category.model", "sentiment.model"] {
+        let from = manifest().join("policies/models").join(model);
+        std::fs::copy(from, dir.join("models").join(model)).unwrap();
+    }
     let policies = manifest().join("policies");
     std::fs::copy(policies.join("default.toml"), dir.join("default.toml")).unwrap();
     std::fs::copy(

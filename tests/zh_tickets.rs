@@ -92,17 +92,18 @@ fn check(file: &str, min_tickets: usize, min_accuracy: f64, min_recall: f64) {
 }
 
 #[test]
-#[ignore = "the goal is not reached yet: measured 81.3 % category accuracy and 84.6 % urgent \
-            recall (docs/text-models-accuracy.md); run with --ignored"]
+#[ignore = "the urgent-recall goal is not reached yet: with the text models the default policy \
+            measured 93.5 % category accuracy and 86.5 % urgent recall \
+            (docs/text-models-accuracy.md); run with --ignored"]
 fn the_default_policy_reaches_the_goals_on_held_out_chinese_tickets() {
     check("corpora/zh_tickets/heldout.jsonl", 200, 0.90, 0.95);
 }
 
 #[test]
 fn the_default_policy_keeps_its_measured_figures_on_held_out_chinese_tickets() {
-    // The figures measured once, after tuning had stopped (81.3 %, 84.6 %): a floor against
-    // regressions until a category model in the policy lifts them to the goals above.
-    check("corpora/zh_tickets/heldout.jsonl", 200, 0.81, 0.84);
+    // The figures measured once with the text models in the policy (93.5 %, 86.5 %; before
+    // them 81.3 %, 84.6 %): a floor against regressions until urgency reaches the goal above.
+    check("corpora/zh_tickets/heldout.jsonl", 200, 0.93, 0.86);
 }
 
 #[test]

@@ -38,6 +38,10 @@ pub(crate) enum Field {
     Attribute(String),
     Category,
     Priority,
+    /// `model.NAME`: the label the policy's model `NAME` gives the ticket's text.
+    Model(String),
+    /// `model.NAME.confidence`: that label's probability, 0..1.
+    ModelConfidence(String),
 }
 
 /// Fields that hold personal data: never readable by rules, never written to any output.
@@ -65,6 +69,14 @@ impl Field {
                     return None;
                 }
                 match head {
+                    "model" => match rest.strip_suffix(".confidence") {
+                        Some(name) if !name.is_empty() && !name.contains('.') => {
+                            Field::ModelConfidence(name.to_string())
+                        }
+                        Some(_) => return None,
+                        None if rest.contains('.') => return None,
+                        None => Field::Model(rest.to_string()),
+                    },
                     "customer" => Field::Customer(rest.to_string()),
                     "product" => Field::Product(rest.to_string()),
                     "attributes" => Field::Attribute(rest.to_string()),
@@ -339,7 +351,7 @@ fn entry(
         match did_you_mean(&path, FIELD_NAMES) {
             Some(s) => report.hint(format!("did you mean `{s}`?")),
             None => report.hint(
-                "fields: id, channel, kind, subject, description, text, customer.<f>, product.<f>, attributes.<f>, category, priority; and any, all, not",
+                "fields: id, channel, kind, subject, description, text, customer.<f>, product.<f>, attributes.<f>, category, priority, model.<name>, model.<name>.confidence; and any, all, not",
             ),
         }
         return None;

@@ -21,8 +21,9 @@ use crate::source::reader::{check_id, tables, Table};
 use crate::source::tree::{self, Node, Value};
 use crate::source::{Sink, Span, LINT_CODES};
 
-const TOP_KEYS: [&str; 13] = [
+const TOP_KEYS: [&str; 14] = [
     "policy",
+    "models",
     "limits",
     "include",
     "calendars",
@@ -50,6 +51,9 @@ pub(crate) fn check(origin: tree::Origin<'_>, limits: &Limits, sink: &mut Sink) 
     read_meta(&mut top, &mut model, sink);
     if let Some(node) = top.get("limits") {
         read_limits(node, &mut model, sink);
+    }
+    if let Some(node) = top.get("models") {
+        read_models(node, base.as_deref(), &mut model, sink);
     }
     if let Some(node) = top.get("calendars") {
         read_calendars(node, &mut model, sink);
@@ -903,6 +907,92 @@ fn read_follow_up(node: &Node, model: &mut Model, sink: &mut Sink) {
             unsatisfied_at_or_below: threshold,
         });
     }
+}
+
+const MODEL_KEYS: [&str; 1] = ["path"];
+
+/// `[models.NAME] path = "…"`: each model file is read and checked once, here, at load.
+fn read_models(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut Sink) {
+    let Value::Table(entries) = &node.value else {
+        sink.error(
+            "wrong-type",
+            &node.span,
+            format!("`models` must be a table, found {}", node.value.type_name()),
+        )
+        .hint(r#"e.g. [models.sentiment] path = "models/sentiment.model""#);
+        return;
+    };
+    for (key, value) in entries {
+        let name = key.name.as_str();
+        if !check_id(name, &key.span, sink) {
+            continue;
+        }
+        let what = format!("`[models.{name}]`");
+        let Some(mut t) = Table::new(value, &what, sink) else {
+            continue;
+        };
+        let path = t.required_string("path", &what, sink);
+        t.finish(&what, &MODEL_KEYS, sink);
+        let Some((rel, span)) = path else {
+            continue;
+        };
+        let Some(base) = base else {
+            sink.error("bad-value", span, "models need a policy loaded from a file")
+                .hint("model paths are relative to the policy file");
+            continue;
+        };
+        let file = base.join(rel);
+        // Recorded even when it fails, so that `watch` reloads once the file is fixed.
+        sink.files.push(file.clone());
+        match load_model(base, &file, rel) {
+            Ok(m) => model.models.push(ModelDef {
+                name: reference(name, &key.span),
+                model: std::sync::Arc::new(m),
+            }),
+            Err((message, hint)) => {
+                sink.error("model", span, format!("model `{name}`: {message}"))
+                    .hint(hint);
+                model.unloaded_models.push(name.to_string());
+            }
+        }
+    }
+}
+
+/// Reads a model file that must lie inside the policy's folder once symbolic links are
+/// resolved, so a policy cannot make the loader read files elsewhere.
+fn load_model(
+    base: &Path,
+    file: &Path,
+    shown: &str,
+) -> Result<crate::text::Model, (String, String)> {
+    use crate::text::ModelError;
+    // Messages name the path as written, never where the policy happens to live.
+    let shown = shown.to_string();
+    let typed = |e: ModelError| (e.to_string(), e.hint().to_string());
+    let real = match file.canonicalize() {
+        Ok(p) => p,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(typed(ModelError::Missing { path: shown }))
+        }
+        Err(e) => {
+            return Err(typed(ModelError::Unreadable {
+                path: shown,
+                message: e.to_string(),
+            }))
+        }
+    };
+    let inside = base.canonicalize().is_ok_and(|b| real.starts_with(b));
+    if !inside {
+        return Err((
+            format!("`{shown}` is outside the policy's folder"),
+            "keep model files in the policy's folder or below it (symbolic links are followed)"
+                .to_string(),
+        ));
+    }
+    if !real.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(typed(ModelError::NotAFile { path: shown }));
+    }
+    crate::text::Model::load(&real).map_err(typed)
 }
 
 const SCRIPT_KEYS: [&str; 11] = [

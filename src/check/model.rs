@@ -35,6 +35,17 @@ pub(crate) struct Model {
     pub(crate) limits: Vec<(&'static str, usize)>,
     /// Where a `default` was written but was not a boolean (already reported).
     pub(crate) unreadable_default: UnreadableDefault,
+    /// `[models.NAME]`: text models, loaded once, in policy order.
+    pub(crate) models: Vec<ModelDef>,
+    /// Models whose file did not load (already reported): conditions on them say nothing more.
+    pub(crate) unloaded_models: Vec<String>,
+}
+
+/// `[models.NAME]`: a text model the policy's conditions may read.
+#[derive(Debug, Clone)]
+pub(crate) struct ModelDef {
+    pub(crate) name: Ref,
+    pub(crate) model: std::sync::Arc<crate::text::Model>,
 }
 
 /// Stages whose `default` key was written with a wrong type.

@@ -63,7 +63,74 @@ fn check_names(cond: &Condition, categories: &[&str], priorities: &[&str], sink:
     }
 }
 
+/// `model.NAME` and `model.NAME.confidence` must name a model of `[models]`, and a label a
+/// model test compares with must be one of that model's labels.
+fn check_models(cond: &Condition, model: &Model, sink: &mut Sink) {
+    match cond {
+        Condition::All(c) | Condition::Any(c) => {
+            c.iter().for_each(|c| check_models(c, model, sink))
+        }
+        Condition::Not(c) => check_models(c, model, sink),
+        Condition::Test(t) => {
+            let (name, label) = match &t.field {
+                Field::Model(n) => (n, true),
+                Field::ModelConfidence(n) => (n, false),
+                _ => return,
+            };
+            if model.unloaded_models.contains(name) {
+                return;
+            }
+            let known: Vec<&str> = model.models.iter().map(|m| m.name.name.as_str()).collect();
+            let Some(def) = model.models.iter().find(|m| &m.name.name == name) else {
+                let r = Ref {
+                    name: name.clone(),
+                    span: t.span.clone(),
+                };
+                missing("model", &r, &known, sink);
+                return;
+            };
+            if label {
+                let labels: Vec<&str> = def.model.labels().iter().map(String::as_str).collect();
+                let mut used = Vec::new();
+                label_names(&t.test, &mut used);
+                for l in used {
+                    if !labels.contains(&l) {
+                        let r = Ref {
+                            name: l.to_string(),
+                            span: t.span.clone(),
+                        };
+                        missing(&format!("label of model `{name}`"), &r, &labels, sink);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn label_names<'a>(test: &'a Test, out: &mut Vec<&'a str>) {
+    match test {
+        Test::Eq(Scalar::Str(s)) => out.push(s),
+        Test::In(items) => out.extend(items.iter().filter_map(|i| match i {
+            Scalar::Str(s) => Some(s.as_str()),
+            _ => None,
+        })),
+        Test::Not(t) => label_names(t, out),
+        Test::All(tests) => tests.iter().for_each(|t| label_names(t, out)),
+        _ => {}
+    }
+}
+
 pub(crate) fn validate(model: &Model, root: &Span, sink: &mut Sink) {
+    for cond in model
+        .categories
+        .iter()
+        .filter_map(|c| c.when.as_ref())
+        .chain(model.priority_rules.iter().filter_map(|r| r.when.as_ref()))
+        .chain(model.routes.iter().filter_map(|r| r.when.as_ref()))
+        .chain(model.escalations.iter().filter_map(|e| e.when.as_ref()))
+    {
+        check_models(cond, model, sink);
+    }
     let calendars: Vec<&str> = model
         .calendars
         .iter()

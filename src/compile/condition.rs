@@ -33,11 +33,19 @@ pub(crate) enum Path {
     Attribute(String),
     Category,
     Priority,
+    /// The label of the policy's `i`th model.
+    Model(usize),
+    /// The confidence of the policy's `i`th model.
+    ModelConfidence(usize),
 }
 
 impl Path {
-    fn from_field(field: &Field) -> Path {
+    fn from_field(field: &Field, models: &[String]) -> Path {
+        // Model names were checked against `[models]`; an unknown one reads as missing.
+        let model = |n: &str| models.iter().position(|m| m == n).unwrap_or(usize::MAX);
         match field {
+            Field::Model(n) => Path::Model(model(n)),
+            Field::ModelConfidence(n) => Path::ModelConfidence(model(n)),
             Field::Id => Path::Id,
             Field::Channel => Path::Channel,
             Field::Kind => Path::Kind,
@@ -118,6 +126,8 @@ impl<'t> Subject<'t> {
             Path::Attribute(f) => attr(t.attributes.get(f)),
             Path::Category => opt(self.category.map(|c| c.1)),
             Path::Priority => opt(self.priority.map(|p| p.1)),
+            // Read through `Keywords::prediction`, which keeps the evaluation's predictions.
+            Path::Model(_) | Path::ModelConfidence(_) => Val::Missing,
         }
     }
 }
@@ -257,6 +267,8 @@ pub(crate) struct Compiler {
     slots: Vec<SlotKeywords>,
     categories: Vec<String>,
     priorities: Vec<String>,
+    /// The names of the policy's models, in order.
+    pub(crate) models: Vec<String>,
 }
 
 impl Compiler {
@@ -266,6 +278,7 @@ impl Compiler {
             slots: Vec::new(),
             categories,
             priorities,
+            models: Vec::new(),
         }
     }
 
@@ -310,7 +323,7 @@ impl Compiler {
             Condition::Any(c) => Cond::Any(c.iter().map(|c| self.compile(c)).collect()),
             Condition::Not(c) => Cond::Not(Box::new(self.compile(c))),
             Condition::Test(t) => {
-                let path = Path::from_field(&t.field);
+                let path = Path::from_field(&t.field, &self.models);
                 let test = self.test(&path, &t.test);
                 let text: Arc<str> = t.text.as_str().into();
                 let strings = |values: &[Scalar]| -> Option<Box<[Box<str>]>> {
@@ -365,6 +378,16 @@ impl Compiler {
             Test::In(v) => self.one_of(path, v).unwrap_or_else(|| CTest::In(v.clone())),
             Test::Not(t) => CTest::Not(Box::new(self.test(path, t))),
             Test::Cmp(op, n) => CTest::Cmp(*op, *n),
+            // A model's label is no text to scan: its substrings are tested directly.
+            Test::ContainsAny(needles)
+                if matches!(path, Path::Model(_) | Path::ModelConfidence(_)) =>
+            {
+                let alternatives: Vec<String> = needles.iter().map(|n| escape(n)).collect();
+                match Pattern::new(&format!("(?i){}", alternatives.join("|"))) {
+                    Ok(p) => CTest::Matches(p),
+                    Err(_) => CTest::Exists(false),
+                }
+            }
             Test::ContainsAny(needles) => {
                 let slot = match self.slots.iter().position(|(p, _, _)| p == path) {
                     Some(i) => i,
@@ -424,8 +447,24 @@ impl Compiler {
             .filter(|(_, k)| matches!(k.path, Path::Category | Path::Priority))
             .map(|(i, _)| i)
             .collect();
-        Ok(Keywords { slots, derived })
+        Ok(Keywords {
+            slots,
+            derived,
+            models: Vec::new(),
+        })
     }
+}
+
+/// `text` as a regular expression that matches it literally.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn scalar_eq(v: Val<'_>, s: &Scalar) -> bool {
@@ -457,7 +496,21 @@ fn eval_test(
     kw: &Keywords,
     scan: &mut Scan,
 ) -> bool {
-    test.eval(subject.get(path), subject, kw, scan)
+    let v = value(path, subject, kw, scan);
+    test.eval(v, subject, kw, scan)
+}
+
+/// A field's value, model predictions included (computed on first use, then kept in `scan`).
+fn value<'a>(path: &Path, subject: &Subject<'a>, kw: &'a Keywords, scan: &mut Scan) -> Val<'a> {
+    match path {
+        Path::Model(i) => kw
+            .prediction(*i, subject.ticket, scan)
+            .map_or(Val::Missing, |(label, _)| Val::Str(label)),
+        Path::ModelConfidence(i) => kw
+            .prediction(*i, subject.ticket, scan)
+            .map_or(Val::Missing, |(_, c)| Val::Num(c)),
+        _ => subject.get(path),
+    }
 }
 
 impl Cond {
@@ -532,7 +585,7 @@ impl Cond {
                     }
                 }
                 // A comparison says what the ticket held, so a reader sees why it passed.
-                match (test, subject.get(path)) {
+                match (test, value(path, subject, kw, scan)) {
                     (CTest::Cmp(..) | CTest::All(_), Val::Num(x)) => {
                         out.push(format!("{text} (value {x})"))
                     }

@@ -22,6 +22,30 @@ pub(crate) struct Keywords {
     pub(super) slots: Vec<KeywordSlot>,
     /// The slots on `category` and `priority`, which change between stages.
     pub(super) derived: Vec<usize>,
+    /// `[models]`: each model's name and the model, loaded once and shared.
+    pub(crate) models: Vec<(Arc<str>, Arc<crate::text::Model>)>,
+}
+
+impl Keywords {
+    /// Model `i`'s label and confidence for the ticket's subject and description: predicted
+    /// on first use in an evaluation, then kept in `scan`.
+    pub(crate) fn prediction<'k>(
+        &'k self,
+        i: usize,
+        ticket: &crate::ticket::Ticket,
+        scan: &mut Scan,
+    ) -> Option<(&'k str, f64)> {
+        let (_, model) = self.models.get(i)?;
+        if scan.predictions.len() < self.models.len() {
+            scan.predictions.resize(self.models.len(), None);
+        }
+        let cell = scan.predictions.get_mut(i)?;
+        let (index, confidence) = *cell.get_or_insert_with(|| {
+            let p = model.predict(&crate::text::ticket_text(ticket));
+            (p.index, p.confidence)
+        });
+        Some((model.labels().get(index)?.as_str(), confidence))
+    }
 }
 
 /// Which keywords were found in a ticket, per slot, computed on first use and kept for the
@@ -31,6 +55,8 @@ pub(crate) struct Scan {
     /// The first few fields inline (a rule set rarely scans more), the rest on the heap.
     inline: [Option<Found>; INLINE_SLOTS],
     more: Vec<Option<Found>>,
+    /// Each model's prediction (label index, confidence), once computed; empty without models.
+    predictions: Vec<Option<(usize, f64)>>,
 }
 
 const INLINE_SLOTS: usize = 4;

@@ -204,6 +204,7 @@ pub(crate) fn compile(model: &Model, sink: &mut Sink) -> Option<Compiled> {
         model.categories.iter().map(|d| d.id.name.clone()).collect(),
         model.priorities.iter().map(|p| p.name.clone()).collect(),
     );
+    c.models = model.models.iter().map(|m| m.name.name.clone()).collect();
 
     // Categories.
     let mut category_rules = Vec::new();
@@ -344,7 +345,14 @@ pub(crate) fn compile(model: &Model, sink: &mut Sink) -> Option<Compiled> {
         .collect();
     let escalations = Escalations { steps };
     let keywords = match c.finish() {
-        Ok(k) => k,
+        Ok(mut k) => {
+            k.models = model
+                .models
+                .iter()
+                .map(|m| (arc(&m.name.name), Arc::clone(&m.model)))
+                .collect();
+            k
+        }
         Err(e) => {
             let root = Span {
                 file: 0,

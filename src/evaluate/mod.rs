@@ -24,8 +24,8 @@ use self::clock::{Axis, Switch};
 use self::escalation::Holder;
 use crate::compile::{CategoryId, Compiled, RouteTarget, Scan, Subject};
 use crate::output::decision::{
-    Agents, BusinessSpan, CalendarFrom, Decision, Override, Overrides, PolicyRef, Route, Rules,
-    Transfer, Triage, TriageRules, ZonedInstant,
+    Agents, BusinessSpan, CalendarFrom, Decision, ModelLabel, ModelLabels, Override, Overrides,
+    PolicyRef, Route, Rules, Transfer, Triage, TriageRules, ZonedInstant,
 };
 use crate::output::trace::{TraceEvent, TraceStage};
 use crate::script::{Scripts, Session};
@@ -432,6 +432,10 @@ pub(crate) fn evaluate(
         )?),
         None => None,
     };
+    let labels = match inner.keywords.models.is_empty() {
+        true => ModelLabels::default(),
+        false => model_labels(inner, ticket, &mut scan, &mut trace),
+    };
     let priority_index = triaged.priority;
     let priority = inner.priorities.get(priority_index).ok_or_else(|| {
         TicketError::new(
@@ -630,9 +634,51 @@ pub(crate) fn evaluate(
         escalations: ladder.steps,
         follow_up,
         next_change_at,
+        labels,
         agents,
         trace: trace.unwrap_or_default(),
     })
+}
+
+/// Each model's label, predicted at most once per evaluation (conditions may have asked
+/// already); with a trace, the terms that weighed most for and against it.
+fn model_labels(
+    inner: &Compiled,
+    ticket: &Ticket,
+    scan: &mut Scan,
+    trace: &mut Option<Vec<TraceEvent>>,
+) -> ModelLabels {
+    let models = &inner.keywords.models;
+    let mut labels = Vec::with_capacity(models.len());
+    for (i, (name, model)) in models.iter().enumerate() {
+        let Some((label, confidence)) = inner.keywords.prediction(i, ticket, scan) else {
+            continue;
+        };
+        if let Some(t) = trace.as_mut() {
+            let e = model.explain(&crate::text::ticket_text(ticket), 3);
+            let terms = |terms: &[crate::text::Term]| {
+                terms
+                    .iter()
+                    .map(|t| format!("{} ({:+.2})", t.term, t.weight))
+                    .collect()
+            };
+            t.push(TraceEvent::Model {
+                model: name.to_string(),
+                label: label.to_string(),
+                confidence: format!("{confidence:.2}"),
+                for_label: terms(&e.for_label),
+                against_label: terms(&e.against_label),
+            });
+        }
+        labels.push((
+            Arc::clone(name),
+            ModelLabel {
+                label: label.into(),
+                confidence,
+            },
+        ));
+    }
+    ModelLabels(labels)
 }
 
 /// The decision's account of what agents did: transfers with the business time each holder

@@ -328,6 +328,44 @@ pub struct TriageRules<'p> {
     pub route: Cow<'p, str>,
 }
 
+/// A text model's label for a ticket.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ModelLabel {
+    /// The most probable label.
+    pub label: Arc<str>,
+    /// Its probability, 0..1.
+    pub confidence: f64,
+}
+
+/// The labels of a decision, by model name in policy order; serialized as a JSON object
+/// `{"NAME": {"label": "…", "confidence": 0.91}}`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelLabels(pub Vec<(Arc<str>, ModelLabel)>);
+
+impl ModelLabels {
+    /// Whether the policy has no models.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The label model `name` gave.
+    pub fn get(&self, name: &str) -> Option<&ModelLabel> {
+        self.0.iter().find(|(n, _)| &**n == name).map(|(_, l)| l)
+    }
+}
+
+impl Serialize for ModelLabels {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, label) in &self.0 {
+            map.serialize_entry(&**name, label)?;
+        }
+        map.end()
+    }
+}
+
 /// What aftercare decided for one ticket as of `now`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -356,6 +394,10 @@ pub struct Decision {
     pub follow_up: Option<FollowUp>,
     /// The earliest instant after `now` at which this decision changes with no new event.
     pub next_change_at: Option<ZonedInstant>,
+    /// Each text model's label for the ticket, by model name in policy order; empty (and
+    /// left out of the JSON) when the policy has no `[models]`.
+    #[serde(skip_serializing_if = "ModelLabels::is_empty")]
+    pub labels: ModelLabels,
     /// What agents did (transfers, overrides), when they did anything up to `now`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agents: Option<Agents>,

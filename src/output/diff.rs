@@ -143,6 +143,10 @@ pub struct Changed {
     pub first_response_due: usize,
     /// When the resolution (of the current cycle) is due.
     pub resolution_due: usize,
+    /// Tickets with a text model's label changed (a model added or removed counts): present
+    /// when either policy has `[models]`, left out of the JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<usize>,
 }
 
 /// Tickets with a breached SLA metric, under each policy.
@@ -255,6 +259,9 @@ impl DiffReport {
         c.route += later.changed.route;
         c.first_response_due += later.changed.first_response_due;
         c.resolution_due += later.changed.resolution_due;
+        if let Some(n) = later.changed.labels {
+            *c.labels.get_or_insert(0) += n;
+        }
         self.breached.old += later.breached.old;
         self.breached.new += later.breached.new;
         self.agreement.category.add(later.agreement.category);
@@ -309,6 +316,9 @@ impl DiffReport {
         match outcome {
             Outcome::Error => self.errors += 1,
             Outcome::Compared(c) => {
+                if let Some(changed) = c.labels {
+                    *self.changed.labels.get_or_insert(0) += usize::from(changed);
+                }
                 self.breached.old += usize::from(c.breached_old);
                 self.breached.new += usize::from(c.breached_new);
                 self.agreement.category.add(c.agreement.category);
@@ -482,6 +492,8 @@ enum Outcome {
 
 struct Comparison {
     changed: u8,
+    /// With models in either policy: whether a label changed.
+    labels: Option<bool>,
     breached_old: bool,
     breached_new: bool,
     examples: Vec<Example>,
@@ -496,8 +508,19 @@ fn compare(old: &Policy, new: &Policy, ticket: &Ticket, now: DateTime<Utc>) -> O
     let (Ok(a), Ok(b)) = (decide(old), decide(new)) else {
         return Outcome::Error;
     };
+    let labels = (!a.labels.is_empty() || !b.labels.is_empty()).then(|| {
+        let names = |d: &Decision| -> Vec<(String, String)> {
+            d.labels
+                .0
+                .iter()
+                .map(|(n, l)| (n.to_string(), l.label.to_string()))
+                .collect()
+        };
+        names(&a) != names(&b)
+    });
     let mut c = Comparison {
         changed: 0,
+        labels,
         breached_old: breached(&a),
         breached_new: breached(&b),
         examples: Vec::new(),

@@ -125,7 +125,7 @@ impl fmt::Display for CasesError {
 impl std::error::Error for CasesError {}
 
 /// The top-level keys of a decision (and of a rejected ticket's error line).
-const DECISION_KEYS: [&str; 14] = [
+const DECISION_KEYS: [&str; 15] = [
     "ticket",
     "policy",
     "category",
@@ -137,6 +137,7 @@ const DECISION_KEYS: [&str; 14] = [
     "escalations",
     "follow_up",
     "next_change_at",
+    "labels",
     "agents",
     "trace",
     "error",
@@ -899,6 +900,9 @@ fn stage_trace(
         }
         ("sla", metric) if METRICS.contains(&metric) => pick(&|e| clock(metric, e)),
         ("follow_up", _) => pick(&|e| clock("follow_up", e)),
+        ("labels", model) => {
+            pick(&|e| matches!(e, TraceEvent::Model { model: m, .. } if m == model))
+        }
         ("escalations", _) => match escalation {
             Some(step) => pick(&|e| {
                 clock(step.metric, e)

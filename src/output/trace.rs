@@ -40,6 +40,19 @@ pub enum TraceEvent {
     },
     /// Stage 4: how an SLA clock reached its due instant.
     Clock(ClockTrace),
+    /// A text model's reading of the ticket's subject and description.
+    Model {
+        /// The model's name in `[models]`.
+        model: String,
+        /// The label it gave.
+        label: String,
+        /// Its confidence, as printed (`0.91`).
+        confidence: String,
+        /// The terms that weighed most for the label, strongest first, with their weights.
+        for_label: Vec<String>,
+        /// The terms that weighed most against it.
+        against_label: Vec<String>,
+    },
     /// Stage 5: an escalation step that has fired.
     Escalation {
         /// The step as the policy writes it: `50%`, `100% + 2h`.
@@ -203,6 +216,22 @@ impl fmt::Display for TraceEvent {
                 outcome,
             } => write!(f, "{} {value}: {outcome}", stage.name()),
             TraceEvent::Clock(c) => c.fmt(f),
+            TraceEvent::Model {
+                model,
+                label,
+                confidence,
+                for_label,
+                against_label,
+            } => {
+                write!(f, "model {model}: {label} (confidence {confidence})")?;
+                if !for_label.is_empty() {
+                    write!(f, "; for: {}", for_label.join(", "))?;
+                }
+                if !against_label.is_empty() {
+                    write!(f, "; against: {}", against_label.join(", "))?;
+                }
+                Ok(())
+            }
             TraceEvent::Escalation {
                 step,
                 metric,
