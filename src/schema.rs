@@ -206,6 +206,7 @@ enum LintCode {
     ScriptNoHook,
     UndeclaredField,
     UndeclaredStatus,
+    UnknownLabel,
 }
 
 /// A business calendar: a time zone and the open windows of each day.

@@ -181,7 +181,7 @@ struct Raw {
 }
 
 /// The codes of the lints: warnings a policy may allow by code. Errors cannot be allowed.
-pub const LINT_CODES: [&str; 10] = [
+pub const LINT_CODES: [&str; 11] = [
     "unreachable-rule",
     "duplicate-id",
     "category-without-route",
@@ -192,6 +192,7 @@ pub const LINT_CODES: [&str; 10] = [
     "script-no-hook",
     "undeclared-field",
     "undeclared-status",
+    "unknown-label",
 ];
 
 impl Sink {
