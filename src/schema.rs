@@ -207,6 +207,7 @@ enum LintCode {
     UndeclaredField,
     UndeclaredStatus,
     ZeroTarget,
+    UnknownLabel,
 }
 
 /// A business calendar: a time zone and the open windows of each day.

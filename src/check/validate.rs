@@ -95,11 +95,16 @@ fn check_models(cond: &Condition, model: &Model, sink: &mut Sink) {
                 label_names(&t.test, &mut used);
                 for l in used {
                     if !labels.contains(&l) {
-                        let r = Ref {
-                            name: l.to_string(),
-                            span: t.span.clone(),
-                        };
-                        missing(&format!("label of model `{name}`"), &r, &labels, sink);
+                        // A warning: the policy may be written for a retrained model.
+                        let report = sink.warning(
+                            "unknown-label",
+                            &t.span,
+                            format!("label `{l}` is not one of model `{name}`'s labels"),
+                        );
+                        match did_you_mean(l, labels.iter().copied()) {
+                            Some(s) => report.hint(format!("did you mean `{s}`?")),
+                            None => report.hint(format!("its labels: {}", labels.join(", "))),
+                        }
                     }
                 }
             }

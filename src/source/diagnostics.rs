@@ -181,7 +181,7 @@ struct Raw {
 }
 
 /// The codes of the lints: warnings a policy may allow by code. Errors cannot be allowed.
-pub const LINT_CODES: [&str; 11] = [
+pub const LINT_CODES: [&str; 12] = [
     "unreachable-rule",
     "duplicate-id",
     "category-without-route",
@@ -193,6 +193,7 @@ pub const LINT_CODES: [&str; 11] = [
     "undeclared-field",
     "undeclared-status",
     "zero-target",
+    "unknown-label",
 ];
 
 impl Sink {
