@@ -18,6 +18,8 @@ export function policyCopy() {
   const src = join(repo, "policies");
   cpSync(join(src, "default.toml"), join(dir, "default.toml"));
   cpSync(join(src, "calendars"), join(dir, "calendars"), { recursive: true });
+  // The text models the default policy reads (`[models.*] path`, relative to the policy).
+  cpSync(join(src, "models"), join(dir, "models"), { recursive: true });
   mkdirSync(join(dir, "samples"));
   cpSync(join(src, "samples", "tickets.jsonl"), join(dir, "samples", "tickets.jsonl"));
   mkdirSync(join(dir, "tests"));
