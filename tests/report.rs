@@ -500,7 +500,7 @@ fn reports_show_the_share_of_negative_sentiment_per_period() {
 
     let text = r.to_text();
     assert!(
-        text.contains("negative sentiment      3 of 5 tickets: 60.0% (model sentiment)"),
+        text.contains("negative sentiment      3 of 5 tickets: 60.0%\n"),
         "{text}"
     );
     assert!(
@@ -598,7 +598,7 @@ fn model_sections_read_in_chinese_and_leak_no_personal_data() {
     let text = zh.to_text();
     assert!(text.contains("模型 kind 的标签（每期工单数）"), "{text}");
     assert!(
-        text.contains("负面情绪        5 张工单中 3 张：60.0%（模型 sentiment）"),
+        text.contains("负面情绪        5 张工单中 3 张：60.0%\n"),
         "{text}"
     );
     assert!(text.contains("负面占比"), "{text}");

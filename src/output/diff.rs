@@ -403,7 +403,10 @@ impl DiffReport {
                 let pad = 20usize.saturating_sub(cols(name));
                 let _ = writeln!(f, "  {name}{}{:>8}", " ".repeat(pad), self.count(field));
             }
-            if let (Some(n), Some(models)) = (self.changed.labels, &self.changed.labels_by_model) {
+            // Labels only when one changed: the JSON always has the counts.
+            if let (Some(n @ 1..), Some(models)) =
+                (self.changed.labels, &self.changed.labels_by_model)
+            {
                 let name = field_name(Field::Label);
                 let pad = 20usize.saturating_sub(cols(name));
                 let _ = writeln!(f, "  {name}{}{n:>8}", " ".repeat(pad));

@@ -382,7 +382,7 @@ messages! {
     FollowUpNotConfigured,
     /// Row and tile: the share of negative sentiment.
     NegativeSentiment,
-    /// `{0} of {1} tickets: {2} (model {3})`.
+    /// `{0} of {1} tickets: {2}`.
     NegativeSentimentLine,
     /// `Labels of model {0} (tickets per period)`.
     ModelLabelsHeading,

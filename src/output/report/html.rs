@@ -351,7 +351,7 @@ fn tiles(out: &mut String, l: Lang, t: &Kpis) {
             l.text(Msg::NegativeSentiment),
             l.fill(
                 Msg::NegativeSentimentLine,
-                &[&s.negative, &s.tickets, &percent(s.share), &s.model],
+                &[&s.negative, &s.tickets, &percent(s.share)],
             ),
         );
     }

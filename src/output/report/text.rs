@@ -178,7 +178,7 @@ fn render_raw(r: &Report) -> String {
             l.text(Msg::NegativeSentiment).into(),
             l.fill(
                 Msg::NegativeSentimentLine,
-                &[&s.negative, &s.tickets, &percent(s.share), &s.model],
+                &[&s.negative, &s.tickets, &percent(s.share)],
             ),
         ]);
     }
