@@ -71,6 +71,11 @@ pub struct DiffReport {
     pub examples: Vec<Example>,
     /// How often the rules of each policy chose what agents finally chose.
     pub agreement: Agreements,
+    /// Per text model of either policy: tickets whose label from that model changed (a model
+    /// only one policy has changes every label). Present exactly when `changed.labels` is;
+    /// kept out of `changed`, whose values are all counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels_by_model: Option<BTreeMap<String, usize>>,
 }
 
 /// Agreement with agents, per field agents can set.
@@ -149,10 +154,6 @@ pub struct Changed {
     /// when either policy has `[models]`, left out of the JSON otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<usize>,
-    /// Per model of either policy: tickets whose label from that model changed (a model only
-    /// one policy has changes every label). Present exactly when `labels` is.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub labels_by_model: Option<BTreeMap<String, usize>>,
 }
 
 /// Tickets with a breached SLA metric, under each policy.
@@ -273,8 +274,9 @@ impl DiffReport {
         if let Some(n) = later.changed.labels {
             *c.labels.get_or_insert(0) += n;
         }
-        for (model, n) in later.changed.labels_by_model.into_iter().flatten() {
-            *c.labels_by_model
+        for (model, n) in later.labels_by_model.into_iter().flatten() {
+            *self
+                .labels_by_model
                 .get_or_insert_with(BTreeMap::new)
                 .entry(model)
                 .or_default() += n;
@@ -343,10 +345,7 @@ impl DiffReport {
                 if let Some(models) = c.labels {
                     *self.changed.labels.get_or_insert(0) +=
                         usize::from(models.iter().any(|(_, changed)| *changed));
-                    let by_model = self
-                        .changed
-                        .labels_by_model
-                        .get_or_insert_with(BTreeMap::new);
+                    let by_model = self.labels_by_model.get_or_insert_with(BTreeMap::new);
                     for (model, changed) in models {
                         *by_model.entry(model).or_default() += usize::from(changed);
                     }
@@ -404,9 +403,7 @@ impl DiffReport {
                 let _ = writeln!(f, "  {name}{}{:>8}", " ".repeat(pad), self.count(field));
             }
             // Labels only when one changed: the JSON always has the counts.
-            if let (Some(n @ 1..), Some(models)) =
-                (self.changed.labels, &self.changed.labels_by_model)
-            {
+            if let (Some(n @ 1..), Some(models)) = (self.changed.labels, &self.labels_by_model) {
                 let name = field_name(Field::Label);
                 let pad = 20usize.saturating_sub(cols(name));
                 let _ = writeln!(f, "  {name}{}{n:>8}", " ".repeat(pad));
