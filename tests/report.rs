@@ -616,3 +616,68 @@ fn model_sections_read_in_chinese_and_leak_no_personal_data() {
         }
     }
 }
+
+#[test]
+fn a_model_with_many_labels_is_one_row_per_label_with_totals() {
+    use aftercare::text::{train, Example, TrainOptions};
+    let dir = crate::support::models::fixture();
+    let pairs = [
+        ("屏幕碎了", "damage"),
+        ("外壳有裂痕", "damage"),
+        ("我要退货", "return"),
+        ("申请退款退货", "return"),
+        ("噪音很大", "noise"),
+        ("声音太吵", "noise"),
+        ("漏水了", "leak"),
+        ("一直滴水", "leak"),
+        ("有煤气味", "smell"),
+        ("闻到焦味", "smell"),
+        ("门关不上", "door"),
+        ("门坏了", "door"),
+        ("不通电", "power"),
+        ("开不了机", "power"),
+        ("屏幕不亮", "display"),
+        ("显示乱码", "display"),
+        ("快递没到", "delivery"),
+        ("物流太慢", "delivery"),
+    ];
+    let examples: Vec<Example> = pairs.iter().map(|(t, l)| Example::new(*t, *l)).collect();
+    let opts = TrainOptions {
+        min_examples: 2,
+        min_df: 1,
+        ..TrainOptions::default()
+    };
+    let model = train(&examples, "kind", &opts, &mut |_| {}).expect("trains");
+    assert_eq!(model.labels().len(), 9);
+    std::fs::write(dir.join("models/kind.model"), model.to_bytes()).expect("written");
+    let policy = Policy::from_path(dir.join("policy.toml")).expect("loads");
+    let r = Report::build(
+        &policy,
+        &crate::support::models::tickets(),
+        now(),
+        Granularity::Month,
+    );
+    // Every label is counted, zeros included.
+    assert_eq!(r.totals.kpis.by_label["kind"].len(), 9);
+    let text = r.to_text();
+    assert!(
+        text.contains("Labels of model kind (all periods; each period in the JSON form)\n  label"),
+        "{text}"
+    );
+    // Most tickets first; a label without tickets still has its row.
+    let rows: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("Labels of model kind"))
+        .skip(3)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(rows.len(), 9, "{text}");
+    assert!(
+        rows[0].starts_with("  damage") || rows[0].starts_with("  return"),
+        "{rows:?}"
+    );
+    assert!(rows[8].trim_end().ends_with("0   0.0%"), "{rows:?}");
+    let html = r.to_html();
+    assert!(html.contains("Labels of model kind (all periods; each period in the JSON form)"));
+    let _ = std::fs::remove_dir_all(dir);
+}

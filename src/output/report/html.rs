@@ -826,14 +826,20 @@ fn models_tables(out: &mut String, r: &Report) {
             continue;
         };
         let sentiment = t.sentiment.as_ref().filter(|s| s.model == m.name);
+        // Labels in columns when they fit, as the text form does; otherwise one row per label.
+        let wide = m.labels.len() > super::text::LABEL_COLUMNS;
+        let (heading, first) = if wide {
+            (Msg::ModelLabelsTotalsHeading, Msg::Label)
+        } else {
+            (Msg::ModelLabelsHeading, Msg::Period)
+        };
         let _ = write!(
             out,
             "<h2>{}</h2><div class=\"scroll\"><table><thead><tr><th>{}</th>",
-            esc(&l.fill(Msg::ModelLabelsHeading, &[&m.name])),
-            l.text(Msg::Period)
+            esc(&l.fill(heading, &[&m.name])),
+            l.text(first)
         );
-        // Labels in columns when they fit, as the text form does; otherwise one row per label.
-        if m.labels.len() > super::text::LABEL_COLUMNS {
+        if wide {
             let _ = write!(
                 out,
                 "<th>{}</th><th>{}</th></tr></thead><tbody>",
