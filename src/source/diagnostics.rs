@@ -168,6 +168,14 @@ pub(crate) struct Sink {
     /// Every file the policy read or tried to read (policy, includes, scripts, modules), for
     /// watchers.
     pub(crate) files: Vec<std::path::PathBuf>,
+    /// The folder (canonical) every file the policy names must lie in; `None` for policy text
+    /// without a folder.
+    pub(crate) root: Option<std::path::PathBuf>,
+    /// The cap on the bytes of one file read (`max_policy_bytes`).
+    pub(crate) max_file_bytes: usize,
+    /// Each file read and the version of it that was read, so that a load can tell whether
+    /// its files changed while it ran.
+    pub(crate) read: Vec<(std::path::PathBuf, super::files::Fingerprint)>,
 }
 
 /// A diagnostic before its position is resolved.
