@@ -56,6 +56,8 @@ fn the_defaults_are_documented() {
     assert_eq!(d.max_text_bytes, 64 * 1024);
     assert_eq!(d.max_policy_bytes, 4 * 1024 * 1024);
     assert_eq!(d.max_rules, 10_000);
+    assert_eq!(d.max_pattern_bytes, 4 * 1024 * 1024);
+    assert_eq!(d.max_policy_pattern_bytes, 32 * 1024 * 1024);
     assert_eq!(d, Limits::DEFAULT);
 }
 
@@ -654,4 +656,118 @@ fn scripts_and_modules_are_read_within_max_policy_bytes() {
         "{e}"
     );
     std::fs::remove_dir_all(&outer).ok();
+}
+
+/// The policy with one more category whose rule is `when`.
+fn with_rule(when: &str) -> String {
+    POLICY.replace("RESOLUTION", "3bd").replacen(
+        "[[categories]]\nid = \"general\"",
+        &format!(
+            "[[categories]]\nid = \"special\"\nwhen = {when}\n\n[[categories]]\nid = \"general\""
+        ),
+        1,
+    )
+}
+
+#[test]
+fn many_large_patterns_stop_at_the_policys_pattern_budget() {
+    // One rule with `any = [2,000 regexes]` took 2.3 GB and 9,990 of them 102 s: now the load
+    // stops at the first pattern over the budget (about twenty of these), at that pattern.
+    let any: Vec<String> = (0..2000)
+        .map(|i| format!("{{ subject = {{ matches = '\\w{{20}}{i}' }} }}"))
+        .collect();
+    let text = with_rule(&format!("{{ any = [{}] }}", any.join(", ")));
+    let e = Policy::from_toml(&text).expect_err("over the budget");
+    assert_eq!(e.error_count(), 1, "{e}");
+    let message = e.to_string();
+    assert!(
+        message.contains(&format!(
+            "with this pattern the policy's compiled patterns take more than {} bytes (max_policy_pattern_bytes)",
+            Limits::DEFAULT.max_policy_pattern_bytes
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains("hint: fewer or simpler patterns"),
+        "{message}"
+    );
+    // At the pattern that went over, inside the rule's `when`.
+    let d = &e.diagnostics()[0];
+    assert_eq!(
+        d.line,
+        text.lines().position(|l| l.starts_with("when = ")).unwrap() + 1
+    );
+    let column = text
+        .lines()
+        .nth(d.line - 1)
+        .unwrap()
+        .find("'\\w{20}")
+        .unwrap()
+        + 1;
+    assert!(d.column > column, "{d:?}");
+    // A budget that holds them all loads them.
+    let few = with_rule(&format!("{{ any = [{}] }}", any[..3].join(", ")));
+    assert!(Policy::from_toml(&few).is_ok());
+    let tight = Limits {
+        max_policy_pattern_bytes: 1024 * 1024,
+        ..Limits::default()
+    };
+    let e = Policy::from_toml_with(&few, &tight).expect_err("over a tight budget");
+    assert!(
+        e.to_string()
+            .contains("more than 1048576 bytes (max_policy_pattern_bytes)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn one_large_pattern_stops_at_the_pattern_budget() {
+    let text = with_rule(r#"{ subject = { matches = '\w{200}' } }"#);
+    let e = Policy::from_toml(&text).expect_err("over the budget");
+    let message = e.to_string();
+    assert!(
+        message.contains(&format!(
+            "the compiled pattern takes more than {} bytes (max_pattern_bytes)",
+            Limits::DEFAULT.max_pattern_bytes
+        )),
+        "{message}"
+    );
+    assert!(message.contains("(?-u)"), "{message}");
+    // The same repetition over ASCII word characters is small.
+    assert!(Policy::from_toml(&with_rule(r#"{ subject = { matches = '(?-u)\w{200}' } }"#)).is_ok());
+    let tight = Limits {
+        max_pattern_bytes: 10_000,
+        ..Limits::default()
+    };
+    let e = Policy::from_toml_with(
+        &with_rule(r#"{ subject = { matches = '\d{11}' } }"#),
+        &tight,
+    )
+    .expect_err("over a tight budget");
+    assert!(
+        e.to_string()
+            .contains("more than 10000 bytes (max_pattern_bytes)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn keyword_automata_count_in_the_pattern_budget() {
+    let words: Vec<String> = (0..2000).map(|i| format!("'keyword number {i}'")).collect();
+    let text = with_rule(&format!(
+        "{{ text = {{ contains_any = [{}] }} }}",
+        words.join(", ")
+    ));
+    assert!(Policy::from_toml(&text).is_ok());
+    let tight = Limits {
+        max_policy_pattern_bytes: 20_000,
+        ..Limits::default()
+    };
+    let e = Policy::from_toml_with(&text, &tight).expect_err("over the budget");
+    assert!(
+        e.to_string().contains("the keyword automata take")
+            && e.to_string()
+                .contains("more than 20000 bytes (max_policy_pattern_bytes)"),
+        "{e}"
+    );
 }

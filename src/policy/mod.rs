@@ -286,6 +286,8 @@ fn load_once(
     let limits = &options.limits.capped();
     let mut sink = Sink::default();
     sink.max_file_bytes = limits.max_policy_bytes;
+    sink.patterns.each = limits.max_pattern_bytes;
+    sink.patterns.total = limits.max_policy_pattern_bytes;
     let folder = match origin {
         Origin::Path(p) => p.parent(),
         Origin::Text { base, .. } => *base,

@@ -176,6 +176,22 @@ pub(crate) struct Sink {
     /// Each file read and the version of it that was read, so that a load can tell whether
     /// its files changed while it ran.
     pub(crate) read: Vec<(std::path::PathBuf, super::files::Fingerprint)>,
+    /// What the compiled patterns of the policy may take, and have taken so far.
+    pub(crate) patterns: PatternBudget,
+}
+
+/// The memory budget of a policy's compiled patterns (`Limits::max_pattern_bytes` and
+/// `Limits::max_policy_pattern_bytes`).
+#[derive(Debug, Default)]
+pub(crate) struct PatternBudget {
+    /// Most bytes of one pattern.
+    pub(crate) each: usize,
+    /// Most bytes of all patterns and keyword automata together.
+    pub(crate) total: usize,
+    /// Bytes taken so far.
+    pub(crate) used: usize,
+    /// Whether the total was exceeded (reported once; later patterns are not compiled).
+    pub(crate) exceeded: bool,
 }
 
 /// A diagnostic before its position is resolved.
