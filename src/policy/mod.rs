@@ -296,7 +296,7 @@ fn load_once(
         Some(root) => root_of(root),
         None => folder.and_then(root_of),
     };
-    let model = check::check(origin.clone(), limits, &mut sink);
+    let model = check::check(*origin, limits, &mut sink);
     let compiled = model.and_then(|m| compile_all(&m, &mut sink));
     let has_errors = sink.has_errors();
     let files = std::mem::take(&mut sink.files);
