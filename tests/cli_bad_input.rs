@@ -211,6 +211,32 @@ fn bad_elements_of_a_json_array_get_error_lines_and_the_run_goes_on() {
 }
 
 #[test]
+fn explain_reads_no_more_of_a_ticket_than_its_limit() {
+    let dir =
+        std::env::temp_dir().join(format!("aftercare-cli-explain-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let path = dir.join("ticket.json");
+    let huge = format!(
+        r#"{{"id": "huge", "created_at": "2025-10-09T09:00:00+08:00", "description": "{}"}}"#,
+        "x".repeat(300_000)
+    );
+    std::fs::write(&path, huge).expect("write");
+    let out = crate::support::aftercare()
+        .args(["explain", "policies/default.toml"])
+        .arg(&path)
+        .args(["--now", "2025-10-15T12:00:00+08:00"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: the ticket is more than 262144 bytes of JSON; the limit is 262144 bytes (max_ticket_bytes)\n"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn output_keeps_the_input_order_across_batches() {
     let dir = std::env::temp_dir().join(format!("aftercare-cli-order-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary folder");
