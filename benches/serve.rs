@@ -266,12 +266,12 @@ fn main() {
             .map(|runs| median(runs.iter().map(|r| r.server_cpu).collect()) / BATCH as f64)
             .fold(f64::INFINITY, f64::min);
         println!(
-            "\nbest server batch row vs library, decisions/s: {:.2}x slower than evaluate_batch, {:.2}x than evaluate_json_lines",
+            "\nlibrary ÷ best server batch row, decisions/s: {:.2} (evaluate_batch), {:.2} (evaluate_json_lines)",
             batch.0 / wall,
             json_lines.0 / wall
         );
         println!(
-            "server CPU per decision in batches vs library: {:.2}x evaluate_batch, {:.2}x evaluate_json_lines",
+            "server ÷ library, CPU time per decision (best server batch row): {:.2} (evaluate_batch), {:.2} (evaluate_json_lines)",
             cpu * batch.1,
             cpu * json_lines.1
         );

@@ -1,29 +1,38 @@
-//! The log's writer: request threads hand their finished lines to one writer thread, which
-//! writes whatever has gathered with one `write` per round.
+//! The log's writer: request threads append their finished lines to a backlog, and one
+//! writer thread writes the backlog to stderr every few milliseconds, in one `write`.
 //!
-//! Written to stderr directly, every request paid a system call, and under load the
-//! threads queued on stderr's lock and woke the reader of the pipe once per line; the
-//! service's own benchmark (`benches/serve.rs`) measured that as the largest cost of a
-//! one-ticket request outside the decision itself. Here a line costs a short lock and a copy;
-//! when the service is idle a line is still written at once, and under load many lines go
-//! out together. Lines stay whole and in order. If the reader of the log stops reading, the
-//! lines beyond [`BACKLOG_MAX`] are dropped and counted (a line says how many) rather than
-//! stopping the service.
+//! Written to stderr directly, every request paid a system call, waited on stderr's lock when
+//! another thread was writing, and woke the reader of the pipe once per line; the service's
+//! own benchmark (`benches/serve.rs`) found that the largest cost of a one-ticket request
+//! outside the decision itself. Here a line costs a short lock and a copy, and a request
+//! never wakes another thread while lines keep coming (the writer wakes by the clock). A line
+//! after a quiet spell wakes the writer and is written at once. Lines stay whole and in
+//! order. If the log's reader stops reading, the lines beyond [`BACKLOG_MAX`] are dropped and
+//! counted (a line says how many) rather than stopping the service.
 
 use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// Bytes of log waiting to be written before further lines are dropped.
 const BACKLOG_MAX: usize = 16 * 1024 * 1024;
+
+/// How often the writer writes while lines keep coming.
+const ROUND: Duration = Duration::from_millis(10);
+
+/// A backlog this large is written before the round is over.
+const BACKLOG_URGENT: usize = 1024 * 1024;
 
 #[derive(Default)]
 struct State {
     pending: Vec<u8>,
     /// Lines dropped since the last round, for the line that says so.
     dropped: u64,
-    /// The writer thread is waiting for lines (so a new line must wake it).
+    /// The writer thread is waiting for lines after a quiet spell (so a new line wakes it).
     waiting: bool,
+    /// The backlog has grown past [`BACKLOG_URGENT`] (so the writer was woken).
+    urgent: bool,
     closed: bool,
 }
 
@@ -68,16 +77,32 @@ pub(crate) fn start(mut out: impl Write + Send + 'static) -> (Sink, LogGuard) {
         .name("aftercare-log".into())
         .spawn(move || {
             let mut batch = Vec::new();
+            let mut quiet = false;
             loop {
                 let mut s = theirs.lock();
-                while s.pending.is_empty() && s.dropped == 0 && !s.closed {
+                let nothing = |s: &State| s.pending.is_empty() && s.dropped == 0;
+                if quiet {
                     s.waiting = true;
-                    s = theirs.wake.wait(s).unwrap_or_else(|e| e.into_inner());
+                    while nothing(&s) && !s.closed {
+                        s = theirs.wake.wait(s).unwrap_or_else(|e| e.into_inner());
+                    }
+                    s.waiting = false;
+                } else if !s.closed && !s.urgent {
+                    s = theirs
+                        .wake
+                        .wait_timeout(s, ROUND)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
                 }
-                s.waiting = false;
-                if s.pending.is_empty() && s.dropped == 0 && s.closed {
-                    return;
+                s.urgent = false;
+                if nothing(&s) {
+                    if s.closed {
+                        return;
+                    }
+                    quiet = true;
+                    continue;
                 }
+                quiet = false;
                 std::mem::swap(&mut s.pending, &mut batch);
                 let dropped = std::mem::take(&mut s.dropped);
                 drop(s);
@@ -128,7 +153,9 @@ impl Write for Sink {
         } else {
             s.pending.extend_from_slice(line);
         }
-        let wake = std::mem::take(&mut s.waiting);
+        let urgent = !s.urgent && s.pending.len() >= BACKLOG_URGENT;
+        s.urgent |= urgent;
+        let wake = std::mem::take(&mut s.waiting) || urgent;
         drop(s);
         if wake {
             self.shared.wake.notify_one();
