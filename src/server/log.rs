@@ -122,11 +122,8 @@ pub(crate) fn start(mut out: impl Write + Send + 'static) -> (Sink, LogGuard) {
                 }
             }
         });
-    let thread = match thread {
-        Ok(t) => Some(t),
-        // No thread: lines pile up to the limit and are dropped, but the service runs.
-        Err(_) => None,
-    };
+    // No thread: lines pile up to the limit and are dropped, but the service runs.
+    let thread = thread.ok();
     (
         Sink {
             shared: Arc::clone(&shared),
