@@ -10,10 +10,9 @@
 //! machine runs, and the client's share says how much of the machine the load generator took.
 //! The machine's load average is printed before and after.
 //!
-//! The default client writes each request as prepared bytes and reads the answer by its
-//! `content-length` (HTTP/1.1 keep-alive, one request at a time per connection): a load
-//! generator should cost less than what it measures. `AFTERCARE_BENCH_CLIENT=hyper` uses
-//! hyper's client instead; the client-CPU column shows the difference.
+//! The client is hyper's (HTTP/1.1 keep-alive, one request at a time per connection) on one
+//! thread: it costs about a quarter of what the server spends per request (a client that
+//! wrote prepared bytes and read answers by their length measured no cheaper).
 //!
 //! `cargo bench --bench serve` (about 70 s). Environment:
 //! `AFTERCARE_BENCH_SECS` seconds per measurement (default 2), `AFTERCARE_BENCH_REPEAT`
@@ -55,12 +54,6 @@ struct Run {
     client_cpu: f64,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Client {
-    Raw,
-    Hyper,
-}
-
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
         .ok()
@@ -78,10 +71,6 @@ fn main() {
         .collect();
     let bodies =
         std::env::var("AFTERCARE_BENCH_BODIES").unwrap_or_else(|_| "singles,batches".into());
-    let client = match std::env::var("AFTERCARE_BENCH_CLIENT").as_deref() {
-        Ok("hyper") => Client::Hyper,
-        _ => Client::Raw,
-    };
     let log = std::env::var("AFTERCARE_BENCH_LOG").unwrap_or_else(|_| "info".into());
     let policy_path = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/default.toml");
 
@@ -156,7 +145,7 @@ fn main() {
                     let server_cpu = Cpu::of(server.id());
                     let client_cpu = Cpu::of(std::process::id());
                     let (latencies, answered) =
-                        runtime.block_on(load(client, &addr, &path, set, c, run_for));
+                        runtime.block_on(load(&addr, &path, set, c, run_for));
                     let (server_cpu, client_cpu) = (server_cpu.used(), client_cpu.used());
                     summarise(&latencies, answered, per, run_for, server_cpu, client_cpu)
                 })
@@ -203,12 +192,8 @@ fn main() {
         .collect();
     let load_after = load_average();
 
-    let client_name = match client {
-        Client::Raw => "raw",
-        Client::Hyper => "hyper",
-    };
     println!(
-        "\nload average before: {load_before}; after: {load_after}; {repeat} × {:.1} s per row; client: {client_name}; server log: {log}",
+        "\nload average before: {load_before}; after: {load_after}; {repeat} × {:.1} s per row; server log: {log}",
         run_for.as_secs_f64()
     );
     println!(
@@ -377,7 +362,6 @@ fn cpu_seconds(pid: u32) -> f64 {
 /// time, for `run_for` after a warm-up: the latencies after the warm-up, and how many
 /// requests were answered in all.
 async fn load(
-    client: Client,
     addr: &str,
     path: &str,
     bodies: &[Bytes],
@@ -391,14 +375,7 @@ async fn load(
         let (addr, path) = (addr.to_string(), path.to_string());
         let bodies: Vec<Bytes> = bodies.to_vec();
         let first = c * 7;
-        match client {
-            Client::Raw => {
-                tasks.spawn(raw_connection(addr, path, bodies, first, start, end));
-            }
-            Client::Hyper => {
-                tasks.spawn(hyper_connection(addr, path, bodies, first, start, end));
-            }
-        }
+        tasks.spawn(connection(addr, path, bodies, first, start, end));
     }
     let mut latencies = Vec::new();
     let mut answered = 0;
@@ -410,109 +387,8 @@ async fn load(
     (latencies, answered)
 }
 
-/// One connection of the prepared-bytes client.
-async fn raw_connection(
-    addr: String,
-    path: String,
-    bodies: Vec<Bytes>,
-    first: usize,
-    start: Instant,
-    end: Instant,
-) -> (Vec<Duration>, usize) {
-    let requests: Vec<Vec<u8>> = bodies
-        .iter()
-        .map(|b| {
-            let mut r = format!(
-                "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-                b.len()
-            )
-            .into_bytes();
-            r.extend_from_slice(b);
-            r
-        })
-        .collect();
-    let stream = tokio::net::TcpStream::connect(&addr)
-        .await
-        .expect("connects");
-    stream.set_nodelay(true).expect("nodelay");
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut latencies = Vec::new();
-    let mut answered = 0usize;
-    let mut i = first;
-    loop {
-        let sent = Instant::now();
-        if sent >= end {
-            break;
-        }
-        write_all(&stream, &requests[i % requests.len()]).await;
-        i += 1;
-        // Read until the head is complete, then until `content-length` bytes of body.
-        let mut filled = 0;
-        let mut want = usize::MAX;
-        while filled < want {
-            if filled == buf.len() {
-                buf.resize(buf.len() * 2, 0);
-            }
-            filled += read_some(&stream, &mut buf[filled..]).await;
-            if want == usize::MAX {
-                if let Some(head) = buf[..filled].windows(4).position(|w| w == b"\r\n\r\n") {
-                    assert!(
-                        buf.starts_with(b"HTTP/1.1 200"),
-                        "answered {}",
-                        String::from_utf8_lossy(&buf[..head])
-                    );
-                    want = head + 4 + content_length(&buf[..head]);
-                }
-            }
-        }
-        assert_eq!(filled, want, "one answer per request");
-        answered += 1;
-        if sent >= start {
-            latencies.push(sent.elapsed());
-        }
-    }
-    (latencies, answered)
-}
-
-fn content_length(head: &[u8]) -> usize {
-    head.split(|b| *b == b'\n')
-        .find_map(|line| {
-            let line = std::str::from_utf8(line).ok()?;
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse().ok())
-                .flatten()
-        })
-        .expect("the answer has a content-length")
-}
-
-async fn write_all(stream: &tokio::net::TcpStream, mut bytes: &[u8]) {
-    while !bytes.is_empty() {
-        match stream.try_write(bytes) {
-            Ok(n) => bytes = &bytes[n..],
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                stream.writable().await.expect("writable");
-            }
-            Err(e) => panic!("write: {e}"),
-        }
-    }
-}
-
-async fn read_some(stream: &tokio::net::TcpStream, buf: &mut [u8]) -> usize {
-    loop {
-        match stream.try_read(buf) {
-            Ok(0) => panic!("the server closed the connection"),
-            Ok(n) => return n,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                stream.readable().await.expect("readable");
-            }
-            Err(e) => panic!("read: {e}"),
-        }
-    }
-}
-
-/// One connection of hyper's client.
-async fn hyper_connection(
+/// One keep-alive connection.
+async fn connection(
     addr: String,
     path: String,
     bodies: Vec<Bytes>,

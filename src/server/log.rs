@@ -240,8 +240,8 @@ mod tests {
         let out = Collect::default();
         let (mut sink, guard) = start(Stuck(Arc::clone(&gate), out.clone()));
         let line = vec![b'x'; 1024 * 1024];
-        // The first line may be taken by the (stuck) writer; the backlog then fills.
-        for _ in 0..(BACKLOG_MAX / line.len()) + 8 {
+        // The (stuck) writer holds at most one backlog's worth; the next backlog then fills.
+        for _ in 0..2 * (BACKLOG_MAX / line.len()) + 8 {
             sink.write_all(&line).unwrap();
         }
         *gate.0.lock().unwrap() = true;
