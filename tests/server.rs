@@ -320,6 +320,11 @@ fn metric(metrics: &str, series: &str) -> f64 {
         .unwrap()
 }
 
+/// Tickets in a batch that stays in flight for a while: seconds in a debug build (where the
+/// default policy's text models make a decision take about a millisecond), well inside the
+/// default 30 s time limit on a busy machine.
+const SLOW_BATCH: usize = 4_000;
+
 /// A batch of `n` sample tickets as JSON lines, with distinct ids.
 fn big_batch(n: usize) -> String {
     let tickets = sample_tickets();
@@ -764,6 +769,54 @@ fn a_bad_ticket_is_a_400_alone_and_an_entry_in_a_batch() {
 }
 
 #[test]
+fn a_large_batch_is_answered_whole_in_order_with_bad_tickets_in_place() {
+    let server = Server::start(&[]);
+    // Large enough to be decided off the async threads, and split across idle cores.
+    let mut lines: Vec<String> = big_batch(200).lines().map(str::to_string).collect();
+    let bad = [0, 99, 100, 101, 199];
+    for i in bad {
+        lines[i] = format!(r#"{{"id": "bad-{i}"}}"#);
+    }
+    let path = format!("/v1/evaluate?trace=false&now={}", NOW.replace('+', "%2B"));
+    let ndjson = lines.join("\n");
+    assert!(ndjson.len() > 64 * 1024);
+    let r = server.request("POST", &path, "application/x-ndjson", ndjson.as_bytes());
+    assert_eq!(r.status, 200);
+    let answers: Vec<Value> = r
+        .text()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 200);
+    for (i, a) in answers.iter().enumerate() {
+        if bad.contains(&i) {
+            assert_eq!(a["ticket"], format!("bad-{i}"));
+            assert_eq!(a["kind"], "field", "{a}");
+        } else {
+            assert_eq!(a["ticket"], format!("B-{i}"));
+            assert!(a["priority"].is_string(), "{a}");
+        }
+    }
+    // The same tickets as an array: the same answers; one of them alone: the same decision.
+    let array = format!("[{}]", lines.join(","));
+    let r = server.request("POST", &path, "application/json", array.as_bytes());
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), Value::Array(answers.clone()));
+    let one = server.request("POST", &path, "application/json", lines[150].as_bytes());
+    assert_eq!(one.json(), answers[150]);
+
+    let m = server.get("/metrics").text();
+    assert_eq!(
+        metric(&m, "aftercare_decisions_total{endpoint=\"evaluate\"}"),
+        2.0 * 195.0 + 1.0
+    );
+    assert_eq!(
+        metric(&m, "aftercare_ticket_errors_total{kind=\"field\"}"),
+        10.0
+    );
+}
+
+#[test]
 fn bad_bodies_are_400_with_an_error() {
     let server = Server::start(&[]);
     let good = sample_tickets()[0].to_string();
@@ -885,7 +938,7 @@ fn a_slow_request_times_out_with_503() {
 fn requests_over_the_concurrency_limit_are_503() {
     let server = Server::start(&["--max-concurrency", "1"]);
     let addr = server.addr.clone();
-    let big = big_batch(20_000);
+    let big = big_batch(SLOW_BATCH);
     let slow = std::thread::spawn(move || {
         request(
             &addr,
@@ -911,7 +964,7 @@ fn requests_over_the_concurrency_limit_are_503() {
     assert_eq!(refused.header("retry-after"), Some("1"));
     let slow = slow.join().unwrap();
     assert_eq!(slow.status, 200);
-    assert_eq!(slow.text().lines().count(), 20_000);
+    assert_eq!(slow.text().lines().count(), SLOW_BATCH);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1045,7 +1098,7 @@ fn sighup_reloads() {
 fn sigterm_finishes_requests_in_flight_and_exits_0() {
     let mut server = Server::start(&[]);
     let addr = server.addr.clone();
-    let big = big_batch(20_000);
+    let big = big_batch(SLOW_BATCH);
     let slow = std::thread::spawn(move || {
         request(
             &addr,
@@ -1065,7 +1118,7 @@ fn sigterm_finishes_requests_in_flight_and_exits_0() {
     server.signal("TERM");
     let answered = slow.join().unwrap();
     assert_eq!(answered.status, 200);
-    assert_eq!(answered.text().lines().count(), 20_000);
+    assert_eq!(answered.text().lines().count(), SLOW_BATCH);
     assert_eq!(server.wait_exit(), Some(0));
     assert!(TcpStream::connect(&server.addr).is_err(), "still listening");
     server.wait_for("the log of the shutdown", |s| s.log().contains("stopped"));

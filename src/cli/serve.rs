@@ -89,7 +89,8 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 pub(crate) fn run(args: &Args) -> i32 {
-    aftercare::server::init_logging(matches!(args.log_format, LogFormat::Json));
+    // Held to the end: dropping it writes the last log lines.
+    let _log = aftercare::server::init_logging(matches!(args.log_format, LogFormat::Json));
     let config = Config {
         watch: args.watch,
         allow_write: args.allow_write,

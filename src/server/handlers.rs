@@ -24,8 +24,9 @@ use crate::{Diagnostic, EvalOptions, Policy, PolicyError, Ticket, TicketError, T
 /// take microseconds, less than a hand-over to the blocking pool.
 const INLINE_MAX_BYTES: usize = 16 * 1024;
 
-/// Batches of at least this many tickets are evaluated on all cores by the library.
-const PARALLEL_MIN: usize = 64;
+/// The fewest tickets worth a piece of their own on another core: a piece takes at least a
+/// few hundred microseconds, against a few for the hand-over.
+const PIECE_MIN: usize = 32;
 
 /// An error answer: a status, and a JSON body with at least `error` and `kind`.
 #[derive(Debug)]
@@ -231,66 +232,163 @@ fn decide(
     }
 }
 
-/// The answers to many tickets, each one's bytes, with the kinds of the failures.
-fn decide_all(
-    op: Op,
-    policy: &Policy,
-    texts: &[&str],
-    now: DateTime<Utc>,
-    options: EvalOptions,
-) -> (Vec<Vec<u8>>, Vec<TicketKind>) {
-    let mut errors = Vec::new();
-    if op == Op::Evaluate && texts.len() >= PARALLEL_MIN {
-        let lines = policy.evaluate_json_lines(texts, now, options);
-        let answers = lines
-            .into_iter()
-            .zip(texts)
-            .map(|(line, text)| match line {
-                Ok(l) => l.into_bytes(),
-                Err(l) => {
-                    let mut out = Vec::new();
-                    errors.push(write_evaluate_error(
-                        policy, text, &l, now, options, &mut out,
-                    ));
-                    out
-                }
-            })
-            .collect();
-        return (answers, errors);
-    }
-    let answers = texts
-        .iter()
-        .map(|text| {
-            let mut out = Vec::with_capacity(1024);
-            if let Err(kind) = decide(op, policy, text, now, options, &mut out) {
-                errors.push(kind);
-            }
-            out
-        })
-        .collect();
-    (answers, errors)
+/// The answers to a list of tickets, written as the caller asked for them.
+struct Written {
+    shape: Shape,
+    /// The answers: one alone, an array's (from `[`), or JSON lines.
+    out: Vec<u8>,
+    /// Tickets answered.
+    count: usize,
+    /// The kinds of the tickets that could not be decided.
+    errors: Vec<TicketKind>,
 }
 
-/// Joins answers into an array or JSON lines.
-fn join(answers: &[Vec<u8>], shape: Shape) -> Vec<u8> {
-    let size = answers.iter().map(|a| a.len() + 1).sum::<usize>() + 2;
-    let mut out = Vec::with_capacity(size);
-    if shape == Shape::Lines {
-        for a in answers {
-            out.extend_from_slice(a);
-            out.push(b'\n');
+impl Written {
+    fn new(shape: Shape, capacity: usize) -> Written {
+        let mut written = Written::piece(shape, capacity);
+        if shape == Shape::Array {
+            written.out.push(b'[');
         }
-    } else {
-        out.push(b'[');
-        for (i, a) in answers.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(a);
-        }
-        out.push(b']');
+        written
     }
-    out
+
+    /// A piece of a longer list, to be appended to the first one (no `[`).
+    fn piece(shape: Shape, capacity: usize) -> Written {
+        Written {
+            shape,
+            out: Vec::with_capacity(capacity),
+            count: 0,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Decides `texts` in order, appending each answer (or error entry) to `out`.
+    fn decide<'t>(
+        &mut self,
+        op: Op,
+        policy: &Policy,
+        texts: impl IntoIterator<Item = &'t str>,
+        now: DateTime<Utc>,
+        options: EvalOptions,
+    ) {
+        for text in texts {
+            self.separate();
+            if let Err(kind) = decide(op, policy, text, now, options, &mut self.out) {
+                self.errors.push(kind);
+            }
+            if self.shape == Shape::Lines {
+                self.out.push(b'\n');
+            }
+            self.count += 1;
+        }
+    }
+
+    fn separate(&mut self) {
+        if self.shape == Shape::Array && self.count > 0 {
+            self.out.push(b',');
+        }
+    }
+
+    /// Appends the answers of the next piece of the same list (written without a `[`).
+    fn append(&mut self, next: Written) {
+        if next.count > 0 {
+            self.separate();
+            self.out.extend_from_slice(&next.out);
+            self.count += next.count;
+            self.errors.extend(next.errors);
+        }
+    }
+
+    fn finish(mut self, text: &str) -> Result<Written, ApiError> {
+        match self.shape {
+            Shape::Array => self.out.push(b']'),
+            // Whether the body was JSON at all is found out only when its ticket failed:
+            // parsing it twice on every request would cost more.
+            Shape::One
+                if self.errors.first() == Some(&TicketKind(TicketErrorKind::Json))
+                    && serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() =>
+            {
+                return Err(input::unreadable_body(text));
+            }
+            _ => {}
+        }
+        Ok(self)
+    }
+}
+
+/// Decides the tickets of a small body on this thread.
+fn decide_here(
+    op: Op,
+    policy: &Policy,
+    body: &Body,
+    now: DateTime<Utc>,
+    options: EvalOptions,
+) -> Result<Written, ApiError> {
+    let text = body.text()?;
+    let (shape, texts) = input::tickets(text, body.lines)?;
+    let mut written = Written::new(shape, 1024 * texts.len() + 2);
+    written.decide(op, policy, texts, now, options);
+    written.finish(text)
+}
+
+/// Decides the tickets of a large body on the blocking pool, so that the async threads keep
+/// answering other requests. Each core is a permit of `App::cpu`: the body waits for one, and
+/// a long batch is split across the cores that are idle right now (none when every core is
+/// busy with other requests, which already keep them all working). The pool's threads are
+/// reused: a thread started per batch cost more in the service's benchmark (stacks,
+/// allocator arenas and per-thread caches made anew each time).
+async fn decide_large(
+    op: Op,
+    app: &App,
+    policy: Policy,
+    body: Body,
+    now: DateTime<Utc>,
+    options: EvalOptions,
+) -> Result<Written, ApiError> {
+    let (cpu, cores) = (std::sync::Arc::clone(&app.inner().cpu), app.inner().cores);
+    let permit = std::sync::Arc::clone(&cpu)
+        .acquire_owned()
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let pool = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let text = body.text()?;
+        let (shape, texts) = input::tickets(text, body.lines)?;
+        let wanted = texts.len() / PIECE_MIN;
+        let helpers: Vec<_> = (1..wanted.min(cores))
+            .map_while(|_| std::sync::Arc::clone(&cpu).try_acquire_owned().ok())
+            .collect();
+        let size = texts.len().div_ceil(helpers.len() + 1).max(1);
+        let mut pieces = texts.chunks(size);
+        let mine = pieces.next().unwrap_or_default();
+        let (done, results) = std::sync::mpsc::channel();
+        for (k, (piece, permit)) in pieces.zip(helpers).enumerate() {
+            // A copy of the helper's tickets, against milliseconds of deciding them.
+            let piece: Vec<String> = piece.iter().map(|t| t.to_string()).collect();
+            let (policy, done) = (policy.clone(), done.clone());
+            pool.spawn_blocking(move || {
+                let _permit = permit;
+                let mut written = Written::piece(shape, 1024 * piece.len());
+                written.decide(op, &policy, piece.iter().map(String::as_str), now, options);
+                let _ = done.send((k, written));
+            });
+        }
+        drop(done);
+        let mut written = Written::new(shape, 1024 * texts.len() + 2);
+        written.decide(op, &policy, mine.iter().copied(), now, options);
+        let mut rest: Vec<(usize, Written)> = results.iter().collect();
+        if rest.len() + 1 < texts.len().div_ceil(size) {
+            return Err(ApiError::internal("a piece of the batch was not decided"));
+        }
+        rest.sort_by_key(|(k, _)| *k);
+        for (_, piece) in rest {
+            written.append(piece);
+        }
+        written.finish(text)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("the work stopped: {e}")))?
 }
 
 fn endpoint(op: Op) -> Endpoint {
@@ -313,45 +411,33 @@ async fn tickets(
         trace: query.trace.unwrap_or(true),
     };
     let policy = app.inner().handle.policy();
-    let size = body.bytes.len();
-    let (shape, answers, errors) = run(size, move || {
-        let text = body.text()?;
-        let (shape, texts) = input::tickets(text, body.lines)?;
-        let (answers, errors) = decide_all(op, &policy, &texts, now, options);
-        if shape == Shape::One
-            && errors.first() == Some(&TicketKind(TicketErrorKind::Json))
-            && serde_json::from_str::<serde::de::IgnoredAny>(text).is_err()
-        {
-            return Err(input::unreadable_body(text));
-        }
-        Ok::<_, ApiError>((shape, answers, errors))
-    })
-    .await??;
+    let written = if body.bytes.len() <= INLINE_MAX_BYTES {
+        decide_here(op, &policy, &body, now, options)?
+    } else {
+        decide_large(op, &app, policy, body, now, options).await?
+    };
     let metrics = &app.inner().metrics;
-    metrics.decided(endpoint(op), answers.len() - errors.len());
-    let response = match shape {
-        Shape::One => {
-            let body = answers.into_iter().next().unwrap_or_default();
-            match errors.first() {
-                // A bad single ticket is the caller's error: 400 with its error entry.
-                Some(kind) => {
-                    let mut r = json_response(StatusCode::BAD_REQUEST, body, "application/json");
-                    r.extensions_mut().insert(*kind);
-                    r
-                }
-                None => json_response(StatusCode::OK, body, "application/json"),
+    metrics.decided(endpoint(op), written.count - written.errors.len());
+    let response = match written.shape {
+        Shape::One => match written.errors.first() {
+            // A bad single ticket is the caller's error: 400 with its error entry.
+            Some(kind) => {
+                let mut r = json_response(StatusCode::BAD_REQUEST, written.out, "application/json");
+                r.extensions_mut().insert(*kind);
+                r
             }
-        }
+            None => json_response(StatusCode::OK, written.out, "application/json"),
+        },
         Shape::Array | Shape::Lines => {
-            for kind in &errors {
+            for kind in &written.errors {
                 metrics.ticket_error(*kind);
             }
-            let content_type = if shape == Shape::Lines {
+            let content_type = if written.shape == Shape::Lines {
                 "application/x-ndjson"
             } else {
                 "application/json"
             };
-            json_response(StatusCode::OK, join(&answers, shape), content_type)
+            json_response(StatusCode::OK, written.out, content_type)
         }
     };
     Ok(with_now(response, now, sent))
@@ -788,18 +874,26 @@ pub(crate) async fn draft_evaluate(State(app): State<App>, body: Body) -> Answer
         trace: draft.trace.unwrap_or(true),
     };
     let policy = load_draft(&app, draft.policy).await?;
-    let (answers, errors) = run(usize::MAX, move || {
-        let texts: Vec<&str> = tickets.iter().map(String::as_str).collect();
-        decide_all(Op::Evaluate, &policy, &texts, now, options)
+    let written = run(usize::MAX, move || {
+        let mut written = Written::new(Shape::Array, 1024 * tickets.len() + 2);
+        written.decide(
+            Op::Evaluate,
+            &policy,
+            tickets.iter().map(String::as_str),
+            now,
+            options,
+        );
+        written.finish("")
     })
-    .await?;
+    .await??;
     let metrics = &app.inner().metrics;
-    metrics.decided(Endpoint::Draft, answers.len() - errors.len());
-    for kind in &errors {
+    metrics.decided(Endpoint::Draft, written.count - written.errors.len());
+    for kind in &written.errors {
         metrics.ticket_error(*kind);
     }
-    let mut out = b"{\"decisions\":".to_vec();
-    out.extend_from_slice(&join(&answers, Shape::Array));
+    let mut out = Vec::with_capacity(written.out.len() + 16);
+    out.extend_from_slice(b"{\"decisions\":");
+    out.extend_from_slice(&written.out);
     out.push(b'}');
     Ok(with_now(
         json_response(StatusCode::OK, out, "application/json"),

@@ -18,6 +18,7 @@
 mod handlers;
 mod input;
 mod limits;
+mod log;
 mod metrics;
 mod reload;
 
@@ -36,6 +37,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::{PolicyError, PolicyHandle};
 
+pub use log::LogGuard;
 pub use metrics::Metrics;
 
 /// The OpenAPI 3.1 document of the HTTP API (served at `GET /v1/openapi.json`).
@@ -125,6 +127,10 @@ pub(crate) struct Inner {
     pub(crate) source: RwLock<Arc<str>>,
     pub(crate) metrics: Metrics,
     pub(crate) limiter: Arc<tokio::sync::Semaphore>,
+    /// One permit per core, for deciding large bodies on the blocking pool: work waits for a
+    /// core rather than piling threads onto busy ones.
+    pub(crate) cpu: Arc<tokio::sync::Semaphore>,
+    pub(crate) cores: usize,
     /// One `PUT /v1/policy` at a time.
     pub(crate) writing: tokio::sync::Mutex<()>,
     pub(crate) shutting_down: AtomicBool,
@@ -146,8 +152,11 @@ impl App {
         let handle = PolicyHandle::open(&config.policy).map_err(StartError::Policy)?;
         let metrics = Metrics::default();
         metrics.policy_loaded(&handle.policy());
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(App {
             inner: Arc::new(Inner {
+                cpu: Arc::new(tokio::sync::Semaphore::new(cores)),
+                cores,
                 limiter: Arc::new(tokio::sync::Semaphore::new(config.max_concurrency.max(1))),
                 config,
                 handle: Arc::new(handle),
@@ -321,16 +330,20 @@ pub async fn run(app: App, addr: &str) -> std::io::Result<()> {
 }
 
 /// Logs to stderr: `json` (one object per line) or `text`; `RUST_LOG` filters (default
-/// `info`).
-pub fn init_logging(json: bool) {
+/// `info`). Lines are written by a thread of their own, many at a time under load (a request
+/// never waits for stderr); keep the returned guard until the end, as dropping it writes the
+/// last lines.
+pub fn init_logging(json: bool) -> LogGuard {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let (sink, guard) = log::start(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(sink);
     let _ = if json {
         builder.json().with_current_span(true).try_init()
     } else {
         builder.with_ansi(false).try_init()
     };
+    guard
 }
