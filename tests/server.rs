@@ -44,9 +44,12 @@ fn policy_folder() -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("calendars")).unwrap();
     std::fs::create_dir_all(dir.join("models")).unwrap();
-    for model in ["category.model", "sentiment.model"] {
-        let from = manifest().join("policies/models").join(model);
-        std::fs::copy(from, dir.join("models").join(model)).unwrap();
+    // Every model of the default policy, whichever models it uses.
+    for entry in std::fs::read_dir(manifest().join("policies/models")).unwrap() {
+        let from = entry.unwrap().path();
+        if from.extension().is_some_and(|e| e == "model") {
+            std::fs::copy(&from, dir.join("models").join(from.file_name().unwrap())).unwrap();
+        }
     }
     let policies = manifest().join("policies");
     std::fs::copy(policies.join("default.toml"), dir.join("default.toml")).unwrap();
