@@ -886,7 +886,8 @@ fn a_slow_request_times_out_with_503() {
 
 #[test]
 fn requests_over_the_concurrency_limit_are_503() {
-    let server = Server::start(&["--max-concurrency", "1"]);
+    // The slow batch must not hit the request timeout on a busy debug build.
+    let server = Server::start(&["--max-concurrency", "1", "--timeout", "110s"]);
     let addr = server.addr.clone();
     let big = big_batch(20_000);
     let slow = std::thread::spawn(move || {
@@ -1046,7 +1047,8 @@ fn sighup_reloads() {
 
 #[test]
 fn sigterm_finishes_requests_in_flight_and_exits_0() {
-    let mut server = Server::start(&[]);
+    // The batch in flight must not hit the request timeout on a busy debug build.
+    let mut server = Server::start(&["--timeout", "110s"]);
     let addr = server.addr.clone();
     let big = big_batch(20_000);
     let slow = std::thread::spawn(move || {
