@@ -44,9 +44,12 @@ fn policy_folder() -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("calendars")).unwrap();
     std::fs::create_dir_all(dir.join("models")).unwrap();
-    for model in ["category.model", "sentiment.model"] {
-        let from = manifest().join("policies/models").join(model);
-        std::fs::copy(from, dir.join("models").join(model)).unwrap();
+    // Every model of the default policy, whichever models it uses.
+    for entry in std::fs::read_dir(manifest().join("policies/models")).unwrap() {
+        let from = entry.unwrap().path();
+        if from.extension().is_some_and(|e| e == "model") {
+            std::fs::copy(&from, dir.join("models").join(from.file_name().unwrap())).unwrap();
+        }
     }
     let policies = manifest().join("policies");
     std::fs::copy(policies.join("default.toml"), dir.join("default.toml")).unwrap();
@@ -936,7 +939,8 @@ fn a_slow_request_times_out_with_503() {
 
 #[test]
 fn requests_over_the_concurrency_limit_are_503() {
-    let server = Server::start(&["--max-concurrency", "1"]);
+    // The slow batch must not hit the request timeout on a busy debug build.
+    let server = Server::start(&["--max-concurrency", "1", "--timeout", "110s"]);
     let addr = server.addr.clone();
     let big = big_batch(SLOW_BATCH);
     let slow = std::thread::spawn(move || {
@@ -1096,7 +1100,8 @@ fn sighup_reloads() {
 
 #[test]
 fn sigterm_finishes_requests_in_flight_and_exits_0() {
-    let mut server = Server::start(&[]);
+    // The batch in flight must not hit the request timeout on a busy debug build.
+    let mut server = Server::start(&["--timeout", "110s"]);
     let addr = server.addr.clone();
     let big = big_batch(SLOW_BATCH);
     let slow = std::thread::spawn(move || {

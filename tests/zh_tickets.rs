@@ -92,21 +92,24 @@ fn check(file: &str, min_tickets: usize, min_accuracy: f64, min_recall: f64) {
 }
 
 #[test]
-#[ignore = "the urgent-recall goal is not reached yet: with the text models the default policy \
-            measured 93.5 % category accuracy and 86.5 % urgent recall \
-            (docs/text-models-accuracy.md); run with --ignored"]
+#[ignore = "the urgent-recall goal is not reached yet: with its urgency model and broader words \
+            the default policy measured 93.5 % category accuracy and 94.2 % urgent recall \
+            (49 of 52; docs/text-models-accuracy.md); run with --ignored"]
 fn the_default_policy_reaches_the_goals_on_held_out_chinese_tickets() {
     check("corpora/zh_tickets/heldout.jsonl", 200, 0.90, 0.95);
 }
 
 #[test]
 fn the_default_policy_keeps_its_measured_figures_on_held_out_chinese_tickets() {
-    // The figures measured once with the text models in the policy (93.5 %, 86.5 %; before
-    // them 81.3 %, 84.6 %): a floor against regressions until urgency reaches the goal above.
-    check("corpora/zh_tickets/heldout.jsonl", 200, 0.93, 0.86);
+    // The figures measured once with the urgency model and the broader words (93.5 %,
+    // 94.2 %; before them 93.5 %, 86.5 %): a floor against regressions until urgency reaches
+    // the goal above.
+    check("corpora/zh_tickets/heldout.jsonl", 200, 0.93, 0.94);
 }
 
 #[test]
 fn the_default_policy_reads_the_chinese_tickets_it_was_tuned_on() {
-    check("corpora/zh_tickets/train.jsonl", 400, 0.88, 0.95);
+    // In-sample: the rules were tuned and both ticket models trained on these tickets (99.3 %,
+    // 100 %); 5-fold cross-validation of the models gives 93.1 % and 98.9 %.
+    check("corpora/zh_tickets/train.jsonl", 650, 0.95, 0.97);
 }
