@@ -8,7 +8,7 @@ use rhai::{CallFnOptions, Dynamic, EvalAltResult, ImmutableString, Scope};
 
 use super::compile::fn_line;
 use super::conversions::{map_of, now_text, opt_text, text};
-use super::sandbox::{STACK_BUDGET, STOPPED_BY_STACK};
+use super::sandbox::{self, STACK_BUDGET, STOPPED_BY_OPERATIONS, STOPPED_BY_STACK};
 use super::view;
 use super::{changed, note, script_event, without_position, Names, Scripts, Trace, MAX_MODULES};
 use crate::check::OnScriptError;
@@ -119,7 +119,9 @@ impl Session<'_> {
         };
         // The engine is not expected to panic; if it does, the ticket gets an error and the
         // process (and the rest of a batch) goes on.
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+        sandbox::disarm();
+        match outcome {
             Ok(result) => result.map_err(|e| self.explain(hook, &e)),
             Err(_) => {
                 // A panic may have left the shared map locked and the scope half-filled.
@@ -159,6 +161,18 @@ impl Session<'_> {
             }
         }
         let message = match e {
+            EvalAltResult::ErrorTerminated(token, _)
+                if token
+                    .read_lock::<ImmutableString>()
+                    .as_deref()
+                    .map(|t| t.as_str())
+                    == Some(STOPPED_BY_OPERATIONS) =>
+            {
+                format!(
+                    "stopped after max_operations = {} operations",
+                    limits.max_operations
+                )
+            }
             EvalAltResult::ErrorTooManyOperations(_) => {
                 format!(
                     "stopped after max_operations = {} operations",
