@@ -16,6 +16,35 @@ use crate::compile::{Compiled, RouteTarget, Target, Targets};
 use crate::output::trace::TraceEvent;
 use crate::ticket::{Ticket, TicketError, TicketErrorKind};
 
+/// Said instead of a value or message that may carry personal data.
+pub(super) const WITHHELD: &str = "withheld: the script sees personal fields";
+
+/// The kind of a run-time error, for a script whose messages are withheld.
+fn kind_of(e: &EvalAltResult) -> &'static str {
+    use EvalAltResult as E;
+    match e {
+        E::ErrorRuntime(..) => "threw a value",
+        E::ErrorArithmetic(..) => "arithmetic error, such as text that is not a number",
+        E::ErrorFunctionNotFound(..) => "called a function that does not exist for its arguments",
+        E::ErrorMismatchDataType(..) | E::ErrorMismatchOutputType(..) => {
+            "a value of the wrong type"
+        }
+        E::ErrorArrayBounds(..) | E::ErrorStringBounds(..) | E::ErrorBitFieldBounds(..) => {
+            "an index out of bounds"
+        }
+        E::ErrorIndexingType(..)
+        | E::ErrorIndexNotFound(..)
+        | E::ErrorPropertyNotFound(..)
+        | E::ErrorDotExpr(..) => "a missing property or index",
+        E::ErrorAssignmentToConstant(..) | E::ErrorNonPureMethodCallOnConstant(..) => {
+            "changed a constant (the ticket is read-only)"
+        }
+        E::ErrorVariableNotFound(..) => "an undefined variable",
+        E::ErrorFor(..) => "a `for` over a value that cannot be iterated",
+        _ => "a run-time error",
+    }
+}
+
 /// Why a hook's result was not used.
 pub(super) struct Failure {
     pub(super) message: String,
@@ -221,6 +250,11 @@ impl Session<'_> {
             EvalAltResult::ErrorTerminated(..) => {
                 format!("ran longer than max_time_ms = {} ms", limits.max_time_ms)
             }
+            // A script that sees personal fields may have put them (or anything made from
+            // them) into what it threw or into the engine's message: only the kind is said.
+            other if self.scripts.guarded => {
+                format!("{} ({WITHHELD})", kind_of(other))
+            }
             EvalAltResult::ErrorRuntime(value, _) => format!("threw {value}"),
             other => without_position(other),
         };
@@ -245,6 +279,8 @@ impl Session<'_> {
 
     /// A returned value that is not usable.
     pub(super) fn bad_value(&self, hook: &str, message: String, literal: Option<&str>) -> Failure {
+        // Where a value is written says something about the value: not when it may be personal.
+        let literal = literal.filter(|_| !self.scripts.guarded);
         let (line, exact) = self.scripts.line_of(hook, literal.unwrap_or(""));
         Failure {
             message,
@@ -294,14 +330,53 @@ impl Session<'_> {
         self.scripts.rule.clone()
     }
 
-    /// Whether a string a hook returned for the decision carries an exposed personal value.
-    pub(super) fn leaks(&self, s: &str) -> bool {
-        self.scripts.expose.any()
-            && self
-                .scripts
-                .expose
-                .values(self.ticket)
-                .any(|v| s.contains(v))
+    /// `value` (a `team` or an `assignee`) as the decision will hold it. A script that sees
+    /// personal fields may only return one the policy writes itself (`known`), so that
+    /// nothing made from a personal field reaches the decision; any other script may return
+    /// any string.
+    pub(super) fn declared(
+        &self,
+        hook: &str,
+        what: &str,
+        value: &str,
+        known: &[Arc<str>],
+    ) -> Result<Arc<str>, Failure> {
+        if !self.scripts.guarded {
+            return Ok(Arc::from(value));
+        }
+        let a = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        match known.iter().find(|k| ***k == *value) {
+            Some(k) => Ok(k.clone()),
+            None if known.is_empty() => Err(self.bad_value(
+                hook,
+                format!(
+                    "returned {a} {what} the policy does not write, and it writes none ({WITHHELD}; \
+                     such a script may only return {a} {what} written in the policy)"
+                ),
+                None,
+            )),
+            None => {
+                let list: Vec<&str> = known.iter().map(|k| &**k).collect();
+                Err(self.bad_value(
+                    hook,
+                    format!(
+                        "returned {a} {what} the policy does not write ({WITHHELD}; \
+                         such a script may only return one of: {})",
+                        list.join(", ")
+                    ),
+                    None,
+                ))
+            }
+        }
+    }
+
+    /// A value a hook returned, for a message: withheld when the script sees personal fields.
+    pub(super) fn shown<'v>(&self, value: &'v str) -> Option<&'v str> {
+        (!self.scripts.guarded).then_some(value)
     }
 
     pub(super) fn id_of(
@@ -333,6 +408,17 @@ impl Session<'_> {
         value: &str,
         known: impl IntoIterator<Item = &'k str> + Clone,
     ) -> Failure {
+        let Some(value) = self.shown(value) else {
+            let list: Vec<&str> = known.into_iter().collect();
+            return self.bad_value(
+                hook,
+                format!(
+                    "returned an unknown {what} ({WITHHELD}) (known: {})",
+                    list.join(", ")
+                ),
+                None,
+            );
+        };
         let mut message = format!("returned unknown {what} \"{value}\"");
         if let Some(s) = crate::source::reader::did_you_mean(value, known.clone()) {
             message.push_str(&format!(" (did you mean \"{s}\"?)"));
