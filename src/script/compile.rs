@@ -170,6 +170,8 @@ impl Scripts {
         let (resolver, problems) = FolderResolver::new(&def.base, &path);
         engine.set_module_resolver(resolver);
         let compiled = engine.compile_into_self_contained(&Scope::new(), &*source);
+        // Imported scripts' top levels ran under the guards: end their watch.
+        super::sandbox::disarm();
         // From here on nothing is resolved: the modules are embedded in the AST.
         engine.set_module_resolver(DummyModuleResolver::new());
 

@@ -155,12 +155,13 @@ pub(super) fn fuse(engine: &mut Engine, limits: &ScriptLimits) {
     engine.on_progress(move |ops| {
         if ops == 1 {
             let now = Instant::now();
-            FUSE_NEXT.with(|n| n.set(FUSE_GRAIN));
+            // The first look comes as late as any: a short hook reads the clock only here.
+            FUSE_NEXT.with(|n| n.set(FUSE_MAX_STRIDE));
             FUSE.with(|f| {
                 f.set(Some(FuseState {
                     deadline: Some(now + budget),
                     last: now,
-                    stride: FUSE_GRAIN,
+                    stride: FUSE_MAX_STRIDE,
                     stack_base: stack_position(),
                     ops: 0,
                     charged: 0,
