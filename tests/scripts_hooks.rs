@@ -535,7 +535,7 @@ fn a_parse_error_on_the_order_number_is_withheld() {
         "fn prioritise(ticket, decision) {\n    let n = parse_int(ticket.product.order_no);\n    if n > 10 { \"urgent\" }\n}\n",
     );
     assert!(
-        err.contains("prioritise failed: arithmetic error, such as text that is not a number (withheld: the script sees personal fields) (line 2)"),
+        err.contains("prioritise failed: an arithmetic error, such as text that is not a number (withheld: the script sees personal fields) (line 2)"),
         "{err}"
     );
 }

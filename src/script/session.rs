@@ -24,7 +24,7 @@ fn kind_of(e: &EvalAltResult) -> &'static str {
     use EvalAltResult as E;
     match e {
         E::ErrorRuntime(..) => "threw a value",
-        E::ErrorArithmetic(..) => "arithmetic error, such as text that is not a number",
+        E::ErrorArithmetic(..) => "an arithmetic error, such as text that is not a number",
         E::ErrorFunctionNotFound(..) => "called a function that does not exist for its arguments",
         E::ErrorMismatchDataType(..) | E::ErrorMismatchOutputType(..) => {
             "a value of the wrong type"
