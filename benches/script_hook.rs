@@ -318,6 +318,20 @@ fn hostile(c: &mut Criterion) {
             "scan_loop",
             "let a = []; a.pad(10000, 0); loop { a.contains(-1); }",
         ),
+        // The fuse attack of issue 13: a helper whose work grows with its input.
+        (
+            "contains_any_flood",
+            "let t = \"\"; t.pad(32768, \"İ\"); let w = []; w.pad(8192, \"i̇x\"); loop { contains_any(t, w); }",
+        ),
+        // Cheap operations first (the fuse's stride grows), then expensive builtins.
+        (
+            "cheap_then_compare",
+            "let a = []; a.pad(10000, 0); let b = a; let i = 0; while i < 20000 { i += 1; } loop { a == b; }",
+        ),
+        (
+            "replace_bomb",
+            "let s = \"\"; s.pad(65536, \"a\"); let t = s; t.replace(\"a\", s);",
+        ),
     ];
     for (name, body) in cases {
         // Recursion needs a function outside the hook.

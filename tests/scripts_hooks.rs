@@ -395,7 +395,12 @@ fn route(ticket, decision) { #{ department: "customer_center", team: ticket.cust
     );
     let err = eval(&policy, PERSONAL).unwrap_err().to_string();
     assert!(!err.contains("王小明"), "{err}");
-    assert!(err.contains("threw no rule for <personal>"), "{err}");
+    assert!(
+        err.contains(
+            "prioritise failed: threw a value (withheld: the script sees personal fields) (line 2)"
+        ),
+        "{err}"
+    );
 
     let policy = load_keys(
         r#"expose = ["customer.name"]"#,
@@ -404,9 +409,168 @@ fn route(ticket, decision) { #{ department: "customer_center", team: ticket.cust
     let err = eval(&policy, PERSONAL).unwrap_err().to_string();
     assert!(!err.contains("王小明"), "{err}");
     assert!(
-        err.contains("route returned a team that holds personal data"),
+        err.contains("route returned a team the policy does not write, and it writes none"),
         "{err}"
     );
+}
+
+/// Personal values of the leak tests: each is recognisable in any case, with its spaces and
+/// dashes removed, and in pieces of five characters.
+const NAME: &str = "Qiu Zhixuan";
+const CONTACT: &str = "139 7468 2951";
+const ORDER: &str = "SO-88314-XK";
+const SERIAL: &str = "SN4QX7P2RZ";
+
+fn leaky_ticket() -> String {
+    format!(
+        r#""kind": "complaint", "customer": {{"name": "{NAME}", "contact": "{CONTACT}", "tier": "vip"}},
+           "product": {{"model": "KFR-35GW", "order_no": "{ORDER}", "serial_no": "{SERIAL}"}}"#
+    )
+}
+
+/// Fails when `text` holds any personal value of [`leaky_ticket`], whole, in another case,
+/// without its spaces and dashes, or any five characters of it in a row.
+#[track_caller]
+fn assert_no_leak(what: &str, text: &str) {
+    let haystack: String = text
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    for value in [NAME, CONTACT, ORDER, SERIAL] {
+        let compact: Vec<char> = value
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect();
+        for piece in compact.windows(5) {
+            let piece: String = piece.iter().collect();
+            assert!(
+                !haystack.contains(&piece),
+                "{what} holds `{piece}` of the personal value `{value}`:\n{text}"
+            );
+        }
+    }
+}
+
+/// The policy of the script tests with a team and an assignee written in its routes.
+fn policy_with_teams(keys: &str, script: &str) -> aftercare::Policy {
+    let dir = crate::support::scripts::folder();
+    std::fs::write(dir.join("scripts/hooks.rhai"), script).unwrap();
+    let text = crate::support::scripts::POLICY
+        .replace("{scripts}", keys)
+        .replace(
+        "department = \"after_sales_tech\"\n",
+        "department = \"after_sales_tech\"\nteam = \"north_service_team\"\nassignee = \"li_lei\"\n",
+    );
+    let policy = aftercare::Policy::from_toml_in("policy.toml", &text, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    policy.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every output of one ticket under `script`: the error (on_script_error = "fail"), and the
+/// decision, its trace and its explanation (on_script_error = "fallback"). None may hold a
+/// personal value or something made from one; returns the error and the trace for checks.
+fn outputs_of(script: &str) -> (String, Vec<String>) {
+    const EXPOSE: &str = r#"expose = ["customer.name", "customer.contact", "product.order_no", "product.serial_no"]"#;
+    let t = ticket(&leaky_ticket());
+    let failing = policy_with_teams(EXPOSE, script);
+    let err = failing.evaluate(&t, now()).unwrap_err();
+    assert_no_leak("the error", &err.to_string());
+    assert_no_leak("the error as JSON", &serde_json::to_string(&err).unwrap());
+
+    let keys = format!("{EXPOSE}\non_script_error = \"fallback\"");
+    let lenient = policy_with_teams(&keys, script);
+    let d = lenient
+        .evaluate_with(&t, now(), aftercare::EvalOptions { trace: true })
+        .unwrap();
+    assert_no_leak("the decision", &serde_json::to_string(&d).unwrap());
+    let trace: Vec<String> = d.trace.iter().map(ToString::to_string).collect();
+    assert_no_leak("the trace", &trace.join("\n"));
+    let explained = lenient.explain(&t, now()).unwrap().to_string();
+    assert_no_leak("the explanation", &explained);
+    (err.to_string(), script_trace(&d))
+}
+
+#[test]
+fn a_team_made_from_the_name_is_refused() {
+    let (err, trace) = outputs_of(
+        "fn route(ticket, decision) {\n    #{ department: \"after_sales_tech\", team: ticket.customer.name.to_lower() }\n}\n",
+    );
+    assert!(
+        err.contains("route returned a team the policy does not write (withheld: the script sees personal fields; such a script may only return one of: north_service_team)"),
+        "{err}"
+    );
+    assert!(trace.iter().any(|l| l.starts_with("warning:")), "{trace:?}");
+}
+
+#[test]
+fn an_assignee_cut_from_the_serial_number_is_refused() {
+    let (err, _) = outputs_of(
+        "fn route(ticket, decision) {\n    let who = ticket.product.serial_no.sub_string(2, 5);\n    #{ department: \"after_sales_tech\", assignee: who }\n}\n",
+    );
+    assert!(
+        err.contains("route returned an assignee the policy does not write")
+            && err.contains("li_lei, tech_supervisor"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_thrown_contact_number_is_withheld() {
+    let (err, _) = outputs_of(
+        "fn prioritise(ticket, decision) {\n    let n = ticket.customer.contact.replace(\" \", \"\");\n    throw `call ${n}`;\n}\n",
+    );
+    assert!(
+        err.ends_with(
+            "prioritise failed: threw a value (withheld: the script sees personal fields) (line 3)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_parse_error_on_the_order_number_is_withheld() {
+    let (err, _) = outputs_of(
+        "fn prioritise(ticket, decision) {\n    let n = parse_int(ticket.product.order_no);\n    if n > 10 { \"urgent\" }\n}\n",
+    );
+    assert!(
+        err.contains("prioritise failed: an arithmetic error, such as text that is not a number (withheld: the script sees personal fields) (line 2)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn other_ways_out_are_closed_too() {
+    // A duration made from the contact number (seconds), an unknown category, priority or
+    // key named after the serial number, an on_reopen of the order number, an index error.
+    for script in [
+        "fn targets(ticket, decision) {\n    #{ first_response: ticket.customer.contact.replace(\" \", \"\") + \"s\" }\n}\n",
+        "fn classify(ticket) {\n    ticket.product.serial_no\n}\n",
+        "fn prioritise(ticket, decision) {\n    ticket.product.serial_no.to_lower()\n}\n",
+        "fn route(ticket, decision) {\n    let m = #{ department: \"customer_center\" };\n    m[ticket.product.serial_no] = 1;\n    m\n}\n",
+        "fn targets(ticket, decision) {\n    #{ on_reopen: ticket.product.order_no }\n}\n",
+        "fn targets(ticket, decision) {\n    #{ resolution: ticket.customer.name }\n}\n",
+        "fn route(ticket, decision) {\n    #{ department: \"customer_center\", calendar: ticket.customer.name }\n}\n",
+        "fn prioritise(ticket, decision) {\n    let f = Fn(ticket.product.serial_no);\n    f.call()\n}\n",
+        "fn prioritise(ticket, decision) {\n    ticket.customer.name.sub_string(0, 4).to_upper() + 1\n}\n",
+    ] {
+        let (err, _) = outputs_of(script);
+        assert!(err.contains("withheld"), "{script}: {err}");
+    }
+    // A duration the policy writes is taken, spelt as the policy spells it.
+    let policy = policy_with_teams(
+        r#"expose = ["customer.contact"]"#,
+        "fn targets(ticket, decision) {\n    if ticket.customer.contact != () { #{ first_response: \"60m\" } }\n}\n",
+    );
+    let d = policy
+        .evaluate_with(
+            &ticket(&leaky_ticket()),
+            now(),
+            aftercare::EvalOptions { trace: true },
+        )
+        .unwrap();
+    assert_eq!(script_trace(&d), ["script targets: first_response 2h → 1h"]);
 }
 
 #[test]

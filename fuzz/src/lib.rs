@@ -380,8 +380,36 @@ on_script_error = "ONERROR"
 max_operations = 20000
 "#;
 
+/// The personal values of [`PERSONAL_TICKET`].
+const PERSONAL: [&str; 4] = ["Zq Vorlaine", "139 7468 2951", "ORD-5518-QZ", "SER9Q7ZK"];
+
+/// A ticket with every personal field, for the script that sees them all.
+const PERSONAL_TICKET: &str = r#"{"id": "P4", "created_at": "2025-10-09T16:30:00+08:00",
+    "kind": "complaint", "customer": {"name": "Zq Vorlaine", "contact": "139 7468 2951", "tier": "vip"},
+    "product": {"order_no": "ORD-5518-QZ", "serial_no": "SER9Q7ZK"}}"#;
+
+/// Panics when `text` holds a personal value of [`PERSONAL_TICKET`]: whole, in another case,
+/// or without its spaces and dashes.
+fn assert_no_personal(text: &str) {
+    let lower = text.to_lowercase();
+    let compact: String = lower
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    for value in PERSONAL {
+        let v = value.to_lowercase();
+        let v_compact: String = v.chars().filter(|c| c.is_alphanumeric()).collect();
+        assert!(
+            !lower.contains(&v) && !compact.contains(&v_compact),
+            "personal value {value:?} in output: {text}"
+        );
+    }
+}
+
 /// `script_hooks`: arbitrary text as a Rhai hook script, loaded beside a small policy and run
 /// on the probe tickets, failing and falling back. Loading may fail; nothing may panic or hang.
+/// Once more with every personal field exposed, on a ticket that has them: no decision, trace
+/// or error may then hold a personal value, whatever the script does with it.
 pub fn script_hooks(data: &[u8]) {
     let Ok(script) = std::str::from_utf8(data) else {
         return;
@@ -413,6 +441,30 @@ pub fn script_hooks(data: &[u8]) {
             Err(e) => {
                 let _ = e.to_string();
                 let _ = e.render(false);
+            }
+        }
+        let exposed = format!(
+            "{text}expose = [\"customer.name\", \"customer.contact\", \"product.order_no\", \"product.serial_no\"]\n"
+        );
+        if let (Ok(policy), Ok(ticket), Some(now)) = (
+            Policy::from_toml_in("fuzz.toml", &exposed, &dir),
+            Ticket::from_json(PERSONAL_TICKET),
+            now,
+        ) {
+            match policy.evaluate_with(&ticket, now, EvalOptions { trace: true }) {
+                Ok(d) => {
+                    assert_no_personal(&serde_json::to_string(&d).unwrap_or_default());
+                    for event in &d.trace {
+                        assert_no_personal(&event.to_string());
+                    }
+                }
+                Err(e) => {
+                    assert_no_personal(&e.to_string());
+                    assert_no_personal(&serde_json::to_string(&e).unwrap_or_default());
+                }
+            }
+            if let Ok(explained) = policy.explain(&ticket, now) {
+                assert_no_personal(&explained.to_string());
             }
         }
     }

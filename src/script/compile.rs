@@ -171,6 +171,8 @@ impl Scripts {
             FolderResolver::new(sink.root.as_deref(), &path, sink.max_file_bytes);
         engine.set_module_resolver(resolver);
         let compiled = engine.compile_into_self_contained(&Scope::new(), &*source);
+        // Imported scripts' top levels ran under the guards: end their watch.
+        super::sandbox::disarm();
         // From here on nothing is resolved: the modules are embedded in the AST.
         engine.set_module_resolver(DummyModuleResolver::new());
 
@@ -263,6 +265,28 @@ impl Scripts {
             on_error: def.on_error,
             limits: def.limits,
             expose: Expose::from_list(&def.expose),
+            guarded: Expose::from_list(&def.expose).any(),
+            teams: distinct(model.routes.iter().filter_map(|r| r.team.as_deref())),
+            assignees: distinct(
+                model
+                    .routes
+                    .iter()
+                    .filter_map(|r| r.assignee.as_deref())
+                    .chain(
+                        model
+                            .departments
+                            .iter()
+                            .filter_map(|d| d.supervisor.as_deref()),
+                    ),
+            ),
+            durations: model
+                .sla
+                .targets
+                .iter()
+                .flat_map(|t| [&t.first_response, &t.resolution, &t.next_response])
+                .flatten()
+                .map(|d| (d.duration.clone(), Arc::from(d.text.as_str())))
+                .collect(),
             templates: view::Templates::new(Expose::from_list(&def.expose)),
             decisions: [
                 &["category"][..],
@@ -300,6 +324,17 @@ impl Scripts {
             rule: Arc::from("script"),
         })
     }
+}
+
+/// The distinct strings of `items`, in their first order.
+fn distinct<'a>(items: impl Iterator<Item = &'a str>) -> Vec<Arc<str>> {
+    let mut out: Vec<Arc<str>> = Vec::new();
+    for item in items {
+        if !out.iter().any(|o| **o == *item) {
+            out.push(Arc::from(item));
+        }
+    }
+    out
 }
 
 pub(super) fn report_import(

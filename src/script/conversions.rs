@@ -97,11 +97,6 @@ impl Session<'_> {
                     return Ok(None);
                 }
                 match value.read_lock::<ImmutableString>() {
-                    Some(s) if self.leaks(&s) => Err(self.bad_value(
-                        "route",
-                        format!("returned a {what} that holds personal data"),
-                        None,
-                    )),
                     Some(s) => Ok(Some(s.clone())),
                     None => Err(self.bad_value(
                         "route",
@@ -119,22 +114,47 @@ impl Session<'_> {
                         target.department = department(&d)?;
                     }
                 }
-                "team" => target.team = field("team")?.map(|s| Arc::from(s.as_str())),
-                "assignee" => target.assignee = field("assignee")?.map(|s| Arc::from(s.as_str())),
+                "team" => {
+                    target.team = match field("team")? {
+                        Some(s) => Some(self.declared("route", "team", &s, &self.scripts.teams)?),
+                        None => None,
+                    }
+                }
+                "assignee" => {
+                    target.assignee = match field("assignee")? {
+                        Some(s) => {
+                            Some(self.declared("route", "assignee", &s, &self.scripts.assignees)?)
+                        }
+                        None => None,
+                    }
+                }
                 "calendar" => {
                     if let Some(c) = field("calendar")? {
-                        let i = inner.calendars.iter().position(|(n, _)| **n == *c.as_str()).ok_or_else(|| {
-                            self.unknown("route", "calendar", &c, inner.calendars.iter().map(|(n, _)| &**n))
-                        })?;
+                        let i = inner
+                            .calendars
+                            .iter()
+                            .position(|(n, _)| **n == *c.as_str())
+                            .ok_or_else(|| {
+                                self.unknown(
+                                    "route",
+                                    "calendar",
+                                    &c,
+                                    inner.calendars.iter().map(|(n, _)| &**n),
+                                )
+                            })?;
                         target.calendar = Some(i);
                     }
                 }
                 other => {
+                    let key = self.shown(other).map_or_else(
+                        || format!(" ({})", super::session::WITHHELD),
+                        |k| format!(" `{k}`"),
+                    );
                     return Err(self.bad_value(
                         "route",
-                        format!("returned unknown key `{other}` (keys: department, team, assignee, calendar)"),
+                        format!("returned unknown key{key} (keys: department, team, assignee, calendar)"),
                         None,
-                    ))
+                    ));
                 }
             }
         }
@@ -176,29 +196,49 @@ impl Session<'_> {
                 "resolution" => &mut out.resolution,
                 "next_response" => &mut out.next_response,
                 "on_reopen" => {
-                    let r = match value.read_lock::<ImmutableString>().as_deref().map(|s| s.as_str()) {
+                    let r = match value
+                        .read_lock::<ImmutableString>()
+                        .as_deref()
+                        .map(|s| s.as_str())
+                    {
                         Some("restart") => OnReopen::Restart,
                         Some("continue") => OnReopen::Continue,
                         _ => {
+                            let shown = value.to_string();
+                            let shown = self.shown(&shown).map_or_else(
+                                || format!(" ({})", super::session::WITHHELD),
+                                |v| format!(" = {v}"),
+                            );
                             return Err(self.bad_value(
                                 "targets",
-                                format!("returned on_reopen = {value}; expected \"restart\" or \"continue\""),
+                                format!("returned on_reopen{shown}; expected \"restart\" or \"continue\""),
                                 None,
-                            ))
+                            ));
                         }
                     };
                     if r != out.on_reopen {
-                        changes.push(format!("on_reopen {}", if r == OnReopen::Restart { "restart" } else { "continue" }));
+                        changes.push(format!(
+                            "on_reopen {}",
+                            if r == OnReopen::Restart {
+                                "restart"
+                            } else {
+                                "continue"
+                            }
+                        ));
                     }
                     out.on_reopen = r;
                     continue;
                 }
                 other => {
+                    let key = self.shown(other).map_or_else(
+                        || format!(" ({})", super::session::WITHHELD),
+                        |k| format!(" `{k}`"),
+                    );
                     return Err(self.bad_value(
                         "targets",
-                        format!("returned unknown key `{other}` (keys: first_response, resolution, next_response, on_reopen)"),
+                        format!("returned unknown key{key} (keys: first_response, resolution, next_response, on_reopen)"),
                         None,
-                    ))
+                    ));
                 }
             };
             let before = slot
@@ -231,8 +271,20 @@ impl Session<'_> {
             ));
         };
         let d: BusinessDuration = s.parse().map_err(|e: crate::business_time::TimeError| {
-            self.bad_value("targets", format!("returned a bad `{key}`: {e}"), Some(&s))
+            let why = if self.scripts.guarded {
+                super::session::WITHHELD.to_string()
+            } else {
+                e.to_string()
+            };
+            self.bad_value(
+                "targets",
+                format!("returned a bad `{key}`: {why}"),
+                Some(&s),
+            )
         })?;
+        if self.scripts.guarded {
+            return self.declared_target(key, &d);
+        }
         let calendar = match &d.calendar {
             Some(name) => Some(
                 self.inner
@@ -254,6 +306,55 @@ impl Session<'_> {
             amount: d.amount,
             calendar,
             text: Arc::from(s.as_str()),
+        })
+    }
+}
+
+impl Session<'_> {
+    /// A duration from a script that sees personal fields: only one the policy writes in
+    /// `[sla.targets]` (same amount and calendar), spelt as the policy spells it, so that no
+    /// number made from a personal field reaches the decision.
+    fn declared_target(&self, key: &str, d: &BusinessDuration) -> Result<Target, Failure> {
+        let found = self.scripts.durations.iter().find(|(known, _)| known == d);
+        let Some((known, text)) = found else {
+            let mut list: Vec<&str> = self.scripts.durations.iter().map(|(_, t)| &**t).collect();
+            list.dedup();
+            return Err(self.bad_value(
+                "targets",
+                format!(
+                    "returned a `{key}` the policy does not write ({}; such a script may only \
+                     return a duration written in [sla.targets]: {})",
+                    super::session::WITHHELD,
+                    if list.is_empty() {
+                        "none".to_string()
+                    } else {
+                        list.join(", ")
+                    }
+                ),
+                None,
+            ));
+        };
+        let calendar = match &known.calendar {
+            Some(name) => Some(
+                self.inner
+                    .calendars
+                    .iter()
+                    .position(|(n, _)| **n == **name)
+                    .ok_or_else(|| {
+                        self.unknown(
+                            "targets",
+                            "calendar",
+                            name,
+                            self.inner.calendars.iter().map(|(n, _)| &**n),
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        Ok(Target {
+            amount: known.amount,
+            calendar,
+            text: text.clone(),
         })
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, INT};
 
+use super::sandbox::charge;
 use crate::business_time::{BusinessDuration, Calendar};
 
 type Fallible<T> = Result<T, Box<EvalAltResult>>;
@@ -64,7 +65,12 @@ fn show(at: DateTime<Utc>, cal: &Calendar) -> String {
 }
 
 /// Case-insensitive: does `text` contain any of `words`?
+///
+/// Its cost grows with the text times the words, so it pays for what it reads (see
+/// [`charge`]): a hook that calls it on large inputs runs out of operations, or of time,
+/// in the middle of a call rather than after it.
 fn contains_any(text: &str, words: &Array) -> Fallible<bool> {
+    charge(text.len())?;
     let text = text.to_lowercase();
     for w in words {
         let Some(w) = w.read_lock::<rhai::ImmutableString>() else {
@@ -74,11 +80,20 @@ fn contains_any(text: &str, words: &Array) -> Fallible<bool> {
             )
             .into());
         };
-        if !w.is_empty() && text.contains(&w.to_lowercase()) {
+        if contains_word(&text, &w)? {
             return Ok(true);
         }
     }
     Ok(false)
+}
+
+/// Does the lower-cased `text` contain `word`, case-insensitively? Charged for the scan.
+fn contains_word(text: &str, word: &str) -> Fallible<bool> {
+    if word.is_empty() {
+        return Ok(false);
+    }
+    charge(text.len() + word.len())?;
+    Ok(text.contains(&word.to_lowercase()))
 }
 
 /// Follows a dotted path through nested maps; `None` when a step is missing or `()`.
@@ -121,15 +136,20 @@ pub(crate) fn register(engine: &mut Engine, cals: Arc<CalendarSet>) {
         contains_any(text, &words)
     });
     engine.register_fn("contains_any", |text: &str, word: &str| {
-        !word.is_empty() && text.to_lowercase().contains(&word.to_lowercase())
+        charge(text.len())?;
+        contains_word(&text.to_lowercase(), word)
     });
     // A missing field is `()`: it contains nothing.
     engine.register_fn("contains_any", |_: (), _: Array| false);
     engine.register_fn("contains_any", |_: (), _: &str| false);
 
-    engine.register_fn("get", |map: &mut Map, path: &str, default: Dynamic| {
-        lookup(map, path).unwrap_or(default)
-    });
+    engine.register_fn(
+        "get",
+        |map: &mut Map, path: &str, default: Dynamic| -> Fallible<Dynamic> {
+            charge(path.len())?;
+            Ok(lookup(map, path).unwrap_or(default))
+        },
+    );
     engine.register_fn("get", |_: (), _: &str, default: Dynamic| default);
 
     let c = cals.clone();

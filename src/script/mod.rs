@@ -52,6 +52,7 @@ use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Scope, AST};
 use self::compile::{defines, fn_line};
 use self::conversions::text;
 use self::view::Expose;
+use crate::business_time::BusinessDuration;
 use crate::check::{OnScriptError, ScriptLimits};
 use crate::compile::Compiled;
 use crate::output::trace::TraceEvent;
@@ -115,6 +116,17 @@ pub(crate) struct Scripts {
     on_error: OnScriptError,
     limits: ScriptLimits,
     expose: Expose,
+    /// `expose` names a personal field: what the script returns must be written in the
+    /// policy, and what it says (thrown values, error messages) is withheld.
+    guarded: bool,
+    /// Teams written in `[[routes]]`: what a guarded script may return as a team.
+    teams: Vec<Arc<str>>,
+    /// Assignees written in `[[routes]]` and department supervisors: what a guarded script
+    /// may return as an assignee.
+    assignees: Vec<Arc<str>>,
+    /// Durations written in `[sla.targets]`, with their text: what a guarded script may
+    /// return as a target.
+    durations: Vec<(BusinessDuration, Arc<str>)>,
     hooks: Hooks,
     /// Every category id of the policy.
     categories: Vec<Arc<str>>,

@@ -8,13 +8,42 @@ use rhai::{CallFnOptions, Dynamic, EvalAltResult, ImmutableString, Scope};
 
 use super::compile::fn_line;
 use super::conversions::{map_of, now_text, opt_text, text};
-use super::sandbox::{STACK_BUDGET, STOPPED_BY_STACK};
+use super::sandbox::{self, STACK_BUDGET, STOPPED_BY_OPERATIONS, STOPPED_BY_STACK};
 use super::view;
 use super::{changed, note, script_event, without_position, Names, Scripts, Trace, MAX_MODULES};
 use crate::check::OnScriptError;
 use crate::compile::{Compiled, RouteTarget, Target, Targets};
 use crate::output::trace::TraceEvent;
 use crate::ticket::{Ticket, TicketError, TicketErrorKind};
+
+/// Said instead of a value or message that may carry personal data.
+pub(super) const WITHHELD: &str = "withheld: the script sees personal fields";
+
+/// The kind of a run-time error, for a script whose messages are withheld.
+fn kind_of(e: &EvalAltResult) -> &'static str {
+    use EvalAltResult as E;
+    match e {
+        E::ErrorRuntime(..) => "threw a value",
+        E::ErrorArithmetic(..) => "an arithmetic error, such as text that is not a number",
+        E::ErrorFunctionNotFound(..) => "called a function that does not exist for its arguments",
+        E::ErrorMismatchDataType(..) | E::ErrorMismatchOutputType(..) => {
+            "a value of the wrong type"
+        }
+        E::ErrorArrayBounds(..) | E::ErrorStringBounds(..) | E::ErrorBitFieldBounds(..) => {
+            "an index out of bounds"
+        }
+        E::ErrorIndexingType(..)
+        | E::ErrorIndexNotFound(..)
+        | E::ErrorPropertyNotFound(..)
+        | E::ErrorDotExpr(..) => "a missing property or index",
+        E::ErrorAssignmentToConstant(..) | E::ErrorNonPureMethodCallOnConstant(..) => {
+            "changed a constant (the ticket is read-only)"
+        }
+        E::ErrorVariableNotFound(..) => "an undefined variable",
+        E::ErrorFor(..) => "a `for` over a value that cannot be iterated",
+        _ => "a run-time error",
+    }
+}
 
 /// Why a hook's result was not used.
 pub(super) struct Failure {
@@ -119,7 +148,9 @@ impl Session<'_> {
         };
         // The engine is not expected to panic; if it does, the ticket gets an error and the
         // process (and the rest of a batch) goes on.
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+        sandbox::disarm();
+        match outcome {
             Ok(result) => result.map_err(|e| self.explain(hook, &e)),
             Err(_) => {
                 // A panic may have left the shared map locked and the scope half-filled.
@@ -159,6 +190,18 @@ impl Session<'_> {
             }
         }
         let message = match e {
+            EvalAltResult::ErrorTerminated(token, _)
+                if token
+                    .read_lock::<ImmutableString>()
+                    .as_deref()
+                    .map(|t| t.as_str())
+                    == Some(STOPPED_BY_OPERATIONS) =>
+            {
+                format!(
+                    "stopped after max_operations = {} operations",
+                    limits.max_operations
+                )
+            }
             EvalAltResult::ErrorTooManyOperations(_) => {
                 format!(
                     "stopped after max_operations = {} operations",
@@ -207,6 +250,11 @@ impl Session<'_> {
             EvalAltResult::ErrorTerminated(..) => {
                 format!("ran longer than max_time_ms = {} ms", limits.max_time_ms)
             }
+            // A script that sees personal fields may have put them (or anything made from
+            // them) into what it threw or into the engine's message: only the kind is said.
+            other if self.scripts.guarded => {
+                format!("{} ({WITHHELD})", kind_of(other))
+            }
             EvalAltResult::ErrorRuntime(value, _) => format!("threw {value}"),
             other => without_position(other),
         };
@@ -231,6 +279,8 @@ impl Session<'_> {
 
     /// A returned value that is not usable.
     pub(super) fn bad_value(&self, hook: &str, message: String, literal: Option<&str>) -> Failure {
+        // Where a value is written says something about the value: not when it may be personal.
+        let literal = literal.filter(|_| !self.scripts.guarded);
         let (line, exact) = self.scripts.line_of(hook, literal.unwrap_or(""));
         Failure {
             message,
@@ -280,14 +330,53 @@ impl Session<'_> {
         self.scripts.rule.clone()
     }
 
-    /// Whether a string a hook returned for the decision carries an exposed personal value.
-    pub(super) fn leaks(&self, s: &str) -> bool {
-        self.scripts.expose.any()
-            && self
-                .scripts
-                .expose
-                .values(self.ticket)
-                .any(|v| s.contains(v))
+    /// `value` (a `team` or an `assignee`) as the decision will hold it. A script that sees
+    /// personal fields may only return one the policy writes itself (`known`), so that
+    /// nothing made from a personal field reaches the decision; any other script may return
+    /// any string.
+    pub(super) fn declared(
+        &self,
+        hook: &str,
+        what: &str,
+        value: &str,
+        known: &[Arc<str>],
+    ) -> Result<Arc<str>, Failure> {
+        if !self.scripts.guarded {
+            return Ok(Arc::from(value));
+        }
+        let a = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        match known.iter().find(|k| ***k == *value) {
+            Some(k) => Ok(k.clone()),
+            None if known.is_empty() => Err(self.bad_value(
+                hook,
+                format!(
+                    "returned {a} {what} the policy does not write, and it writes none ({WITHHELD}; \
+                     such a script may only return {a} {what} written in the policy)"
+                ),
+                None,
+            )),
+            None => {
+                let list: Vec<&str> = known.iter().map(|k| &**k).collect();
+                Err(self.bad_value(
+                    hook,
+                    format!(
+                        "returned {a} {what} the policy does not write ({WITHHELD}; \
+                         such a script may only return one of: {})",
+                        list.join(", ")
+                    ),
+                    None,
+                ))
+            }
+        }
+    }
+
+    /// A value a hook returned, for a message: withheld when the script sees personal fields.
+    pub(super) fn shown<'v>(&self, value: &'v str) -> Option<&'v str> {
+        (!self.scripts.guarded).then_some(value)
     }
 
     pub(super) fn id_of(
@@ -319,6 +408,17 @@ impl Session<'_> {
         value: &str,
         known: impl IntoIterator<Item = &'k str> + Clone,
     ) -> Failure {
+        let Some(value) = self.shown(value) else {
+            let list: Vec<&str> = known.into_iter().collect();
+            return self.bad_value(
+                hook,
+                format!(
+                    "returned an unknown {what} ({WITHHELD}) (known: {})",
+                    list.join(", ")
+                ),
+                None,
+            );
+        };
         let mut message = format!("returned unknown {what} \"{value}\"");
         if let Some(s) = crate::source::reader::did_you_mean(value, known.clone()) {
             message.push_str(&format!(" (did you mean \"{s}\"?)"));
