@@ -6,14 +6,14 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyMapping, PyString};
 use serde::Serialize;
 
-use crate::pyserde::{with_str, Reader, Strings, Writer};
+use crate::pyserde::{with_str, Strings};
+use crate::tape::{read_py, Tape, TapeReader};
 
 /// One item given as a ticket.
-// Nearly every item is a ticket: boxing it would add an allocation per ticket for nothing.
-#[allow(clippy::large_enum_variant)]
 pub(crate) enum Input {
-    /// A dict, read.
-    Ticket(Ticket),
+    /// A dict, copied onto a tape with the GIL held; read into a ticket later (off the GIL in
+    /// batches).
+    Dict(Tape),
     /// A JSON string, to be read (off the GIL in batches).
     Json(String),
     /// A dict that is not a valid ticket.
@@ -23,16 +23,16 @@ pub(crate) enum Input {
 }
 
 impl Input {
-    /// Reads `obj`: a dict (or any mapping) is read straight into a ticket, with no JSON in
-    /// between; a string is kept as JSON text.
-    pub(crate) fn read(obj: &Bound<'_, PyAny>, limits: &Limits) -> Input {
+    /// Reads `obj`: a dict (or any mapping) is copied onto a tape, with no JSON in between; a
+    /// string is kept as JSON text.
+    pub(crate) fn read(obj: &Bound<'_, PyAny>) -> Input {
         if obj.is_instance_of::<PyDict>() || obj.cast::<PyMapping>().is_ok() {
-            match Ticket::from_deserializer(Reader(obj), limits) {
-                Ok(t) => Input::Ticket(t),
-                Err(mut e) => {
-                    if e.ticket.is_none() {
-                        e.ticket = id_of(obj);
-                    }
+            let mut tape = Tape::default();
+            match read_py(obj, &mut tape) {
+                Ok(()) => Input::Dict(tape),
+                Err(e) => {
+                    let mut e = TicketError::unreadable(format!("invalid ticket: {e}"));
+                    e.ticket = id_of(obj);
                     Input::Bad(e)
                 }
             }
@@ -52,6 +52,35 @@ impl Input {
             ))
         }
     }
+
+    /// The ticket, or why there is none. Needs no GIL: batches call it on all cores.
+    pub(crate) fn ticket(&self, limits: &Limits) -> Result<Ticket, Failure> {
+        match self {
+            Input::Dict(tape) => match Ticket::from_deserializer(&mut TapeReader::new(tape), limits)
+            {
+                Ok(t) => Ok(t),
+                Err(mut e) => {
+                    if e.ticket.is_none() {
+                        e.ticket = tape.top_level_id();
+                    }
+                    Err(Failure::Ticket(e))
+                }
+            },
+            Input::Json(text) => {
+                Ticket::from_json_with_limits(text, limits).map_err(Failure::Ticket)
+            }
+            Input::Bad(e) => Err(Failure::Ticket(e.clone())),
+            Input::NotATicket(why) => Err(Failure::NotATicket(why.clone())),
+        }
+    }
+}
+
+/// Why an item has no decision.
+pub(crate) enum Failure {
+    /// The library's own error for the ticket.
+    Ticket(TicketError),
+    /// Not a ticket at all.
+    NotATicket(String),
 }
 
 /// The id of a ticket dict whose reading failed, when it is a string or an integer.
@@ -80,18 +109,9 @@ pub(crate) fn to_py<'py, T: Serialize + ?Sized>(
     py: Python<'py>,
     value: &T,
 ) -> PyResult<Bound<'py, PyAny>> {
-    to_py_with(py, value, &Strings::none())
-}
-
-/// [`to_py`] sharing strings with the other values of a batch.
-pub(crate) fn to_py_with<'py, T: Serialize + ?Sized>(
-    py: Python<'py>,
-    value: &T,
-    strings: &Strings<'py>,
-) -> PyResult<Bound<'py, PyAny>> {
-    value
-        .serialize(Writer(py, strings))
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+    Tape::of(value)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?
+        .to_py(py, &Strings::none())
 }
 
 /// `{"ticket": ID, "error": "…"}`, as `aftercare eval` prints it.
