@@ -15,9 +15,9 @@ use crate::convert::{error_to_py, Failure, GcPause, Input};
 use crate::pyserde::Strings;
 use crate::tape::Tape;
 
-/// Tickets per round: large enough that a round's fixed costs (threads, tables) vanish, small
-/// enough that the pipeline fills and drains quickly and a round's tapes stay in the caches.
-const CHUNK: usize = 2048;
+/// Tickets per round: large enough that a round's fixed costs (threads) vanish, small enough
+/// that the pipeline fills and drains quickly.
+const CHUNK: usize = 4096;
 
 /// Items a thread takes at a time: small enough to balance, large enough to cost nothing.
 const BLOCK: usize = 64;
@@ -31,11 +31,36 @@ pub(crate) enum Format {
     Json,
 }
 
-/// A ticket's result before it becomes a Python object.
-enum Done {
-    Tape(Tape),
-    Json(String),
+/// A round of items, read onto one tape.
+#[derive(Default)]
+struct Round {
+    tape: Tape,
+    items: Vec<Input>,
 }
+
+impl Round {
+    /// Refills the round with up to [`CHUNK`] items of `iter`, reusing its memory.
+    fn read(&mut self, iter: &mut Bound<'_, PyIterator>) -> PyResult<()> {
+        self.tape.clear();
+        self.items.clear();
+        for item in iter.by_ref().take(CHUNK) {
+            self.items.push(Input::read(&item?, &mut self.tape));
+        }
+        Ok(())
+    }
+}
+
+/// The results of a block of items: decisions serialized one after the other onto one tape
+/// (or their JSON text into its text), errors beside.
+struct Block {
+    tape: Tape,
+    /// Per item: `Ok(None)` for the next value on the tape, `Ok(Some(range))` for a JSON text.
+    results: Vec<Result<Option<(u32, u32)>, Failure>>,
+}
+
+/// Block tapes given back after their round is out, for the next rounds: their memory is
+/// reused instead of freed and allocated again (by another thread) round after round.
+type Pool = Mutex<Vec<Tape>>;
 
 /// `Policy.evaluate_many`.
 pub(crate) fn evaluate_many<'py>(
@@ -46,72 +71,98 @@ pub(crate) fn evaluate_many<'py>(
     options: EvalOptions,
     format: Format,
 ) -> PyResult<Bound<'py, PyList>> {
+    // For the whole call (see `GcPause`): collections triggered by the results would walk
+    // them again and again while they grow.
+    let _paused = GcPause::new(py)?;
     let out = PyList::empty(py);
+    let strings = Strings::shared();
+    let pool = Pool::default();
     let mut iter = tickets.try_iter()?;
-    let mut inputs = read_chunk(&mut iter)?;
-    let mut pending: Vec<Result<Done, Failure>> = Vec::new();
-    loop {
-        if inputs.is_empty() {
-            emit(py, &out, pending, format)?;
-            return Ok(out);
-        }
-        let round = &inputs;
-        let (results, next) = std::thread::scope(|s| -> PyResult<_> {
+    let (mut round, mut next) = (Round::default(), Round::default());
+    round.read(&mut iter)?;
+    let mut pending: Vec<Block> = Vec::new();
+    while !round.items.is_empty() {
+        let (current, pool) = (&round, &pool);
+        let (blocks, read) = std::thread::scope(|s| {
             let work = s.spawn(move || {
-                par_map(round, |input| evaluate(policy, input, now, options, format))
+                par_chunks(&current.items, BLOCK, |items| {
+                    evaluate_block(policy, current, items, now, options, format, pool)
+                })
             });
             // Meanwhile, with the GIL: the previous round out, the next one in.
-            let built = emit(py, &out, std::mem::take(&mut pending), format);
-            let next = built.and_then(|()| read_chunk(&mut iter));
-            let results = py.detach(|| work.join());
-            let results = results.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            Ok((results, next?))
-        })?;
-        pending = results;
-        inputs = next;
+            let read = emit(py, &out, &mut pending, &strings, pool)
+                .and_then(|()| next.read(&mut iter));
+            let blocks = py.detach(|| work.join());
+            (blocks, read)
+        });
+        pending = blocks.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        read?;
+        std::mem::swap(&mut round, &mut next);
     }
+    emit(py, &out, &mut pending, &strings, &pool)?;
+    Ok(out)
 }
 
-/// Up to [`CHUNK`] items of `iter`, read.
-fn read_chunk(iter: &mut Bound<'_, PyIterator>) -> PyResult<Vec<Input>> {
-    let mut inputs = Vec::with_capacity(CHUNK);
-    for item in iter.by_ref().take(CHUNK) {
-        inputs.push(Input::read(&item?));
-    }
-    Ok(inputs)
-}
-
-/// Appends a round's results to `out` as Python objects.
+/// Appends the results of `blocks` to `out` as Python objects, and gives their tapes back.
 fn emit<'py>(
     py: Python<'py>,
     out: &Bound<'py, PyList>,
-    results: Vec<Result<Done, Failure>>,
-    format: Format,
+    blocks: &mut Vec<Block>,
+    strings: &Strings<'py>,
+    pool: &Pool,
 ) -> PyResult<()> {
-    if results.is_empty() {
-        return Ok(());
+    for mut block in blocks.drain(..) {
+        let mut at = 0;
+        for result in &block.results {
+            let item = match result {
+                Ok(None) => block.tape.to_py_at(py, &mut at, strings)?,
+                Ok(Some(range)) => PyString::new(py, block.tape.text(*range)).into_any(),
+                Err(Failure::Ticket(e)) => error_to_py(py, e.ticket.as_deref(), &e.message)?,
+                Err(Failure::NotATicket(why)) => error_to_py(py, None, why)?,
+            };
+            out.append(item)?;
+        }
+        block.tape.clear();
+        if let Ok(mut pool) = pool.lock() {
+            pool.push(block.tape);
+        }
     }
-    let _paused = GcPause::new(py)?;
-    let strings = Strings::shared();
-    for result in &results {
-        let item = match (result, format) {
-            (Ok(Done::Tape(tape)), _) => tape.to_py(py, &strings)?,
-            (Ok(Done::Json(line)), _) => PyString::new(py, line).into_any(),
-            (Err(Failure::Ticket(e)), Format::Dict) => {
-                error_to_py(py, e.ticket.as_deref(), &e.message)?
-            }
-            (Err(Failure::NotATicket(why)), Format::Dict) => error_to_py(py, None, why)?,
-            (Err(Failure::Ticket(e)), Format::Json) => {
-                PyString::new(py, &error_line(e.ticket.as_deref(), &e.message)).into_any()
-            }
-            (Err(Failure::NotATicket(why)), Format::Json) => {
-                PyString::new(py, &error_line(None, why)).into_any()
-            }
-        };
-        out.append(item)?;
-    }
-    // The tapes are freed here, with the GIL held but after the objects are made: cheap.
     Ok(())
+}
+
+/// A block of a round's items, on a worker thread: each read from the round's tape,
+/// evaluated, and its decision serialized onto the block's tape.
+fn evaluate_block(
+    policy: &Policy,
+    round: &Round,
+    items: &[Input],
+    now: DateTime<Utc>,
+    options: EvalOptions,
+    format: Format,
+    pool: &Pool,
+) -> Block {
+    let mut tape = pool
+        .lock()
+        .ok()
+        .and_then(|mut pool| pool.pop())
+        .unwrap_or_default();
+    let mut results = Vec::with_capacity(items.len());
+    for input in items {
+        let result = evaluate(policy, round, input, now, options, format, &mut tape);
+        // In the JSON format an error is a line too, as `aftercare eval` prints it.
+        let result = match (result, format) {
+            (Err(e), Format::Json) => {
+                let line = match &e {
+                    Failure::Ticket(e) => error_line(e.ticket.as_deref(), &e.message),
+                    Failure::NotATicket(why) => error_line(None, why),
+                };
+                tape.push_text(&line).map(Some).map_err(|_| e)
+            }
+            (result, _) => result,
+        };
+        results.push(result);
+    }
+    Block { tape, results }
 }
 
 /// `{"ticket":ID,"error":"…"}`, byte for byte as `aftercare eval` prints it.
@@ -128,15 +179,17 @@ fn error_line(ticket: Option<&str>, message: &str) -> String {
     .unwrap_or_else(|_| r#"{"ticket":null,"error":"unprintable error"}"#.to_string())
 }
 
-/// One ticket, on a worker thread: read from its tape or text, evaluated, serialized.
+/// One ticket: read, evaluated, written onto `tape`.
 fn evaluate(
     policy: &Policy,
+    round: &Round,
     input: &Input,
     now: DateTime<Utc>,
     options: EvalOptions,
     format: Format,
-) -> Result<Done, Failure> {
-    let ticket = input.ticket(policy.limits())?;
+    tape: &mut Tape,
+) -> Result<Option<(u32, u32)>, Failure> {
+    let ticket = input.ticket(&round.tape, policy.limits())?;
     let decision = policy
         .evaluate_with(&ticket, now, options)
         .map_err(Failure::Ticket)?;
@@ -146,12 +199,17 @@ fn evaluate(
         Failure::Ticket(e)
     };
     match format {
-        Format::Dict => Tape::of(&decision)
-            .map(Done::Tape)
+        Format::Dict => tape
+            .push(&decision)
+            .map(|()| None)
             .map_err(|e| unwritable(e.to_string())),
         Format::Json => serde_json::to_string(&decision)
-            .map(Done::Json)
-            .map_err(|e| unwritable(e.to_string())),
+            .map_err(|e| unwritable(e.to_string()))
+            .and_then(|line| {
+                tape.push_text(&line)
+                    .map(Some)
+                    .map_err(|e| unwritable(e.to_string()))
+            }),
     }
 }
 
@@ -162,49 +220,62 @@ pub(crate) fn read_tickets(
     tickets: &Bound<'_, PyAny>,
     limits: &aftercare::Limits,
 ) -> PyResult<(Vec<Ticket>, usize)> {
-    let mut inputs = Vec::new();
+    let mut round = Round::default();
     for item in tickets.try_iter()? {
-        inputs.push(Input::read(&item?));
+        round.items.push(Input::read(&item?, &mut round.tape));
     }
-    let read = py.detach(|| par_map(&inputs, |input| input.ticket(limits).ok()));
+    let read = py.detach(|| {
+        par_chunks(&round.items, BLOCK, |items| {
+            items
+                .iter()
+                .map(|input| input.ticket(&round.tape, limits).ok())
+                .collect::<Vec<_>>()
+        })
+    });
+    let read: Vec<Option<Ticket>> = read.into_iter().flatten().collect();
     let bad = read.iter().filter(|t| t.is_none()).count();
     Ok((read.into_iter().flatten().collect(), bad))
 }
 
-/// `f` over `items` on all cores, results in input order. Threads take blocks of items in
-/// turn, so that a slow ticket does not hold up a whole share.
-pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// `f` over the chunks of `size` items of `items`, on all cores (the calling thread among
+/// them), results in order. Threads take chunks in turn, so that a slow ticket does not hold
+/// up a whole share.
+fn par_chunks<T: Sync, R: Send>(
+    items: &[T],
+    size: usize,
+    f: impl Fn(&[T]) -> R + Sync,
+) -> Vec<R> {
+    let chunks = items.len().div_ceil(size);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(items.len().div_ceil(BLOCK));
+        .min(chunks);
     if threads <= 1 {
-        return items.iter().map(&f).collect();
+        return items.chunks(size).map(&f).collect();
     }
     let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<(usize, Vec<R>)>> = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                let mut mine = Vec::new();
-                loop {
-                    let start = next.fetch_add(BLOCK, Ordering::Relaxed);
-                    let Some(block) = items.get(start..(start + BLOCK).min(items.len())) else {
-                        break;
-                    };
-                    if block.is_empty() {
-                        break;
-                    }
-                    mine.push((start, block.iter().map(&f).collect::<Vec<R>>()));
-                }
-                if let Ok(mut all) = done.lock() {
-                    all.extend(mine);
-                }
-            });
+    let done: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(chunks));
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(chunk) = items.chunks(size).nth(i) else {
+                break;
+            };
+            mine.push((i, f(chunk)));
         }
+        if let Ok(mut all) = done.lock() {
+            all.extend(mine);
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            s.spawn(work);
+        }
+        work();
     });
-    let mut blocks = done.into_inner().unwrap_or_else(|e| e.into_inner());
-    blocks.sort_unstable_by_key(|(start, _)| *start);
-    blocks.into_iter().flat_map(|(_, block)| block).collect()
+    let mut all = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    all.sort_unstable_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
 }
 
 /// For benchmarks: the seconds the library's own batch call (`Policy::evaluate_batch`, on all

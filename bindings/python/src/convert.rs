@@ -9,13 +9,14 @@ use serde::Serialize;
 use crate::pyserde::{with_str, Strings};
 use crate::tape::{read_py, Tape, TapeReader};
 
-/// One item given as a ticket.
+/// One item given as a ticket. Dicts and texts are copied onto a [`Tape`] that the items of
+/// a round share: one growing buffer instead of allocations per ticket.
 pub(crate) enum Input {
-    /// A dict, copied onto a tape with the GIL held; read into a ticket later (off the GIL in
-    /// batches).
-    Dict(Tape),
-    /// A JSON string, to be read (off the GIL in batches).
-    Json(String),
+    /// A dict, copied onto the tape with the GIL held (the step it starts at); read into a
+    /// ticket later, off the GIL in batches.
+    Dict(usize),
+    /// A JSON string, copied into the tape's text; parsed later, off the GIL in batches.
+    Json((u32, u32)),
     /// A dict that is not a valid ticket.
     Bad(TicketError),
     /// Not a ticket at all (neither a dict nor a string, or text that is not Unicode): why.
@@ -23,13 +24,12 @@ pub(crate) enum Input {
 }
 
 impl Input {
-    /// Reads `obj`: a dict (or any mapping) is copied onto a tape, with no JSON in between; a
-    /// string is kept as JSON text.
-    pub(crate) fn read(obj: &Bound<'_, PyAny>) -> Input {
+    /// Reads `obj` onto `tape`: a dict (or any mapping) is copied as it is, with no JSON in
+    /// between; a string is kept as JSON text.
+    pub(crate) fn read(obj: &Bound<'_, PyAny>, tape: &mut Tape) -> Input {
         if obj.is_instance_of::<PyDict>() || obj.cast::<PyMapping>().is_ok() {
-            let mut tape = Tape::default();
-            match read_py(obj, &mut tape) {
-                Ok(()) => Input::Dict(tape),
+            match read_py(obj, tape) {
+                Ok(at) => Input::Dict(at),
                 Err(e) => {
                     let mut e = TicketError::unreadable(format!("invalid ticket: {e}"));
                     e.ticket = id_of(obj);
@@ -37,10 +37,10 @@ impl Input {
                 }
             }
         } else if let Ok(s) = obj.cast::<PyString>() {
-            // Copied straight from the string's UTF-8 (no bytes object in between): the text
-            // is parsed later, off the GIL.
-            match with_str(s, str::to_string) {
-                Ok(text) => Input::Json(text),
+            // Copied straight from the string's UTF-8 (no bytes object in between).
+            match with_str(s, |text| tape.push_text(text)) {
+                Ok(Ok(range)) => Input::Json(range),
+                Ok(Err(e)) => Input::NotATicket(e.to_string()),
                 Err(_) => {
                     Input::NotATicket("the ticket's JSON text is not valid Unicode".to_string())
                 }
@@ -53,21 +53,23 @@ impl Input {
         }
     }
 
-    /// The ticket, or why there is none. Needs no GIL: batches call it on all cores.
-    pub(crate) fn ticket(&self, limits: &Limits) -> Result<Ticket, Failure> {
+    /// The ticket, or why there is none, from the `tape` it was read onto. Needs no GIL:
+    /// batches call it on all cores.
+    pub(crate) fn ticket(&self, tape: &Tape, limits: &Limits) -> Result<Ticket, Failure> {
         match self {
-            Input::Dict(tape) => match Ticket::from_deserializer(&mut TapeReader::new(tape), limits)
-            {
-                Ok(t) => Ok(t),
-                Err(mut e) => {
-                    if e.ticket.is_none() {
-                        e.ticket = tape.top_level_id();
+            Input::Dict(at) => {
+                match Ticket::from_deserializer(&mut TapeReader::new(tape, *at), limits) {
+                    Ok(t) => Ok(t),
+                    Err(mut e) => {
+                        if e.ticket.is_none() {
+                            e.ticket = tape.top_level_id(*at);
+                        }
+                        Err(Failure::Ticket(e))
                     }
-                    Err(Failure::Ticket(e))
                 }
-            },
-            Input::Json(text) => {
-                Ticket::from_json_with_limits(text, limits).map_err(Failure::Ticket)
+            }
+            Input::Json(range) => {
+                Ticket::from_json_with_limits(tape.text(*range), limits).map_err(Failure::Ticket)
             }
             Input::Bad(e) => Err(Failure::Ticket(e.clone())),
             Input::NotATicket(why) => Err(Failure::NotATicket(why.clone())),

@@ -174,7 +174,9 @@ struct Policy {
 impl Policy {
     /// A ticket from a dict (or mapping) or a JSON string; a type error for anything else.
     fn ticket(&self, py: Python<'_>, ticket: &Bound<'_, PyAny>) -> PyResult<aftercare::Ticket> {
-        match Input::read(ticket).ticket(self.inner.limits()) {
+        let mut tape = tape::Tape::default();
+        let input = Input::read(ticket, &mut tape);
+        match input.ticket(&tape, self.inner.limits()) {
             Ok(t) => Ok(t),
             Err(Failure::Ticket(e)) => Err(ticket_error(py, &e)),
             Err(Failure::NotATicket(why)) => Err(PyTypeError::new_err(why)),

@@ -73,22 +73,49 @@ impl Tape {
         self.text.get(start..start + len as usize).unwrap_or_default()
     }
 
-    /// `value` serialized onto a tape (no Python involved: runs off the GIL).
+    /// `value` serialized onto a tape of its own (no Python involved).
     pub(crate) fn of<T: Serialize + ?Sized>(value: &T) -> Result<Tape, Error> {
-        let mut tape = Tape {
-            ops: Vec::with_capacity(96),
-            text: String::with_capacity(512),
-        };
-        value.serialize(&mut tape)?;
+        let mut tape = Tape::default();
+        tape.push(value)?;
         Ok(tape)
+    }
+
+    /// Appends `value`, serialized (no Python involved: runs off the GIL). On an error the
+    /// tape is left as it was.
+    pub(crate) fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let (ops, text) = (self.ops.len(), self.text.len());
+        value.serialize(&mut *self).inspect_err(|_| self.truncate(ops, text))
+    }
+
+    fn truncate(&mut self, ops: usize, text: usize) {
+        self.ops.truncate(ops);
+        self.text.truncate(text);
+    }
+
+    /// Empties the tape, keeping its memory for the next round.
+    pub(crate) fn clear(&mut self) {
+        self.truncate(0, 0);
+    }
+
+    /// Appends `text` to the tape's text; returns its range, for [`Tape::text`].
+    pub(crate) fn push_text(&mut self, text: &str) -> Result<(u32, u32), Error> {
+        match self.push_str(text)? {
+            Op::Str(start, len) => Ok((start, len)),
+            _ => Err(too_long()),
+        }
+    }
+
+    /// A text pushed with [`Tape::push_text`].
+    pub(crate) fn text(&self, (start, len): (u32, u32)) -> &str {
+        self.str_at(start, len)
     }
 }
 
 impl Tape {
-    /// The `id` of the dict the tape holds, when it is a non-blank string or an integer: for
-    /// the error of a ticket that could not be read.
-    pub(crate) fn top_level_id(&self) -> Option<String> {
-        let mut ops = self.ops.iter();
+    /// The `id` of the dict that starts at step `at`, when it is a non-blank string or an
+    /// integer: for the error of a ticket that could not be read.
+    pub(crate) fn top_level_id(&self, at: usize) -> Option<String> {
+        let mut ops = self.ops.get(at..)?.iter();
         if !matches!(ops.next(), Some(Op::Dict)) {
             return None;
         }
@@ -130,11 +157,18 @@ fn too_long() -> Error {
 
 // ---- Python objects onto a tape (GIL held) ---------------------------------------------------
 
-/// Copies `obj` (a ticket dict or any JSON-shaped Python value) onto `tape`. Aware datetimes
-/// (pandas timestamps too) become their ISO text; a naive one is refused. Messages name
-/// types, never values.
-pub(crate) fn read_py(obj: &Bound<'_, PyAny>, tape: &mut Tape) -> Result<(), Error> {
-    read_value(obj, tape, 0)
+/// Appends `obj` (a ticket dict or any JSON-shaped Python value) to `tape` and returns the
+/// step it starts at. Aware datetimes (pandas timestamps too) become their ISO text; a naive
+/// one is refused. Messages name types, never values. On an error the tape is left as it was.
+pub(crate) fn read_py(obj: &Bound<'_, PyAny>, tape: &mut Tape) -> Result<usize, Error> {
+    let (ops, text) = (tape.ops.len(), tape.text.len());
+    match read_value(obj, tape, 0) {
+        Ok(()) => Ok(ops),
+        Err(e) => {
+            tape.truncate(ops, text);
+            Err(e)
+        }
+    }
 }
 
 fn read_value(obj: &Bound<'_, PyAny>, tape: &mut Tape, depth: usize) -> Result<(), Error> {
@@ -303,14 +337,27 @@ enum Frame<'py> {
 }
 
 impl Tape {
-    /// The Python objects the tape describes, as `json.loads` would give its JSON.
+    /// The Python objects the tape's first value describes, as `json.loads` would give its
+    /// JSON.
     pub(crate) fn to_py<'py>(
         &self,
         py: Python<'py>,
         strings: &Strings<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        self.to_py_at(py, &mut 0, strings)
+    }
+
+    /// The Python objects of the value that starts at step `*at`; `*at` moves past it.
+    pub(crate) fn to_py_at<'py>(
+        &self,
+        py: Python<'py>,
+        at: &mut usize,
+        strings: &Strings<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut stack: Vec<Frame<'py>> = Vec::with_capacity(8);
-        for op in &self.ops {
+        let ops = self.ops.get(*at..).unwrap_or_default();
+        for op in ops {
+            *at += 1;
             let value: Bound<'py, PyAny> = match *op {
                 Op::Dict => {
                     stack.push(Frame::Dict(PyDict::new(py), None));
@@ -611,8 +658,9 @@ pub(crate) struct TapeReader<'t> {
 }
 
 impl<'t> TapeReader<'t> {
-    pub(crate) fn new(tape: &'t Tape) -> Self {
-        TapeReader { tape, at: 0 }
+    /// Reads the value that starts at step `at`.
+    pub(crate) fn new(tape: &'t Tape, at: usize) -> Self {
+        TapeReader { tape, at }
     }
 
     fn next(&mut self) -> Result<Op, Error> {
@@ -731,7 +779,7 @@ mod tests {
             nested: [("k".to_string(), vec![1, 2])].into_iter().collect(),
         };
         let tape = Tape::of(&value).unwrap();
-        let back: Shape = serde::Deserialize::deserialize(&mut TapeReader::new(&tape)).unwrap();
+        let back: Shape = serde::Deserialize::deserialize(&mut TapeReader::new(&tape, 0)).unwrap();
         assert_eq!(back, value);
     }
 
