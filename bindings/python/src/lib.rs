@@ -441,6 +441,8 @@ fn _aftercare(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run_cases, m)?)?;
     m.add_function(wrap_pyfunction!(diff, m)?)?;
     m.add_function(wrap_pyfunction!(report, m)?)?;
-    m.add_function(wrap_pyfunction!(batch::rust_batch_seconds, m)?)?;
+    m.add_class::<batch::ReadTickets>()?;
+    m.add_function(wrap_pyfunction!(batch::read_for_bench, m)?)?;
+    m.add_function(wrap_pyfunction!(batch::rust_batch, m)?)?;
     Ok(())
 }

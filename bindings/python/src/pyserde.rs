@@ -126,26 +126,12 @@ impl<'py> Strings<'py> {
         }
     }
 
-    pub(crate) fn value(&self, py: Python<'py>, text: &str) -> Bound<'py, PyString> {
+    /// `text`, whose [`shared_hash`] is `h`, as a Python string shared with an equal one made
+    /// before. The hash is taken where the text is written (off the GIL), not here.
+    pub(crate) fn hashed(&self, py: Python<'py>, text: &str, h: u64) -> Bound<'py, PyString> {
         let Some(values) = &self.values else {
             return PyString::new(py, text);
         };
-        if text.len() > MAX_SHARED || !text.is_ascii() {
-            return PyString::new(py, text);
-        }
-        // The first and last eight bytes and the length: cheap, and enough to spread the
-        // values that repeat (the whole text is compared on a hit).
-        let bytes = text.as_bytes();
-        let word = |at: usize| {
-            let mut w = [0u8; 8];
-            let part = bytes.get(at..).unwrap_or_default();
-            let n = part.len().min(8);
-            w[..n].copy_from_slice(&part[..n]);
-            u64::from_le_bytes(w)
-        };
-        let h =
-            (word(0) ^ word(bytes.len().saturating_sub(8)).rotate_left(29) ^ bytes.len() as u64)
-                .wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let slot = (h >> 40) as usize % VALUE_SLOTS;
         let mut values = values.borrow_mut();
         let mut texts = self.texts.borrow_mut();
@@ -165,3 +151,24 @@ impl<'py> Strings<'py> {
     }
 }
 
+/// For a short ASCII text, the hash [`Strings`] shares it by; `None` for a text not worth
+/// sharing (long texts rarely repeat).
+pub(crate) fn shared_hash(text: &str) -> Option<u64> {
+    if text.len() > MAX_SHARED || !text.is_ascii() {
+        return None;
+    }
+    // The first and last eight bytes and the length: cheap, and enough to spread the values
+    // that repeat (the whole text is compared on a hit).
+    let bytes = text.as_bytes();
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        let part = bytes.get(at..).unwrap_or_default();
+        let n = part.len().min(8);
+        w[..n].copy_from_slice(&part[..n]);
+        u64::from_le_bytes(w)
+    };
+    Some(
+        (word(0) ^ word(bytes.len().saturating_sub(8)).rotate_left(29) ^ bytes.len() as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    )
+}

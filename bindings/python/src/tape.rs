@@ -21,7 +21,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, P
 use serde::de::{self, DeserializeSeed, Visitor};
 use serde::ser::{self, Serialize};
 
-use crate::pyserde::{with_str, Error, Strings};
+use crate::pyserde::{shared_hash, with_str, Error, Strings};
 
 /// One step.
 #[derive(Clone, Copy, Debug)]
@@ -36,6 +36,9 @@ enum Op {
     Field(&'static str),
     /// A string (a value, or a dict's key): a range of the tape's text.
     Str(u32, u32),
+    /// A short string of a decision, likely repeated (an id of the policy, a status), with
+    /// its [`shared_hash`].
+    Shared(u32, u32, u64),
     Int(i64),
     UInt(u64),
     Float(f64),
@@ -128,7 +131,7 @@ impl Tape {
             let value = *ops.next()?;
             if key == "id" {
                 return match value {
-                    Op::Str(start, len) => {
+                    Op::Str(start, len) | Op::Shared(start, len, _) => {
                         let id = self.str_at(start, len);
                         (!id.trim().is_empty()).then(|| id.to_string())
                     }
@@ -275,13 +278,38 @@ fn open(tape: &mut Tape, op: Op, depth: usize) -> Result<(), Error> {
 
 fn read_dict(d: &Bound<'_, PyDict>, tape: &mut Tape, depth: usize) -> Result<(), Error> {
     open(tape, Op::Dict, depth)?;
-    for (key, value) in d.iter() {
-        let key = key
+    let py = d.py();
+    let (mut pos, mut key, mut value) = (0, std::ptr::null_mut(), std::ptr::null_mut());
+    // `PyDict_Next` lends its key and value: no reference counting for the keys and the plain
+    // values that make up most of a ticket. Each is used before any Python code can run
+    // (copying a string or a number runs none); a value that may run Python code (a datetime's
+    // `isoformat`, a mapping's `items`) or holds others is made an owned reference first, so
+    // that nothing it does can free what is being read.
+    // SAFETY: `d` is a live dict and the GIL is held; the pointers are valid borrowed
+    // references until Python code runs, and they are used (or made owned) before that.
+    while unsafe { pyo3::ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut key, &mut value) } != 0 {
+        // SAFETY: as above; `PyDict_Next` gave non-null pointers.
+        let (k, v) = unsafe {
+            (
+                pyo3::Borrowed::from_ptr(py, key),
+                pyo3::Borrowed::from_ptr(py, value),
+            )
+        };
+        let k = k
             .cast::<PyString>()
             .map_err(|_| Error("a dict key is not a string".to_string()))?;
-        let op = with_str(key, |t| tape.push_str(t))??;
+        let op = with_str(&k, |t| tape.push_str(t))??;
         tape.ops.push(op);
-        read_value(&value, tape, depth + 1)?;
+        if v.is_exact_instance_of::<PyString>()
+            || v.is_none()
+            || v.is_exact_instance_of::<PyBool>()
+            || v.is_exact_instance_of::<PyInt>()
+            || v.is_exact_instance_of::<PyFloat>()
+        {
+            read_value(&v, tape, depth + 1)?;
+        } else {
+            read_value(&v.to_owned(), tape, depth + 1)?;
+        }
     }
     tape.ops.push(Op::End);
     Ok(())
@@ -373,7 +401,10 @@ impl Tape {
                     None => return Err(broken()),
                 },
                 Op::Field(name) => field_name(py, name).into_any(),
-                Op::Str(start, len) => strings.value(py, self.str_at(start, len)).into_any(),
+                Op::Str(start, len) => PyString::new(py, self.str_at(start, len)).into_any(),
+                Op::Shared(start, len, h) => {
+                    strings.hashed(py, self.str_at(start, len), h).into_any()
+                }
                 Op::Int(n) => PyInt::new(py, n).into_any(),
                 Op::UInt(n) => PyInt::new(py, n).into_any(),
                 Op::Float(f) => PyFloat::new(py, f).into_any(),
@@ -455,7 +486,10 @@ impl<'a> ser::Serializer for &'a mut Tape {
         self.serialize_str(v.encode_utf8(&mut [0; 4]))
     }
     fn serialize_str(self, v: &str) -> Done {
-        let op = self.push_str(v)?;
+        let op = match (self.push_str(v)?, shared_hash(v)) {
+            (Op::Str(start, len), Some(h)) => Op::Shared(start, len, h),
+            (op, _) => op,
+        };
         self.ops.push(op);
         Ok(())
     }
@@ -608,7 +642,7 @@ impl ser::SerializeMap for &mut Tape {
         key.serialize(&mut **self)?;
         // JSON keys are strings: as serde_json, refuse anything else.
         match self.ops.get(before..) {
-            Some([Op::Str(..)]) | Some([Op::Field(_)]) => Ok(()),
+            Some([Op::Str(..)]) | Some([Op::Shared(..)]) | Some([Op::Field(_)]) => Ok(()),
             _ => Err(Error("a map key is not a string".to_string())),
         }
     }
@@ -684,7 +718,9 @@ impl<'de> de::Deserializer<'de> for &mut TapeReader<'de> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.next()? {
-            Op::Str(start, len) => visitor.visit_borrowed_str(self.tape.str_at(start, len)),
+            Op::Str(start, len) | Op::Shared(start, len, _) => {
+                visitor.visit_borrowed_str(self.tape.str_at(start, len))
+            }
             Op::Field(name) => visitor.visit_borrowed_str(name),
             Op::Dict => visitor.visit_map(Items(self)),
             Op::List => visitor.visit_seq(Items(self)),
