@@ -90,8 +90,8 @@ pub(crate) fn evaluate_many<'py>(
                 })
             });
             // Meanwhile, with the GIL: the previous round out, the next one in.
-            let read = emit(py, &out, &mut pending, &strings, pool)
-                .and_then(|()| next.read(&mut iter));
+            let read =
+                emit(py, &out, &mut pending, &strings, pool).and_then(|()| next.read(&mut iter));
             let blocks = py.detach(|| work.join());
             (blocks, read)
         });
@@ -240,11 +240,7 @@ pub(crate) fn read_tickets(
 /// `f` over the chunks of `size` items of `items`, on all cores (the calling thread among
 /// them), results in order. Threads take chunks in turn, so that a slow ticket does not hold
 /// up a whole share.
-fn par_chunks<T: Sync, R: Send>(
-    items: &[T],
-    size: usize,
-    f: impl Fn(&[T]) -> R + Sync,
-) -> Vec<R> {
+fn par_chunks<T: Sync, R: Send>(items: &[T], size: usize, f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
     let chunks = items.len().div_ceil(size);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -320,6 +316,9 @@ pub(crate) fn rust_batch(
     let policy = &policy.inner;
     Ok(py.detach(|| {
         let decisions = policy.evaluate_batch(&tickets.tickets, now, EvalOptions { trace });
-        std::hint::black_box(decisions).iter().filter(|d| d.is_ok()).count()
+        std::hint::black_box(decisions)
+            .iter()
+            .filter(|d| d.is_ok())
+            .count()
     }))
 }

@@ -73,7 +73,9 @@ impl Tape {
 
     fn str_at(&self, start: u32, len: u32) -> &str {
         let start = start as usize;
-        self.text.get(start..start + len as usize).unwrap_or_default()
+        self.text
+            .get(start..start + len as usize)
+            .unwrap_or_default()
     }
 
     /// `value` serialized onto a tape of its own (no Python involved).
@@ -87,7 +89,9 @@ impl Tape {
     /// tape is left as it was.
     pub(crate) fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         let (ops, text) = (self.ops.len(), self.text.len());
-        value.serialize(&mut *self).inspect_err(|_| self.truncate(ops, text))
+        value
+            .serialize(&mut *self)
+            .inspect_err(|_| self.truncate(ops, text))
     }
 
     fn truncate(&mut self, ops: usize, text: usize) {
@@ -478,8 +482,11 @@ impl<'a> ser::Serializer for &'a mut Tape {
     }
     fn serialize_f64(self, v: f64) -> Done {
         // As serde_json writes it: a float JSON cannot hold is null.
-        self.ops
-            .push(if v.is_finite() { Op::Float(v) } else { Op::Null });
+        self.ops.push(if v.is_finite() {
+            Op::Float(v)
+        } else {
+            Op::Null
+        });
         Ok(())
     }
     fn serialize_char(self, v: char) -> Done {
@@ -519,11 +526,7 @@ impl<'a> ser::Serializer for &'a mut Tape {
         self.ops.push(Op::Field(variant));
         Ok(())
     }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(
-        self,
-        _n: &'static str,
-        value: &T,
-    ) -> Done {
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _n: &'static str, value: &T) -> Done {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
