@@ -1,10 +1,13 @@
-//! Many tickets at once, in rounds of [`CHUNK`] tickets, as a pipeline: while the worker
-//! threads (GIL released) read round k's tickets from their tapes, evaluate them and serialize
-//! the decisions, this thread (GIL held) builds the Python results of round k − 1 and copies
-//! round k + 1's dicts onto tapes. Memory stays bounded on a long iterable.
+//! Many tickets at once, as a stream: this thread (GIL held) copies the tickets onto tapes a
+//! block at a time and hands each block to the worker threads, which (GIL released) read the
+//! tickets from their tape, evaluate them and serialize the decisions; this thread then makes
+//! the decisions of the finished blocks into Python objects, in input order, while the
+//! workers go on. It waits (GIL released) only when it has nothing to read or build. A bounded
+//! number of blocks is in flight, so memory stays bounded on a long iterable.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
 
 use aftercare::{EvalOptions, Policy, Ticket, TicketError};
 use chrono::{DateTime, Utc};
@@ -15,12 +18,13 @@ use crate::convert::{error_to_py, Failure, GcPause, Input};
 use crate::pyserde::Strings;
 use crate::tape::Tape;
 
-/// Tickets per round: large enough that a round's fixed costs (threads) vanish, small enough
-/// that the pipeline fills and drains quickly.
-const CHUNK: usize = 4096;
+/// Tickets per block: a block is the unit handed to a worker and built back into Python
+/// objects; large enough that handing it over costs nothing, small enough that the stream
+/// starts and ends quickly.
+const BLOCK: usize = 256;
 
-/// Items a thread takes at a time: small enough to balance, large enough to cost nothing.
-const BLOCK: usize = 64;
+/// Blocks read and not yet built into Python objects, at most.
+const IN_FLIGHT: usize = 64;
 
 /// What `evaluate_many` returns for each ticket.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -31,7 +35,7 @@ pub(crate) enum Format {
     Json,
 }
 
-/// A round of items, read onto one tape.
+/// A block of items, read onto one tape.
 #[derive(Default)]
 struct Round {
     tape: Tape,
@@ -39,11 +43,11 @@ struct Round {
 }
 
 impl Round {
-    /// Refills the round with up to [`CHUNK`] items of `iter`, reusing its memory.
+    /// Refills the block with up to [`BLOCK`] items of `iter`, reusing its memory.
     fn read(&mut self, iter: &mut Bound<'_, PyIterator>) -> PyResult<()> {
         self.tape.clear();
         self.items.clear();
-        for item in iter.by_ref().take(CHUNK) {
+        for item in iter.by_ref().take(BLOCK) {
             self.items.push(Input::read(&item?, &mut self.tape));
         }
         Ok(())
@@ -58,8 +62,8 @@ struct Block {
     results: Vec<Result<Option<(u32, u32)>, Failure>>,
 }
 
-/// Block tapes given back after their round is out, for the next rounds: their memory is
-/// reused instead of freed and allocated again (by another thread) round after round.
+/// Block tapes given back once built, for the next blocks: their memory is reused instead of
+/// freed and allocated again (by another thread) block after block.
 type Pool = Mutex<Vec<Tape>>;
 
 /// `Policy.evaluate_many`.
@@ -78,64 +82,128 @@ pub(crate) fn evaluate_many<'py>(
     let strings = Strings::shared();
     let pool = Pool::default();
     let mut iter = tickets.try_iter()?;
-    let (mut round, mut next) = (Round::default(), Round::default());
-    round.read(&mut iter)?;
-    let mut pending: Vec<Block> = Vec::new();
-    while !round.items.is_empty() {
-        let (current, pool) = (&round, &pool);
-        let (blocks, read) = std::thread::scope(|s| {
-            let work = s.spawn(move || {
-                par_chunks(&current.items, BLOCK, |items| {
-                    evaluate_block(policy, current, items, now, options, format, pool)
-                })
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (job_tx, job_rx) = mpsc::channel::<(usize, Round)>();
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Round, Block)>();
+    // Locked by one thread at a time only: the workers for `job_rx`, this thread for
+    // `done_rx` (a `Mutex` makes it shareable with the GIL released).
+    let (job_rx, done_rx) = (Mutex::new(job_rx), Mutex::new(done_rx));
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let (job_rx, done_tx, pool) = (&job_rx, done_tx.clone(), &pool);
+            s.spawn(move || loop {
+                let job = match job_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok((n, round)) = job else { return };
+                let block = evaluate_block(policy, &round, now, options, format, pool);
+                if done_tx.send((n, round, block)).is_err() {
+                    return;
+                }
             });
-            // Meanwhile, with the GIL: the previous round out, the next one in.
-            let read =
-                emit(py, &out, &mut pending, &strings, pool).and_then(|()| next.read(&mut iter));
-            let blocks = py.detach(|| work.join());
-            (blocks, read)
-        });
-        pending = blocks.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        read?;
-        std::mem::swap(&mut round, &mut next);
-    }
-    emit(py, &out, &mut pending, &strings, &pool)?;
+        }
+        drop(done_tx);
+        // The workers stop when `job_tx` is dropped: at the end, or on an error.
+        let job_tx = job_tx;
+        let (mut sent, mut built) = (0usize, 0usize);
+        let mut finished: BTreeMap<usize, (Round, Block)> = BTreeMap::new();
+        let mut spare: Vec<Round> = Vec::new();
+        let mut exhausted = false;
+        loop {
+            // Read ahead while there is room.
+            while !exhausted && sent - built < IN_FLIGHT {
+                let mut round = spare.pop().unwrap_or_default();
+                round.read(&mut iter)?;
+                if round.items.is_empty() {
+                    exhausted = true;
+                    break;
+                }
+                if job_tx.send((sent, round)).is_err() {
+                    return Err(lost());
+                }
+                sent += 1;
+                // Build what is ready meanwhile, without waiting.
+                if let Ok(rx) = done_rx.lock() {
+                    while let Ok((n, round, block)) = rx.try_recv() {
+                        finished.insert(n, (round, block));
+                    }
+                }
+                build_ready(py, &out, &mut finished, &mut built, &mut spare, &strings, &pool)?;
+                // A moment without the GIL per block: a Python thread that has waited for it
+                // (longer than the switch interval) runs now; otherwise this costs nothing.
+                py.detach(|| ());
+            }
+            if exhausted && built == sent {
+                return Ok(());
+            }
+            // Nothing to read now: wait for the next block in order, letting other Python
+            // threads run meanwhile.
+            match py.detach(|| done_rx.lock().ok().and_then(|rx| rx.recv().ok())) {
+                Some((n, round, block)) => {
+                    finished.insert(n, (round, block));
+                }
+                None => return Err(lost()),
+            }
+            build_ready(py, &out, &mut finished, &mut built, &mut spare, &strings, &pool)?;
+        }
+    })?;
     Ok(out)
 }
 
-/// Appends the results of `blocks` to `out` as Python objects, and gives their tapes back.
-fn emit<'py>(
+fn lost() -> PyErr {
+    pyo3::exceptions::PyRuntimeError::new_err("internal error: a worker thread stopped")
+}
+
+/// Builds the finished blocks that come next in input order into Python objects.
+fn build_ready<'py>(
     py: Python<'py>,
     out: &Bound<'py, PyList>,
-    blocks: &mut Vec<Block>,
+    finished: &mut BTreeMap<usize, (Round, Block)>,
+    built: &mut usize,
+    spare: &mut Vec<Round>,
     strings: &Strings<'py>,
     pool: &Pool,
 ) -> PyResult<()> {
-    for mut block in blocks.drain(..) {
-        let mut at = 0;
-        for result in &block.results {
-            let item = match result {
-                Ok(None) => block.tape.to_py_at(py, &mut at, strings)?,
-                Ok(Some(range)) => PyString::new(py, block.tape.text(*range)).into_any(),
-                Err(Failure::Ticket(e)) => error_to_py(py, e.ticket.as_deref(), &e.message)?,
-                Err(Failure::NotATicket(why)) => error_to_py(py, None, why)?,
-            };
-            out.append(item)?;
-        }
-        block.tape.clear();
-        if let Ok(mut pool) = pool.lock() {
-            pool.push(block.tape);
-        }
+    while let Some((round, block)) = finished.remove(built) {
+        emit(py, out, block, strings, pool)?;
+        spare.push(round);
+        *built += 1;
     }
     Ok(())
 }
 
-/// A block of a round's items, on a worker thread: each read from the round's tape,
-/// evaluated, and its decision serialized onto the block's tape.
+/// Appends the results of `block` to `out` as Python objects, and gives its tape back.
+fn emit<'py>(
+    py: Python<'py>,
+    out: &Bound<'py, PyList>,
+    mut block: Block,
+    strings: &Strings<'py>,
+    pool: &Pool,
+) -> PyResult<()> {
+    let mut at = 0;
+    for result in &block.results {
+        let item = match result {
+            Ok(None) => block.tape.to_py_at(py, &mut at, strings)?,
+            Ok(Some(range)) => PyString::new(py, block.tape.text(*range)).into_any(),
+            Err(Failure::Ticket(e)) => error_to_py(py, e.ticket.as_deref(), &e.message)?,
+            Err(Failure::NotATicket(why)) => error_to_py(py, None, why)?,
+        };
+        out.append(item)?;
+    }
+    block.tape.clear();
+    if let Ok(mut pool) = pool.lock() {
+        pool.push(block.tape);
+    }
+    Ok(())
+}
+
+/// A block of items, on a worker thread: each read from the block's tape, evaluated, and its
+/// decision serialized onto the result's tape. A panic (a defect) becomes an error entry
+/// for each item of the block, never a lost batch.
 fn evaluate_block(
     policy: &Policy,
     round: &Round,
-    items: &[Input],
     now: DateTime<Utc>,
     options: EvalOptions,
     format: Format,
@@ -146,22 +214,41 @@ fn evaluate_block(
         .ok()
         .and_then(|mut pool| pool.pop())
         .unwrap_or_default();
-    let mut results = Vec::with_capacity(items.len());
-    for input in items {
-        let result = evaluate(policy, round, input, now, options, format, &mut tape);
-        // In the JSON format an error is a line too, as `aftercare eval` prints it.
-        let result = match (result, format) {
-            (Err(e), Format::Json) => {
-                let line = match &e {
-                    Failure::Ticket(e) => error_line(e.ticket.as_deref(), &e.message),
-                    Failure::NotATicket(why) => error_line(None, why),
-                };
-                tape.push_text(&line).map(Some).map_err(|_| e)
-            }
-            (result, _) => result,
-        };
-        results.push(result);
-    }
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut results = Vec::with_capacity(round.items.len());
+        for input in &round.items {
+            let result = evaluate(policy, round, input, now, options, format, &mut tape);
+            // In the JSON format an error is a line too, as `aftercare eval` prints it.
+            let result = match (result, format) {
+                (Err(e), Format::Json) => {
+                    let line = match &e {
+                        Failure::Ticket(e) => error_line(e.ticket.as_deref(), &e.message),
+                        Failure::NotATicket(why) => error_line(None, why),
+                    };
+                    tape.push_text(&line).map(Some).map_err(|_| e)
+                }
+                (result, _) => result,
+            };
+            results.push(result);
+        }
+        results
+    }));
+    let results = run.unwrap_or_else(|_| {
+        tape.clear();
+        let why = "internal error: the engine failed on this ticket; please report it";
+        let line = error_line(None, why);
+        round
+            .items
+            .iter()
+            .map(|_| match format {
+                Format::Dict => Err(Failure::NotATicket(why.to_string())),
+                Format::Json => tape
+                    .push_text(&line)
+                    .map(Some)
+                    .map_err(|_| Failure::NotATicket(why.to_string())),
+            })
+            .collect()
+    });
     Block { tape, results }
 }
 

@@ -79,7 +79,7 @@ def test_any_iterable(small_policy):
 
 
 def test_longer_than_one_chunk(small_policy):
-    # Many rounds of reading (2,048 tickets each): order holds across rounds.
+    # Many blocks (256 tickets each) and more than are ever in flight at once: order holds.
     n = 40_000
     out = small_policy.evaluate_many((small_ticket(i) for i in range(n)), NOW)
     assert len(out) == n
