@@ -129,7 +129,15 @@ pub(crate) fn evaluate_many<'py>(
                         finished.insert(n, (round, block));
                     }
                 }
-                build_ready(py, &out, &mut finished, &mut built, &mut spare, &strings, &pool)?;
+                build_ready(
+                    py,
+                    &out,
+                    &mut finished,
+                    &mut built,
+                    &mut spare,
+                    &strings,
+                    &pool,
+                )?;
                 // A moment without the GIL per block: a Python thread that has waited for it
                 // (longer than the switch interval) runs now; otherwise this costs nothing.
                 py.detach(|| ());
@@ -145,7 +153,15 @@ pub(crate) fn evaluate_many<'py>(
                 }
                 None => return Err(lost()),
             }
-            build_ready(py, &out, &mut finished, &mut built, &mut spare, &strings, &pool)?;
+            build_ready(
+                py,
+                &out,
+                &mut finished,
+                &mut built,
+                &mut spare,
+                &strings,
+                &pool,
+            )?;
         }
     })?;
     Ok(out)

@@ -436,7 +436,7 @@ fn broken() -> PyErr {
 
 type Done = Result<(), Error>;
 
-impl<'a> ser::Serializer for &'a mut Tape {
+impl ser::Serializer for &mut Tape {
     type Ok = ();
     type Error = Error;
     type SerializeSeq = Self;
