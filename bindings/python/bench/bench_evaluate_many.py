@@ -230,9 +230,11 @@ def main():
             else:
                 timings[what].run(call)
     print(f"{'':<60} {'wall':>9} {'CPU':>9} {'GIL thread':>11}   (µs per ticket)")
+    def us(seconds, count):
+        return f"{seconds / count * 1e6:.3f}" if seconds != float("inf") else "n/a"
+
     for what, t in timings.items():
-        print(f"{what:<60} {t.wall / n * 1e6:9.3f} {t.cpu / n * 1e6:9.3f} {t.gil / n * 1e6:11.3f}",
-              flush=True)
+        print(f"{what:<60} {us(t.wall, n):>9} {us(t.cpu, n):>9} {us(t.gil, n):>11}", flush=True)
     rust = timings["Rust Policy::evaluate_batch (all cores, no Python)"]
     many = timings["evaluate_many(dicts) -> dicts"]
     load_after = os.getloadavg()
@@ -240,8 +242,8 @@ def main():
           f"{os.cpu_count()} cores")
     # What the binding adds: evaluate_many from dicts to dicts, minus the library's own batch
     # evaluation of the same (already read) tickets, per ticket.
-    print(f"binding overhead per ticket over the Rust call: {(many.wall - rust.wall) / n * 1e6:.3f} µs "
-          f"wall (goal ≤ 2 µs); {(many.cpu - rust.cpu) / n * 1e6:.3f} µs of CPU time")
+    print(f"binding overhead per ticket over the Rust call: {us(many.wall - rust.wall, n)} µs "
+          f"wall (goal ≤ 2 µs); {us(many.cpu - rust.cpu, n)} µs of CPU time")
     if args.batch_only:
         return 0
     m = args.engine_tickets or n
@@ -265,10 +267,11 @@ def main():
     hand = timings["hand-written Python triage function"]
     print()
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
-    for name, other, count in (("rule-engine", engine, m), ("hand-written Python", hand, n)):
-        print(f"evaluate_many(dicts) vs {name}: {other.wall / count / (many.wall / n):.1f}× in "
-              f"wall time, {other.cpu / count / (many.cpu / n):.1f}× in CPU time"
-              + (" (goal ≥ 20×)" if name == "rule-engine" else ""))
+    print(f"evaluate_many(dicts) vs rule-engine: {engine.wall / m / (many.wall / n):.1f}× faster in "
+          f"wall time, {engine.cpu / m / (many.cpu / n):.1f}× in CPU time (goal ≥ 20×)")
+    # The hand-written function does less (no SLA clock, a smaller dict) and is faster.
+    print(f"hand-written Python vs evaluate_many(dicts): {many.wall / n / (hand.wall / n):.1f}× "
+          f"faster in wall time, {many.cpu / n / (hand.cpu / n):.1f}× in CPU time")
     print(f"python {platform.python_version()}, {os.cpu_count()} cores, aftercare "
           f"{policy.name} {policy.version}")
     return 0
