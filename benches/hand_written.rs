@@ -4,7 +4,10 @@
 //! b. one JSON line per ticket: `Policy::write_json_line` (the compact writer) vs
 //!    `evaluate_with` followed by `serde_json::to_writer` — the same evaluation, so the gap
 //!    is the writer's;
-//! c. terminal width of report cells: the old wide-character table vs `unicode-width`.
+//! c. terminal width of report cells: the old wide-character table vs `unicode-width`;
+//! d. a `.json` array of tickets: the command line's element-by-element reader
+//!    (`src/cli/input.rs`, memory for one ticket) vs serde_json reading the whole array and
+//!    writing each element back as text (what the command line did before; memory for all).
 //!
 //! `cargo bench --bench hand_written -- --measurement-time 3`
 
@@ -16,6 +19,11 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 #[path = "support/tickets.rs"]
 mod support;
+
+/// The command line's ticket reader, as `aftercare eval` compiles it.
+#[path = "../src/cli/input.rs"]
+#[allow(dead_code)]
+mod input;
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2025-09-30T12:00:00+08:00")
@@ -151,5 +159,37 @@ fn width(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, newline, json_line, width);
+fn json_array(c: &mut Criterion) {
+    let array: std::sync::Arc<[u8]> = format!("[{}]", lines(10_000).join(",\n"))
+        .into_bytes()
+        .into();
+    let max_bytes = aftercare::Limits::DEFAULT.max_ticket_bytes;
+    let mut g = c.benchmark_group("d_json_array");
+    g.throughput(Throughput::Bytes(array.len() as u64));
+    g.bench_function("element_reader", |b| {
+        b.iter(|| {
+            let reader = std::io::BufReader::new(std::io::Cursor::new(black_box(array.clone())));
+            let mut array = input::ArrayReader::new(Box::new(reader));
+            assert!(array.start().is_ok(), "an array");
+            let mut n = 0usize;
+            while let Ok(Some(item)) = array.next_item(max_bytes) {
+                n += usize::from(matches!(item, input::Item::Json(_)));
+            }
+            n
+        })
+    });
+    g.bench_function("serde_json_whole", |b| {
+        b.iter(|| {
+            let values: Vec<serde_json::Value> =
+                serde_json::from_slice(black_box(&array[..])).expect("an array");
+            values
+                .into_iter()
+                .map(|v| black_box(v.to_string()).len())
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, newline, json_line, width, json_array);
 criterion_main!(benches);

@@ -123,7 +123,7 @@ pub use output::decision::{
 pub use output::{decision, diff, explain, i18n, report, testing};
 #[cfg(feature = "watch")]
 pub use policy::Watch;
-pub use policy::{Policy, PolicyHandle, PolicyRules, RuleRef, StepRef};
+pub use policy::{LoadOptions, Policy, PolicyHandle, PolicyRules, RuleRef, StepRef};
 pub use source::{Diagnostic, PolicyError, Severity, LINT_CODES};
 pub use ticket::{
     AttrValue, Customer, Event, EventKind, Personal, Product, Ticket, TicketError, TicketErrorKind,

@@ -33,6 +33,14 @@ pub struct Limits {
     /// Longest ticket `id`, in bytes of UTF-8. Default 1 KiB (1 024). The id is repeated in
     /// every escalation key of a decision, so this keeps output proportional to the ticket.
     pub max_id_bytes: usize,
+    /// Largest compiled `matches` pattern, in bytes of memory: its automata and one search
+    /// cache. Default 4 MiB (4 194 304); `\w{20}` (Unicode word characters) takes about
+    /// 1.7 MiB, a list of a hundred keywords a few KiB.
+    pub max_pattern_bytes: usize,
+    /// Most memory all the compiled patterns of a policy take together: its `matches`
+    /// patterns and its keyword automata. Default 32 MiB (33 554 432). Loading stops
+    /// compiling patterns at the first one over the budget.
+    pub max_policy_pattern_bytes: usize,
 }
 
 impl Limits {
@@ -44,6 +52,8 @@ impl Limits {
         max_policy_bytes: 4 * 1024 * 1024,
         max_rules: 10_000,
         max_id_bytes: 1024,
+        max_pattern_bytes: 4 * 1024 * 1024,
+        max_policy_pattern_bytes: 32 * 1024 * 1024,
     };
 }
 
@@ -57,6 +67,8 @@ impl Limits {
         max_policy_bytes: 64 * 1024 * 1024,
         max_rules: 1_000_000,
         max_id_bytes: 64 * 1024,
+        max_pattern_bytes: 256 * 1024 * 1024,
+        max_policy_pattern_bytes: 1024 * 1024 * 1024,
     };
 
     /// The keys of a policy's `[limits]` table: the ticket limits (the policy limits bound the
@@ -78,6 +90,10 @@ impl Limits {
             max_policy_bytes: self.max_policy_bytes.min(c.max_policy_bytes),
             max_rules: self.max_rules.min(c.max_rules),
             max_id_bytes: self.max_id_bytes.min(c.max_id_bytes),
+            max_pattern_bytes: self.max_pattern_bytes.min(c.max_pattern_bytes),
+            max_policy_pattern_bytes: self
+                .max_policy_pattern_bytes
+                .min(c.max_policy_pattern_bytes),
         }
     }
 
@@ -90,6 +106,8 @@ impl Limits {
             "max_policy_bytes" => self.max_policy_bytes,
             "max_rules" => self.max_rules,
             "max_id_bytes" => self.max_id_bytes,
+            "max_pattern_bytes" => self.max_pattern_bytes,
+            "max_policy_pattern_bytes" => self.max_policy_pattern_bytes,
             _ => return None,
         })
     }
@@ -103,6 +121,8 @@ impl Limits {
             "max_policy_bytes" => &mut self.max_policy_bytes,
             "max_id_bytes" => &mut self.max_id_bytes,
             "max_rules" => &mut self.max_rules,
+            "max_pattern_bytes" => &mut self.max_pattern_bytes,
+            "max_policy_pattern_bytes" => &mut self.max_policy_pattern_bytes,
             _ => return false,
         };
         *slot = value;

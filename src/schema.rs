@@ -868,7 +868,7 @@ impl JsonSchema for Expect {
                 "route.team": { "type": "string", "description": "The team." },
             },
             "propertyNames": {
-                "pattern": "^(ticket|policy|category|priority|route|rules|status|sla|escalations|follow_up|next_change_at|agents|trace|error)(\\..+)?$"
+                "pattern": "^(ticket|policy|category|priority|route|rules|status|sla|escalations|follow_up|next_change_at|labels|agents|trace|error)(\\..+)?$"
             }
         })
     }

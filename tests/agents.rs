@@ -323,8 +323,17 @@ fn diff_measures_agreement_with_agents_under_both_policies() {
     assert_eq!(r.agreement.category.tickets, 0);
     let text = r.to_string();
     assert!(
-        text.contains("agreement with agents: 0 % → 67 % (route, 3 tickets an agent set)"),
+        text.contains("agreement with agents (route): 0 % → 67 % (3 tickets an agent set)"),
         "{text}"
+    );
+    // In Chinese as well, through the message catalogue.
+    let zh = r.to_text(
+        aftercare::i18n::Lang::ZhCn,
+        &aftercare::i18n::Labels::default(),
+    );
+    assert!(
+        zh.contains("与人工一致（分派）：0 % → 67 %（人工设定的工单 3 张）"),
+        "{zh}"
     );
     let json = serde_json::to_value(&r).expect("JSON");
     assert_eq!(json["agreement"]["route"]["new"], 2);

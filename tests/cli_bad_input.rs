@@ -149,6 +149,94 @@ fn assert_in_order(lines: &[String], expected: &[String]) {
 }
 
 #[test]
+fn bad_elements_of_a_json_array_get_error_lines_and_the_run_goes_on() {
+    // A `.json` array is read one element at a time with the limits of a JSON line: a bad
+    // element mid-array or one over `max_ticket_bytes` is an error line, not a failed file.
+    let dir = std::env::temp_dir().join(format!("aftercare-cli-bad-array-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let ok = |id: &str| format!(r#"{{"id": "{id}", "created_at": "2025-10-09T09:00:00+08:00"}}"#);
+    let huge = format!(
+        r#"{{"id": "huge", "description": "{}"}}"#,
+        "x".repeat(300_000)
+    );
+    let elements = [
+        ok("first"),
+        r#"{"id": "broken", }"#.to_string(),
+        huge,
+        r#"{"id": "brackets ]", "subject": "a \"quoted\" ], {"}"#.to_string(),
+        ok("last"),
+    ];
+    let path = dir.join("tickets.json");
+    std::fs::write(&path, format!("[\n  {}\n]\n", elements.join(",\n  "))).expect("write");
+    let out = crate::support::aftercare()
+        .args(["eval", "policies/default.toml"])
+        .arg(&path)
+        .args(["--now", "2025-10-15T12:00:00+08:00", "--no-trace"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(lines.len(), 5, "{stdout:.2000}");
+    assert!(
+        lines[0].starts_with(r#"{"ticket":"first","policy""#),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with(r#"{"ticket":null,"error":"#),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(
+        lines[2],
+        r#"{"ticket":null,"error":"the ticket is 300033 bytes of JSON; the limit is 262144 bytes (max_ticket_bytes)"}"#
+    );
+    assert_eq!(
+        lines[3],
+        r#"{"ticket":"brackets ]","error":"missing `created_at`"}"#
+    );
+    assert!(
+        lines[4].starts_with(r#"{"ticket":"last","policy""#),
+        "{}",
+        lines[4]
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn explain_reads_no_more_of_a_ticket_than_its_limit() {
+    let dir =
+        std::env::temp_dir().join(format!("aftercare-cli-explain-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let path = dir.join("ticket.json");
+    let huge = format!(
+        r#"{{"id": "huge", "created_at": "2025-10-09T09:00:00+08:00", "description": "{}"}}"#,
+        "x".repeat(300_000)
+    );
+    std::fs::write(&path, huge).expect("write");
+    let out = crate::support::aftercare()
+        .args(["explain", "policies/default.toml"])
+        .arg(&path)
+        .args(["--now", "2025-10-15T12:00:00+08:00"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: the ticket is more than 262144 bytes of JSON; the limit is 262144 bytes (max_ticket_bytes)\n"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn output_keeps_the_input_order_across_batches() {
     let dir = std::env::temp_dir().join(format!("aftercare-cli-order-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary folder");

@@ -270,3 +270,137 @@ fn hundred_thousand_tickets() {
     println!("aftercare diff on 100,000 tickets: {elapsed:.2?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// --- text models: changed labels per model ------------------------------------------------
+
+/// The models fixture, and a copy whose `sentiment` model is named `mood` instead: every
+/// ticket's `sentiment` label disappears and a `mood` label appears; `kind` stays.
+fn models_pair() -> (std::path::PathBuf, std::path::PathBuf) {
+    let old = crate::support::models::fixture();
+    let new = crate::support::models::fixture_with(|p| {
+        p.replace("[models.sentiment]", "[models.mood]")
+            .replace("model.sentiment", "model.mood")
+    });
+    (old, new)
+}
+
+#[test]
+fn changed_labels_are_counted_per_model_with_examples() {
+    let (old_dir, new_dir) = models_pair();
+    let old = aftercare::Policy::from_path(old_dir.join("policy.toml")).expect("loads");
+    let new = aftercare::Policy::from_path(new_dir.join("policy.toml")).expect("loads");
+    let tickets = crate::support::models::tickets();
+    let r = diff::diff(&old, &new, &tickets, now());
+    assert_eq!(r.changed.labels, Some(5));
+    let by_model: Vec<(&str, usize)> = r
+        .labels_by_model
+        .as_ref()
+        .expect("per model")
+        .iter()
+        .map(|(m, n)| (m.as_str(), *n))
+        .collect();
+    assert_eq!(by_model, [("kind", 0), ("mood", 5), ("sentiment", 5)]);
+    // Nothing else changed: the priority rule reads the same model under its new name.
+    assert_eq!(r.changed.priority, 0);
+    assert!(r.has_changes());
+    assert_eq!(r.count(Field::Label), 5);
+    let labels: Vec<String> = r
+        .examples
+        .iter()
+        .filter(|e| e.field == Field::Label)
+        .map(ToString::to_string)
+        .collect();
+    // Three examples per model, in input order.
+    assert_eq!(
+        labels,
+        [
+            "M1  label sentiment  negative → none",
+            "M1  label mood  none → negative",
+            "M2  label sentiment  positive → none",
+            "M2  label mood  none → positive",
+            "M3  label sentiment  negative → none",
+            "M3  label mood  none → negative",
+        ]
+    );
+    let json = serde_json::to_value(&r).expect("JSON");
+    assert_eq!(json["changed"]["labels"], 5);
+    assert_eq!(json["labels_by_model"]["mood"], 5);
+    // `changed` holds counts only (tools sum them up).
+    assert!(json["changed"]
+        .as_object()
+        .is_some_and(|c| c.values().all(|v| v.is_u64())));
+    let example = &json["examples"]
+        .as_array()
+        .expect("examples")
+        .iter()
+        .find(|e| e["field"] == "label")
+        .expect("a label example")
+        .clone();
+    assert!(
+        example["model"].is_string() && example.get("old_rule").is_none(),
+        "{example}"
+    );
+    // The same policy twice: every model is listed, none changed.
+    let same = diff::diff(&old, &old, &tickets, now());
+    assert_eq!(same.changed.labels, Some(0));
+    assert!(!same.has_changes());
+    let _ = std::fs::remove_dir_all(old_dir);
+    let _ = std::fs::remove_dir_all(new_dir);
+}
+
+#[test]
+fn the_text_output_shows_changed_labels_per_model_in_both_languages() {
+    let (old_dir, new_dir) = models_pair();
+    let tickets = old_dir.join("tickets.jsonl");
+    let args = |lang: &str| -> Vec<String> {
+        vec![
+            old_dir.join("policy.toml").display().to_string(),
+            new_dir.join("policy.toml").display().to_string(),
+            tickets.display().to_string(),
+            "--now".into(),
+            NOW.into(),
+            "--lang".into(),
+            lang.into(),
+        ]
+    };
+    let strs = |v: &[String]| {
+        v.iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\u{0}")
+    };
+    let run_owned = |v: Vec<String>| {
+        let joined = strs(&v);
+        let args: Vec<&str> = joined.split('\u{0}').collect();
+        run(&args)
+    };
+    let (code, en, stderr) = run_owned(args("en"));
+    assert_eq!(code, 0, "{stderr}");
+    for line in [
+        "  labels                     5",
+        "    label kind               0",
+        "    label mood               5",
+        "    label sentiment          5",
+        "  M1  label sentiment     negative → none",
+        "  M1  label mood          none → negative",
+    ] {
+        assert!(en.contains(line), "{line:?} not in\n{en}");
+    }
+    let (code, zh, _) = run_owned(args("zh-CN"));
+    assert_eq!(code, 0);
+    for line in [
+        "  模型标签",
+        "    标签 mood",
+        "  M1  标签 sentiment",
+        "negative → 无",
+    ] {
+        assert!(zh.contains(line), "{line:?} not in\n{zh}");
+    }
+    for out in [&en, &zh] {
+        for secret in crate::support::models::PERSONAL {
+            assert!(!out.contains(secret), "{secret} leaked:\n{out}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(old_dir);
+    let _ = std::fs::remove_dir_all(new_dir);
+}

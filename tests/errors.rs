@@ -93,3 +93,34 @@ fn a_byte_order_mark_before_a_ticket_is_skipped() {
     let json = "\u{feff}{\"id\": \"B1\", \"created_at\": \"2025-10-13T09:00:00+08:00\"}";
     assert_eq!(Ticket::from_json(json).expect("read").id, "B1");
 }
+
+#[test]
+fn an_unknown_top_level_ticket_key_is_an_error_with_a_suggestion() {
+    let e = Ticket::from_json(
+        r#"{"id": "T1", "created_at": "2025-10-09T09:00:00+08:00", "descripton": "空调漏水"}"#,
+    )
+    .expect_err("a misspelt key is refused");
+    assert_eq!(e.kind, TicketErrorKind::Field);
+    assert_eq!(
+        e.to_string(),
+        "ticket T1: unknown ticket key `descripton`; did you mean `description`? custom fields go in `attributes`"
+    );
+    // Far from every key: the keys are listed instead, and the value is never quoted.
+    let e = Ticket::from_json(
+        r#"{"id": "T1", "created_at": "2025-10-09T09:00:00+08:00", "warranty_card": "WC-77812"}"#,
+    )
+    .expect_err("an unknown key is refused");
+    assert!(
+        e.message
+            .starts_with("unknown ticket key `warranty_card`; a ticket has id, created_at"),
+        "{e}"
+    );
+    assert!(!e.message.contains("WC-77812"), "{e}");
+    // Keys inside `customer`, `product` and `attributes` are custom fields, as before.
+    let t = Ticket::from_json(
+        r#"{"id": "T1", "created_at": "2025-10-09T09:00:00+08:00", "customer": {"since": 2019},
+            "product": {"colour": "white"}, "attributes": {"descripton": "x"}}"#,
+    )
+    .expect("custom fields are read");
+    assert_eq!(t.attributes.len(), 1);
+}

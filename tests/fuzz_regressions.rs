@@ -63,3 +63,8 @@ fn script_hooks() {
 fn model_load() {
     replay("model_load", harness::model_load);
 }
+
+#[test]
+fn json_array() {
+    replay("json_array", harness::json_array);
+}

@@ -56,6 +56,8 @@ fn the_defaults_are_documented() {
     assert_eq!(d.max_text_bytes, 64 * 1024);
     assert_eq!(d.max_policy_bytes, 4 * 1024 * 1024);
     assert_eq!(d.max_rules, 10_000);
+    assert_eq!(d.max_pattern_bytes, 4 * 1024 * 1024);
+    assert_eq!(d.max_policy_pattern_bytes, 32 * 1024 * 1024);
     assert_eq!(d, Limits::DEFAULT);
 }
 
@@ -454,32 +456,318 @@ fn a_long_ticket_id_gets_an_error() {
     assert!(Ticket::from_json(&json).is_ok());
 }
 
+/// A fresh folder `policy/` inside a fresh folder, and the outer folder, for path tests.
+fn nest(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let outer = std::env::temp_dir().join(format!("aftercare-paths-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&outer);
+    std::fs::create_dir_all(outer.join("policy")).expect("a temp dir");
+    (outer.clone(), outer.join("policy"))
+}
+
+/// The policy with `extra` before its first table (an `include`), or after it all (a table).
+fn with(extra_top: &str, extra_end: &str) -> String {
+    format!(
+        "{extra_top}\n{}\n{extra_end}\n",
+        POLICY.replace("RESOLUTION", "3bd")
+    )
+}
+
+/// Loads `text` as `policy/main.toml` in the folder, and the error it gives.
+fn load_error(dir: &std::path::Path, text: &str) -> String {
+    std::fs::write(dir.join("main.toml"), text).expect("write");
+    match Policy::from_path(dir.join("main.toml")) {
+        Ok(_) => panic!("loaded:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
 #[test]
-fn policy_files_includes_and_scripts_must_be_regular_files() {
-    // A device or a FIFO as an include or a script blocked the load or read forever.
-    let dir = std::env::temp_dir().join(format!("aftercare-devices-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    let include = dir.join("include.toml");
+fn absolute_paths_in_a_policy_are_refused_at_their_key() {
+    let (outer, dir) = nest("absolute");
+    std::fs::write(outer.join("other.toml"), "[departments.other]\n").expect("write");
+    let absolute = outer.join("other.toml").display().to_string();
+    let e = load_error(&dir, &with(&format!("include = [{absolute:?}]"), ""));
+    assert!(
+        e.contains(&format!(
+            "cannot include `{absolute}`: the path is absolute"
+        )),
+        "{e}"
+    );
+    // At the path, with its line and column, and a hint.
+    assert!(e.contains("main.toml:1:12: error"), "{e}");
+    assert!(e.contains("write paths relative to the policy file"), "{e}");
+    let e = load_error(&dir, &with("", &format!("[scripts]\npath = {absolute:?}")));
+    assert!(e.contains("the path is absolute"), "{e}");
+    let e = load_error(&dir, &with("", &format!("[models.m]\npath = {absolute:?}")));
+    assert!(e.contains("the path is absolute"), "{e}");
+    std::fs::remove_dir_all(&outer).ok();
+}
+
+#[test]
+fn dot_dot_out_of_the_policys_folder_is_refused_and_a_root_allows_it() {
+    let (outer, dir) = nest("dotdot");
+    std::fs::write(outer.join("desk.toml"), "[departments.other]\n").expect("write");
     std::fs::write(
-        &include,
-        POLICY.replace("RESOLUTION", "3bd").replacen(
-            "[policy]\n",
-            "include = [\"/dev/zero\"]\n[policy]\n",
-            1,
-        ),
+        outer.join("hooks.rhai"),
+        "fn route(ticket, decision) { () }",
     )
     .expect("write");
-    let e = Policy::from_path(&include).expect_err("a device");
+    let include = with(r#"include = ["../desk.toml"]"#, "");
+    let e = load_error(&dir, &include);
+    assert!(
+        e.contains("cannot include `../desk.toml`: it lies outside the policy's folder"),
+        "{e}"
+    );
+    // Nothing of the file outside is quoted.
+    assert!(!e.contains("departments.other"), "{e}");
+    let e = load_error(&dir, &with("", "[scripts]\npath = \"../hooks.rhai\""));
+    assert!(
+        e.contains("cannot read script `../hooks.rhai`: it lies outside"),
+        "{e}"
+    );
+    let e = load_error(&dir, &with("", "[models.m]\npath = \"../m.model\""));
+    assert!(e.contains("outside the policy's folder"), "{e}");
+    // `..` that stays inside is fine.
+    std::fs::create_dir_all(dir.join("sub")).expect("mkdir");
+    std::fs::write(dir.join("desk.toml"), "[departments.other]\n").expect("write");
+    std::fs::write(
+        dir.join("main.toml"),
+        with(r#"include = ["sub/../desk.toml"]"#, ""),
+    )
+    .expect("write");
+    assert!(Policy::from_path(dir.join("main.toml")).is_ok());
+    // A caller that names the outer folder as the root lets the policy read it.
+    std::fs::write(dir.join("main.toml"), &include).expect("write");
+    let options = aftercare::LoadOptions::new().root(&outer);
+    let policy = Policy::from_path_with_options(dir.join("main.toml"), &options);
+    assert!(policy.is_ok(), "{:?}", policy.err().map(|e| e.to_string()));
+    let handle = aftercare::PolicyHandle::open_with_options(dir.join("main.toml"), &options)
+        .expect("a handle with the root");
+    assert!(handle.reload().is_ok());
+    std::fs::remove_dir_all(&outer).ok();
+}
+
+#[cfg(unix)]
+#[test]
+fn symbolic_links_out_of_the_policys_folder_are_refused() {
+    let (outer, dir) = nest("symlink");
+    std::fs::write(outer.join("desk.toml"), "[departments.other]\n").expect("write");
+    std::fs::write(
+        outer.join("hooks.rhai"),
+        "fn route(ticket, decision) { () }",
+    )
+    .expect("write");
+    std::os::unix::fs::symlink(outer.join("desk.toml"), dir.join("desk.toml")).expect("link");
+    std::os::unix::fs::symlink(outer.join("hooks.rhai"), dir.join("hooks.rhai")).expect("link");
+    let e = load_error(&dir, &with(r#"include = ["desk.toml"]"#, ""));
+    assert!(
+        e.contains("cannot include `desk.toml`: it lies outside"),
+        "{e}"
+    );
+    let e = load_error(&dir, &with("", "[scripts]\npath = \"hooks.rhai\""));
+    assert!(e.contains("it lies outside the policy's folder"), "{e}");
+    // A folder linked from outside is outside too.
+    std::os::unix::fs::symlink(&outer, dir.join("up")).expect("link");
+    let e = load_error(&dir, &with(r#"include = ["up/desk.toml"]"#, ""));
+    assert!(e.contains("it lies outside"), "{e}");
+    std::fs::remove_dir_all(&outer).ok();
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_devices_are_refused_without_opening_them() {
+    // A FIFO or a device as an include or a script blocked the load or read forever.
+    let (outer, dir) = nest("devices");
+    let fifo = dir.join("pipe.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let e = load_error(&dir, &with(r#"include = ["pipe.toml"]"#, ""));
+    assert!(
+        e.contains("cannot read included file") && e.contains("not a regular file"),
+        "{e}"
+    );
+    let e = load_error(&dir, &with("", "[scripts]\npath = \"pipe.toml\""));
+    assert!(e.contains("not a regular file"), "{e}");
+    let e = load_error(&dir, &with("", "[models.m]\npath = \"pipe.toml\""));
+    assert!(e.contains("not a regular file"), "{e}");
+    let e = Policy::from_path(&fifo).expect_err("a FIFO");
     assert!(e.to_string().contains("not a regular file"), "{e}");
-    let script = dir.join("script.toml");
+    // A device, even inside the root (here `/`), is not read.
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.toml")).expect("link");
     std::fs::write(
-        &script,
-        POLICY.replace("RESOLUTION", "3bd") + "\n[scripts]\npath = \"/dev/zero\"\n",
+        dir.join("main.toml"),
+        with(r#"include = ["zero.toml"]"#, ""),
     )
     .expect("write");
-    let e = Policy::from_path(&script).expect_err("a device");
+    let everything = aftercare::LoadOptions::new().root("/");
+    let e =
+        Policy::from_path_with_options(dir.join("main.toml"), &everything).expect_err("a device");
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+    std::fs::write(
+        dir.join("main.toml"),
+        with("", "[scripts]\npath = \"zero.toml\""),
+    )
+    .expect("write");
+    let e =
+        Policy::from_path_with_options(dir.join("main.toml"), &everything).expect_err("a device");
     assert!(e.to_string().contains("not a regular file"), "{e}");
     let e = Policy::from_path("/dev/null").expect_err("a device");
     assert!(e.to_string().contains("not a regular file"), "{e}");
-    std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_dir_all(&outer).ok();
+}
+
+#[test]
+fn scripts_and_modules_are_read_within_max_policy_bytes() {
+    let (outer, dir) = nest("oversize");
+    let big = format!(
+        "// {}\nfn route(ticket, decision) {{ () }}\n",
+        "x".repeat(4096)
+    );
+    std::fs::write(dir.join("hooks.rhai"), &big).expect("write");
+    std::fs::write(
+        dir.join("main.toml"),
+        with("", "[scripts]\npath = \"hooks.rhai\""),
+    )
+    .expect("write");
+    assert!(Policy::from_path(dir.join("main.toml")).is_ok());
+    let tight = Limits {
+        max_policy_bytes: 4096,
+        ..Limits::default()
+    };
+    let e = Policy::from_path_with(dir.join("main.toml"), &tight).expect_err("too large");
+    assert!(
+        e.to_string()
+            .contains("cannot read script `hooks.rhai`: larger than max_policy_bytes"),
+        "{e}"
+    );
+    // An imported module over the limit is refused too.
+    std::fs::write(
+        dir.join("hooks.rhai"),
+        "import \"big\" as big;\nfn route(ticket, decision) { () }",
+    )
+    .expect("write");
+    std::fs::write(dir.join("big.rhai"), &big).expect("write");
+    let e = Policy::from_path_with(dir.join("main.toml"), &tight).expect_err("too large");
+    assert!(
+        e.to_string().contains("larger than max_policy_bytes"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&outer).ok();
+}
+
+/// The policy with one more category whose rule is `when`.
+fn with_rule(when: &str) -> String {
+    POLICY.replace("RESOLUTION", "3bd").replacen(
+        "[[categories]]\nid = \"general\"",
+        &format!(
+            "[[categories]]\nid = \"special\"\nwhen = {when}\n\n[[categories]]\nid = \"general\""
+        ),
+        1,
+    )
+}
+
+#[test]
+fn many_large_patterns_stop_at_the_policys_pattern_budget() {
+    // One rule with `any = [2,000 regexes]` took 2.3 GB and 9,990 of them 102 s: now the load
+    // stops at the first pattern over the budget (about twenty of these), at that pattern.
+    let any: Vec<String> = (0..2000)
+        .map(|i| format!("{{ subject = {{ matches = '\\w{{20}}{i}' }} }}"))
+        .collect();
+    let text = with_rule(&format!("{{ any = [{}] }}", any.join(", ")));
+    let e = Policy::from_toml(&text).expect_err("over the budget");
+    assert_eq!(e.error_count(), 1, "{e}");
+    let message = e.to_string();
+    assert!(
+        message.contains(&format!(
+            "with this pattern the policy's compiled patterns take more than {} bytes (max_policy_pattern_bytes)",
+            Limits::DEFAULT.max_policy_pattern_bytes
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains("hint: fewer or simpler patterns"),
+        "{message}"
+    );
+    // At the pattern that went over, inside the rule's `when`.
+    let d = &e.diagnostics()[0];
+    assert_eq!(
+        d.line,
+        text.lines().position(|l| l.starts_with("when = ")).unwrap() + 1
+    );
+    let column = text
+        .lines()
+        .nth(d.line - 1)
+        .unwrap()
+        .find("'\\w{20}")
+        .unwrap()
+        + 1;
+    assert!(d.column > column, "{d:?}");
+    // A budget that holds them all loads them.
+    let few = with_rule(&format!("{{ any = [{}] }}", any[..3].join(", ")));
+    assert!(Policy::from_toml(&few).is_ok());
+    let tight = Limits {
+        max_policy_pattern_bytes: 1024 * 1024,
+        ..Limits::default()
+    };
+    let e = Policy::from_toml_with(&few, &tight).expect_err("over a tight budget");
+    assert!(
+        e.to_string()
+            .contains("more than 1048576 bytes (max_policy_pattern_bytes)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn one_large_pattern_stops_at_the_pattern_budget() {
+    let text = with_rule(r#"{ subject = { matches = '\w{200}' } }"#);
+    let e = Policy::from_toml(&text).expect_err("over the budget");
+    let message = e.to_string();
+    assert!(
+        message.contains(&format!(
+            "the compiled pattern takes more than {} bytes (max_pattern_bytes)",
+            Limits::DEFAULT.max_pattern_bytes
+        )),
+        "{message}"
+    );
+    assert!(message.contains("(?-u)"), "{message}");
+    // The same repetition over ASCII word characters is small.
+    assert!(Policy::from_toml(&with_rule(r#"{ subject = { matches = '(?-u)\w{200}' } }"#)).is_ok());
+    let tight = Limits {
+        max_pattern_bytes: 10_000,
+        ..Limits::default()
+    };
+    let e = Policy::from_toml_with(
+        &with_rule(r#"{ subject = { matches = '\d{11}' } }"#),
+        &tight,
+    )
+    .expect_err("over a tight budget");
+    assert!(
+        e.to_string()
+            .contains("more than 10000 bytes (max_pattern_bytes)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn keyword_automata_count_in_the_pattern_budget() {
+    let words: Vec<String> = (0..2000).map(|i| format!("'keyword number {i}'")).collect();
+    let text = with_rule(&format!(
+        "{{ text = {{ contains_any = [{}] }} }}",
+        words.join(", ")
+    ));
+    assert!(Policy::from_toml(&text).is_ok());
+    let tight = Limits {
+        max_policy_pattern_bytes: 20_000,
+        ..Limits::default()
+    };
+    let e = Policy::from_toml_with(&text, &tight).expect_err("over the budget");
+    assert!(
+        e.to_string().contains("the keyword automata take")
+            && e.to_string()
+                .contains("more than 20000 bytes (max_policy_pattern_bytes)"),
+        "{e}"
+    );
 }

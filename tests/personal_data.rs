@@ -140,6 +140,13 @@ fn ticket(i: usize) -> String {
         ),
         // No id; a custom attribute that is an object holding an order number.
         18 => valid("", "").replacen(&format!(r#""id": "{id}", "#), "", 1),
+        // A misspelt top-level key holding personal values, some of the wrong type.
+        19 if i % 40 == 39 => format!(
+            r#"{{"id": "{id}", "created_at": "{created}", "custmer": {{"name": "{name}", "contact": {}}},
+                "product": {{"order_no": {}, "serial_no": ["{serial}"]}}}}"#,
+            phone(i),
+            phone(i)
+        ),
         _ => valid(
             "",
             &format!(r#", "attributes": {{"order": {{"no": "{order}"}}}}"#),

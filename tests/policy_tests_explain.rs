@@ -184,3 +184,118 @@ fn a_default_priority_and_an_urgent_round_the_clock_ticket() {
         .to_string()
         .contains("next change: none without a new event"));
 }
+
+// --- Text models: the label, its confidence and the terms for and against ----------------
+
+/// Explains one ticket of the models fixture (tests/fixtures/models).
+fn explain_fixture(id: &str) -> (Explanation, aftercare::Decision) {
+    let (policy, dir) = crate::support::models::policy();
+    let ticket = crate::support::models::tickets()
+        .into_iter()
+        .find(|t| t.id == id)
+        .expect("the fixture ticket");
+    let now = at("2025-10-15T12:00:00+08:00");
+    let why = policy.explain(&ticket, now).expect("an explanation");
+    let decision = policy.evaluate(&ticket, now).expect("a decision");
+    let _ = std::fs::remove_dir_all(dir);
+    (why, decision)
+}
+
+#[test]
+fn explain_shows_each_models_label_confidence_and_terms_for_and_against() {
+    let (why, d) = explain_fixture("M1");
+    let names: Vec<&str> = why.models.iter().map(|m| m.model.as_str()).collect();
+    assert_eq!(names, ["kind", "sentiment"]);
+    for m in &why.models {
+        let l = d.labels.get(&m.model).expect("the decision's label");
+        assert_eq!((m.label.as_str(), m.confidence), (&*l.label, l.confidence));
+        assert!(!m.for_label.is_empty(), "{m:?}");
+        assert!(m.for_label.len() <= aftercare::explain::TOP_TERMS);
+        assert!(m.for_label.iter().all(|t| t.weight > 0.0), "{m:?}");
+        assert!(m.against_label.iter().all(|t| t.weight < 0.0), "{m:?}");
+        // Strongest first.
+        assert!(m.for_label.windows(2).all(|w| w[0].weight >= w[1].weight));
+    }
+    let kind = &why.models[0];
+    assert_eq!(kind.label, "damage");
+    assert!(
+        kind.for_label.iter().any(|t| t.term.contains('碎')),
+        "屏幕碎了 speaks for damage: {kind:?}"
+    );
+    let text = why.to_string();
+    assert!(
+        text.contains("\ntext models\n  kind: damage (confidence 0."),
+        "{text}"
+    );
+    assert!(text.contains("\n    for      "), "{text}");
+    assert!(text.contains("\n    against  "), "{text}");
+    // Not repeated as notes: the section says it.
+    assert!(!text.contains("note: model"), "{text}");
+    let json = serde_json::to_value(&why).expect("JSON");
+    assert_eq!(json["models"][0]["model"], "kind");
+    assert!(json["models"][0]["for"][0]["term"].is_string());
+    assert!(
+        json["models"][0]["for"][0]["weight"]
+            .as_f64()
+            .unwrap_or(0.0)
+            > 0.0
+    );
+    let zh = why.clone().in_lang(aftercare::i18n::Lang::ZhCn).to_string();
+    assert!(zh.contains("\n文本模型\n  kind：damage（置信度 0."), "{zh}");
+    assert!(
+        zh.contains("\n    支持  ") && zh.contains("\n    反对  "),
+        "{zh}"
+    );
+}
+
+#[test]
+fn terms_never_name_the_customers_personal_values() {
+    // M5's description ends with the customer's own name, which is also `customer.name`.
+    let (why, d) = explain_fixture("M5");
+    let text = why.to_string();
+    let json = serde_json::to_string(&why).expect("JSON");
+    let trace: Vec<String> = d.trace.iter().map(ToString::to_string).collect();
+    let trace = trace.join("\n");
+    for form in [&text, &json, &trace] {
+        for c in ["王丽娟", "丽娟", "王", "丽", "娟"] {
+            assert!(!form.contains(c), "{c} in\n{form}");
+        }
+    }
+    // The other terms are still there.
+    assert!(
+        why.models.iter().all(|m| !m.for_label.is_empty()),
+        "{why:?}"
+    );
+    assert!(trace.contains("model kind: damage"), "{trace}");
+}
+
+#[test]
+fn agents_lines_of_an_explanation_read_in_chinese() {
+    let (why, _) = explain_fixture("M4");
+    let en = why.to_string();
+    assert!(
+        en.contains("transfer  event 1 at 2025-10-09T10:00:00+08:00: desk → tech, after 1h of business time"),
+        "{en}"
+    );
+    assert!(
+        en.contains("override  route tech by an agent (event 1 at"),
+        "{en}"
+    );
+    let zh = why.in_lang(aftercare::i18n::Lang::ZhCn).to_string();
+    assert!(
+        zh.contains(
+            "转派      事件 1，2025-10-09T10:00:00+08:00：desk → tech，此前停留 1小时 工作时间"
+        ),
+        "{zh}"
+    );
+    assert!(
+        zh.contains("人工改判  分派 由人工设为 tech（事件 1，"),
+        "{zh}"
+    );
+    assert!(zh.contains("由人工设定（事件 1，"), "{zh}");
+    assert!(!zh.contains("by an agent"), "{zh}");
+    let (why, _) = explain_fixture("M5");
+    let zh = why.in_lang(aftercare::i18n::Lang::ZhCn).to_string();
+    assert!(zh.contains("优先级 由人工设为 normal"), "{zh}");
+    assert!(zh.contains("规则原本选择 urgent（规则 `upset`）"), "{zh}");
+}

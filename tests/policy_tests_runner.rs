@@ -224,3 +224,108 @@ fn cases_files_beside_a_policy_are_found_and_those_for_another_policy_left_out()
         .collect();
     assert_eq!(meant, [true, true, false]);
 }
+
+// --- Text models: expected labels and confidences ------------------------------------------
+
+const MODEL_CASES: &str = r#"
+[[case]]
+name = "a broken screen is damage, surely, and the customer is upset"
+now = "2025-10-15T12:00:00+08:00"
+ticket = { id = "T1", created_at = "2025-10-15T09:00:00+08:00", description = "屏幕碎了，太差了" }
+[case.expect]
+category = "damage"
+"labels.kind.label" = "damage"
+"labels.kind.confidence" = { gte = 0.5 }
+"labels.sentiment" = { label = "negative", confidence = { gt = 0.5, lte = 1 } }
+
+[[case]]
+name = "too sure, and a model that does not exist"
+now = "2025-10-15T12:00:00+08:00"
+ticket = { id = "T2", created_at = "2025-10-15T09:00:00+08:00", description = "我要退货" }
+[case.expect]
+"labels.kind.label" = "return"
+"labels.kind.confidence" = { gt = 0.9999 }
+"labels.knid.label" = "return"
+"#;
+
+#[test]
+fn cases_expect_labels_and_confidences_with_an_operator() {
+    let (policy, dir) = crate::support::models::policy();
+    let file = CaseFile::from_toml("models.toml", MODEL_CASES, None).expect("the cases read");
+    let report = testing::run(&policy, &file);
+    assert_eq!((report.passed(), report.failed()), (1, 1), "{report}");
+    let failed = report.failures().next().expect("one failure");
+    let paths: Vec<(&str, &str, &str)> = failed
+        .mismatches
+        .iter()
+        .map(|m| (m.path.as_str(), m.expected.as_str(), m.actual.as_str()))
+        .collect();
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    assert_eq!(paths[0].0, "labels.kind.confidence");
+    assert_eq!(paths[0].1, r#"{"gt":0.9999}"#);
+    assert!(paths[0].2.starts_with("0."), "{paths:?}");
+    assert_eq!(
+        paths[1],
+        (
+            "labels.knid.label",
+            r#""return""#,
+            "(no model `knid`: the policy's models are kind, sentiment; did you mean `kind`?)"
+        )
+    );
+    // The failure shows the model's trace line for the label it is about.
+    let mismatch = &failed.mismatches[0];
+    assert!(
+        mismatch
+            .trace
+            .iter()
+            .any(|l| l.starts_with("model kind: return")),
+        "{mismatch:?}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_case_naming_a_model_of_a_policy_without_models_says_so() {
+    let report = run_inline(
+        r#"
+[[case]]
+name = "labels of a policy without models"
+now = "2025-10-15T12:00:00+08:00"
+ticket = { id = "T1", created_at = "2025-10-15T09:00:00+08:00" }
+[case.expect]
+"labels.kind.label" = "damage"
+"#,
+    );
+    let failed = report.failures().next().expect("the case fails");
+    assert_eq!(
+        failed.mismatches[0].actual,
+        "(no model `kind`: the policy has no [models])"
+    );
+}
+
+#[test]
+fn aftercare_test_runs_cases_on_labels() {
+    let dir = crate::support::models::fixture();
+    std::fs::write(
+        dir.join("policy.tests.toml"),
+        MODEL_CASES
+            .split("[[case]]\nname = \"too sure")
+            .next()
+            .unwrap_or_default(),
+    )
+    .expect("written");
+    let out = crate::support::aftercare()
+        .arg("test")
+        .arg(dir.join("policy.toml"))
+        .output()
+        .expect("aftercare runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -149,6 +149,85 @@ fn readers_see_whole_policies_while_reloads_alternate_valid_and_invalid() {
 }
 
 #[test]
+fn reloads_while_the_file_is_rewritten_in_place_load_one_version_or_the_other() {
+    // Two versions of the same length and shape, the version and the rules pages apart: a
+    // read that got the start of one and the rest of the other would parse, and show as a
+    // policy whose version, category and department disagree.
+    let padding = "# padding between the version and the rules\n".repeat(1500);
+    let version = |n| {
+        let rules = valid(n)
+            .replacen(&format!("version = \"{n}\"\n"), "", 1)
+            .replacen("[policy]\n", "", 1);
+        format!("[policy]\nversion = \"{n}\"\n{rules}").replacen(
+            "\n[calendars",
+            &format!("\n{padding}[calendars"),
+            1,
+        )
+    };
+    let versions = [version(1), version(2)];
+    assert_eq!(versions[0].len(), versions[1].len());
+    let dir = temp_dir("reload-torn");
+    let path = dir.join("policy.toml");
+    std::fs::write(&path, &versions[0]).expect("write");
+    let handle = PolicyHandle::open(&path).expect("loads");
+    let ticket = Ticket::from_json(
+        r#"{"id": "T", "created_at": "2025-10-09T09:00:00+08:00", "customer": {"tier": "vip"}}"#,
+    )
+    .expect("a ticket");
+    const RELOADS: usize = 300;
+    let stop = AtomicBool::new(false);
+    let (mut loaded, mut failed) = (0, 0);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            // Rewrites in place (truncate, then write in 4 KiB pieces), as editors do.
+            use std::io::Write;
+            let mut i = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                i += 1;
+                let mut file = std::fs::File::create(&path).expect("rewrite");
+                for piece in versions[i % 2].as_bytes().chunks(4096) {
+                    file.write_all(piece).expect("rewrite");
+                }
+                drop(file);
+                std::thread::sleep(std::time::Duration::from_micros(200 * (i % 10) as u64));
+            }
+        });
+        for _ in 0..RELOADS {
+            match handle.reload() {
+                Ok(policy) => {
+                    loaded += 1;
+                    let v = policy.version().to_string();
+                    let decision = policy.evaluate(&ticket, crate::support::now());
+                    let decision = decision.expect("a decision");
+                    let json = serde_json::to_value(&decision).expect("json");
+                    assert_eq!(json["category"], format!("cat_{v}"), "a mixed policy");
+                    assert_eq!(
+                        json["route"]["department"],
+                        format!("desk_{v}"),
+                        "a mixed policy"
+                    );
+                    assert_eq!(
+                        json["sla"]["first_response"]["target"],
+                        format!("{v}m"),
+                        "a mixed policy"
+                    );
+                }
+                Err(e) => {
+                    failed += 1;
+                    // The file changing (or read between truncate and write) fails the
+                    // reload, and the last good version stays in service.
+                    let version = handle.policy().version().to_string();
+                    assert!(version == "1" || version == "2", "{version}: {e}");
+                }
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+    assert_eq!(loaded + failed, RELOADS);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn a_failed_first_load_is_an_error() {
     let dir = temp_dir("reload-first");
     let path = dir.join("policy.toml");

@@ -211,8 +211,9 @@ fn totals_match_the_hand_count() {
     // The 100% step fired for B2 (first cycle), B4, B5 and C2.
     assert_eq!((t.escalations.fired, t.escalations.tickets), (4, 4));
     // Resolutions: A1 B1 B2 B2 B3 B4 C1 C5; visits: A1 B1 B2 B2 B4 C1.
-    assert_eq!((t.follow_up.resolutions, t.follow_up.visits), (8, 6));
-    assert!(close(t.follow_up.rate, 0.75));
+    let f = t.follow_up.expect("the policy owes follow-up visits");
+    assert_eq!((f.resolutions, f.visits), (8, 6));
+    assert!(close(f.rate, 0.75));
     // Scores 5 4 2 3 4 5.
     assert_eq!(t.satisfaction.responses, 6);
     assert!(close(t.satisfaction.average, 23.0 / 6.0));
@@ -257,7 +258,8 @@ fn weeks_start_on_monday_in_the_calendar_zone() {
     assert_eq!(w41.times.resolution.median_seconds, Some(6 * H));
     assert_eq!(w41.times.resolution.p90_seconds, Some(14 * H));
     assert_eq!(w41.escalations.fired, 3);
-    assert_eq!((w41.follow_up.resolutions, w41.follow_up.visits), (5, 4));
+    let f41 = w41.follow_up.expect("configured");
+    assert_eq!((f41.resolutions, f41.visits), (5, 4));
     assert!(close(w41.satisfaction.average, 3.25));
     assert!(close(w41.satisfaction.change, 3.25 - 5.0));
 
@@ -274,7 +276,7 @@ fn weeks_start_on_monday_in_the_calendar_zone() {
     assert_eq!(w42.times.first_response.p90_seconds, Some(30 * M));
     assert_eq!(w42.times.resolution.median_seconds, Some(H));
     assert_eq!(w42.times.resolution.p90_seconds, Some(3 * H));
-    assert!(close(w42.follow_up.rate, 0.5));
+    assert!(close(w42.follow_up.and_then(|f| f.rate), 0.5));
     assert!(close(w42.satisfaction.change, 5.0 - 3.25));
 }
 
@@ -407,4 +409,275 @@ fn a_report_spans_at_most_max_periods() {
         r#"{"id": "B", "created_at": "1971-01-05T09:00:00+08:00"}"#,
     ]);
     assert_eq!(builder.try_finish().expect("13 months").periods.len(), 13);
+}
+
+// --- Text models: tickets per label, negative sentiment, follow-up not configured ----------
+
+/// The models fixture (tests/fixtures/models): a `kind` model (damage / return) and a
+/// `sentiment` model, no `[follow_up]`. Its five tickets read, by hand:
+/// M1 (2025-09) damage, negative; M2 (2025-09) return, positive; M3, M5 (2025-10) damage,
+/// negative; M4 (2025-10) return, positive.
+fn models_report(lang: Option<aftercare::i18n::Lang>) -> Report {
+    let (policy, dir) = crate::support::models::policy();
+    let tickets = crate::support::models::tickets();
+    let r = Report::build(&policy, &tickets, now(), Granularity::Month);
+    let _ = std::fs::remove_dir_all(dir);
+    match lang {
+        Some(l) => r.in_lang(l),
+        None => r,
+    }
+}
+
+#[test]
+fn reports_count_tickets_per_label_of_each_model_per_period_and_in_totals() {
+    let r = models_report(None);
+    let t = &r.totals.kpis;
+    assert_eq!(counts(&t.by_label["kind"]), [("damage", 3), ("return", 2)]);
+    assert_eq!(
+        counts(&t.by_label["sentiment"]),
+        [("negative", 3), ("positive", 2)]
+    );
+    let sep = &r.periods[0].kpis;
+    assert_eq!(r.periods[0].label, "2025-09");
+    assert_eq!(
+        counts(&sep.by_label["kind"]),
+        [("damage", 1), ("return", 1)]
+    );
+    let oct = &r.periods[1].kpis;
+    assert_eq!(
+        counts(&oct.by_label["kind"]),
+        [("damage", 2), ("return", 1)]
+    );
+    // Every period's counts add up to its tickets, for each model.
+    for p in &r.periods {
+        for (model, labels) in &p.kpis.by_label {
+            assert_eq!(labels.values().sum::<u64>(), p.kpis.tickets, "{model}");
+        }
+    }
+    // The models and their labels, in policy order, for tables and legends.
+    let models: Vec<(&str, Vec<&str>)> = r
+        .order
+        .models
+        .iter()
+        .map(|m| {
+            (
+                m.name.as_str(),
+                m.labels.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        models,
+        [
+            ("kind", vec!["damage", "return"]),
+            ("sentiment", vec!["negative", "positive"])
+        ]
+    );
+}
+
+#[test]
+fn reports_show_the_share_of_negative_sentiment_per_period() {
+    let r = models_report(None);
+    let s = r.totals.kpis.sentiment.as_ref().expect("a sentiment model");
+    assert_eq!(
+        (s.model.as_str(), s.tickets, s.negative),
+        ("sentiment", 5, 3)
+    );
+    assert!(close(s.share, 0.6));
+    let sep = r.periods[0].kpis.sentiment.as_ref().expect("per period");
+    assert_eq!((sep.tickets, sep.negative), (2, 1));
+    assert!(close(sep.share, 0.5));
+    let oct = r.periods[1].kpis.sentiment.as_ref().expect("per period");
+    assert_eq!((oct.tickets, oct.negative), (3, 2));
+
+    let json: serde_json::Value = serde_json::from_str(&r.to_json()).expect("JSON");
+    assert_eq!(json["totals"]["sentiment"]["negative"], 3);
+    assert_eq!(
+        json["periods"][1]["sentiment"]["share"].as_f64(),
+        Some(2.0 / 3.0)
+    );
+    assert_eq!(json["periods"][0]["by_label"]["kind"]["return"], 1);
+
+    let text = r.to_text();
+    assert!(
+        text.contains("negative sentiment      3 of 5 tickets: 60.0%\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Labels of model sentiment (tickets per period)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  2025-10         2         1       66.7%"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  total           3         2       60.0%"),
+        "{text}"
+    );
+    let html = r.to_html();
+    assert!(html.contains("Labels of model kind (tickets per period)"));
+    assert!(
+        html.contains("<td>66.7%</td>"),
+        "the HTML table has the share per period"
+    );
+}
+
+#[test]
+fn the_sentiment_model_is_named_sentiment_or_else_the_first_with_a_negative_label() {
+    // Renamed: `mood` is the only model with a `negative` label, so it is the sentiment model.
+    let dir = crate::support::models::fixture_with(|p| {
+        p.replace("[models.sentiment]", "[models.mood]")
+            .replace("model.sentiment", "model.mood")
+    });
+    let policy = Policy::from_path(dir.join("policy.toml")).expect("loads");
+    let tickets = crate::support::models::tickets();
+    let r = Report::build(&policy, &tickets, now(), Granularity::Month);
+    assert_eq!(
+        r.totals.kpis.sentiment.as_ref().map(|s| s.model.as_str()),
+        Some("mood")
+    );
+    // Without a model that has the label, there are no sentiment figures.
+    let only_kind = crate::support::models::fixture_with(|p| {
+        p.replace("[models.sentiment]\npath = \"models/sentiment.model\"\n", "")
+            .replace(
+                r#"when = { "model.sentiment" = "negative", "model.sentiment.confidence" = { gte = 0.5 } }"#,
+                r#"when = { "model.kind" = "damage" }"#,
+            )
+    });
+    let policy = Policy::from_path(only_kind.join("policy.toml")).expect("loads");
+    let r = Report::build(&policy, &tickets, now(), Granularity::Month);
+    assert!(r.totals.kpis.sentiment.is_none());
+    assert_eq!(r.totals.kpis.by_label.len(), 1);
+    let json = r.to_json();
+    assert!(!json.contains("\"sentiment\""), "{json}");
+    assert!(!r.to_text().contains("negative sentiment"));
+    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(only_kind);
+}
+
+#[test]
+fn a_report_of_a_policy_without_follow_up_says_it_is_not_configured() {
+    use aftercare::i18n::Lang;
+    let r = models_report(None);
+    assert!(r.totals.kpis.follow_up.is_none());
+    let json: serde_json::Value = serde_json::from_str(&r.to_json()).expect("JSON");
+    assert!(json["totals"]["follow_up"].is_null());
+    assert!(json["periods"][0]["follow_up"].is_null());
+    let text = r.to_text();
+    assert!(
+        text.contains("follow-up visits        not configured (the policy has no [follow_up])"),
+        "{text}"
+    );
+    assert!(!text.contains("0 of 0 resolutions"), "{text}");
+    assert!(r
+        .to_html()
+        .contains("not configured (the policy has no [follow_up])"));
+    let zh = models_report(Some(Lang::ZhCn));
+    assert!(
+        zh.to_text().contains("未配置（策略没有 [follow_up]）"),
+        "{}",
+        zh.to_text()
+    );
+    assert!(zh.to_html().contains("未配置（策略没有 [follow_up]）"));
+    // A policy with `[follow_up]` counts visits, also in periods without any.
+    let plain = report(Granularity::Week);
+    assert!(plain.periods.iter().all(|p| p.kpis.follow_up.is_some()));
+    // … and without models, its JSON has no label counts at all.
+    let json = plain.to_json();
+    assert!(
+        !json.contains("by_label") && !json.contains("\"models\""),
+        "{json}"
+    );
+}
+
+#[test]
+fn model_sections_read_in_chinese_and_leak_no_personal_data() {
+    use aftercare::i18n::Lang;
+    let zh = models_report(Some(Lang::ZhCn));
+    let text = zh.to_text();
+    assert!(text.contains("模型 kind 的标签（每期工单数）"), "{text}");
+    assert!(
+        text.contains("负面情绪        5 张工单中 3 张：60.0%\n"),
+        "{text}"
+    );
+    assert!(text.contains("负面占比"), "{text}");
+    assert!(text.contains("合计"), "{text}");
+    let html = zh.to_html();
+    assert!(html.contains("模型 sentiment 的标签（每期工单数）"));
+    assert!(
+        html.contains("文本模型"),
+        "the definitions explain the model figures"
+    );
+    let json = zh.to_json();
+    for form in [text, html, json] {
+        for secret in crate::support::models::PERSONAL {
+            assert!(!form.contains(secret), "{secret} leaked:\n{form}");
+        }
+    }
+}
+
+#[test]
+fn a_model_with_many_labels_is_one_row_per_label_with_totals() {
+    use aftercare::text::{train, Example, TrainOptions};
+    let dir = crate::support::models::fixture();
+    let pairs = [
+        ("屏幕碎了", "damage"),
+        ("外壳有裂痕", "damage"),
+        ("我要退货", "return"),
+        ("申请退款退货", "return"),
+        ("噪音很大", "noise"),
+        ("声音太吵", "noise"),
+        ("漏水了", "leak"),
+        ("一直滴水", "leak"),
+        ("有煤气味", "smell"),
+        ("闻到焦味", "smell"),
+        ("门关不上", "door"),
+        ("门坏了", "door"),
+        ("不通电", "power"),
+        ("开不了机", "power"),
+        ("屏幕不亮", "display"),
+        ("显示乱码", "display"),
+        ("快递没到", "delivery"),
+        ("物流太慢", "delivery"),
+    ];
+    let examples: Vec<Example> = pairs.iter().map(|(t, l)| Example::new(*t, *l)).collect();
+    let opts = TrainOptions {
+        min_examples: 2,
+        min_df: 1,
+        ..TrainOptions::default()
+    };
+    let model = train(&examples, "kind", &opts, &mut |_| {}).expect("trains");
+    assert_eq!(model.labels().len(), 9);
+    std::fs::write(dir.join("models/kind.model"), model.to_bytes()).expect("written");
+    let policy = Policy::from_path(dir.join("policy.toml")).expect("loads");
+    let r = Report::build(
+        &policy,
+        &crate::support::models::tickets(),
+        now(),
+        Granularity::Month,
+    );
+    // Every label is counted, zeros included.
+    assert_eq!(r.totals.kpis.by_label["kind"].len(), 9);
+    let text = r.to_text();
+    assert!(
+        text.contains("Labels of model kind (all periods; each period in the JSON form)\n  label"),
+        "{text}"
+    );
+    // Most tickets first; a label without tickets still has its row.
+    let rows: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("Labels of model kind"))
+        .skip(3)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(rows.len(), 9, "{text}");
+    assert!(
+        rows[0].starts_with("  damage") || rows[0].starts_with("  return"),
+        "{rows:?}"
+    );
+    assert!(rows[8].trim_end().ends_with("0   0.0%"), "{rows:?}");
+    let html = r.to_html();
+    assert!(html.contains("Labels of model kind (all periods; each period in the JSON form)"));
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -263,8 +263,9 @@ expect = { error = "created_at" }
 // the build; the generated schemas use a handful of draft-7 keywords, checked here. Any other
 // keyword fails the test, so a schema change cannot slip past unchecked.
 
-/// Every problem, as `pointer: message`.
-fn validate(schema: &Value, value: &Value) -> Vec<String> {
+/// Every problem, as `pointer: message` (also used on the OpenAPI document's schemas in
+/// tests/server.rs).
+pub(crate) fn validate(schema: &Value, value: &Value) -> Vec<String> {
     let mut errors = Vec::new();
     check(schema, schema, value, "", &mut errors);
     errors

@@ -1261,7 +1261,10 @@ fn the_openapi_document_matches_the_server() {
                 "{method} {path}: content-type {got} not in {types:?}"
             );
             if got == "application/json" {
-                r.json();
+                // The body follows the documented schema.
+                let schema = &documented["content"]["application/json"]["schema"];
+                let errors = crate::schema::validate(&with_root(&doc, schema), &r.json());
+                assert!(errors.is_empty(), "{method} {path} ({ct}): {errors:#?}");
             }
             // Documented response headers are sent.
             if let Some(headers) = documented["headers"].as_object() {
@@ -1271,4 +1274,139 @@ fn the_openapi_document_matches_the_server() {
             }
         }
     }
+}
+
+/// `schema` with the document's components beside it, so that its `#/components/…`
+/// references resolve: the validator resolves `$ref` against the schema it is given and
+/// skips `definitions`, so the components go there and the references follow.
+fn with_root(doc: &Value, schema: &Value) -> Value {
+    fn moved(v: &Value) -> Value {
+        match v {
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, v)| match (k.as_str(), v) {
+                        ("$ref", Value::String(r)) => (
+                            k.clone(),
+                            Value::String(r.replacen(
+                                "#/components/",
+                                "#/definitions/components/",
+                                1,
+                            )),
+                        ),
+                        _ => (k.clone(), moved(v)),
+                    })
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(moved).collect()),
+            other => other.clone(),
+        }
+    }
+    let mut root = moved(schema);
+    if let Some(o) = root.as_object_mut() {
+        o.insert(
+            "definitions".into(),
+            json!({ "components": moved(&doc["components"]) }),
+        );
+    }
+    root
+}
+
+/// The documented 200 `application/json` schema of `POST path`.
+fn response_schema(doc: &Value, path: &str) -> Value {
+    with_root(
+        doc,
+        &doc["paths"][path]["post"]["responses"]["200"]["content"]["application/json"]["schema"],
+    )
+}
+
+/// Real answers for the bundled samples — decisions with the default policy's model labels
+/// and agents' transfers and overrides, explanations with their model sections, a diff with
+/// changed labels — follow the documented schemas, which are closed where the contract is:
+/// a field the server sends and the document lacks fails.
+#[test]
+fn real_answers_follow_the_documented_schemas() {
+    let server = Server::start(&[]);
+    let doc: Value = serde_json::from_str(aftercare::server::OPENAPI).unwrap();
+    let samples: Vec<Value> =
+        std::fs::read_to_string(manifest().join("policies/samples/tickets.jsonl"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    let body = Value::Array(samples.clone());
+
+    let r = server.post_json(
+        "/v1/evaluate?now=2025-10-15T12:00:00%2B08:00&trace=true",
+        &body,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let decisions = r.json();
+    let schema = response_schema(&doc, "/v1/evaluate");
+    let errors = crate::schema::validate(&schema, &decisions);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let all = decisions.as_array().unwrap();
+    // What the schema is checked on: labels, agents with transfers and overrides, owners.
+    assert!(all
+        .iter()
+        .all(|d| d["labels"]["sentiment"]["label"].is_string()));
+    assert!(all.iter().any(|d| d["agents"]["transfers"]
+        .as_array()
+        .is_some_and(|t| !t.is_empty())));
+    assert!(all
+        .iter()
+        .any(|d| d["agents"]["overrides"]["priority"].is_object()));
+
+    // A field the document does not name fails, and so does a decision without a required one.
+    let one = all[0].clone();
+    let mut extra = one.clone();
+    extra["labelz"] = json!({});
+    let decision = with_root(&doc, &json!({"$ref": "#/components/schemas/Decision"}));
+    assert!(crate::schema::validate(&decision, &one).is_empty());
+    assert!(!crate::schema::validate(&decision, &extra).is_empty());
+    let mut lacking = doc.clone();
+    lacking["components"]["schemas"]["Decision"]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("labels");
+    let without_labels = with_root(&lacking, &json!({"$ref": "#/components/schemas/Decision"}));
+    assert!(!crate::schema::validate(&without_labels, &one).is_empty());
+    let mut lacking = doc.clone();
+    lacking["components"]["schemas"]["Agents"]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("overrides");
+    let agents = all.iter().find(|d| d.get("agents").is_some()).unwrap();
+    let without = with_root(&lacking, &json!({"$ref": "#/components/schemas/Decision"}));
+    assert!(!crate::schema::validate(&without, agents).is_empty());
+
+    let r = server.post_json("/v1/explain?now=2025-10-15T12:00:00%2B08:00", &body);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let explanations = r.json();
+    let errors = crate::schema::validate(&response_schema(&doc, "/v1/explain"), &explanations);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let all = explanations.as_array().unwrap();
+    assert!(all.iter().all(|e| e["models"][0]["for"].is_array()));
+    assert!(all.iter().any(|e| e.get("agents").is_some()));
+
+    // The serving policy against itself with its sentiment model renamed: every ticket's
+    // labels change.
+    let policy = std::fs::read_to_string(manifest().join("policies/default.toml")).unwrap();
+    let candidate = policy
+        .replace("[models.sentiment]", "[models.mood]")
+        .replace("model.sentiment", "model.mood");
+    let r = server.post_json(
+        "/v1/diff",
+        &json!({"policy": candidate, "tickets": samples, "now": "2025-10-15T12:00:00+08:00"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let report = r.json();
+    let errors = crate::schema::validate(&response_schema(&doc, "/v1/diff"), &report);
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(report["changed"]["labels"], samples.len());
+    assert!(report["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["field"] == "label"));
 }

@@ -7,6 +7,12 @@
 
 use std::str::FromStr;
 
+/// How `aftercare eval`, `report`, `diff` and `train` read a `.json` array of tickets: the
+/// command line's own reader, compiled in here as it is (it is no part of the library).
+#[path = "../../src/cli/input.rs"]
+#[allow(dead_code)]
+mod input;
+
 use aftercare::business_time::{Amount, BusinessDuration, Calendar, CalendarSpec, Window};
 use aftercare::{EvalOptions, Policy, Ticket};
 use chrono::{DateTime, Duration, Utc};
@@ -443,4 +449,45 @@ pub fn model_load(data: &[u8]) {
     }
     let again = aftercare::text::Model::from_bytes(&model.to_bytes()).expect("written bytes read");
     assert_eq!(again, model);
+}
+
+/// `json_array`: any bytes as a `.json` file of tickets, read element by element (the first
+/// byte sets the per-ticket limit). The reader ends, never keeps an element over the limit,
+/// gives each element to the ticket reader, and splits an array serde_json reads into the
+/// very elements serde_json reads.
+pub fn json_array(data: &[u8]) {
+    let max_bytes = 16 + usize::from(data.first().copied().unwrap_or(0)) * 8;
+    let body = data.get(1..).unwrap_or_default();
+    // A tiny read buffer, so that elements, strings and escapes cross its refills.
+    let reader = std::io::BufReader::with_capacity(7, std::io::Cursor::new(body.to_vec()));
+    let mut array = input::ArrayReader::new(Box::new(reader));
+    let mut items = Vec::new();
+    if array.start().is_ok() {
+        while let Some(item) = array.next_item(max_bytes).expect("reading memory") {
+            if let input::Item::Json(text) = &item {
+                assert!(text.len() <= max_bytes, "{} > {max_bytes}", text.len());
+                let _ = Ticket::from_json(text);
+            }
+            items.push(item);
+            // Every item but the last consumed at least one byte of its own.
+            assert!(items.len() <= body.len() + 1);
+        }
+    }
+    if let Ok(serde_json::Value::Array(want)) = serde_json::from_slice::<serde_json::Value>(body) {
+        let texts: Option<Vec<&String>> = items
+            .iter()
+            .map(|i| match i {
+                input::Item::Json(t) => Some(t),
+                input::Item::Unreadable(_) => None,
+            })
+            .collect();
+        // Elements over the limit are errors of their own; otherwise the split agrees.
+        if let Some(texts) = texts {
+            let got: Vec<serde_json::Value> = texts
+                .iter()
+                .map(|t| serde_json::from_str(t).expect("an element serde_json read"))
+                .collect();
+            assert_eq!(got, want);
+        }
+    }
 }

@@ -138,35 +138,63 @@ pub(crate) struct Pattern {
     re: regex_automata::meta::Regex,
 }
 
+/// Why a pattern did not compile.
+#[derive(Debug)]
+pub(crate) enum PatternError {
+    /// Not a regular expression; the reason, one line.
+    Syntax(String),
+    /// Compiled, or on its way, it would take more than `limit` bytes (`max_pattern_bytes`).
+    TooLarge { limit: usize },
+}
+
 impl Pattern {
-    /// Compiles `text` with the `regex` crate's syntax; the error is the reason, one line.
-    pub(crate) fn new(text: &str) -> Result<Pattern, String> {
+    /// Compiles `text` with the `regex` crate's syntax into at most `max_bytes` of memory: its
+    /// automata and one search cache ([`Pattern::cost`]).
+    pub(crate) fn new(text: &str, max_bytes: usize) -> Result<Pattern, PatternError> {
         use regex_automata::meta;
         let config = meta::Config::new()
             .auto_prefilter(false)
             .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
-            .nfa_size_limit(Some(1 << 20));
+            // Stops the build as soon as an automaton grows past the budget: a pattern over
+            // it costs its budget in time and memory, not its full size.
+            .nfa_size_limit(Some(max_bytes))
+            .onepass_size_limit(Some(max_bytes.min(1 << 20)))
+            .hybrid_cache_capacity(max_bytes.clamp(1, 2 * 1024 * 1024));
         match meta::Regex::builder().configure(config).build(text) {
-            Ok(re) => Ok(Pattern {
-                text: text.to_string(),
-                re,
-            }),
+            Ok(re) => {
+                let pattern = Pattern {
+                    text: text.to_string(),
+                    re,
+                };
+                if pattern.cost() > max_bytes {
+                    return Err(PatternError::TooLarge { limit: max_bytes });
+                }
+                Ok(pattern)
+            }
             Err(e) => Err(match (e.syntax_error(), e.size_limit()) {
                 // The last line reads `error: unclosed group`; diagnostics say "error:" already.
                 (Some(s), _) => {
                     let s = s.to_string();
                     let last = s.lines().last().unwrap_or("syntax error").trim();
-                    last.strip_prefix("error:")
-                        .unwrap_or(last)
-                        .trim()
-                        .to_string()
+                    PatternError::Syntax(
+                        last.strip_prefix("error:")
+                            .unwrap_or(last)
+                            .trim()
+                            .to_string(),
+                    )
                 }
-                (None, Some(limit)) => {
-                    format!("the compiled pattern is larger than the limit of {limit} bytes")
-                }
-                (None, None) => e.to_string(),
+                (None, Some(_)) => PatternError::TooLarge { limit: max_bytes },
+                (None, None) => PatternError::Syntax(e.to_string()),
             }),
         }
+    }
+
+    /// The memory the pattern takes: its automata, and the search cache each thread that
+    /// evaluates tickets creates for it (at its smallest).
+    pub(crate) fn cost(&self) -> usize {
+        self.re
+            .memory_usage()
+            .saturating_add(self.re.create_cache().memory_usage())
     }
 
     /// The pattern as written.
@@ -556,11 +584,39 @@ fn operator(op: &Key, arg: &Node, path: &str, sink: &mut Sink) -> Option<Test> {
                 );
                 return None;
             };
-            match Pattern::new(pattern) {
-                Ok(re) => Test::Matches(re),
-                Err(msg) => {
+            // Past the policy's budget nothing more is compiled: its cost is the point.
+            if sink.patterns.exceeded {
+                return None;
+            }
+            match Pattern::new(pattern, sink.patterns.each) {
+                Ok(re) => {
+                    let budget = &mut sink.patterns;
+                    budget.used = budget.used.saturating_add(re.cost());
+                    if budget.used > budget.total {
+                        budget.exceeded = true;
+                        let total = budget.total;
+                        sink.error(
+                            "limit",
+                            &arg.span,
+                            format!("with this pattern the policy's compiled patterns take more than {total} bytes (max_policy_pattern_bytes)"),
+                        )
+                        .hint("fewer or simpler patterns: `contains_any` keywords share one small automaton per field, and a Unicode class such as \\w repeated many times is large (try (?-u)\\w or [a-z]); or raise `Limits::max_policy_pattern_bytes`");
+                        return None;
+                    }
+                    Test::Matches(re)
+                }
+                Err(PatternError::Syntax(msg)) => {
                     sink.error("bad-regex", &arg.span, format!("invalid regular expression: {msg}"))
                         .hint("the syntax is that of the Rust `regex` crate; add (?i) for case-insensitive matching");
+                    return None;
+                }
+                Err(PatternError::TooLarge { limit }) => {
+                    sink.error(
+                        "limit",
+                        &arg.span,
+                        format!("the compiled pattern takes more than {limit} bytes (max_pattern_bytes)"),
+                    )
+                    .hint("simplify the pattern: a Unicode class such as \\w or \\d repeated many times is large (try (?-u)\\w or [a-z]); or raise `Limits::max_pattern_bytes`");
                     return None;
                 }
             }

@@ -944,7 +944,7 @@ fn read_models(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut S
         let file = base.join(rel);
         // Recorded even when it fails, so that `watch` reloads once the file is fixed.
         sink.files.push(file.clone());
-        match load_model(base, &file, rel) {
+        match load_model(base, rel, sink) {
             Ok(m) => model.models.push(ModelDef {
                 name: reference(name, &key.span),
                 model: std::sync::Arc::new(m),
@@ -958,41 +958,53 @@ fn read_models(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut S
     }
 }
 
-/// Reads a model file that must lie inside the policy's folder once symbolic links are
+/// Reads a model file that must lie inside the policy's root once symbolic links are
 /// resolved, so a policy cannot make the loader read files elsewhere.
 fn load_model(
     base: &Path,
-    file: &Path,
-    shown: &str,
+    rel: &str,
+    sink: &mut Sink,
 ) -> Result<crate::text::Model, (String, String)> {
+    use crate::source::files::{self, ReadError};
     use crate::text::ModelError;
     // Messages name the path as written, never where the policy happens to live.
-    let shown = shown.to_string();
+    let shown = rel.to_string();
     let typed = |e: ModelError| (e.to_string(), e.hint().to_string());
-    let real = match file.canonicalize() {
-        Ok(p) => p,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(typed(ModelError::Missing { path: shown }))
+    let read = sink
+        .root
+        .as_deref()
+        .ok_or(ReadError::Outside)
+        .and_then(|root| files::resolve(root, base, rel))
+        .and_then(|real| {
+            let cap = usize::try_from(crate::text::MAX_MODEL_BYTES).unwrap_or(usize::MAX);
+            files::read_stable(&real, cap).map(|(bytes, f)| (real, bytes, f))
+        });
+    match read {
+        Ok((real, bytes, fingerprint)) => {
+            sink.read.push((real, fingerprint));
+            crate::text::Model::from_bytes(&bytes).map_err(typed)
         }
-        Err(e) => {
-            return Err(typed(ModelError::Unreadable {
-                path: shown,
-                message: e.to_string(),
-            }))
+        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(typed(ModelError::Missing { path: shown }))
         }
-    };
-    let inside = base.canonicalize().is_ok_and(|b| real.starts_with(b));
-    if !inside {
-        return Err((
-            format!("`{shown}` is outside the policy's folder"),
-            "keep model files in the policy's folder or below it (symbolic links are followed)"
-                .to_string(),
-        ));
+        Err(ReadError::NotAFile) => Err(typed(ModelError::NotAFile { path: shown })),
+        Err(ReadError::TooLarge) => Err(typed(ModelError::TooLarge {
+            size: std::fs::metadata(base.join(rel)).map_or(0, |m| m.len()),
+            limit: crate::text::MAX_MODEL_BYTES,
+        })),
+        Err(ReadError::Io(e)) => Err(typed(ModelError::Unreadable {
+            path: shown,
+            message: e.to_string(),
+        })),
+        Err(e @ (ReadError::Outside | ReadError::Absolute)) => Err((
+            format!("`{shown}` cannot be read: {e}"),
+            e.hint().to_string(),
+        )),
+        Err(e) => Err((
+            format!("`{shown}` cannot be read: {e}"),
+            e.hint().to_string(),
+        )),
     }
-    if !real.metadata().is_ok_and(|m| m.is_file()) {
-        return Err(typed(ModelError::NotAFile { path: shown }));
-    }
-    crate::text::Model::load(&real).map_err(typed)
 }
 
 const SCRIPT_KEYS: [&str; 11] = [
@@ -1093,12 +1105,17 @@ fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut 
         return;
     };
     sink.files.push(base.join(rel));
-    // A regular file within the policy size limit: `path = "/dev/zero"` read forever.
-    let read = crate::source::tree::read_capped(
-        &base.join(rel),
-        crate::limits::Limits::DEFAULT.max_policy_bytes,
-    )
-    .and_then(|t| t.ok_or_else(|| std::io::Error::other("larger than max_policy_bytes")));
+    // Confined to the root, a regular file within the policy size limit: `path =
+    // "/dev/zero"` read forever.
+    let cap = sink.max_file_bytes;
+    let read = match sink.root.clone() {
+        Some(root) => crate::source::files::resolve(&root, base, rel).and_then(|real| {
+            let (text, fingerprint) = crate::source::files::read_stable_text(&real, cap)?;
+            sink.read.push((real, fingerprint));
+            Ok(text)
+        }),
+        None => Err(crate::source::files::ReadError::Outside),
+    };
     match read {
         Ok(source) => {
             model.scripts = Some(ScriptsDef {
@@ -1112,7 +1129,7 @@ fn read_scripts(node: &Node, base: Option<&Path>, model: &mut Model, sink: &mut 
         }
         Err(e) => {
             sink.error("io", span, format!("cannot read script `{rel}`: {e}"))
-                .hint("script paths are relative to the policy file");
+                .hint(e.hint());
         }
     }
 }

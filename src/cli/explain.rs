@@ -30,16 +30,32 @@ pub(crate) fn run(args: &Args) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let mut text = String::new();
+    // No more than one byte over the ticket limit is read: a 500 MB file used to be read whole
+    // before its size was checked.
+    let max_bytes = policy.limits().max_ticket_bytes;
+    let cap = u64::try_from(max_bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    let mut bytes = Vec::new();
     let read = if args.ticket == "-" {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
+        std::io::stdin().take(cap).read_to_end(&mut bytes)
     } else {
-        std::fs::read_to_string(&args.ticket).map(|t| text = t)
+        std::fs::File::open(&args.ticket).and_then(|f| f.take(cap).read_to_end(&mut bytes))
     };
     if let Err(e) = read {
         eprintln!("error: cannot read `{}`: {e}", args.ticket);
         return EXIT_BAD_INPUT;
     }
+    if bytes.len() > max_bytes {
+        eprintln!(
+            "error: the ticket is more than {max_bytes} bytes of JSON; the limit is {max_bytes} bytes (max_ticket_bytes)"
+        );
+        return EXIT_FAILED;
+    }
+    let Ok(text) = String::from_utf8(bytes) else {
+        eprintln!("error: `{}` is not UTF-8 text", args.ticket);
+        return EXIT_FAILED;
+    };
     let now = super::now_or_current(args.now);
     let why = aftercare::Ticket::from_json_with_limits(&text, policy.limits())
         .and_then(|t| policy.explain(&t, now))

@@ -1,6 +1,6 @@
 //! Reading tickets: a `.json` array, JSON lines from a file, or `-` for JSON lines on stdin.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 /// One ticket's JSON text, or why that item could not be read as text at all.
@@ -15,8 +15,8 @@ pub(crate) enum Item {
 pub(crate) enum Source {
     /// JSON lines (a file or stdin), read in chunks so huge files stream.
     Lines(Box<dyn BufRead + Send>),
-    /// A `.json` array, already split into items.
-    Array(std::vec::IntoIter<Item>),
+    /// A `.json` array, read one element at a time.
+    Array(ArrayReader),
 }
 
 pub(crate) fn open(path: &str) -> Result<Source, String> {
@@ -31,19 +31,14 @@ pub(crate) fn open(path: &str) -> Result<Source, String> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
     {
-        let mut text = String::new();
-        BufReader::new(file)
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read `{path}`: {e}"))?;
-        // A byte-order mark before the array is skipped, as before a ticket.
-        let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        let items: Vec<serde_json::Value> =
-            serde_json::from_str(body).map_err(|e| not_an_array(path, &e))?;
-        let items: Vec<Item> = items
-            .into_iter()
-            .map(|v| Item::Json(v.to_string()))
-            .collect();
-        return Ok(Source::Array(items.into_iter()));
+        let mut array = ArrayReader::new(Box::new(BufReader::with_capacity(1 << 20, file)));
+        array.start().map_err(|why| match why {
+            Start::Io(e) => format!("cannot read `{path}`: {e}"),
+            Start::NotAnArray(what) => {
+                format!("`{path}` is not a JSON array of tickets: {what}")
+            }
+        })?;
+        return Ok(Source::Array(array));
     }
     Ok(Source::Lines(Box::new(BufReader::with_capacity(
         1 << 20,
@@ -57,7 +52,17 @@ impl Source {
     pub(crate) fn next_chunk(&mut self, n: usize, max_bytes: usize) -> Result<Vec<Item>, String> {
         let mut out = Vec::with_capacity(n.min(4096));
         match self {
-            Source::Array(items) => out.extend(items.by_ref().take(n)),
+            Source::Array(array) => {
+                while out.len() < n {
+                    match array
+                        .next_item(max_bytes)
+                        .map_err(|e| format!("cannot read tickets: {e}"))?
+                    {
+                        Some(item) => out.push(item),
+                        None => break,
+                    }
+                }
+            }
             Source::Lines(reader) => {
                 while out.len() < n {
                     let Some(item) = read_line(reader.as_mut(), max_bytes)
@@ -201,7 +206,26 @@ impl Source {
         items: &mut Vec<Item>,
     ) -> Result<(), String> {
         match self {
-            Source::Array(all) => items.extend(all.by_ref().take(ARRAY_BATCH)),
+            Source::Array(array) => {
+                // About `block` bytes of tickets, as for JSON lines, and no more than
+                // ARRAY_BATCH of them.
+                let mut bytes = 0usize;
+                while items.len() < ARRAY_BATCH && bytes < block {
+                    match array
+                        .next_item(max_bytes)
+                        .map_err(|e| format!("cannot read tickets: {e}"))?
+                    {
+                        Some(item) => {
+                            bytes += match &item {
+                                Item::Json(text) => text.len(),
+                                Item::Unreadable(why) => why.len(),
+                            };
+                            items.push(item);
+                        }
+                        None => break,
+                    }
+                }
+            }
             Source::Lines(reader) => {
                 if let Some(long) = read_block(reader.as_mut(), block, max_bytes, lines)
                     .map_err(|e| format!("cannot read tickets: {e}"))?
@@ -297,20 +321,220 @@ fn skip_line(reader: &mut dyn BufRead) -> std::io::Result<usize> {
     }
 }
 
-/// Says where the array is broken, but not serde's full message: that may quote a value from
-/// the file, and a value may be personal data.
-fn not_an_array(path: &str, e: &serde_json::Error) -> String {
-    let what = match e.classify() {
-        serde_json::error::Category::Syntax => "a syntax error",
-        serde_json::error::Category::Eof => "an unexpected end",
-        serde_json::error::Category::Data => "a value that is not an array",
-        serde_json::error::Category::Io => "a read error",
-    };
-    format!(
-        "`{path}` is not a JSON array of tickets: {what} at line {} column {}",
-        e.line(),
-        e.column()
-    )
+/// Why a `.json` file is not read at all.
+pub(crate) enum Start {
+    Io(std::io::Error),
+    /// What it holds instead of an array (never a value from it: it may be personal data).
+    NotAnArray(&'static str),
+}
+
+/// Where an [`ArrayReader`] is in its array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum At {
+    /// Before the opening `[`.
+    Start,
+    /// Before an element (or the closing `]` of an empty array).
+    First,
+    /// After a comma: an element must follow.
+    AfterComma,
+    /// After the closing `]`: only white space may follow.
+    End,
+    /// Everything has been read (or said).
+    Done,
+}
+
+/// Reads a JSON array one element at a time, so that memory holds one ticket (at most
+/// `max_bytes + 1` bytes of it), never the whole array: a million tickets took 5 GB read
+/// whole, and a 500 MB element was read before its size was checked.
+///
+/// Elements are split by structure alone: brackets and braces outside strings, and strings
+/// with their escapes. Each element's text is then parsed as a ticket like a JSON line, so a
+/// bad element is an error for that element and the run goes on. serde_json cannot do this
+/// split itself: its sequence reader stops at the first malformed element and reads an
+/// element whole before anyone can check its size. benches/hand_written.rs (group
+/// `json_array`) compares this with serde_json reading the whole array.
+pub(crate) struct ArrayReader {
+    reader: Box<dyn BufRead + Send>,
+    at: At,
+}
+
+impl ArrayReader {
+    pub(crate) fn new(reader: Box<dyn BufRead + Send>) -> ArrayReader {
+        ArrayReader {
+            reader,
+            at: At::Start,
+        }
+    }
+
+    /// Reads up to the opening `[` (after a byte-order mark and white space).
+    pub(crate) fn start(&mut self) -> Result<(), Start> {
+        let reader = self.reader.as_mut();
+        let available = reader.fill_buf().map_err(Start::Io)?;
+        if available.starts_with("\u{feff}".as_bytes()) {
+            reader.consume(3);
+        }
+        match skip_space(reader).map_err(Start::Io)? {
+            Some(b'[') => {
+                reader.consume(1);
+                self.at = At::First;
+                Ok(())
+            }
+            Some(_) => Err(Start::NotAnArray("it does not begin with `[`")),
+            None => Err(Start::NotAnArray("it is empty")),
+        }
+    }
+
+    /// The next element, or what is wrong where an element should be; `None` after the
+    /// array (and anything wrong after it).
+    pub(crate) fn next_item(&mut self, max_bytes: usize) -> std::io::Result<Option<Item>> {
+        let reader = self.reader.as_mut();
+        match self.at {
+            At::Start | At::Done => return Ok(None),
+            At::End => {
+                self.at = At::Done;
+                return Ok(skip_space(reader)?
+                    .map(|_| Item::Unreadable("text after the end of the array".to_string())));
+            }
+            At::First | At::AfterComma => {}
+        }
+        match skip_space(reader)? {
+            None => {
+                self.at = At::Done;
+                return Ok(Some(Item::Unreadable(
+                    "the array ends without `]`".to_string(),
+                )));
+            }
+            Some(b']') => {
+                reader.consume(1);
+                let trailing = self.at == At::AfterComma;
+                self.at = At::End;
+                if trailing {
+                    return Ok(Some(Item::Unreadable(
+                        "a comma before `]` (an empty element)".to_string(),
+                    )));
+                }
+                return self.next_item(max_bytes);
+            }
+            Some(b',') => {
+                reader.consume(1);
+                self.at = At::AfterComma;
+                return Ok(Some(Item::Unreadable("an empty element".to_string())));
+            }
+            Some(_) => {}
+        }
+        let (kept, length, end) = read_element(reader, max_bytes)?;
+        self.at = match end {
+            Some(b']') => At::End,
+            Some(_) => At::AfterComma,
+            None => At::Done,
+        };
+        let kept = kept.trim_ascii_end();
+        Ok(Some(match line_text(kept, length, max_bytes) {
+            Ok(text) if end.is_some() => Item::Json(text.to_string()),
+            // Cut off by the end of the file: no ticket, whatever it began with.
+            Ok(_) => Item::Unreadable("the array ends inside an element, without `]`".into()),
+            Err(why) => Item::Unreadable(why),
+        }))
+    }
+}
+
+/// Skips white space; the next byte, not consumed, or `None` at the end of the input.
+fn skip_space(reader: &mut dyn BufRead) -> std::io::Result<Option<u8>> {
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok(None);
+        }
+        match available.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => {
+                let byte = available.get(i).copied();
+                reader.consume(i);
+                return Ok(byte);
+            }
+            None => {
+                let n = available.len();
+                reader.consume(n);
+            }
+        }
+    }
+}
+
+/// Reads one element up to the comma or `]` that ends it at its own level (consumed, and
+/// returned; `None` at the end of the input). Returns the element's first `max_bytes + 1`
+/// bytes and its length, white space before its end left out of the length (as it is from a
+/// ticket's line).
+fn read_element(
+    reader: &mut dyn BufRead,
+    max_bytes: usize,
+) -> std::io::Result<(Vec<u8>, usize, Option<u8>)> {
+    let keep = max_bytes.saturating_add(1);
+    let mut kept = Vec::new();
+    let mut length = 0usize;
+    // White space at the end of what was read so far.
+    let mut space = 0usize;
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok((kept, length - space, None));
+        }
+        let mut end = None;
+        let mut i = 0;
+        while let Some(&b) = available.get(i) {
+            if in_string {
+                // Most of a ticket is string content: jump to the next quote or backslash.
+                if escaped {
+                    escaped = false;
+                } else {
+                    match memchr::memchr2(b'"', b'\\', available.get(i..).unwrap_or_default()) {
+                        Some(j) => {
+                            i += j;
+                            if available.get(i) == Some(&b'"') {
+                                in_string = false;
+                            } else {
+                                escaped = true;
+                            }
+                        }
+                        None => {
+                            i = available.len();
+                            break;
+                        }
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' if depth > 0 => depth -= 1,
+                b']' | b',' if depth == 0 => {
+                    end = Some(b);
+                    break;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        let part = available.get(..i).unwrap_or_default();
+        length = length.saturating_add(part.len());
+        space = match part.iter().rposition(|b| !b.is_ascii_whitespace()) {
+            Some(last) => part.len() - last - 1,
+            None => space + part.len(),
+        };
+        let room = keep.saturating_sub(kept.len());
+        kept.extend_from_slice(part.get(..part.len().min(room)).unwrap_or_default());
+        match end {
+            Some(b) => {
+                reader.consume(i + 1);
+                return Ok((kept, length - space, Some(b)));
+            }
+            None => {
+                let n = available.len();
+                reader.consume(n);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -412,6 +636,154 @@ mod tests {
                 "input {:?}, block {block}, max_bytes {max_bytes}",
                 String::from_utf8_lossy(&input)
             );
+        }
+    }
+
+    /// Every item an array reader gives, as text or the reason it is no ticket.
+    fn elements(input: &[u8], max_bytes: usize) -> Vec<Result<String, String>> {
+        let reader = std::io::BufReader::with_capacity(3, std::io::Cursor::new(input.to_vec()));
+        let mut array = ArrayReader::new(Box::new(reader));
+        if array.start().is_err() {
+            return vec![Err("not an array".into())];
+        }
+        let mut out = Vec::new();
+        while let Some(item) = array.next_item(max_bytes).unwrap() {
+            out.push(match item {
+                Item::Json(text) => Ok(text),
+                Item::Unreadable(why) => Err(why),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn array_elements_are_split_by_structure() {
+        let input = "\u{feff}".to_string()
+            + r#" [ {"id": "a,]}", "x": [1, {"y": "\"]"}]},
+            {"id": "b\\"} , "not a ticket", 7,{"id":"c"}
+        ]  "#;
+        let got = elements(input.as_bytes(), 1000);
+        assert_eq!(
+            got,
+            vec![
+                Ok(r#"{"id": "a,]}", "x": [1, {"y": "\"]"}]}"#.to_string()),
+                Ok(r#"{"id": "b\\"}"#.to_string()),
+                Ok(r#""not a ticket""#.to_string()),
+                Ok("7".to_string()),
+                Ok(r#"{"id":"c"}"#.to_string()),
+            ]
+        );
+        assert_eq!(elements(b"[]", 10), vec![]);
+        assert_eq!(elements(b" [ \n ] \n", 10), vec![]);
+        assert_eq!(elements(b"{}", 10), vec![Err("not an array".to_string())]);
+        assert_eq!(elements(b"", 10), vec![Err("not an array".to_string())]);
+    }
+
+    #[test]
+    fn a_bad_element_is_its_own_error_and_the_array_goes_on() {
+        let got = elements(br#"[{"id": 1,}, , {"id": 2} {"id": 3}, {"id": 4}, ]"#, 1000);
+        assert_eq!(
+            got,
+            vec![
+                Ok(r#"{"id": 1,}"#.to_string()),
+                Err("an empty element".to_string()),
+                Ok(r#"{"id": 2} {"id": 3}"#.to_string()),
+                Ok(r#"{"id": 4}"#.to_string()),
+                Err("a comma before `]` (an empty element)".to_string()),
+            ]
+        );
+        assert_eq!(
+            elements(br#"[{"id": 1}] x"#, 1000),
+            vec![
+                Ok(r#"{"id": 1}"#.to_string()),
+                Err("text after the end of the array".to_string())
+            ]
+        );
+        assert_eq!(
+            elements(br#"[{"id": 1}, {"id": "#, 1000),
+            vec![
+                Ok(r#"{"id": 1}"#.to_string()),
+                Err("the array ends inside an element, without `]`".to_string())
+            ]
+        );
+        assert_eq!(
+            elements(br#"[{"id": 1},"#, 1000),
+            vec![
+                Ok(r#"{"id": 1}"#.to_string()),
+                Err("the array ends without `]`".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn an_oversize_element_is_measured_not_kept() {
+        let big = format!(r#"{{"id": "{}"}}"#, "x".repeat(100));
+        let input = format!("[{big}, {{\"id\": 2}}]");
+        let got = elements(input.as_bytes(), 50);
+        assert_eq!(
+            got,
+            vec![
+                Err(format!(
+                    "the ticket is {} bytes of JSON; the limit is 50 bytes (max_ticket_bytes)",
+                    big.len()
+                )),
+                Ok(r#"{"id": 2}"#.to_string()),
+            ]
+        );
+        // At the limit exactly, with white space around it, the element is read.
+        let input = format!("[ \n{big}\n , 1]");
+        assert_eq!(elements(input.as_bytes(), big.len())[0], Ok(big.clone()));
+    }
+
+    #[test]
+    fn valid_arrays_split_as_serde_json_reads_them() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let atoms = [
+            r#""a""#,
+            r#""[,]""#,
+            r#""\"""#,
+            r#""\\""#,
+            r#""\u005d""#,
+            "1",
+            "-2.5e3",
+            "true",
+            "null",
+            "[]",
+            "{}",
+            r#""王小明""#,
+        ];
+        fn value(next: &mut dyn FnMut(usize) -> usize, atoms: &[&str], depth: usize) -> String {
+            match if depth > 3 { 0 } else { next(3) } {
+                0 => atoms[next(atoms.len())].to_string(),
+                1 => {
+                    let items: Vec<String> = (0..next(4))
+                        .map(|_| value(next, atoms, depth + 1))
+                        .collect();
+                    format!("[{}]", items.join(if next(2) == 0 { "," } else { " ,\n " }))
+                }
+                _ => {
+                    let items: Vec<String> = (0..next(4))
+                        .map(|i| format!("\"k{i}\": {}", value(next, atoms, depth + 1)))
+                        .collect();
+                    format!("{{{}}}", items.join(", "))
+                }
+            }
+        }
+        for _ in 0..500 {
+            let items: Vec<String> = (0..next(6)).map(|_| value(&mut next, &atoms, 0)).collect();
+            let input = format!("[{}]", items.join(if next(2) == 0 { "," } else { ",\n  " }));
+            let want: Vec<serde_json::Value> = serde_json::from_str(&input).unwrap();
+            let got: Vec<serde_json::Value> = elements(input.as_bytes(), 10_000)
+                .into_iter()
+                .map(|t| serde_json::from_str(&t.unwrap()).unwrap())
+                .collect();
+            assert_eq!(got, want, "{input}");
         }
     }
 }

@@ -53,6 +53,12 @@ struct LimitArgs {
     /// Most rules in a policy.
     #[arg(long, global = true, value_name = "N", value_parser = limit("max_rules"))]
     max_rules: Option<usize>,
+    /// Largest compiled `matches` pattern, in bytes of memory.
+    #[arg(long, global = true, value_name = "BYTES", value_parser = limit("max_pattern_bytes"))]
+    max_pattern_bytes: Option<usize>,
+    /// Most memory a policy's compiled patterns and keyword automata take together.
+    #[arg(long, global = true, value_name = "BYTES", value_parser = limit("max_policy_pattern_bytes"))]
+    max_policy_pattern_bytes: Option<usize>,
 }
 
 /// A parser for the limit `name`: a positive integer up to its ceiling.
@@ -77,6 +83,8 @@ impl LimitArgs {
             ("max_text_bytes", self.max_text_bytes),
             ("max_policy_bytes", self.max_policy_bytes),
             ("max_rules", self.max_rules),
+            ("max_pattern_bytes", self.max_pattern_bytes),
+            ("max_policy_pattern_bytes", self.max_policy_pattern_bytes),
         ] {
             if let Some(v) = value {
                 l.set(name, v);

@@ -383,7 +383,10 @@ impl Compiler {
                 if matches!(path, Path::Model(_) | Path::ModelConfidence(_)) =>
             {
                 let alternatives: Vec<String> = needles.iter().map(|n| escape(n)).collect();
-                match Pattern::new(&format!("(?i){}", alternatives.join("|"))) {
+                match Pattern::new(
+                    &format!("(?i){}", alternatives.join("|")),
+                    crate::limits::Limits::DEFAULT.max_pattern_bytes,
+                ) {
                     Ok(p) => CTest::Matches(p),
                     Err(_) => CTest::Exists(false),
                 }

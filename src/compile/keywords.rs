@@ -27,6 +27,14 @@ pub(crate) struct Keywords {
 }
 
 impl Keywords {
+    /// The memory the keyword automata take, counted in the policy's pattern budget.
+    pub(crate) fn memory_usage(&self) -> usize {
+        self.slots
+            .iter()
+            .map(|s| s.automaton.memory_usage())
+            .fold(0, usize::saturating_add)
+    }
+
     /// Model `i`'s label and confidence for the ticket's subject and description: predicted
     /// on first use in an evaluation, then kept in `scan`.
     pub(crate) fn prediction<'k>(

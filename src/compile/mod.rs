@@ -345,6 +345,21 @@ pub(crate) fn compile(model: &Model, sink: &mut Sink) -> Option<Compiled> {
         .collect();
     let escalations = Escalations { steps };
     let keywords = match c.finish() {
+        Ok(k)
+            if !sink.patterns.exceeded
+                && sink.patterns.used.saturating_add(k.memory_usage()) > sink.patterns.total =>
+        {
+            let total = sink.patterns.total;
+            let taken = k.memory_usage();
+            sink.patterns.exceeded = true;
+            sink.error(
+                "limit",
+                &Span { file: 0, range: 0..0 },
+                format!("the keyword automata take {taken} bytes; with the `matches` patterns the policy's compiled patterns take more than {total} bytes (max_policy_pattern_bytes)"),
+            )
+            .hint("fewer keywords, or raise `Limits::max_policy_pattern_bytes`");
+            return None;
+        }
         Ok(mut k) => {
             k.models = model
                 .models

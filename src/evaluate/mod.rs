@@ -655,10 +655,14 @@ fn model_labels(
             continue;
         };
         if let Some(t) = trace.as_mut() {
-            let e = model.explain(&crate::text::ticket_text(ticket), 3);
+            // More than shown, as terms naming personal values are left out.
+            let e = model.explain(&crate::text::ticket_text(ticket), 6);
+            let personal = crate::output::PersonalValues::of(ticket);
             let terms = |terms: &[crate::text::Term]| {
                 terms
                     .iter()
+                    .filter(|t| !personal.overlaps(&t.term))
+                    .take(3)
                     .map(|t| format!("{} ({:+.2})", t.term, t.weight))
                     .collect()
             };

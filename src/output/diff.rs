@@ -1,7 +1,8 @@
 //! What-if: what a policy change would do to a set of tickets.
 //!
 //! Both policies decide every ticket as of the same `now`; the report counts the tickets whose
-//! category, priority, route, first-response due or resolution due changed, how many tickets
+//! category, priority, route, first-response due or resolution due changed — and, when either
+//! policy has text models, whose labels changed, in all and per model — how many tickets
 //! have a breached SLA metric under each policy, and shows a few changed tickets of each kind.
 //! On tickets that agents acted on it also measures how often each policy's rules, on their
 //! own, chose what the agents finally chose ([`Agreement`]).
@@ -38,6 +39,7 @@
 //! assert_eq!(report.examples[0].to_string(), "T1  priority  normal → urgent  (rule priorities.default → priorities.default)");
 //! ```
 
+use std::collections::BTreeMap;
 use std::fmt::{self, Write};
 
 use chrono::{DateTime, Utc};
@@ -69,6 +71,11 @@ pub struct DiffReport {
     pub examples: Vec<Example>,
     /// How often the rules of each policy chose what agents finally chose.
     pub agreement: Agreements,
+    /// Per text model of either policy: tickets whose label from that model changed (a model
+    /// only one policy has changes every label). Present exactly when `changed.labels` is;
+    /// kept out of `changed`, whose values are all counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels_by_model: Option<BTreeMap<String, usize>>,
 }
 
 /// Agreement with agents, per field agents can set.
@@ -174,6 +181,9 @@ pub enum Field {
     FirstResponseDue,
     /// `sla.resolution.due`.
     ResolutionDue,
+    /// A text model's label (`labels.NAME.label`); the example names the model. Counted in
+    /// [`Changed::labels`], not in [`Field::ALL`] (the fields every policy decides).
+    Label,
 }
 
 impl Field {
@@ -194,6 +204,7 @@ impl Field {
             Field::Route => "route",
             Field::FirstResponseDue => "first_response_due",
             Field::ResolutionDue => "resolution_due",
+            Field::Label => "label",
         }
     }
 
@@ -226,20 +237,21 @@ pub struct Example {
     /// … and under the new one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_rule: Option<String>,
+    /// For a label: the model's name (`old` and `new` are its labels, null where a policy
+    /// does not have the model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 impl fmt::Display for Example {
     /// `T1  priority  normal → urgent  (rule a → b)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let value = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".to_string());
-        write!(
-            f,
-            "{}  {}  {} → {}",
-            self.ticket,
-            self.field,
-            value(&self.old),
-            value(&self.new)
-        )?;
+        write!(f, "{}  {}", self.ticket, self.field)?;
+        if let Some(model) = &self.model {
+            write!(f, " {model}")?;
+        }
+        write!(f, "  {} → {}", value(&self.old), value(&self.new))?;
         if let (Some(a), Some(b)) = (&self.old_rule, &self.new_rule) {
             write!(f, "  (rule {a} → {b})")?;
         }
@@ -262,6 +274,13 @@ impl DiffReport {
         if let Some(n) = later.changed.labels {
             *c.labels.get_or_insert(0) += n;
         }
+        for (model, n) in later.labels_by_model.into_iter().flatten() {
+            *self
+                .labels_by_model
+                .get_or_insert_with(BTreeMap::new)
+                .entry(model)
+                .or_default() += n;
+        }
         self.breached.old += later.breached.old;
         self.breached.new += later.breached.new;
         self.agreement.category.add(later.agreement.category);
@@ -280,12 +299,13 @@ impl DiffReport {
             Field::Route => self.changed.route,
             Field::FirstResponseDue => self.changed.first_response_due,
             Field::ResolutionDue => self.changed.resolution_due,
+            Field::Label => self.changed.labels.unwrap_or(0),
         }
     }
 
-    /// Whether any ticket changed in any field.
+    /// Whether any ticket changed in any field, labels included.
     pub fn has_changes(&self) -> bool {
-        Field::ALL.iter().any(|f| self.count(*f) > 0)
+        Field::ALL.iter().any(|f| self.count(*f) > 0) || self.count(Field::Label) > 0
     }
 
     fn count_mut(&mut self, field: Field) -> &mut usize {
@@ -295,11 +315,17 @@ impl DiffReport {
             Field::Route => &mut self.changed.route,
             Field::FirstResponseDue => &mut self.changed.first_response_due,
             Field::ResolutionDue => &mut self.changed.resolution_due,
+            Field::Label => self.changed.labels.get_or_insert(0),
         }
     }
 
+    /// Keeps [`EXAMPLES_PER_FIELD`] examples per field (per model for labels).
     fn add_example(&mut self, e: Example) {
-        let kept = self.examples.iter().filter(|x| x.field == e.field).count();
+        let kept = self
+            .examples
+            .iter()
+            .filter(|x| x.field == e.field && x.model == e.model)
+            .count();
         if kept < EXAMPLES_PER_FIELD {
             // Keep the examples grouped by field, in input order within a field.
             let at = self
@@ -316,8 +342,13 @@ impl DiffReport {
         match outcome {
             Outcome::Error => self.errors += 1,
             Outcome::Compared(c) => {
-                if let Some(changed) = c.labels {
-                    *self.changed.labels.get_or_insert(0) += usize::from(changed);
+                if let Some(models) = c.labels {
+                    *self.changed.labels.get_or_insert(0) +=
+                        usize::from(models.iter().any(|(_, changed)| *changed));
+                    let by_model = self.labels_by_model.get_or_insert_with(BTreeMap::new);
+                    for (model, changed) in models {
+                        *by_model.entry(model).or_default() += usize::from(changed);
+                    }
                 }
                 self.breached.old += usize::from(c.breached_old);
                 self.breached.new += usize::from(c.breached_new);
@@ -362,6 +393,7 @@ impl DiffReport {
             Field::Route => l.text(Msg::StageRoute),
             Field::FirstResponseDue => l.text(Msg::FirstResponseDue),
             Field::ResolutionDue => l.text(Msg::ResolutionDue),
+            Field::Label => l.text(Msg::Labels),
         };
         if self.has_changes() {
             let _ = writeln!(f, "{}", l.text(Msg::Changed));
@@ -369,6 +401,17 @@ impl DiffReport {
                 let name = field_name(field);
                 let pad = 20usize.saturating_sub(cols(name));
                 let _ = writeln!(f, "  {name}{}{:>8}", " ".repeat(pad), self.count(field));
+            }
+            // Labels only when one changed: the JSON always has the counts.
+            if let (Some(n @ 1..), Some(models)) = (self.changed.labels, &self.labels_by_model) {
+                let name = field_name(Field::Label);
+                let pad = 20usize.saturating_sub(cols(name));
+                let _ = writeln!(f, "  {name}{}{n:>8}", " ".repeat(pad));
+                for (model, n) in models {
+                    let name = l.fill(Msg::LabelOf, &[model]);
+                    let pad = 18usize.saturating_sub(cols(&name));
+                    let _ = writeln!(f, "    {name}{}{n:>8}", " ".repeat(pad));
+                }
             }
         } else {
             let _ = writeln!(f, "{}", l.text(Msg::NoDecisionChanged));
@@ -380,18 +423,19 @@ impl DiffReport {
         let _ = writeln!(f, "{}", l.fill(Msg::BreachedLine, &[&old, &new, &delta]));
         let a = &self.agreement;
         for (field, x) in [
-            ("route", &a.route),
-            ("category", &a.category),
-            ("priority", &a.priority),
+            (Field::Route, &a.route),
+            (Field::Category, &a.category),
+            (Field::Priority, &a.priority),
         ] {
             if let (Some(old), Some(new)) = (x.old_share(), x.new_share()) {
+                let share = |x: f64| format!("{:.0} %", x * 100.0);
                 let _ = writeln!(
                     f,
-                    "agreement with agents: {:.0} % → {:.0} % ({field}, {} ticket{} an agent set)",
-                    old * 100.0,
-                    new * 100.0,
-                    x.tickets,
-                    if x.tickets == 1 { "" } else { "s" }
+                    "{}",
+                    l.fill(
+                        Msg::AgreementLine,
+                        &[&field_name(field), &share(old), &share(new), &x.tickets]
+                    )
                 );
             }
         }
@@ -415,8 +459,11 @@ impl DiffReport {
                         _ => v.clone(),
                     },
                 };
-                let name = field_name(e.field);
-                let pad = 18usize.saturating_sub(cols(name));
+                let name = match &e.model {
+                    Some(model) => l.fill(Msg::LabelOf, &[model]),
+                    None => field_name(e.field).to_string(),
+                };
+                let pad = 18usize.saturating_sub(cols(&name));
                 let _ = write!(
                     f,
                     "  {:<width$}  {name}{}  {} → {}",
@@ -492,8 +539,9 @@ enum Outcome {
 
 struct Comparison {
     changed: u8,
-    /// With models in either policy: whether a label changed.
-    labels: Option<bool>,
+    /// With models in either policy: each model of either policy, and whether its label
+    /// changed.
+    labels: Option<Vec<(String, bool)>>,
     breached_old: bool,
     breached_new: bool,
     examples: Vec<Example>,
@@ -508,15 +556,36 @@ fn compare(old: &Policy, new: &Policy, ticket: &Ticket, now: DateTime<Utc>) -> O
     let (Ok(a), Ok(b)) = (decide(old), decide(new)) else {
         return Outcome::Error;
     };
+    // Each model of either policy, the old policy's order first; a label only one side has
+    // counts as changed.
+    let mut label_examples = Vec::new();
     let labels = (!a.labels.is_empty() || !b.labels.is_empty()).then(|| {
-        let names = |d: &Decision| -> Vec<(String, String)> {
-            d.labels
-                .0
-                .iter()
-                .map(|(n, l)| (n.to_string(), l.label.to_string()))
-                .collect()
-        };
-        names(&a) != names(&b)
+        let mut names: Vec<&str> = a.labels.0.iter().map(|(n, _)| &**n).collect();
+        for (n, _) in &b.labels.0 {
+            if !names.contains(&&**n) {
+                names.push(n);
+            }
+        }
+        names
+            .into_iter()
+            .map(|name| {
+                let old = a.labels.get(name).map(|l| l.label.to_string());
+                let new = b.labels.get(name).map(|l| l.label.to_string());
+                let changed = old != new;
+                if changed {
+                    label_examples.push(Example {
+                        ticket: a.ticket.to_string(),
+                        field: Field::Label,
+                        old,
+                        new,
+                        old_rule: None,
+                        new_rule: None,
+                        model: Some(name.to_string()),
+                    });
+                }
+                (name.to_string(), changed)
+            })
+            .collect()
     });
     let mut c = Comparison {
         changed: 0,
@@ -536,6 +605,7 @@ fn compare(old: &Policy, new: &Policy, ticket: &Ticket, now: DateTime<Utc>) -> O
                 new,
                 old_rule: rules.map(|r| r.0.to_string()),
                 new_rule: rules.map(|r| r.1.to_string()),
+                model: None,
             });
         };
     if a.category != b.category {
@@ -581,6 +651,7 @@ fn compare(old: &Policy, new: &Policy, ticket: &Ticket, now: DateTime<Utc>) -> O
             None,
         );
     }
+    c.examples.extend(label_examples);
     Outcome::Compared(c)
 }
 

@@ -1,7 +1,8 @@
 //! Why a ticket got its decision, for a person (text) or a tool (JSON): each stage's rule and
-//! the conditions that matched, each clock's calendar with the windows of business time its
-//! target runs through, the closed days it skips and its pauses, the escalation steps, the
-//! follow-up and the next change.
+//! the conditions that matched, each text model's label with its confidence and the terms
+//! that weighed most for and against it, each clock's calendar with the windows of business
+//! time its target runs through, the closed days it skips and its pauses, the escalation
+//! steps, the follow-up and the next change.
 //!
 //! Built on the [`Decision`] and its trace; the calendar arithmetic is redone only to list the
 //! windows, so an explanation never disagrees with the decision. Like the decision, it holds
@@ -62,6 +63,8 @@ use crate::ticket::{Ticket, TicketError};
 const MAX_WINDOWS: usize = 40;
 /// At most this many closed days are looked up per clock.
 const MAX_SKIPPED: usize = 64;
+/// The terms listed for and against each model's label.
+pub const TOP_TERMS: usize = 5;
 
 /// `[from, to)` in UTC.
 type Interval = (DateTime<Utc>, DateTime<Utc>);
@@ -80,6 +83,10 @@ pub struct Explanation {
     pub now: ZonedInstant,
     /// Category, priority and route: the rule that decided each and why.
     pub stages: Vec<Stage>,
+    /// Each text model's label, its confidence and the terms that weighed most for and
+    /// against it, in policy order; left out of the JSON for a policy without models.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<ModelWhy>,
     /// The ticket's status from its events.
     pub status: String,
     /// Every SLA clock (each resolution cycle on its own), in the decision's order.
@@ -121,6 +128,40 @@ pub struct Stage {
     /// The rule's outcome as traced, for the text form in other languages.
     #[serde(skip)]
     pub(crate) outcome: Option<RuleOutcome>,
+    /// The agent's choice that decided the stage, for the text form in other languages.
+    #[serde(skip)]
+    pub(crate) agent: Option<crate::output::decision::Override>,
+}
+
+/// A text model's reading of the ticket's subject and description.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ModelWhy {
+    /// `[models.NAME]`.
+    pub model: String,
+    /// The label, as in the decision's `labels`.
+    pub label: String,
+    /// Its probability, 0..1.
+    pub confidence: f64,
+    /// Up to [`TOP_TERMS`] terms that raised the label's probability, strongest first (terms
+    /// that weigh less than 0.005 are left out).
+    #[serde(rename = "for")]
+    pub for_label: Vec<TermWeight>,
+    /// Up to [`TOP_TERMS`] terms that lowered it, strongest first.
+    #[serde(rename = "against")]
+    pub against_label: Vec<TermWeight>,
+}
+
+/// A term of the ticket's text and its weight on a label: its first-order effect on the
+/// label's log-probability (positive for, negative against). Terms that name one of the
+/// ticket's personal values are never listed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct TermWeight {
+    /// A word, two words with a space between, or a run of Han characters.
+    pub term: String,
+    /// Its weight.
+    pub weight: f64,
 }
 
 /// One SLA clock and how its instants came about.
@@ -214,6 +255,13 @@ pub(crate) fn explain(
         .map_or(chrono_tz::UTC, Calendar::timezone);
     let mut used = vec![false; decision.trace.len()];
     let stages = stages(&decision, &mut used);
+    let models = models(inner, &decision, ticket);
+    // The model lines are shown as their own section.
+    for (event, u) in decision.trace.iter().zip(used.iter_mut()) {
+        if matches!(event, TraceEvent::Model { .. }) {
+            *u = true;
+        }
+    }
     let clocks = clocks(inner, &decision, &history, now, &mut used);
     // Escalations are listed from the decision itself.
     for (event, u) in decision.trace.iter().zip(used.iter_mut()) {
@@ -233,6 +281,7 @@ pub(crate) fn explain(
         policy: decision.policy.clone(),
         now: ZonedInstant::new(now, tz),
         stages,
+        models,
         status: decision.status.to_string(),
         next_change: next_change(&decision, &clocks),
         clocks,
@@ -244,6 +293,48 @@ pub(crate) fn explain(
         labels: Labels::of(inner),
         locale: Lang::of(inner),
     })
+}
+
+/// Each model's label from the decision, with the terms for and against it (personal values
+/// left out).
+fn models(inner: &Compiled, d: &Decision, ticket: &Ticket) -> Vec<ModelWhy> {
+    if d.labels.is_empty() {
+        return Vec::new();
+    }
+    let text = crate::text::ticket_text(ticket);
+    let personal = crate::output::PersonalValues::of(ticket);
+    let terms = |terms: Vec<crate::text::Term>| -> Vec<TermWeight> {
+        terms
+            .into_iter()
+            // A term whose weight rounds to 0.00 did not weigh.
+            .filter(|t| t.weight.abs() >= 0.005 && !personal.overlaps(&t.term))
+            .take(TOP_TERMS)
+            .map(|t| TermWeight {
+                term: t.term,
+                weight: t.weight,
+            })
+            .collect()
+    };
+    d.labels
+        .0
+        .iter()
+        .map(|(name, l)| {
+            let model = inner.keywords.models.iter().find(|(n, _)| n == name);
+            // Twice as many as shown, as terms naming personal values are left out.
+            let why = model.map(|(_, m)| m.explain(&text, 2 * TOP_TERMS));
+            let (for_label, against_label) = match why {
+                Some(e) => (terms(e.for_label), terms(e.against_label)),
+                None => (Vec::new(), Vec::new()),
+            };
+            ModelWhy {
+                model: name.to_string(),
+                label: l.label.to_string(),
+                confidence: l.confidence,
+                for_label,
+                against_label,
+            }
+        })
+        .collect()
 }
 
 fn calendar_of<'a>(inner: &'a Compiled, name: &str) -> Option<&'a Calendar> {
@@ -285,8 +376,22 @@ fn stages(d: &Decision, used: &mut [bool]) -> Vec<Stage> {
                     if let Some(u) = used.get_mut(i) {
                         *u = true;
                     }
+                    // What the rules chose is in the agent's line: their own line is not a
+                    // note.
+                    for (j, r) in d.trace.iter().enumerate() {
+                        if matches!(r, TraceEvent::Rule { stage: s, .. } if *s == stage) {
+                            if let Some(u) = used.get_mut(j) {
+                                *u = true;
+                            }
+                        }
+                    }
                     let line = e.to_string();
                     let prefix = format!("{} {value}: ", stage.name());
+                    let agent = d.agents.as_ref().and_then(|a| match stage {
+                        TraceStage::Category => a.overrides.category.clone(),
+                        TraceStage::Priority => a.overrides.priority.clone(),
+                        _ => a.overrides.route.clone(),
+                    });
                     return Stage {
                         stage: stage.name(),
                         because: line.strip_prefix(&prefix).unwrap_or(&line).to_string(),
@@ -294,6 +399,7 @@ fn stages(d: &Decision, used: &mut [bool]) -> Vec<Stage> {
                         rule: rule.to_string(),
                         is_default: false,
                         outcome: None,
+                        agent,
                     };
                 }
             }
@@ -326,6 +432,7 @@ fn stages(d: &Decision, used: &mut [bool]) -> Vec<Stage> {
                 is_default,
                 because,
                 outcome,
+                agent: None,
             }
         })
         .collect()
@@ -791,10 +898,14 @@ impl Explanation {
                 "priority" => Msg::StagePriority,
                 _ => Msg::StageRoute,
             });
-            let because = match &s.outcome {
-                Some(o) => outcome_text(l, o),
-                None if s.rule == "script" => l.text(Msg::SetByScript).to_string(),
-                None => s.because.clone(),
+            let because = match (&s.outcome, &s.agent) {
+                (Some(o), _) => outcome_text(l, o),
+                (None, Some(a)) => l.fill(
+                    Msg::AgentDecided,
+                    &[&a.event, &a.at, &a.rules_chose, &a.rule],
+                ),
+                (None, None) if s.rule == "script" => l.text(Msg::SetByScript).to_string(),
+                (None, None) => s.because.clone(),
             };
             writeln!(f, "{} {}", pad(name, 9), self.stage_value(s))?;
             writeln!(f, "          {because}")?;
@@ -802,29 +913,71 @@ impl Explanation {
         writeln!(f, "{} {}", pad(l.text(Msg::Status), 9), self.status)?;
         if let Some(a) = &self.agents {
             for t in &a.transfers {
-                let team = t
-                    .team
-                    .as_deref()
-                    .map(|t| format!(" / {t}"))
-                    .unwrap_or_default();
+                let to = match &t.team {
+                    Some(team) => format!("{} / {team}", t.to),
+                    None => t.to.to_string(),
+                };
                 writeln!(
                     f,
-                    "transfer  event {} at {}: {} → {}{team}, after {} of business time",
-                    t.event, t.at, t.from, t.to, t.held
+                    "{} {}",
+                    pad(l.text(Msg::TransferRow), 9),
+                    l.fill(
+                        Msg::TransferLine,
+                        &[&t.event, &t.at, &t.from, &to, &l.span(t.held.0)]
+                    )
                 )?;
             }
             let o = &a.overrides;
             for (field, x) in [
-                ("category", &o.category),
-                ("priority", &o.priority),
-                ("route", &o.route),
+                (Msg::StageCategory, &o.category),
+                (Msg::StagePriority, &o.priority),
+                (Msg::StageRoute, &o.route),
             ] {
                 if let Some(x) = x {
                     writeln!(
                         f,
-                        "override  {field} {} by an agent (event {} at {}); the rules chose {} (rule `{}`)",
-                        x.value, x.event, x.at, x.rules_chose, x.rule
+                        "{} {}",
+                        pad(l.text(Msg::OverrideRow), 9),
+                        l.fill(
+                            Msg::OverrideLine,
+                            &[
+                                &l.text(field),
+                                &x.value,
+                                &x.event,
+                                &x.at,
+                                &x.rules_chose,
+                                &x.rule
+                            ]
+                        )
                     )?;
+                }
+            }
+        }
+        if !self.models.is_empty() {
+            writeln!(f)?;
+            writeln!(f, "{}", l.text(Msg::ModelsHeading))?;
+            for m in &self.models {
+                let confidence = format!("{:.2}", m.confidence);
+                writeln!(
+                    f,
+                    "  {}",
+                    l.fill(Msg::ModelLine, &[&m.model, &m.label, &confidence])
+                )?;
+                let w = cols(l.text(Msg::TermsFor)).max(cols(l.text(Msg::TermsAgainst)));
+                for (name, terms) in [
+                    (Msg::TermsFor, &m.for_label),
+                    (Msg::TermsAgainst, &m.against_label),
+                ] {
+                    let list = if terms.is_empty() {
+                        l.text(Msg::NoTerms).to_string()
+                    } else {
+                        terms
+                            .iter()
+                            .map(|t| format!("{} ({:+.2})", t.term, t.weight))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    writeln!(f, "    {}  {list}", pad(l.text(name), w))?;
                 }
             }
         }

@@ -14,6 +14,45 @@ pub(crate) mod trace;
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::ticket::Ticket;
+
+/// A ticket's personal values (customer name and contact, order and serial numbers),
+/// lower-cased, to keep terms taken from its text out of outputs: a customer may type their
+/// own name or order number into the description, and the model's terms for and against a
+/// label, like a report's hot issues, must not repeat it.
+pub(crate) struct PersonalValues(Vec<String>);
+
+impl PersonalValues {
+    pub(crate) fn of(ticket: &Ticket) -> PersonalValues {
+        let p = &ticket.personal;
+        PersonalValues(
+            [&p.name, &p.contact, &p.order_no, &p.serial_no]
+                .into_iter()
+                .flatten()
+                .map(|s| s.trim().to_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        )
+    }
+
+    /// Whether `term` (a word, words separated by spaces, or a run of Han characters)
+    /// overlaps a personal value: one of its words lies within the value, or holds it.
+    pub(crate) fn overlaps(&self, term: &str) -> bool {
+        if self.0.is_empty() {
+            return false;
+        }
+        let term = term.to_lowercase();
+        term.split(' ')
+            .filter(|w| !w.is_empty())
+            .chain(std::iter::once(term.as_str()))
+            .any(|w| {
+                self.0
+                    .iter()
+                    .any(|p| p.contains(w) || w.contains(p.as_str()))
+            })
+    }
+}
+
 /// `text` with every control character but the line break written as an escape (`\u{1b}`,
 /// `\t`): ids, statuses and channels come from tickets, and an ANSI escape sequence in one
 /// must not reach a terminal raw from a text view.

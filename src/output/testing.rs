@@ -439,6 +439,19 @@ fn flatten(
     out: &mut Vec<Expect>,
 ) -> bool {
     match &node.value {
+        // `{ gte = 0.7 }`: a comparison with a number, kept whole (no decision field is named
+        // `gt`, `gte`, `lt` or `lte`).
+        Value::Table(entries) if is_comparison(entries) => match to_json(node, sink) {
+            Some(value) => {
+                out.push(Expect {
+                    path: path.to_string(),
+                    value,
+                    line: lines.of(offset),
+                });
+                true
+            }
+            None => false,
+        },
         Value::Table(entries) if !entries.is_empty() => entries.iter().all(|(k, v)| {
             flatten(
                 &format!("{path}.{}", k.name),
@@ -461,6 +474,38 @@ fn flatten(
             None => false,
         },
     }
+}
+
+/// The operators an expected number may be compared with.
+const COMPARISONS: [&str; 4] = ["gt", "gte", "lt", "lte"];
+
+/// Whether a table of expectations is a comparison: only comparison operators, each with a
+/// number (`{ gte = 0.7 }`, `{ gt = 0.5, lte = 1 }`).
+fn is_comparison(entries: &[(tree::Key, Node)]) -> bool {
+    !entries.is_empty()
+        && entries.iter().all(|(k, v)| {
+            COMPARISONS.contains(&k.name.as_str())
+                && matches!(v.value, Value::Integer(_) | Value::Float(_))
+        })
+}
+
+/// Whether `actual` is a number that satisfies every operator of `comparison`.
+fn compares(comparison: &serde_json::Map<String, Json>, actual: &Json) -> bool {
+    let Some(a) = actual.as_f64() else {
+        return false;
+    };
+    comparison.iter().all(|(op, limit)| {
+        let Some(limit) = limit.as_f64() else {
+            return false;
+        };
+        match op.as_str() {
+            "gt" => a > limit,
+            "gte" => a >= limit,
+            "lt" => a < limit,
+            "lte" => a <= limit,
+            _ => false,
+        }
+    })
 }
 
 fn to_json(node: &Node, sink: &mut Sink) -> Option<Json> {
@@ -758,6 +803,34 @@ fn run_case(policy: &Policy, file: &str, case: &Case) -> CaseResult {
     }
 }
 
+/// For a `labels.NAME…` path naming a model the policy does not have: why, with the models
+/// it has (or that it has none).
+fn model_missing(actual: &Json, path: &str) -> Option<String> {
+    let mut parts = path.split('.');
+    if parts.next() != Some("labels") || actual.get("error").is_some() {
+        return None;
+    }
+    let name = parts.next()?;
+    let labels = actual.get("labels").and_then(Json::as_object);
+    let models: Vec<&str> = labels
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    if models.contains(&name) {
+        return None;
+    }
+    Some(if models.is_empty() {
+        format!("(no model `{name}`: the policy has no [models])")
+    } else {
+        let hint = did_you_mean(name, models.iter().copied())
+            .map(|m| format!("; did you mean `{m}`?"))
+            .unwrap_or_default();
+        format!(
+            "(no model `{name}`: the policy's models are {}{hint})",
+            models.join(", ")
+        )
+    })
+}
+
 /// What a path finds in the decision.
 enum Found<'a> {
     Value(&'a Json),
@@ -838,7 +911,10 @@ fn check(
             )),
         };
     }
-    let found = lookup(actual, &expect.path);
+    let found = match model_missing(actual, &expect.path) {
+        Some(why) => Found::Missing(why),
+        None => lookup(actual, &expect.path),
+    };
     let same = match &found {
         Found::Value(v) => matches(&expect.value, v),
         Found::Absent => matches(&expect.value, &Json::Null),
@@ -948,6 +1024,11 @@ fn matches(expected: &Json, actual: &Json) -> bool {
         (Json::Number(e), Json::Number(a)) => e.as_f64() == a.as_f64(),
         (Json::Array(e), Json::Array(a)) => {
             e.len() == a.len() && e.iter().zip(a).all(|(e, a)| matches(e, a))
+        }
+        (Json::Object(e), Json::Number(_))
+            if !e.is_empty() && e.keys().all(|k| COMPARISONS.contains(&k.as_str())) =>
+        {
+            compares(e, actual)
         }
         (Json::Object(e), Json::Object(a)) => e.iter().all(|(k, e)| match a.get(k) {
             Some(a) => matches(e, a),

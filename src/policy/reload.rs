@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use arc_swap::{ArcSwap, ArcSwapOption};
 
-use super::{Inner, Policy};
+use super::{Inner, LoadOptions, Policy};
 use crate::limits::Limits;
 use crate::source::PolicyError;
 
@@ -55,7 +55,7 @@ use crate::source::PolicyError;
 /// ```
 pub struct PolicyHandle {
     path: PathBuf,
-    limits: Limits,
+    options: LoadOptions,
     /// `arc-swap` rather than `RwLock<Arc<_>>`: readers evaluate tickets on every core and a
     /// load here is a few atomic operations that never wait, not even while a reload stores a
     /// new policy; with a lock, readers and the reloading writer would contend.
@@ -86,11 +86,19 @@ impl PolicyHandle {
 
     /// [`PolicyHandle::open`] with other [`Limits`]; reloads use the same limits.
     pub fn open_with(path: impl AsRef<Path>, limits: &Limits) -> Result<PolicyHandle, PolicyError> {
+        PolicyHandle::open_with_options(path, &LoadOptions::new().limits(*limits))
+    }
+
+    /// [`PolicyHandle::open`] with [`LoadOptions`]; reloads use the same options.
+    pub fn open_with_options(
+        path: impl AsRef<Path>,
+        options: &LoadOptions,
+    ) -> Result<PolicyHandle, PolicyError> {
         let path = path.as_ref().to_path_buf();
-        let policy = Policy::from_path_with(&path, limits)?;
+        let policy = Policy::from_path_with_options(&path, options)?;
         Ok(PolicyHandle {
             path,
-            limits: *limits,
+            options: options.clone(),
             current: ArcSwap::new(policy.inner),
             last_error: ArcSwapOption::empty(),
             reloading: Mutex::new(()),
@@ -105,7 +113,12 @@ impl PolicyHandle {
         }
     }
 
-    /// Reads the policy file (and its includes) again. If it loads, it replaces the policy in
+    /// Reads the policy file (and its includes) again. Each file is read until two reads
+    /// agree, and the load is repeated if a file changed before it ended, so a policy that is
+    /// being rewritten in place is never taken half old, half new; a file that keeps
+    /// changing fails the reload (the old policy stays). Deploy a new version by writing it
+    /// to another file in the same folder and renaming it over the old one: a rename is
+    /// atomic, and a reload sees the old file or the new one. If it loads, it replaces the policy in
     /// service and is returned; if not, the old policy stays in service and the diagnostics are
     /// returned, and kept for [`PolicyHandle::last_error`] until a reload succeeds.
     pub fn reload(&self) -> Result<Policy, PolicyError> {
@@ -114,7 +127,7 @@ impl PolicyHandle {
             .reloading
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        match Policy::from_path_with(&self.path, &self.limits) {
+        match Policy::from_path_with_options(&self.path, &self.options) {
             Ok(policy) => {
                 self.current.store(policy.inner.clone());
                 self.last_error.store(None);
@@ -140,7 +153,12 @@ impl PolicyHandle {
 
     /// The limits every load of this handle uses.
     pub fn limits(&self) -> &Limits {
-        &self.limits
+        &self.options.limits
+    }
+
+    /// The options every load of this handle uses.
+    pub fn options(&self) -> &LoadOptions {
+        &self.options
     }
 }
 

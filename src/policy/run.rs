@@ -118,10 +118,46 @@ impl Policy {
     }
 
     /// Reads a ticket from JSON (within the policy's [`Limits`](crate::Limits)) and evaluates
-    /// it.
+    /// it, trace on; [`Policy::evaluate_json_with`] turns the trace off.
     pub fn evaluate_json(&self, json: &str, now: DateTime<Utc>) -> Result<Decision, TicketError> {
+        self.evaluate_json_with(json, now, EvalOptions::default())
+    }
+
+    /// [`Policy::evaluate_json`] with options: ticket text in, decision out. The text is read
+    /// by the same borrowing parser `aftercare eval` uses; with the trace off this is the
+    /// cheapest way from a ticket's JSON to its decision.
+    ///
+    /// ```
+    /// # let policy = aftercare::Policy::from_toml(r#"
+    /// #     [policy]
+    /// #     name = "tiny"
+    /// #     [[categories]]
+    /// #     id = "general"
+    /// #     default = true
+    /// #     [priorities]
+    /// #     order = ["normal"]
+    /// #     default = "normal"
+    /// #     [[routes]]
+    /// #     id = "all"
+    /// #     default = true
+    /// #     department = "desk"
+    /// #     [departments.desk]
+    /// # "#).unwrap();
+    /// use aftercare::EvalOptions;
+    /// let json = r#"{"id": "T1", "created_at": "2025-10-10T16:00:00+08:00"}"#;
+    /// let now = "2025-10-10T17:00:00+08:00".parse().unwrap();
+    /// let decision = policy.evaluate_json_with(json, now, EvalOptions { trace: false }).unwrap();
+    /// assert_eq!(&*decision.route.department, "desk");
+    /// assert!(decision.trace.is_empty());
+    /// ```
+    pub fn evaluate_json_with(
+        &self,
+        json: &str,
+        now: DateTime<Utc>,
+        options: EvalOptions,
+    ) -> Result<Decision, TicketError> {
         let ticket = Ticket::from_json_with_limits(json, &self.inner.limits)?;
-        self.evaluate(&ticket, now)
+        self.evaluate_with(&ticket, now, options)
     }
 
     /// Evaluates many tickets on all cores. Results are in input order; a bad ticket gets its

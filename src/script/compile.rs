@@ -167,13 +167,15 @@ impl Scripts {
 
         let mut engine = sandbox(&def.limits);
         helpers::register(&mut engine, set);
-        let (resolver, problems) = FolderResolver::new(&def.base, &path);
+        let (resolver, problems) =
+            FolderResolver::new(sink.root.as_deref(), &path, sink.max_file_bytes);
         engine.set_module_resolver(resolver);
         let compiled = engine.compile_into_self_contained(&Scope::new(), &*source);
         // From here on nothing is resolved: the modules are embedded in the AST.
         engine.set_module_resolver(DummyModuleResolver::new());
 
         sink.files.extend(problems.files());
+        sink.read.extend(problems.read());
         let problems = problems.take();
         let had_problems = !problems.is_empty();
         for p in problems {

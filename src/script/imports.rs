@@ -4,6 +4,7 @@
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::source::files::{read_stable_text, Fingerprint};
 use rhai::{Engine, EvalAltResult, Module, ModuleResolver, ParseError, Position, Scope, Shared};
 
 type SharedModule = Shared<Module>;
@@ -47,6 +48,10 @@ struct State {
     loading: Mutex<Vec<PathBuf>>,
     /// Every module file read or tried.
     files: Mutex<Vec<PathBuf>>,
+    /// Each module file read and the version of it that was read.
+    read: Mutex<Vec<(PathBuf, Fingerprint)>>,
+    /// The most bytes one module file may have (`max_policy_bytes`).
+    cap: usize,
     /// Loaded module texts by the name used in messages.
     texts: Mutex<Vec<(String, Arc<str>)>>,
     problems: Mutex<Vec<Problem>>,
@@ -66,6 +71,14 @@ impl Problems {
         }
     }
 
+    /// The module files read, with the version of each that was read.
+    pub(crate) fn read(&self) -> Vec<(PathBuf, Fingerprint)> {
+        match self.state.read.lock() {
+            Ok(mut f) => std::mem::take(&mut *f),
+            Err(_) => Vec::new(),
+        }
+    }
+
     pub(crate) fn take(&self) -> Vec<Problem> {
         match self.state.problems.lock() {
             Ok(mut p) => std::mem::take(&mut *p),
@@ -75,8 +88,14 @@ impl Problems {
 }
 
 impl FolderResolver {
-    pub(crate) fn new(base: &Path, script: &Path) -> (FolderResolver, Problems) {
-        let root = base.canonicalize().ok();
+    /// Imports of the hook script `script` resolve inside `root` (canonical; `None`: every
+    /// import fails) and read files of at most `cap` bytes.
+    pub(crate) fn new(
+        root: Option<&Path>,
+        script: &Path,
+        cap: usize,
+    ) -> (FolderResolver, Problems) {
+        let root = root.map(Path::to_path_buf);
         let main_dir = script
             .parent()
             .and_then(|p| p.canonicalize().ok())
@@ -87,6 +106,8 @@ impl FolderResolver {
             main_dir,
             loading: Mutex::new(Vec::new()),
             files: Mutex::new(Vec::new()),
+            read: Mutex::new(Vec::new()),
+            cap,
             texts: Mutex::new(Vec::new()),
             problems: Mutex::new(Vec::new()),
         });
@@ -221,8 +242,14 @@ impl State {
         if let Ok(mut files) = self.files.lock() {
             files.push(file.to_path_buf());
         }
-        let text: Arc<str> = match std::fs::read_to_string(file) {
-            Ok(t) => Arc::from(t),
+        // A regular file within the size limit, read whole and unchanged.
+        let text: Arc<str> = match read_stable_text(file, self.cap) {
+            Ok((t, fingerprint)) => {
+                if let Ok(mut read) = self.read.lock() {
+                    read.push((file.to_path_buf(), fingerprint));
+                }
+                Arc::from(t)
+            }
             Err(e) => {
                 let message = format!("cannot read `{name}`: {e}");
                 return Err(in_module(message.into()));

@@ -168,6 +168,30 @@ pub(crate) struct Sink {
     /// Every file the policy read or tried to read (policy, includes, scripts, modules), for
     /// watchers.
     pub(crate) files: Vec<std::path::PathBuf>,
+    /// The folder (canonical) every file the policy names must lie in; `None` for policy text
+    /// without a folder.
+    pub(crate) root: Option<std::path::PathBuf>,
+    /// The cap on the bytes of one file read (`max_policy_bytes`).
+    pub(crate) max_file_bytes: usize,
+    /// Each file read and the version of it that was read, so that a load can tell whether
+    /// its files changed while it ran.
+    pub(crate) read: Vec<(std::path::PathBuf, super::files::Fingerprint)>,
+    /// What the compiled patterns of the policy may take, and have taken so far.
+    pub(crate) patterns: PatternBudget,
+}
+
+/// The memory budget of a policy's compiled patterns (`Limits::max_pattern_bytes` and
+/// `Limits::max_policy_pattern_bytes`).
+#[derive(Debug, Default)]
+pub(crate) struct PatternBudget {
+    /// Most bytes of one pattern.
+    pub(crate) each: usize,
+    /// Most bytes of all patterns and keyword automata together.
+    pub(crate) total: usize,
+    /// Bytes taken so far.
+    pub(crate) used: usize,
+    /// Whether the total was exceeded (reported once; later patterns are not compiled).
+    pub(crate) exceeded: bool,
 }
 
 /// A diagnostic before its position is resolved.

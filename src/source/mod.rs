@@ -4,6 +4,7 @@
 //! Knows nothing of what a policy means: `crate::check` reads sections through it.
 
 mod diagnostics;
+pub(crate) mod files;
 pub(crate) mod reader;
 pub(crate) mod tree;
 

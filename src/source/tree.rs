@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use toml::de::{DeTable, DeValue};
 
+use crate::source::files::{self, ReadError};
 use crate::source::{FileId, Sink, Span};
 
 /// A TOML value with its position.
@@ -71,6 +72,7 @@ impl Node {
 }
 
 /// Where policy text comes from.
+#[derive(Clone, Copy)]
 pub(crate) enum Origin<'a> {
     /// A file on disk; includes resolve relative to its folder.
     Path(&'a Path),
@@ -81,6 +83,8 @@ pub(crate) enum Origin<'a> {
         base: Option<&'a Path>,
     },
 }
+
+const INCLUDE_HINT: &str = "include paths are relative to the file that includes them";
 
 /// How deep includes may nest; deeper is almost certainly a cycle the path check missed.
 const MAX_INCLUDE_DEPTH: usize = 16;
@@ -96,7 +100,7 @@ pub(crate) fn load(origin: Origin<'_>, max_bytes: usize, sink: &mut Sink) -> Opt
         over_limit: false,
     };
     let root = match origin {
-        Origin::Path(path) => loader.load_path(path, None, 0),
+        Origin::Path(path) => loader.load_path(path, path, None, 0),
         Origin::Text { name, text, base } => {
             if text.len() > max_bytes {
                 // The text is not kept: a diagnostic at its start says all there is to say.
@@ -125,29 +129,6 @@ struct Loader<'s> {
     over_limit: bool,
 }
 
-/// Reads a regular file as UTF-8, but no more than `cap` bytes: `Ok(None)` when it is longer.
-/// A FIFO or a device is refused before it is opened: opening a FIFO blocks until someone
-/// writes to it, and a device may never end.
-pub(crate) fn read_capped(path: &Path, cap: usize) -> std::io::Result<Option<String>> {
-    use std::io::Read;
-    if !std::fs::metadata(path)?.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    let mut buf = Vec::new();
-    std::fs::File::open(path)?
-        .take(u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1))
-        .read_to_end(&mut buf)?;
-    if buf.len() > cap {
-        return Ok(None);
-    }
-    String::from_utf8(buf).map(Some).map_err(|_| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
-        )
-    })
-}
-
 impl Loader<'_> {
     fn too_large(&mut self, span: &Span, name: &str) {
         self.over_limit = true;
@@ -160,12 +141,24 @@ impl Loader<'_> {
             .hint("the limit counts the policy file and every file it includes together; raise `Limits::max_policy_bytes` if this size is intended");
     }
 
-    fn load_path(&mut self, path: &Path, from: Option<&Span>, depth: usize) -> Option<Node> {
-        let name = path.display().to_string();
-        self.sink.files.push(path.to_path_buf());
-        let text = match read_capped(path, self.max_bytes.saturating_sub(self.bytes)) {
-            Ok(Some(t)) => t,
-            Ok(None) => {
+    /// Loads the file `shown` (as diagnostics name it), read from `real`. `from` is the
+    /// include that names it, `None` for the policy file.
+    fn load_path(
+        &mut self,
+        shown: &Path,
+        real: &Path,
+        from: Option<&Span>,
+        depth: usize,
+    ) -> Option<Node> {
+        let name = shown.display().to_string();
+        self.sink.files.push(shown.to_path_buf());
+        let cap = self.max_bytes.saturating_sub(self.bytes);
+        let text = match files::read_stable_text(real, cap) {
+            Ok((t, fingerprint)) => {
+                self.sink.read.push((real.to_path_buf(), fingerprint));
+                t
+            }
+            Err(ReadError::TooLarge) => {
                 match from {
                     Some(span) => self.too_large(span, &name),
                     None => {
@@ -184,24 +177,29 @@ impl Loader<'_> {
                                 span,
                                 format!("cannot read included file `{name}`: {e}"),
                             )
-                            .hint("include paths are relative to the file that includes them");
+                            .hint(match e {
+                                ReadError::Io(_) => INCLUDE_HINT,
+                                _ => e.hint(),
+                            });
                     }
                     None => {
                         let id = self.sink.sources.add(name.clone(), Arc::from(""));
-                        self.sink.error(
-                            "io",
-                            &Span {
-                                file: id,
-                                range: 0..0,
-                            },
-                            format!("cannot read policy file: {e}"),
-                        );
+                        self.sink
+                            .error(
+                                "io",
+                                &Span {
+                                    file: id,
+                                    range: 0..0,
+                                },
+                                format!("cannot read policy file: {e}"),
+                            )
+                            .hint(e.hint());
                     }
                 }
                 return None;
             }
         };
-        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        let canonical = real.canonicalize().unwrap_or_else(|_| real.to_path_buf());
         if self.stack.contains(&canonical) {
             if let Some(span) = from {
                 self.sink
@@ -216,7 +214,7 @@ impl Loader<'_> {
         }
         self.bytes += text.len();
         self.stack.push(canonical);
-        let base = path.parent().map(Path::to_path_buf);
+        let base = shown.parent().map(Path::to_path_buf);
         let node = self.load_text(&name, text.into(), base.as_deref(), depth);
         self.stack.pop();
         node
@@ -308,8 +306,37 @@ impl Loader<'_> {
                         .hint("load the policy with `Policy::from_path`, or give a base folder");
                     continue;
                 };
-                let path = base.join(rel);
-                if let Some(node) = self.load_path(&path, Some(&item.span), depth + 1) {
+                let shown = base.join(rel);
+                let real = match &self.sink.root {
+                    Some(root) => files::resolve(root, base, rel),
+                    None => Err(ReadError::Outside),
+                };
+                let real = match real {
+                    Ok(real) => real,
+                    Err(ReadError::Io(e)) => {
+                        self.sink
+                            .error(
+                                "include",
+                                &item.span,
+                                format!("cannot read included file `{}`: {e}", shown.display()),
+                            )
+                            .hint(INCLUDE_HINT);
+                        self.sink.files.push(shown);
+                        continue;
+                    }
+                    Err(e) => {
+                        self.sink.files.push(shown);
+                        self.sink
+                            .error(
+                                "include",
+                                &item.span,
+                                format!("cannot include `{rel}`: {e}"),
+                            )
+                            .hint(e.hint());
+                        continue;
+                    }
+                };
+                if let Some(node) = self.load_path(&shown, &real, Some(&item.span), depth + 1) {
                     merge(&mut merged, node, self.sink);
                 }
             }

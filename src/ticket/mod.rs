@@ -196,7 +196,9 @@ pub enum TicketErrorKind {
     Json,
     /// Over one of the [`Limits`]: bytes, events, text length.
     Limit,
-    /// A field is missing or has the wrong type or value.
+    /// A field is missing or has the wrong type or value, or the ticket has a top-level key
+    /// that is not a ticket field (a misspelling such as `descripton`; custom fields go in
+    /// `attributes`).
     Field,
     /// The events do not make a history: out of order, before `created_at`, a status change
     /// the ticket's state does not allow.
@@ -260,6 +262,67 @@ struct RawTicket<'a> {
     attributes: Option<Entries<'a>>,
     #[serde(default, borrow)]
     events: Option<Vec<RawEvent<'a>>>,
+    /// Any other top-level key: an error (a misspelt field must not pass silently). Only
+    /// tickets that have one pay for collecting it.
+    #[serde(flatten)]
+    unknown: UnknownKey,
+}
+
+/// The top-level keys of a ticket, in the order the reference lists them.
+const TICKET_KEYS: [&str; 10] = [
+    "id",
+    "created_at",
+    "channel",
+    "kind",
+    "subject",
+    "description",
+    "customer",
+    "product",
+    "attributes",
+    "events",
+];
+
+/// The first top-level key that is not one of [`TICKET_KEYS`], if any; its value is skipped
+/// unread.
+#[derive(Default)]
+struct UnknownKey(Option<String>);
+
+impl<'de> Deserialize<'de> for UnknownKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = UnknownKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the other keys of a ticket")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<UnknownKey, A::Error> {
+                let mut first = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    map.next_value::<de::IgnoredAny>()?;
+                    first.get_or_insert(key);
+                }
+                Ok(UnknownKey(first))
+            }
+        }
+        d.deserialize_map(KeyVisitor)
+    }
+}
+
+/// The error for a top-level key a ticket does not have: the nearest key it may have meant,
+/// and where custom fields go. Quotes the key (clipped), never a value.
+fn unknown_key_message(key: &str) -> String {
+    let near = TICKET_KEYS
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(&key.to_lowercase(), k), *k))
+        .min();
+    let hint = match near {
+        Some((d, k)) if d <= 2.max(k.len() / 3) => format!("did you mean `{k}`? "),
+        _ => format!("a ticket has {}; ", TICKET_KEYS.join(", ")),
+    };
+    format!(
+        "unknown ticket key `{}`; {hint}custom fields go in `attributes`",
+        clip(key)
+    )
 }
 
 #[derive(Deserialize)]
@@ -577,6 +640,9 @@ impl Ticket {
             ));
         }
         let err = |m: String| TicketError::new(Some(&id), TicketErrorKind::Field, m);
+        if let Some(key) = &raw.unknown.0 {
+            return Err(err(unknown_key_message(key)));
+        }
         let limit = |m: String| TicketError::new(Some(&id), TicketErrorKind::Limit, m);
         let history = |m: String| TicketError::new(Some(&id), TicketErrorKind::History, m);
         let events = raw.events.as_ref().map_or(0, Vec::len);
@@ -931,8 +997,9 @@ mod reference {
     use serde::Deserialize;
 
     use super::{
-        clip, parse_instant, personal_key, sanitize, sniff_id, AttrValue, Customer, Event,
-        EventKind, Limits, Personal, Product, Ticket, TicketError, TicketErrorKind,
+        clip, parse_instant, personal_key, sanitize, sniff_id, unknown_key_message, AttrValue,
+        Customer, Event, EventKind, Limits, Personal, Product, Ticket, TicketError,
+        TicketErrorKind, UnknownKey,
     };
 
     pub(super) fn from_json_with_limits(
@@ -992,6 +1059,8 @@ mod reference {
         attributes: Option<BTreeMap<String, serde_json::Value>>,
         #[serde(default)]
         events: Option<Vec<RawEvent>>,
+        #[serde(flatten)]
+        unknown: UnknownKey,
     }
 
     #[derive(Deserialize)]
@@ -1049,6 +1118,9 @@ mod reference {
             ));
         }
         let err = |m: String| TicketError::new(Some(&id), TicketErrorKind::Field, m);
+        if let Some(key) = &raw.unknown.0 {
+            return Err(err(unknown_key_message(key)));
+        }
         let limit = |m: String| TicketError::new(Some(&id), TicketErrorKind::Limit, m);
         let history = |m: String| TicketError::new(Some(&id), TicketErrorKind::History, m);
         let events = raw.events.as_ref().map_or(0, Vec::len);
@@ -1350,7 +1422,7 @@ mod same_as_reference {
     const VALID: [&str; 3] = [
         r#"{"id":"T1","created_at":"2024-05-01T09:00:00+08:00","channel":"phone","kind":"complaint","subject":"空调不制冷","description":"It \"leaks\"\n","customer":{"id":"C1","name":"王小明","contact":"13800138000","tier":"vip","region":"north","since":2019,"tags":["a","b"]},"product":{"model":"KFR-35GW","order_no":"O-9","serial_no":"ABC56","warranty":true},"attributes":{"safety_hazard":false,"cost":12.5,"parts":["pump"],"note":null},"events":[{"at":"2024-05-01T10:00:00+08:00","type":"first_response"},{"at":"2024-05-01T11:00:00+08:00","type":"status","status":"waiting_customer"},{"at":"2024-05-02T09:00:00+08:00","type":"resolved"},{"at":"2024-05-03T09:00:00+08:00","type":"follow_up","score":4}]}"#,
         r#"{"id":42,"created_at":"2024-05-01T09:00:00Z","customer":{"tier":"vip","id":7},"product":{},"attributes":{"b":2,"a":"x"},"events":[]}"#,
-        r#"{"created_at":"2024-05-01T09:00:00+08:00","id":"T\u0033","kind":null,"events":[{"type":"reply","at":"2024-05-01T09:30:00+08:00","extra":{"x":[1,{"y":null}]}}],"unknown":[1e5,-0,true]}"#,
+        r#"{"created_at":"2024-05-01T09:00:00+08:00","id":"T\u0033","kind":null,"events":[{"type":"reply","at":"2024-05-01T09:30:00+08:00","extra":{"x":[1,{"y":null}]}}]}"#,
     ];
 
     /// Values of every kind, for every place a value can go.

@@ -10,6 +10,7 @@ use aftercare::{Decision, Policy, Ticket};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
+pub mod models;
 pub mod scripts;
 
 /// Ticket generation from a fixed seed, shared with the benchmarks.

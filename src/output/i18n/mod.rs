@@ -378,6 +378,48 @@ messages! {
     NoHotIssues,
     /// Column.
     KeywordsTickets,
+    /// Follow-up when the policy owes no visits.
+    FollowUpNotConfigured,
+    /// Row and tile: the share of negative sentiment.
+    NegativeSentiment,
+    /// `{0} of {1} tickets: {2}`.
+    NegativeSentimentLine,
+    /// `Labels of model {0} (tickets per period)`.
+    ModelLabelsHeading,
+    /// `Labels of model {0}` over all periods.
+    ModelLabelsTotalsHeading,
+    /// Column.
+    Label,
+    /// Row: all periods.
+    Total,
+    /// Column: share of negative sentiment.
+    NegativePercent,
+    /// Term.
+    DefModels,
+    /// Definition.
+    DefModelsText,
+    /// Heading (text).
+    TransfersHeading,
+    /// Transfers, tickets transferred, all tickets, share, median and p90 held.
+    TransfersLine,
+    /// Column.
+    FromTo,
+    /// Column.
+    TransfersColumn,
+    /// Column.
+    OverridesColumn,
+    /// Heading (text).
+    AgentsRulesHeading,
+    /// Categories, priorities, routes overridden.
+    OverriddenLine,
+    /// Column.
+    Rule,
+    /// Column.
+    Decided,
+    /// Column.
+    Overridden,
+    /// Column.
+    AgentsChose,
     // ---- report: HTML charts
     /// Heading.
     Trends,
@@ -529,6 +571,26 @@ messages! {
     StatusBreached,
     /// Weekday names, Monday first, `|`-separated.
     Weekdays,
+    /// Row label.
+    TransferRow,
+    /// Row label.
+    OverrideRow,
+    /// Event, instant, from, to, held.
+    TransferLine,
+    /// Field, value, event, instant, what the rules chose, rule.
+    OverrideLine,
+    /// A stage an agent decided: event, instant, what the rules chose, rule.
+    AgentDecided,
+    /// Heading.
+    ModelsHeading,
+    /// Model, label, confidence.
+    ModelLine,
+    /// Row label.
+    TermsFor,
+    /// Row label.
+    TermsAgainst,
+    /// No term weighed.
+    NoTerms,
     // ---- diff
     /// `old: {0}` / `new: {1}` / `as of {2}`, three lines.
     DiffHeader,
@@ -552,6 +614,12 @@ messages! {
     FirstResponseDue,
     /// Field.
     ResolutionDue,
+    /// Field, old share, new share, tickets.
+    AgreementLine,
+    /// Field: any model's label.
+    Labels,
+    /// `label {0}`: one model's label.
+    LabelOf,
     // ---- test
     /// `{0} passed, {1} failed`.
     TestSummary,

@@ -51,6 +51,7 @@ th.words { text-align: left; }
 td.words { text-align: left; white-space: normal; }
 tr.month td { color: #59636e; font-size: 12px; }
 tr.month td:first-child { padding-left: 18px; }
+tr.total td { font-weight: 600; border-top: 1px solid #d0d7de; }
 .tables { display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr)); gap: 14px; align-items: start; }
 .scroll { overflow-x: auto; }
 .empty { color: #818b98; font-size: 13px; }
@@ -270,9 +271,10 @@ pub(super) fn render(r: &Report) -> String {
     out.push_str("</div>\n");
 
     departments_table(&mut out, r);
+    models_tables(&mut out, r);
     agents_tables(&mut out, r);
     hot_issues(&mut out, r);
-    definitions(&mut out, l);
+    definitions(&mut out, l, !r.order.models.is_empty());
     out.push_str("</main></body></html>\n");
     out
 }
@@ -316,15 +318,20 @@ fn tiles(out: &mut String, l: Lang, t: &Kpis) {
             l.fill(Msg::TimesNote, &[&span(l, s.p90), &s.samples]),
         );
     }
-    tile(
-        out,
-        percent(t.follow_up.rate),
-        l.text(Msg::FollowUpVisits),
-        l.fill(
-            Msg::FollowUpNote,
-            &[&t.follow_up.visits, &t.follow_up.resolutions],
+    match &t.follow_up {
+        Some(f) => tile(
+            out,
+            percent(f.rate),
+            l.text(Msg::FollowUpVisits),
+            l.fill(Msg::FollowUpNote, &[&f.visits, &f.resolutions]),
         ),
-    );
+        None => tile(
+            out,
+            "–".into(),
+            l.text(Msg::FollowUpVisits),
+            l.text(Msg::FollowUpNotConfigured).into(),
+        ),
+    }
     tile(
         out,
         score(t.satisfaction.average),
@@ -337,6 +344,17 @@ fn tiles(out: &mut String, l: Lang, t: &Kpis) {
         l.text(Msg::EscalationsFired),
         l.fill(Msg::EscalationsNote, &[&t.escalations.tickets]),
     );
+    if let Some(s) = &t.sentiment {
+        tile(
+            out,
+            percent(s.share),
+            l.text(Msg::NegativeSentiment),
+            l.fill(
+                Msg::NegativeSentimentLine,
+                &[&s.negative, &s.tickets, &percent(s.share)],
+            ),
+        );
+    }
     out.push_str("</div>\n");
 }
 
@@ -722,7 +740,7 @@ fn period_row(out: &mut String, l: Lang, label: &str, k: &Kpis, class: &str) {
         span(l, k.times.resolution.median),
         span(l, k.times.resolution.p90),
         k.escalations.fired.to_string(),
-        percent(k.follow_up.rate),
+        percent(k.follow_up.as_ref().and_then(|f| f.rate)),
         score(k.satisfaction.average),
         change(k.satisfaction.change),
     ];
@@ -798,28 +816,114 @@ fn departments_table(out: &mut String, r: &Report) {
     out.push_str("</tbody></table></div>\n");
 }
 
+/// Per text model: tickets per label in each period and in total, and for the sentiment
+/// model the share of negative sentiment per period; nothing for a policy without models.
+fn models_tables(out: &mut String, r: &Report) {
+    let l = r.locale;
+    let t = &r.totals.kpis;
+    for m in &r.order.models {
+        let Some(totals) = t.by_label.get(&m.name) else {
+            continue;
+        };
+        let sentiment = t.sentiment.as_ref().filter(|s| s.model == m.name);
+        // Labels in columns when they fit, as the text form does; otherwise one row per label.
+        let wide = m.labels.len() > super::text::LABEL_COLUMNS;
+        let (heading, first) = if wide {
+            (Msg::ModelLabelsTotalsHeading, Msg::Label)
+        } else {
+            (Msg::ModelLabelsHeading, Msg::Period)
+        };
+        let _ = write!(
+            out,
+            "<h2>{}</h2><div class=\"scroll\"><table><thead><tr><th>{}</th>",
+            esc(&l.fill(heading, &[&m.name])),
+            l.text(first)
+        );
+        if wide {
+            let _ = write!(
+                out,
+                "<th>{}</th><th>{}</th></tr></thead><tbody>",
+                l.text(Msg::Tickets),
+                l.text(Msg::Share)
+            );
+            let mut rows: Vec<(&String, &u64)> = totals.iter().collect();
+            rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            for (label, n) in rows {
+                let _ = write!(
+                    out,
+                    "<tr><td>{}</td><td>{n}</td><td>{}</td></tr>",
+                    esc(label),
+                    percent(super::ratio(*n, t.tickets))
+                );
+            }
+            out.push_str("</tbody></table></div>\n");
+            continue;
+        }
+        for label in &m.labels {
+            let _ = write!(out, "<th>{}</th>", esc(label));
+        }
+        if sentiment.is_some() {
+            let _ = write!(out, "<th>{}</th>", l.text(Msg::NegativePercent));
+        }
+        out.push_str("</tr></thead><tbody>");
+        let row = |out: &mut String, label: &str, k: &Kpis, class: &str| {
+            let counts = k.by_label.get(&m.name);
+            let _ = write!(out, "<tr{class}><td>{}</td>", esc(label));
+            for name in &m.labels {
+                let n = counts.and_then(|c| c.get(name)).copied().unwrap_or(0);
+                let _ = write!(out, "<td>{n}</td>");
+            }
+            if sentiment.is_some() {
+                let share = k.sentiment.as_ref().and_then(|s| s.share);
+                let _ = write!(out, "<td>{}</td>", percent(share));
+            }
+            out.push_str("</tr>");
+        };
+        for p in r.periods.iter().filter(|p| p.kpis.tickets > 0) {
+            row(out, &p.label, &p.kpis, "");
+            for mo in p.months.iter().filter(|mo| mo.kpis.tickets > 0) {
+                row(out, &mo.label, &mo.kpis, " class=\"month\"");
+            }
+        }
+        row(out, l.text(Msg::Total), t, " class=\"total\"");
+        out.push_str("</tbody></table></div>\n");
+    }
+}
+
 /// Transfers per department pair and per period, and the rules agents overrode; nothing when
 /// agents never acted.
 fn agents_tables(out: &mut String, r: &Report) {
+    let l = r.locale;
     let t = &r.totals.kpis;
     let o = &t.overrides;
     if t.transfers.count == 0 && o.category + o.priority + o.route == 0 {
         return;
     }
+    let line = l.fill(
+        Msg::TransfersLine,
+        &[
+            &t.transfers.count,
+            &t.transfers.tickets,
+            &t.tickets,
+            &percent(t.transfers.share),
+            &span(l, t.transfers.held.median),
+            &span(l, t.transfers.held.p90),
+        ],
+    );
+    let overridden = l.fill(Msg::OverriddenLine, &[&o.category, &o.priority, &o.route]);
     let _ = write!(
         out,
-        "<h2>Transfers and agents</h2><p class=\"meta\">{} transfers; {} of {} tickets transferred at least once ({}); held before a transfer: median {}, p90 {}. Overridden by agents: {} categories, {} priorities, {} routes.</p><div class=\"tables\">",
-        t.transfers.count,
-        t.transfers.tickets,
-        t.tickets,
-        percent(t.transfers.share),
-        esc(&span(r.locale, t.transfers.held.median)),
-        esc(&span(r.locale, t.transfers.held.p90)),
-        o.category,
-        o.priority,
-        o.route
+        "<h2>{}</h2><p class=\"meta\">{}</p><p class=\"meta\">{}</p><div class=\"tables\">",
+        esc(l.text(Msg::DefTransfers)),
+        esc(&line),
+        esc(&overridden)
     );
-    out.push_str("<table><thead><tr><th>from → to</th><th>transfers</th></tr></thead><tbody>");
+    let _ = write!(
+        out,
+        "<table><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>",
+        esc(l.text(Msg::FromTo)),
+        esc(l.text(Msg::TransfersColumn))
+    );
     for (pair, n) in &t.transfers.by_pair {
         let _ = write!(
             out,
@@ -828,7 +932,14 @@ fn agents_tables(out: &mut String, r: &Report) {
         );
     }
     out.push_str("</tbody></table>");
-    out.push_str("<table><thead><tr><th>period</th><th>transfers</th><th>tickets</th><th>share</th></tr></thead><tbody>");
+    let _ = write!(
+        out,
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        esc(l.text(Msg::Period)),
+        esc(l.text(Msg::TransfersColumn)),
+        esc(l.text(Msg::Tickets)),
+        esc(l.text(Msg::Share))
+    );
     for p in r.periods.iter().filter(|p| p.kpis.tickets > 0) {
         let k = &p.kpis.transfers;
         let _ = write!(
@@ -841,7 +952,15 @@ fn agents_tables(out: &mut String, r: &Report) {
         );
     }
     out.push_str("</tbody></table>");
-    out.push_str("<table><thead><tr><th>rule</th><th>decided</th><th>overridden</th><th>share</th><th class=\"words\">agents chose</th></tr></thead><tbody>");
+    let _ = write!(
+        out,
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"words\">{}</th></tr></thead><tbody>",
+        esc(l.text(Msg::Rule)),
+        esc(l.text(Msg::Decided)),
+        esc(l.text(Msg::Overridden)),
+        esc(l.text(Msg::Share)),
+        esc(l.text(Msg::AgentsChose))
+    );
     let mut rows: Vec<_> = o.by_rule.iter().filter(|(_, a)| a.overridden > 0).collect();
     rows.sort_by(|a, b| b.1.overridden.cmp(&a.1.overridden).then(a.0.cmp(b.0)));
     for (rule, a) in rows {
@@ -897,7 +1016,7 @@ fn hot_issues(out: &mut String, r: &Report) {
     out.push_str("</tbody></table>\n");
 }
 
-fn definitions(out: &mut String, l: Lang) {
+fn definitions(out: &mut String, l: Lang, models: bool) {
     let _ = write!(out, "<h2>{}</h2><dl>", l.text(Msg::HowToRead));
     for (term, text) in [
         (Msg::DefCompliance, Msg::DefComplianceText),
@@ -907,8 +1026,12 @@ fn definitions(out: &mut String, l: Lang) {
         (Msg::Satisfaction, Msg::DefSatisfactionText),
         (Msg::DefTransfers, Msg::DefTransfersText),
         (Msg::HotIssues, Msg::DefHotIssuesText),
+        (Msg::DefModels, Msg::DefModelsText),
         (Msg::Category, Msg::DefLabelsText),
-    ] {
+    ]
+    .into_iter()
+    .filter(|(term, _)| models || *term != Msg::DefModels)
+    {
         let _ = write!(
             out,
             "<dt>{}</dt><dd>{}</dd>",

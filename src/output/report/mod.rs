@@ -6,7 +6,8 @@
 //! tickets by category, priority, department and channel, SLA compliance per metric,
 //! business time to first response and to resolution (median and 90th percentile), the
 //! escalations that fired, the follow-up rate, satisfaction and its change, and the hot issues
-//! of each category. See [`Kpis`] for the exact definitions.
+//! of each category; for a policy with text models, tickets per label of each model and the
+//! share of negative sentiment ([`SentimentKpis`]). See [`Kpis`] for the exact definitions.
 //!
 //! Only ids, counts, business times, scores and keywords from `subject` and `description` go
 //! into a report. Personal fields are never read, and a keyword that also occurs in one of the
@@ -233,6 +234,42 @@ pub struct Order {
     pub priorities: Vec<String>,
     /// Department ids in file order.
     pub departments: Vec<String>,
+    /// The policy's text models in policy order, each with its labels (sorted); left out of
+    /// the JSON when the policy has none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<ModelOrder>,
+}
+
+/// A text model of the policy and the labels it gives.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
+pub struct ModelOrder {
+    /// `[models.NAME]`.
+    pub name: String,
+    /// Its labels, sorted.
+    pub labels: Vec<String>,
+}
+
+/// The label a sentiment model gives negative tickets.
+pub const NEGATIVE: &str = "negative";
+
+/// The share of tickets a sentiment model reads as negative.
+///
+/// The policy's sentiment model is its model named `sentiment` when that model has the label
+/// [`NEGATIVE`] (`negative`); otherwise the first model, in policy order, that has that
+/// label. A policy without such a model has no sentiment figures (`sentiment` is left out of
+/// the JSON).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[non_exhaustive]
+pub struct SentimentKpis {
+    /// The model's name.
+    pub model: String,
+    /// Tickets the model labelled (every evaluated ticket).
+    pub tickets: u64,
+    /// Of those, tickets labelled `negative`.
+    pub negative: u64,
+    /// `negative / tickets`, 0.0–1.0; null without tickets.
+    pub share: Option<f64>,
 }
 
 /// One week or month.
@@ -287,8 +324,9 @@ pub struct Kpis {
     pub times: Times,
     /// Escalation steps that fired.
     pub escalations: EscalationKpis,
-    /// Follow-up visits owed and done.
-    pub follow_up: FollowUpKpis,
+    /// Follow-up visits owed and done; null when the policy has no `[follow_up]` (no visit is
+    /// owed, so there is no rate to show).
+    pub follow_up: Option<FollowUpKpis>,
     /// Satisfaction scores from the visits.
     pub satisfaction: Satisfaction,
     /// Per category: the keywords found in the most tickets, most frequent first.
@@ -299,6 +337,14 @@ pub struct Kpis {
     pub transfers: TransferKpis,
     /// Where agents overrode what the rules decided.
     pub overrides: OverrideKpis,
+    /// Per text model of the policy: tickets per label (every label of the model, zeros
+    /// included). Left out of the JSON when the policy has no models.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_label: BTreeMap<String, BTreeMap<String, u64>>,
+    /// The share of negative sentiment, when the policy has a sentiment model
+    /// ([`SentimentKpis`]); left out of the JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<SentimentKpis>,
 }
 
 /// Agents' transfers of the tickets: `assigned` events that moved a ticket to another
@@ -485,7 +531,8 @@ pub struct Satisfaction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Keyword {
-    /// A lower-cased word, or two Chinese characters.
+    /// A lower-cased word of two or more characters, as the crate's tokenizer reads it
+    /// (Chinese segmented into dictionary words).
     pub keyword: String,
     /// Tickets of the category whose subject or description contains it.
     pub tickets: u64,
@@ -548,6 +595,8 @@ struct Contribution {
     /// Per stage (category, priority, route): `stage:rule` of the rule that decided without
     /// agents, and what an agent chose instead, if one did.
     rules: [(String, Option<String>); 3],
+    /// Each model's label, by model name.
+    labels: Vec<(String, String)>,
 }
 
 impl Contribution {
@@ -634,6 +683,12 @@ impl Contribution {
                     ),
                 ]
             },
+            labels: decision
+                .labels
+                .0
+                .iter()
+                .map(|(name, l)| (name.to_string(), l.label.to_string()))
+                .collect(),
         }
     }
 }
@@ -648,6 +703,42 @@ struct Acc {
     keywords: HashMap<String, HashMap<String, u64>>,
     department_times: HashMap<String, Vec<i64>>,
     held_times: Vec<i64>,
+    follow_up: FollowUpKpis,
+}
+
+/// What every period's KPIs share: whether the policy owes follow-up visits, its models and
+/// its sentiment model.
+struct Shape {
+    follow_up: bool,
+    models: Vec<ModelOrder>,
+    sentiment: Option<String>,
+}
+
+impl Shape {
+    fn of(policy: &Policy) -> Shape {
+        let models: Vec<ModelOrder> = policy
+            .inner
+            .keywords
+            .models
+            .iter()
+            .map(|(name, m)| ModelOrder {
+                name: name.to_string(),
+                labels: m.labels().to_vec(),
+            })
+            .collect();
+        let negative = |m: &&ModelOrder| m.labels.iter().any(|l| l == NEGATIVE);
+        let sentiment = models
+            .iter()
+            .filter(negative)
+            .find(|m| m.name == "sentiment")
+            .or_else(|| models.iter().find(negative))
+            .map(|m| m.name.clone());
+        Shape {
+            follow_up: policy.inner.follow_up.is_some(),
+            models,
+            sentiment,
+        }
+    }
 }
 
 impl Acc {
@@ -668,8 +759,8 @@ impl Acc {
         self.resolution_times.extend(c.resolution_time);
         k.escalations.fired += c.escalations_fired;
         k.escalations.tickets += u64::from(c.escalations_fired > 0);
-        k.follow_up.resolutions += c.resolutions;
-        k.follow_up.visits += c.scores.len() as u64;
+        self.follow_up.resolutions += c.resolutions;
+        self.follow_up.visits += c.scores.len() as u64;
         k.satisfaction.responses += c.scores.len() as u64;
         self.score_sum += c.scores.iter().map(|s| u64::from(*s)).sum::<u64>();
 
@@ -713,15 +804,40 @@ impl Acc {
                 *r.to.entry(to.clone()).or_default() += 1;
             }
         }
+        for (model, label) in &c.labels {
+            let labels = k.by_label.entry(model.clone()).or_default();
+            *labels.entry(label.clone()).or_default() += 1;
+        }
     }
 
-    fn finish(mut self) -> Kpis {
+    fn finish(mut self, shape: &Shape) -> Kpis {
         let mut k = self.kpis;
+        if shape.follow_up {
+            let mut f = self.follow_up;
+            f.rate = ratio(f.visits, f.resolutions);
+            k.follow_up = Some(f);
+        }
+        for m in &shape.models {
+            let labels = k.by_label.entry(m.name.clone()).or_default();
+            for l in &m.labels {
+                labels.entry(l.clone()).or_default();
+            }
+        }
+        k.sentiment = shape.sentiment.as_ref().map(|model| {
+            let counts = k.by_label.get(model);
+            let tickets = counts.map_or(0, |c| c.values().sum());
+            let negative = counts.and_then(|c| c.get(NEGATIVE)).copied().unwrap_or(0);
+            SentimentKpis {
+                model: model.clone(),
+                tickets,
+                negative,
+                share: ratio(negative, tickets),
+            }
+        });
         k.sla.first_response.finish();
         k.sla.resolution.finish();
         k.times.first_response = TimeStats::of(&mut self.first_response_times);
         k.times.resolution = TimeStats::of(&mut self.resolution_times);
-        k.follow_up.rate = ratio(k.follow_up.visits, k.follow_up.resolutions);
         k.transfers.share = ratio(k.transfers.tickets, k.tickets);
         k.transfers.held = TimeStats::of(&mut self.held_times);
         k.satisfaction.average = ratio(self.score_sum, k.satisfaction.responses);
@@ -761,6 +877,7 @@ pub struct ReportBuilder {
     /// Months inside quarters and years.
     months: BTreeMap<NaiveDate, Acc>,
     totals: Acc,
+    shape: Shape,
 }
 
 impl fmt::Debug for ReportBuilder {
@@ -785,6 +902,7 @@ impl ReportBuilder {
             periods: BTreeMap::new(),
             months: BTreeMap::new(),
             totals: Acc::default(),
+            shape: Shape::of(policy),
         }
     }
 
@@ -905,6 +1023,8 @@ impl ReportBuilder {
         let last = self.periods.keys().next_back().copied();
         let mut accs = self.periods;
         let mut month_accs = self.months;
+        let shape = self.shape;
+        let done = |acc: Option<Acc>| acc.unwrap_or_default().finish(&shape);
         if !fill {
             // Too many periods to list them all: only those with tickets, without their months.
             for (start, acc) in std::mem::take(&mut accs) {
@@ -912,7 +1032,7 @@ impl ReportBuilder {
                     label: by.label(start),
                     start,
                     end: by.next(start),
-                    kpis: acc.finish(),
+                    kpis: acc.finish(&shape),
                     months: Vec::new(),
                 });
             }
@@ -921,7 +1041,7 @@ impl ReportBuilder {
             // Every period from the first to the last, so that charts show real gaps.
             while start <= last {
                 let end = by.next(start);
-                let kpis = accs.remove(&start).map(Acc::finish).unwrap_or_default();
+                let kpis = done(accs.remove(&start));
                 let mut months = Vec::new();
                 if matches!(by, Granularity::Quarter | Granularity::Year) {
                     let mut month = start;
@@ -931,10 +1051,7 @@ impl ReportBuilder {
                             label: Granularity::Month.label(month),
                             start: month,
                             end: next,
-                            kpis: month_accs
-                                .remove(&month)
-                                .map(Acc::finish)
-                                .unwrap_or_default(),
+                            kpis: done(month_accs.remove(&month)),
                             months: Vec::new(),
                         });
                         if next <= month {
@@ -977,8 +1094,9 @@ impl ReportBuilder {
             categories,
             priorities: inner.priorities.iter().map(|p| p.to_string()).collect(),
             departments: inner.departments.iter().map(|d| d.id.to_string()).collect(),
+            models: shape.models.clone(),
         };
-        let totals = self.totals.finish();
+        let totals = self.totals.finish(&shape);
         Report {
             policy: PolicyInfo {
                 name: self.policy.name().to_string(),

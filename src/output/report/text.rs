@@ -158,14 +158,13 @@ fn render_raw(r: &Report) -> String {
     ]);
     totals.row(vec![
         l.text(Msg::FollowUpVisits).into(),
-        l.fill(
-            Msg::FollowUpLine,
-            &[
-                &t.follow_up.visits,
-                &t.follow_up.resolutions,
-                &percent(t.follow_up.rate),
-            ],
-        ),
+        match &t.follow_up {
+            Some(f) => l.fill(
+                Msg::FollowUpLine,
+                &[&f.visits, &f.resolutions, &percent(f.rate)],
+            ),
+            None => l.text(Msg::FollowUpNotConfigured).into(),
+        },
     ]);
     totals.row(vec![
         l.text(Msg::Satisfaction).into(),
@@ -174,6 +173,15 @@ fn render_raw(r: &Report) -> String {
             &[&score(t.satisfaction.average), &t.satisfaction.responses],
         ),
     ]);
+    if let Some(s) = &t.sentiment {
+        totals.row(vec![
+            l.text(Msg::NegativeSentiment).into(),
+            l.fill(
+                Msg::NegativeSentimentLine,
+                &[&s.negative, &s.tickets, &percent(s.share)],
+            ),
+        ]);
+    }
     totals.render(&mut out);
     out.push('\n');
 
@@ -270,6 +278,7 @@ fn render_raw(r: &Report) -> String {
     depts.render(&mut out);
     out.push('\n');
 
+    models(&mut out, r);
     agents(&mut out, r, t);
     hot_issues(&mut out, r, t);
     out
@@ -288,7 +297,7 @@ fn period_row(l: Lang, label: String, k: &Kpis) -> Vec<String> {
         span(l, k.times.resolution.median),
         span(l, k.times.resolution.p90),
         k.escalations.fired.to_string(),
-        percent(k.follow_up.rate),
+        percent(k.follow_up.as_ref().and_then(|f| f.rate)),
         score(k.satisfaction.average),
         change(k.satisfaction.change),
     ]
@@ -296,28 +305,41 @@ fn period_row(l: Lang, label: String, k: &Kpis) -> Vec<String> {
 
 /// Transfers and where agents overrode the rules; nothing when agents never acted.
 fn agents(out: &mut String, r: &Report, t: &Kpis) {
+    let l = r.locale;
     let o = &t.overrides;
     if t.transfers.count == 0 && o.category + o.priority + o.route == 0 {
         return;
     }
-    out.push_str("Transfers between departments\n");
+    out.push_str(l.text(Msg::TransfersHeading));
+    out.push('\n');
     let _ = writeln!(
         out,
-        "  {} transfers; {} of {} tickets transferred at least once ({}); held before a transfer: median {}, p90 {}",
-        t.transfers.count,
-        t.transfers.tickets,
-        t.tickets,
-        percent(t.transfers.share),
-        span(r.locale, t.transfers.held.median),
-        span(r.locale, t.transfers.held.p90)
+        "  {}",
+        l.fill(
+            Msg::TransfersLine,
+            &[
+                &t.transfers.count,
+                &t.transfers.tickets,
+                &t.tickets,
+                &percent(t.transfers.share),
+                &span(l, t.transfers.held.median),
+                &span(l, t.transfers.held.p90),
+            ]
+        )
     );
     if !t.transfers.by_pair.is_empty() {
-        let mut pairs = Table::new(&["from → to", "transfers"]);
+        let mut pairs = Table::new(&[l.text(Msg::FromTo), l.text(Msg::TransfersColumn)]);
         for (pair, n) in &t.transfers.by_pair {
             pairs.row(vec![pair.replace('→', " → "), n.to_string()]);
         }
         pairs.render(out);
-        let mut periods = Table::new(&["period", "transfers", "tickets", "share", "overrides"]);
+        let mut periods = Table::new(&[
+            l.text(Msg::Period),
+            l.text(Msg::TransfersColumn),
+            l.text(Msg::Tickets),
+            l.text(Msg::Share),
+            l.text(Msg::OverridesColumn),
+        ]);
         for p in r.periods.iter().filter(|p| p.kpis.tickets > 0) {
             let k = &p.kpis;
             periods.row(vec![
@@ -332,17 +354,24 @@ fn agents(out: &mut String, r: &Report, t: &Kpis) {
     }
     out.push('\n');
 
-    out.push_str("Agents and the rules (rules whose decisions agents overrode)\n");
+    out.push_str(l.text(Msg::AgentsRulesHeading));
+    out.push('\n');
     let _ = writeln!(
         out,
-        "  overridden: {} categories, {} priorities, {} routes",
-        o.category, o.priority, o.route
+        "  {}",
+        l.fill(Msg::OverriddenLine, &[&o.category, &o.priority, &o.route])
     );
     let mut rows: Vec<(&String, &super::RuleAgreement)> =
         o.by_rule.iter().filter(|(_, a)| a.overridden > 0).collect();
     rows.sort_by(|a, b| b.1.overridden.cmp(&a.1.overridden).then(a.0.cmp(b.0)));
     if !rows.is_empty() {
-        let mut table = Table::new(&["rule", "decided", "overridden", "share", "agents chose"]);
+        let mut table = Table::new(&[
+            l.text(Msg::Rule),
+            l.text(Msg::Decided),
+            l.text(Msg::Overridden),
+            l.text(Msg::Share),
+            l.text(Msg::AgentsChose),
+        ]);
         for (rule, a) in rows {
             let to: Vec<String> = a.to.iter().map(|(v, n)| format!("{v} ({n})")).collect();
             table.row(vec![
@@ -356,6 +385,70 @@ fn agents(out: &mut String, r: &Report, t: &Kpis) {
         table.render(out);
     }
     out.push('\n');
+}
+
+/// The most labels a model may have for its table to list periods in rows and labels in
+/// columns; a model with more is shown as one column of totals (the JSON has every period).
+pub(super) const LABEL_COLUMNS: usize = 8;
+
+/// Per text model: tickets per label in each period and in total, and for the sentiment
+/// model the share of negative sentiment per period; nothing for a policy without models.
+fn models(out: &mut String, r: &Report) {
+    let l = r.locale;
+    let t = &r.totals.kpis;
+    for m in &r.order.models {
+        let Some(totals) = t.by_label.get(&m.name) else {
+            continue;
+        };
+        let sentiment = t.sentiment.as_ref().filter(|s| s.model == m.name);
+        if m.labels.len() > LABEL_COLUMNS {
+            out.push_str(&l.fill(Msg::ModelLabelsTotalsHeading, &[&m.name]));
+            out.push('\n');
+            let mut table =
+                Table::new(&[l.text(Msg::Label), l.text(Msg::Tickets), l.text(Msg::Share)]);
+            let mut rows: Vec<(&String, &u64)> = totals.iter().collect();
+            rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            for (label, n) in rows {
+                table.row(vec![
+                    label.clone(),
+                    n.to_string(),
+                    percent(super::ratio(*n, t.tickets)),
+                ]);
+            }
+            table.render(out);
+            out.push('\n');
+            continue;
+        }
+        out.push_str(&l.fill(Msg::ModelLabelsHeading, &[&m.name]));
+        out.push('\n');
+        let mut header: Vec<&str> = vec![l.text(Msg::Period)];
+        header.extend(m.labels.iter().map(String::as_str));
+        if sentiment.is_some() {
+            header.push(l.text(Msg::NegativePercent));
+        }
+        let mut table = Table::new(&header);
+        let row = |label: String, k: &Kpis| {
+            let counts = k.by_label.get(&m.name);
+            let mut cells = vec![label];
+            for name in &m.labels {
+                let n = counts.and_then(|c| c.get(name)).copied().unwrap_or(0);
+                cells.push(n.to_string());
+            }
+            if sentiment.is_some() {
+                cells.push(percent(k.sentiment.as_ref().and_then(|s| s.share)));
+            }
+            cells
+        };
+        for p in r.periods.iter().filter(|p| p.kpis.tickets > 0) {
+            table.row(row(p.label.clone(), &p.kpis));
+            for mo in p.months.iter().filter(|mo| mo.kpis.tickets > 0) {
+                table.row(row(format!("  {}", mo.label), &mo.kpis));
+            }
+        }
+        table.row(row(l.text(Msg::Total).to_string(), t));
+        table.render(out);
+        out.push('\n');
+    }
 }
 
 fn breakdown(
