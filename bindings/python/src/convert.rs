@@ -6,16 +6,17 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyMapping, PyString};
 use serde::Serialize;
 
-use crate::pyserde::{with_str, Reader, Strings, Writer};
+use crate::pyserde::{with_str, Strings};
+use crate::tape::{read_py, Tape, TapeReader};
 
-/// One item given as a ticket.
-// Nearly every item is a ticket: boxing it would add an allocation per ticket for nothing.
-#[allow(clippy::large_enum_variant)]
+/// One item given as a ticket. Dicts and texts are copied onto a [`Tape`] that the items of
+/// a round share: one growing buffer instead of allocations per ticket.
 pub(crate) enum Input {
-    /// A dict, read.
-    Ticket(Ticket),
-    /// A JSON string, to be read (off the GIL in batches).
-    Json(String),
+    /// A dict, copied onto the tape with the GIL held (the step it starts at); read into a
+    /// ticket later, off the GIL in batches.
+    Dict(usize),
+    /// A JSON string, copied into the tape's text; parsed later, off the GIL in batches.
+    Json((u32, u32)),
     /// A dict that is not a valid ticket.
     Bad(TicketError),
     /// Not a ticket at all (neither a dict nor a string, or text that is not Unicode): why.
@@ -23,24 +24,23 @@ pub(crate) enum Input {
 }
 
 impl Input {
-    /// Reads `obj`: a dict (or any mapping) is read straight into a ticket, with no JSON in
+    /// Reads `obj` onto `tape`: a dict (or any mapping) is copied as it is, with no JSON in
     /// between; a string is kept as JSON text.
-    pub(crate) fn read(obj: &Bound<'_, PyAny>, limits: &Limits) -> Input {
+    pub(crate) fn read(obj: &Bound<'_, PyAny>, tape: &mut Tape) -> Input {
         if obj.is_instance_of::<PyDict>() || obj.cast::<PyMapping>().is_ok() {
-            match Ticket::from_deserializer(Reader(obj), limits) {
-                Ok(t) => Input::Ticket(t),
-                Err(mut e) => {
-                    if e.ticket.is_none() {
-                        e.ticket = id_of(obj);
-                    }
+            match read_py(obj, tape) {
+                Ok(at) => Input::Dict(at),
+                Err(e) => {
+                    let mut e = TicketError::unreadable(format!("invalid ticket: {e}"));
+                    e.ticket = id_of(obj);
                     Input::Bad(e)
                 }
             }
         } else if let Ok(s) = obj.cast::<PyString>() {
-            // Copied straight from the string's UTF-8 (no bytes object in between): the text
-            // is parsed later, off the GIL.
-            match with_str(s, str::to_string) {
-                Ok(text) => Input::Json(text),
+            // Copied straight from the string's UTF-8 (no bytes object in between).
+            match with_str(s, |text| tape.push_text(text)) {
+                Ok(Ok(range)) => Input::Json(range),
+                Ok(Err(e)) => Input::NotATicket(e.to_string()),
                 Err(_) => {
                     Input::NotATicket("the ticket's JSON text is not valid Unicode".to_string())
                 }
@@ -52,6 +52,37 @@ impl Input {
             ))
         }
     }
+
+    /// The ticket, or why there is none, from the `tape` it was read onto. Needs no GIL:
+    /// batches call it on all cores.
+    pub(crate) fn ticket(&self, tape: &Tape, limits: &Limits) -> Result<Ticket, Failure> {
+        match self {
+            Input::Dict(at) => {
+                match Ticket::from_deserializer(&mut TapeReader::new(tape, *at), limits) {
+                    Ok(t) => Ok(t),
+                    Err(mut e) => {
+                        if e.ticket.is_none() {
+                            e.ticket = tape.top_level_id(*at);
+                        }
+                        Err(Failure::Ticket(e))
+                    }
+                }
+            }
+            Input::Json(range) => {
+                Ticket::from_json_with_limits(tape.text(*range), limits).map_err(Failure::Ticket)
+            }
+            Input::Bad(e) => Err(Failure::Ticket(e.clone())),
+            Input::NotATicket(why) => Err(Failure::NotATicket(why.clone())),
+        }
+    }
+}
+
+/// Why an item has no decision.
+pub(crate) enum Failure {
+    /// The library's own error for the ticket.
+    Ticket(TicketError),
+    /// Not a ticket at all.
+    NotATicket(String),
 }
 
 /// The id of a ticket dict whose reading failed, when it is a string or an integer.
@@ -80,18 +111,9 @@ pub(crate) fn to_py<'py, T: Serialize + ?Sized>(
     py: Python<'py>,
     value: &T,
 ) -> PyResult<Bound<'py, PyAny>> {
-    to_py_with(py, value, &Strings::none())
-}
-
-/// [`to_py`] sharing strings with the other values of a batch.
-pub(crate) fn to_py_with<'py, T: Serialize + ?Sized>(
-    py: Python<'py>,
-    value: &T,
-    strings: &Strings<'py>,
-) -> PyResult<Bound<'py, PyAny>> {
-    value
-        .serialize(Writer(py, strings))
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+    Tape::of(value)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?
+        .to_py(py, &Strings::none())
 }
 
 /// `{"ticket": ID, "error": "…"}`, as `aftercare eval` prints it.

@@ -41,6 +41,31 @@ def test_bad_tickets_become_error_entries_in_place(small_policy):
     assert out[8]["ticket"] == "S9" and "error" not in out[8]
 
 
+def test_format_json_gives_the_decision_json_text(default_policy, samples):
+    as_dicts = default_policy.evaluate_many(samples, NOW, trace=True)
+    as_text = default_policy.evaluate_many(samples, NOW, trace=True, format="json")
+    assert all(isinstance(s, str) for s in as_text)
+    assert [json.loads(s) for s in as_text] == as_dicts
+    # From JSON strings too, and without the trace.
+    texts = [json.dumps(t, ensure_ascii=False) for t in samples]
+    assert default_policy.evaluate_many(texts, NOW, format="json") == default_policy.evaluate_many(
+        samples, NOW, format="json")
+
+
+def test_format_json_error_entries_are_lines_too(small_policy):
+    items = [small_ticket(0), {"id": "N1"}, 17, "not json"]
+    lines = small_policy.evaluate_many(items, NOW, format="json")
+    entries = small_policy.evaluate_many(items, NOW)
+    assert [json.loads(s) for s in lines] == entries
+    assert lines[1] == '{"ticket":"N1","error":"missing `created_at`"}'
+    assert lines[2] == '{"ticket":null,"error":"a ticket must be a dict or a JSON string, not int"}'
+
+
+def test_format_must_be_dict_or_json(small_policy):
+    with pytest.raises(ValueError, match="format"):
+        small_policy.evaluate_many([small_ticket(0)], NOW, format="arrow")
+
+
 def test_error_entries_match_the_cli_shape(small_policy):
     (entry,) = small_policy.evaluate_many(['{"id": "X"}'], NOW)
     assert list(entry) == ["ticket", "error"]
@@ -54,7 +79,7 @@ def test_any_iterable(small_policy):
 
 
 def test_longer_than_one_chunk(small_policy):
-    # More tickets than one round of reading (16,384): order holds across rounds.
+    # Many blocks (256 tickets each) and more than are ever in flight at once: order holds.
     n = 40_000
     out = small_policy.evaluate_many((small_ticket(i) for i in range(n)), NOW)
     assert len(out) == n

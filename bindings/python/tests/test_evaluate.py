@@ -63,6 +63,8 @@ def test_decisions_equal_what_the_cli_prints(default_policy, samples):
     cli = [json.loads(line) for line in run.stdout.splitlines()]
     # Error lines included: `evaluate_many` gives the same entries in the same places.
     assert default_policy.evaluate_many(samples, NOW, trace=True) == cli
+    # As text: the very lines, byte for byte.
+    assert default_policy.evaluate_many(samples, NOW, trace=True, format="json") == run.stdout.splitlines()
 
 
 def test_now_as_aware_datetime(small_policy):

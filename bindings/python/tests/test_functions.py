@@ -111,3 +111,79 @@ def test_stubs_name_every_public_item():
     for method in ("from_path", "from_toml", "evaluate", "evaluate_many", "triage", "explain", "warnings"):
         assert f"def {method}" in stub, method
     assert pathlib.Path(aftercare.__file__).with_name("py.typed").exists()
+
+
+def _stub_typeddicts():
+    """The TypedDicts of the stubs: name -> (all keys, required keys)."""
+    import ast
+    import pathlib
+    stub = pathlib.Path(aftercare.__file__).with_name("__init__.pyi").read_text(encoding="utf-8")
+
+    def required(annotation):
+        return not (isinstance(annotation, ast.Subscript)
+                    and getattr(annotation.value, "id", None) == "NotRequired")
+
+    shapes = {}
+    for node in ast.parse(stub).body:
+        if isinstance(node, ast.ClassDef) and any(getattr(b, "id", None) == "TypedDict"
+                                                  for b in node.bases):
+            fields = [(s.target.id, s.annotation) for s in node.body if isinstance(s, ast.AnnAssign)]
+        elif (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+              and getattr(node.value.func, "id", None) == "TypedDict"):
+            d = node.value.args[1]
+            fields = [(k.value, v) for k, v in zip(d.keys, d.values)]
+            node.name = node.targets[0].id
+        else:
+            continue
+        shapes[node.name] = ({k for k, _ in fields}, {k for k, a in fields if required(a)})
+    return shapes
+
+
+# Which TypedDict each nested value of a decision is: a name, [name] for a list of them,
+# {"*": name} for a dict of them by any key.
+_NESTED = {
+    "Decision": {"policy": "PolicyRef", "route": "Route", "rules": "Rules", "sla": "Sla",
+                 "escalations": ["Escalation"], "follow_up": "FollowUp",
+                 "labels": {"*": "ModelLabel"}, "agents": "Agents"},
+    "Sla": {k: "Clock" for k in ("first_response", "resolution", "next_response", "follow_up")},
+    "Clock": {"previous_cycles": ["Clock"]},
+    "Escalation": {"owner": "Owner"},
+    "Agents": {"rules": "Rules", "transfers": ["Transfer"], "overrides": "Overrides",
+               "calendars": ["CalendarFrom"]},
+    "Overrides": {k: "Override" for k in ("category", "priority", "route")},
+}
+
+
+def _check_shape(value, name, shapes, seen):
+    if value is None:
+        return
+    if isinstance(name, list):
+        for item in value:
+            _check_shape(item, name[0], shapes, seen)
+        return
+    if isinstance(name, dict):
+        for item in value.values():
+            _check_shape(item, name["*"], shapes, seen)
+        return
+    keys, required = shapes[name]
+    assert set(value) <= keys, (name, set(value) - keys)
+    assert required <= set(value), (name, required - set(value))
+    seen.update(f"{name}.{k}" for k in value)
+    for key, inner in _NESTED.get(name, {}).items():
+        if key in value:
+            _check_shape(value[key], inner, shapes, seen)
+
+
+def test_stubs_describe_every_key_of_the_decisions(default_policy, samples):
+    # The bundled policy has text models (labels) and the samples hold agents' events.
+    shapes = _stub_typeddicts()
+    seen = set()
+    for d in default_policy.evaluate_many(samples, NOW, trace=True):
+        assert "error" not in d, d
+        _check_shape(d, "Decision", shapes, seen)
+    for t in samples[:5]:
+        triage = default_policy.triage(t, NOW)
+        _check_shape(triage, "Triage", shapes, set())
+    for key in ("Decision.labels", "Decision.agents", "Decision.trace", "Agents.transfers",
+                "Agents.overrides", "Transfer.from", "ModelLabel.confidence"):
+        assert key in seen, key
