@@ -5,7 +5,12 @@
 //!    `evaluate_with` followed by `serde_json::to_writer` — the same evaluation, so the gap
 //!    is the writer's;
 //! c. terminal width of report cells: the old wide-character table vs `unicode-width`;
-//! d. a `.json` array of tickets: the command line's element-by-element reader
+//! d. a batch on all cores: the scoped-thread map `parallel.rs` was (threads take chunks in
+//!    turn and write into place) vs rayon's `par_iter().map().collect()`, which replaced it;
+//! e. UTC offsets: a flat table of constant-offset segments, probed once per zone as
+//!    `business_time` does (chrono-tz does not expose its transitions), vs asking chrono-tz
+//!    for every instant; and what probing a zone costs once.
+//! f. a `.json` array of tickets: the command line's element-by-element reader
 //!    (`src/cli/input.rs`, memory for one ticket) vs serde_json reading the whole array and
 //!    writing each element back as text (what the command line did before; memory for all).
 //!
@@ -83,7 +88,10 @@ fn newline(c: &mut Criterion) {
 }
 
 fn json_line(c: &mut Criterion) {
-    let policy = Policy::from_path("policies/default.toml").expect("the default policy loads");
+    // The triage policy with its first-response targets: evaluation is cheap next to the
+    // line it prints, so the writer's share shows (the default policy's text rules and
+    // models would drown it).
+    let policy = Policy::from_path("benches/policies/triage.toml").expect("the policy loads");
     let lines = lines(2_000);
     let options = EvalOptions { trace: false };
     let mut g = c.benchmark_group("b_json_line");
@@ -164,7 +172,7 @@ fn json_array(c: &mut Criterion) {
         .into_bytes()
         .into();
     let max_bytes = aftercare::Limits::DEFAULT.max_ticket_bytes;
-    let mut g = c.benchmark_group("d_json_array");
+    let mut g = c.benchmark_group("f_json_array");
     g.throughput(Throughput::Bytes(array.len() as u64));
     g.bench_function("element_reader", |b| {
         b.iter(|| {
@@ -191,5 +199,147 @@ fn json_array(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, newline, json_line, width, json_array);
+/// The map `parallel.rs` used before rayon: scoped threads take chunks in turn and write each
+/// result into its place.
+#[allow(unsafe_code)]
+fn scoped_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::Mutex;
+    let n = items.len();
+    let chunk = (n / (threads * 32)).clamp(16, 2048);
+    let mut out: Vec<R> = Vec::with_capacity(n);
+    let Some(slots) = out.spare_capacity_mut().get_mut(..n) else {
+        return items.iter().map(f).collect();
+    };
+    let work = Mutex::new(items.chunks(chunk).zip(slots.chunks_mut(chunk)));
+    let (f, work) = (&f, &work);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(move || loop {
+                let next = work.lock().ok().and_then(|mut w| w.next());
+                let Some((inputs, outputs)) = next else {
+                    break;
+                };
+                for (item, slot) in inputs.iter().zip(outputs) {
+                    slot.write(f(item));
+                }
+            });
+        }
+    });
+    // SAFETY: every one of the first `n` slots was written once by the threads above, which
+    // have all finished (a panic would have been re-raised by `scope`).
+    unsafe { out.set_len(n) };
+    out
+}
+
+fn batch(c: &mut Criterion) {
+    use rayon::prelude::*;
+    let policy = Policy::from_path("policies/default.toml").expect("the default policy loads");
+    let tickets: Vec<aftercare::Ticket> = lines(20_000)
+        .iter()
+        .map(|l| aftercare::Ticket::from_json(l).expect("valid"))
+        .collect();
+    let options = EvalOptions { trace: false };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut g = c.benchmark_group("d_batch_20k");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(tickets.len() as u64));
+    g.bench_function("scoped_threads", |b| {
+        b.iter(|| {
+            black_box(scoped_map(&tickets, threads, |t| {
+                policy.evaluate_with(t, now(), options)
+            }))
+        })
+    });
+    g.bench_function("rayon", |b| {
+        b.iter(|| {
+            let out: Vec<_> = tickets
+                .par_iter()
+                .with_min_len(16)
+                .map(|t| policy.evaluate_with(t, now(), options))
+                .collect();
+            black_box(out)
+        })
+    });
+    g.finish();
+}
+
+/// The offset of `tz` at `t` (seconds east of UTC), from chrono-tz.
+fn chrono_offset(tz: chrono_tz::Tz, t: i64) -> i64 {
+    use chrono::{Offset, TimeZone};
+    DateTime::from_timestamp(t, 0).map_or(0, |dt| {
+        i64::from(
+            tz.offset_from_utc_datetime(&dt.naive_utc())
+                .fix()
+                .local_minus_utc(),
+        )
+    })
+}
+
+/// What `business_time` builds once per zone: probe every 6 days up to 2100, bisect each
+/// change to the second.
+fn probed_table(tz: chrono_tz::Tz) -> (Vec<i64>, Vec<i64>) {
+    const END: i64 = 4_102_444_800;
+    let mut starts = vec![0];
+    let mut offsets = vec![chrono_offset(tz, 0)];
+    let mut lo = 0;
+    while lo < END {
+        let hi = (lo + 6 * 86_400).min(END);
+        let mut lo_off = chrono_offset(tz, lo);
+        while chrono_offset(tz, hi) != lo_off {
+            let (mut a, mut b) = (lo, hi);
+            while b - a > 1 {
+                let mid = a + (b - a) / 2;
+                if chrono_offset(tz, mid) == lo_off {
+                    a = mid;
+                } else {
+                    b = mid;
+                }
+            }
+            lo = b;
+            lo_off = chrono_offset(tz, b);
+            starts.push(b);
+            offsets.push(lo_off);
+        }
+        lo = hi;
+    }
+    (starts, offsets)
+}
+
+fn offsets(c: &mut Criterion) {
+    let tz = chrono_tz::America::New_York;
+    let (starts, offs) = probed_table(tz);
+    let table = |t: i64| offs[starts.partition_point(|&s| s <= t).saturating_sub(1)];
+    // Instants spread over 2020–2030, as tickets and their deadlines are.
+    let mut rng = support::Rng::new(3);
+    let instants: Vec<i64> = (0..1024)
+        .map(|_| 1_577_836_800 + (rng.next() % (10 * 365 * 86_400)) as i64)
+        .collect();
+    for &t in &instants {
+        assert_eq!(
+            table(t),
+            chrono_offset(tz, t),
+            "the table agrees with chrono-tz"
+        );
+    }
+    let mut g = c.benchmark_group("e_utc_offset");
+    g.throughput(Throughput::Elements(instants.len() as u64));
+    g.bench_function("probed_table", |b| {
+        b.iter(|| instants.iter().map(|&t| table(black_box(t))).sum::<i64>())
+    });
+    g.bench_function("chrono_tz", |b| {
+        b.iter(|| {
+            instants
+                .iter()
+                .map(|&t| chrono_offset(tz, black_box(t)))
+                .sum::<i64>()
+        })
+    });
+    g.finish();
+    let mut g = c.benchmark_group("e_probe_a_zone_once");
+    g.sample_size(10);
+    g.bench_function("new_york", |b| b.iter(|| black_box(probed_table(tz))));
+    g.finish();
+}
+
+criterion_group!(benches, newline, json_line, width, batch, offsets, json_array);
 criterion_main!(benches);

@@ -1,65 +1,26 @@
-//! Order-preserving parallel map over a slice with scoped threads (no global pool).
+//! Order-preserving parallel map over a slice, on rayon's pool.
 //!
-//! Threads take small chunks in turn (so a slow chunk or a descheduled thread does not hold
-//! up the rest) and write each result straight into its place in the output, so nothing is
-//! copied after the threads finish.
+//! This was a hand-written map over scoped threads writing results into place; measured
+//! against rayon's indexed `collect` (which also writes each result into its place) it did
+//! not win (`benches/hand_written.rs`, group `d_batch_20k`; figures in docs/performance.md),
+//! so the library does it.
 
-use std::sync::Mutex;
+use rayon::prelude::*;
 
-/// Applies `f` to every item on up to `threads` threads; results keep the input order.
-// Writing each result into its final slot needs one `set_len` after the threads are done.
-#[allow(unsafe_code)]
+/// Applies `f` to every item on up to `threads` threads; results keep the input order. A
+/// panic in `f` reaches the caller.
 pub(crate) fn map<T: Sync, R: Send>(
     items: &[T],
     threads: usize,
     f: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
-    let threads = threads.clamp(1, 64);
-    if threads == 1 || items.len() < 64 {
+    // Small batches are not worth waking the pool for.
+    if threads <= 1 || items.len() < 64 {
         return items.iter().map(f).collect();
     }
-    let n = items.len();
-    // Enough chunks per thread to balance, few enough that taking one costs nothing.
-    let chunk = (n / (threads * 32)).clamp(16, 2048);
-    let mut out: Vec<R> = Vec::with_capacity(n);
-    let Some(slots) = out.spare_capacity_mut().get_mut(..n) else {
-        return items.iter().map(f).collect();
-    };
-    let work = Mutex::new(items.chunks(chunk).zip(slots.chunks_mut(chunk)));
+    // Chunks of at least 16 tickets: taking one costs nothing next to evaluating them.
     let f = &f;
-    let work = &work;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(move || loop {
-                    // A poisoned lock means another thread panicked: stop, its panic is re-raised.
-                    let next = match work.lock() {
-                        Ok(mut w) => w.next(),
-                        Err(_) => None,
-                    };
-                    let Some((inputs, outputs)) = next else {
-                        break;
-                    };
-                    for (item, slot) in inputs.iter().zip(outputs) {
-                        slot.write(f(item));
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            if let Err(e) = h.join() {
-                // A panic in `f` is a bug; re-raise it on the caller's thread. Results already
-                // written are leaked, never read.
-                std::panic::resume_unwind(e);
-            }
-        }
-    });
-    // SAFETY: the first `n` slots of the spare capacity were each written exactly once: the
-    // chunks of `items` and of those slots pair up one to one, every pair was taken from the
-    // shared iterator by some thread, and every thread wrote all of its pairs before finishing
-    // (a thread that panicked was re-raised above, so we do not get here).
-    unsafe { out.set_len(n) };
-    out
+    items.par_iter().with_min_len(16).map(f).collect()
 }
 
 #[cfg(test)]
