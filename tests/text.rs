@@ -308,15 +308,21 @@ fn bad_model_files_get_typed_errors() {
             expected: Some(good.len() as u64)
         }
     );
-    let mut v2 = good.clone();
-    v2[8] = 2;
-    assert_eq!(
-        load("v2.model", &v2).unwrap_err(),
-        ModelError::Version {
-            found: 2,
-            supported: 1
-        }
-    );
+    // A file of the format before TF-IDF weighting (version 1), and one from the future.
+    for old in [1u8, 3] {
+        let mut other = good.clone();
+        other[8] = old;
+        let e = load("other.model", &other).unwrap_err();
+        assert_eq!(
+            e,
+            ModelError::Version {
+                found: u32::from(old),
+                supported: text::FORMAT_VERSION
+            }
+        );
+        assert!(e.hint().contains("train the model again"), "{}", e.hint());
+    }
+    assert_eq!(text::FORMAT_VERSION, 2);
     let mut flipped = good.clone();
     let mid = good.len() / 2;
     flipped[mid] ^= 0x40;
