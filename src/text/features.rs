@@ -236,6 +236,9 @@ impl Extractor {
         let size = (lower.len() * 4).next_power_of_two().max(64);
         slots.clear();
         slots.resize(size, u32::MAX);
+        // At most about one feature per two slots: grow once, not by doubling.
+        raw.reserve(size / 2);
+        counts.reserve(size / 2);
         let mask = size - 1;
         self.each(lower, chars, false, &mut |key, _| {
             let mut i = (key as usize).wrapping_mul(0x9E37_79B9) & mask;
