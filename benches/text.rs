@@ -211,13 +211,19 @@ fn decision(c: &mut Criterion) {
     let now = chrono::DateTime::parse_from_rfc3339("2025-10-09T10:00:00+08:00")
         .expect("valid")
         .with_timezone(&chrono::Utc);
-    assert!(with.evaluate_with(&ticket, now, EvalOptions { trace: false }).is_ok());
+    assert!(with
+        .evaluate_with(&ticket, now, EvalOptions { trace: false })
+        .is_ok());
     let mut g = c.benchmark_group("d_decision_200_chars");
     g.bench_function("baseline_policy_without_models", |b| {
-        b.iter(|| black_box(plain.evaluate_with(black_box(&ticket), now, EvalOptions { trace: false })))
+        b.iter(|| {
+            black_box(plain.evaluate_with(black_box(&ticket), now, EvalOptions { trace: false }))
+        })
     });
     g.bench_function("policy_with_one_model", |b| {
-        b.iter(|| black_box(with.evaluate_with(black_box(&ticket), now, EvalOptions { trace: false })))
+        b.iter(|| {
+            black_box(with.evaluate_with(black_box(&ticket), now, EvalOptions { trace: false }))
+        })
     });
     g.finish();
 }

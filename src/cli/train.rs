@@ -37,7 +37,12 @@ pub(crate) struct Args {
     #[arg(long, value_name = "N", default_value_t = 5)]
     min_examples: usize,
     /// Inverse strength of the L2 penalty, as scikit-learn's `C`.
-    #[arg(long, value_name = "C", default_value_t = 10.0, conflicts_with = "choose_c")]
+    #[arg(
+        long,
+        value_name = "C",
+        default_value_t = 10.0,
+        conflicts_with = "choose_c"
+    )]
     c: f64,
     /// Choose C among 0.1, 0.3, 1, 3, 10, 30 and 100 by 3-fold cross-validation on the
     /// training tickets (best mean macro-F1); takes about 20 trainings' time.

@@ -152,7 +152,13 @@ pub(crate) struct Scratch {
 
 /// Hashes character n-grams `lo..=hi` of `chars`, calling `f(bucket)` for each.
 #[inline]
-fn char_ngrams(c: &FeatureConfig, chars: &[char], lo: usize, hi: usize, f: &mut impl FnMut(u32, usize, usize)) {
+fn char_ngrams(
+    c: &FeatureConfig,
+    chars: &[char],
+    lo: usize,
+    hi: usize,
+    f: &mut impl FnMut(u32, usize, usize),
+) {
     for start in 0..chars.len() {
         let mut h = SEED ^ KIND_CHARS;
         for (n, ch) in chars.iter().skip(start).take(hi).enumerate() {
@@ -167,7 +173,13 @@ fn char_ngrams(c: &FeatureConfig, chars: &[char], lo: usize, hi: usize, f: &mut 
 impl Extractor {
     /// Calls `f(key, term)` for each feature occurrence (`key = bucket << 1 | block`); `term`
     /// is built only when `with_terms`, else it is empty.
-    fn each(&self, lower: &str, chars: &mut Vec<char>, with_terms: bool, f: &mut impl FnMut(u32, String)) {
+    fn each(
+        &self,
+        lower: &str,
+        chars: &mut Vec<char>,
+        with_terms: bool,
+        f: &mut impl FnMut(u32, String),
+    ) {
         let c = &self.config;
         let (lo, hi) = (usize::from(c.char_ngram_min), usize::from(c.char_ngram_max));
         let word_chars = c.word_char_ngrams && hi > 0;
@@ -179,7 +191,10 @@ impl Extractor {
             if c.word_bigrams {
                 if let Some((ph, pw)) = prev {
                     let b = finish(mix(mix(SEED ^ KIND_BIGRAM, ph), h));
-                    f(c.bucket(b) << 1 | WORDS, term(&|| format!("{pw} {}", w.text)));
+                    f(
+                        c.bucket(b) << 1 | WORDS,
+                        term(&|| format!("{pw} {}", w.text)),
+                    );
                 }
             }
             prev = Some((h, w.text));
@@ -194,7 +209,10 @@ impl Extractor {
                     if n == 1 && padded.get(start) == Some(&' ') {
                         return;
                     }
-                    f(b << 1 | CHARS, term(&|| padded.iter().skip(start).take(n).collect()));
+                    f(
+                        b << 1 | CHARS,
+                        term(&|| padded.iter().skip(start).take(n).collect()),
+                    );
                 });
             }
         });
@@ -272,7 +290,9 @@ impl Extractor {
         let mut lower = String::new();
         normalize_into(text, &mut lower);
         let mut out = Vec::new();
-        self.each(&lower, &mut Vec::new(), true, &mut |k, t| out.push((k >> 1, t)));
+        self.each(&lower, &mut Vec::new(), true, &mut |k, t| {
+            out.push((k >> 1, t))
+        });
         out
     }
 }
@@ -365,11 +385,7 @@ mod tests {
         let mut out = Vec::new();
         // Idf of a bucket: its own number, so that the blocks' norms differ.
         weigh(&s.raw, |b| Some((b, 1.0 + (b % 7) as f32)), &mut out);
-        let words: f32 = s
-            .raw
-            .iter()
-            .filter(|r| r.0 & 1 == WORDS)
-            .count() as f32;
+        let words: f32 = s.raw.iter().filter(|r| r.0 & 1 == WORDS).count() as f32;
         assert!(words > 0.0);
         let total: f32 = out.iter().map(|(_, x)| x * x).sum();
         assert!((total - 2.0).abs() < 1e-4, "{total}");

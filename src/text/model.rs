@@ -214,8 +214,7 @@ impl Model {
             // The common case (sentiment): two sums, no inner loop.
             let (mut a, mut b) = (0.0f32, 0.0f32);
             for (row, x) in &scratch.weighed {
-                if let Some([w0, w1]) = self.row_weights(*row).and_then(|r| r.first_chunk::<2>())
-                {
+                if let Some([w0, w1]) = self.row_weights(*row).and_then(|r| r.first_chunk::<2>()) {
                     a += w0 * x;
                     b += w1 * x;
                 }

@@ -240,7 +240,12 @@ pub fn train(
     };
     let fit = fit(&docs, &y, &all, k, c, options, threads, progress);
 
-    let bias: Vec<f32> = fit.theta.iter().skip(fit.columns.len() * k).map(|b| *b as f32).collect();
+    let bias: Vec<f32> = fit
+        .theta
+        .iter()
+        .skip(fit.columns.len() * k)
+        .map(|b| *b as f32)
+        .collect();
     let weights: Vec<f32> = fit
         .theta
         .iter()
@@ -464,7 +469,13 @@ struct Data {
 impl Data {
     /// The matrix of the examples `rows` of `docs`: document frequencies and idf from them
     /// alone, then each example weighed as a model weighs text.
-    fn new(docs: &[Vec<Raw>], y: &[usize], rows: &[usize], k: usize, options: &TrainOptions) -> Data {
+    fn new(
+        docs: &[Vec<Raw>],
+        y: &[usize],
+        rows: &[usize],
+        k: usize,
+        options: &TrainOptions,
+    ) -> Data {
         let buckets = options.features.buckets();
         let mut df = vec![0u32; buckets];
         // A bucket counts once per text, also when both blocks have it.
@@ -662,7 +673,11 @@ fn lbfgs(
 ) -> Vec<f64> {
     const MEMORY: usize = 8;
     let max_iterations = options.max_iterations;
-    let tolerance = if options.tolerance > 0.0 { options.tolerance } else { 1e-4 };
+    let tolerance = if options.tolerance > 0.0 {
+        options.tolerance
+    } else {
+        1e-4
+    };
     let threads = threads.max(1);
     let dim = data.dim();
     let mut resid = vec![0.0; data.n() * data.k];
