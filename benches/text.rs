@@ -183,6 +183,16 @@ when = {{ text = {{ contains_any = ["煤气", "冒烟", "漏电"] }} }}
 id = "desk"
 default = true
 department = "desk"
+
+[departments.desk]
+
+[sla.targets.urgent]
+first_response = "1h"
+resolution = "8h"
+
+[sla.targets.low]
+first_response = "8h"
+resolution = "5bd"
 "#
         )
     };
