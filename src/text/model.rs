@@ -97,6 +97,7 @@ pub struct Explanation<'m> {
 }
 
 impl Model {
+    #[allow(clippy::too_many_arguments)] // the parts of a file, in file order
     pub(crate) fn new(
         extractor: Extractor,
         label_field: String,
