@@ -97,6 +97,28 @@ fn training_is_deterministic_to_the_byte() {
         let m = text::train(&examples(), "kind", &opts, &mut |_| {}).unwrap();
         assert_eq!(m.to_bytes(), a, "{threads} threads");
     }
+    // Choosing C by cross-validation too, and weighing rare labels up.
+    let cv = |threads| TrainOptions {
+        threads,
+        c_grid: vec![0.5, 10.0, 3.0],
+        folds: 2,
+        balanced: true,
+        ..small()
+    };
+    let one = text::train(&examples(), "kind", &cv(1), &mut |_| {}).unwrap();
+    let three = text::train(&examples(), "kind", &cv(3), &mut |_| {}).unwrap();
+    assert_eq!(one.to_bytes(), three.to_bytes());
+    let mut chosen = None;
+    text::train(&examples(), "kind", &cv(2), &mut |p| {
+        if let text::Progress::ChoseC { c, .. } = p {
+            chosen = Some(c);
+        }
+    })
+    .unwrap();
+    assert!(
+        matches!(chosen, Some(c) if [0.5, 3.0, 10.0].contains(&c)),
+        "{chosen:?}"
+    );
     // And the file reads back as the same model.
     let back = Model::from_bytes(&a).unwrap();
     assert_eq!(back.to_bytes(), a);
