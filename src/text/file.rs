@@ -1,21 +1,27 @@
-//! The model file format, version 1. All integers little-endian.
+//! The model file format, version 2. All integers little-endian.
 //!
 //! ```text
 //! magic        8 bytes  "AFTMODEL"
-//! version      u32      1
+//! version      u32      2
 //! length       u64      the whole file's length in bytes, checksum included
 //! label_field  str      the ticket field the model predicts
 //! tokenizer    u8       0 (dictionary segmentation, no HMM; other values reserved)
 //! user words   u32 n, n × str (lower-cased, sorted, unique)
-//! features     u8 buckets_log2, u8 word_bigrams (0|1), u8 char_ngram_min, u8 char_ngram_max
+//! features     u8 buckets_log2, u8 word_bigrams (0|1), u8 char_ngram_min, u8 char_ngram_max,
+//!              u8 word_char_ngrams (0|1)
 //! labels       u32 k (2..=65535), k × str (sorted, unique, non-empty)
 //! quantization u8       1 = f16, 2 = f32
 //! bias         k × f32
-//! rows         u32 r, then r × (varint bucket delta, k × weight): buckets ascending, the
-//!              first delta from 0, later deltas ≥ 1; weights in the quantization's width
+//! rows         u32 r, then r × (varint bucket delta, idf, k × weight): buckets ascending,
+//!              the first delta from 0, later deltas ≥ 1; idf (≥ 1) and weights in the
+//!              quantization's width
+
 //! checksum     u64      FNV-1a 64 of every byte before it
 //! ```
 //! `str` is a u32 byte length and UTF-8 bytes; `varint` is LEB128 (7 bits a byte, low first).
+//!
+//! Version 1 (until TF-IDF weighting) had no idf and no `word_char_ngrams`; its files are
+//! refused with [`ModelError::Version`], whose hint says to train again.
 
 use std::path::Path;
 
@@ -26,7 +32,7 @@ use super::ModelError;
 
 const MAGIC: &[u8; 8] = b"AFTMODEL";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Larger files are refused before they are read: a 2^22-bucket model with 64 labels in f32
 /// is below this.
 pub const MAX_MODEL_BYTES: u64 = 256 * 1024 * 1024;
@@ -109,6 +115,7 @@ pub(crate) fn encode(m: &Model) -> Vec<u8> {
         u8::from(c.word_bigrams),
         c.char_ngram_min,
         c.char_ngram_max,
+        u8::from(c.word_char_ngrams),
     ]);
     out.extend_from_slice(&(m.labels.len() as u32).to_le_bytes());
     for l in &m.labels {
@@ -124,14 +131,16 @@ pub(crate) fn encode(m: &Model) -> Vec<u8> {
     out.extend_from_slice(&(m.rows.len() as u32).to_le_bytes());
     let k = m.labels.len();
     let mut prev = 0;
-    for (i, bucket) in m.rows.iter().enumerate() {
+    let put = |out: &mut Vec<u8>, w: f32| match m.quantization {
+        Quantization::F16 => out.extend_from_slice(&f32_to_f16(w).to_le_bytes()),
+        Quantization::F32 => out.extend_from_slice(&w.to_le_bytes()),
+    };
+    for (i, (bucket, idf)) in m.rows.iter().zip(&m.idf).enumerate() {
         put_varint(&mut out, bucket - prev);
         prev = *bucket;
+        put(&mut out, *idf);
         for w in m.weights.iter().skip(i * k).take(k) {
-            match m.quantization {
-                Quantization::F16 => out.extend_from_slice(&f32_to_f16(*w).to_le_bytes()),
-                Quantization::F32 => out.extend_from_slice(&w.to_le_bytes()),
-            }
+            put(&mut out, *w);
         }
     }
     let len = (out.len() + 8) as u64;
@@ -262,15 +271,16 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Model, ModelError> {
     for _ in 0..n_words {
         words.push(r.str("a user word")?);
     }
-    let [buckets_log2, bigrams, lo, hi] = r.array::<4>("the feature settings")?;
-    if bigrams > 1 {
-        return Err(corrupt("the bigram setting is neither 0 nor 1"));
+    let [buckets_log2, bigrams, lo, hi, word_chars] = r.array::<5>("the feature settings")?;
+    if bigrams > 1 || word_chars > 1 {
+        return Err(corrupt("a feature switch is neither 0 nor 1"));
     }
     let config = FeatureConfig {
         buckets_log2,
         word_bigrams: bigrams == 1,
         char_ngram_min: lo,
         char_ngram_max: hi,
+        word_char_ngrams: word_chars == 1,
     };
     config.check().map_err(corrupt)?;
     let k = r.u32("the label count")? as usize;
@@ -302,11 +312,12 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Model, ModelError> {
         Quantization::F16 => 2,
         Quantization::F32 => 4,
     };
-    // Each row needs at least one delta byte and k weights: a bound before allocating.
-    if n_rows.saturating_mul(1 + k * width) > body.len() {
+    // Each row needs at least one delta byte, an idf and k weights: a bound before allocating.
+    if n_rows.saturating_mul(1 + (k + 1) * width) > body.len() {
         return Err(corrupt("the row count exceeds the file"));
     }
     let mut rows = Vec::with_capacity(n_rows);
+    let mut idf = Vec::with_capacity(n_rows);
     let mut weights = Vec::with_capacity(n_rows * k);
     let mut bucket: u64 = 0;
     for i in 0..n_rows {
@@ -319,15 +330,24 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Model, ModelError> {
             return Err(corrupt("a weight row's bucket is out of range"));
         }
         rows.push(bucket as u32);
-        for _ in 0..k {
+        let mut number = |what: &str| -> Result<f32, ModelError> {
             let w = match quantization {
-                Quantization::F16 => f16_to_f32(u16::from_le_bytes(r.array("a weight")?)),
-                Quantization::F32 => r.f32("a weight")?,
+                Quantization::F16 => f16_to_f32(u16::from_le_bytes(r.array(what)?)),
+                Quantization::F32 => r.f32(what)?,
             };
-            if !w.is_finite() {
-                return Err(corrupt("a weight is not a finite number"));
+            if w.is_finite() {
+                Ok(w)
+            } else {
+                Err(corrupt(format!("{what} is not a finite number")))
             }
-            weights.push(w);
+        };
+        let v = number("an idf")?;
+        if v < 1.0 {
+            return Err(corrupt("an idf is below 1"));
+        }
+        idf.push(v);
+        for _ in 0..k {
+            weights.push(number("a weight")?);
         }
     }
     if r.at != body.len() {
@@ -347,6 +367,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Model, ModelError> {
         quantization,
         bias,
         rows,
+        idf,
         weights,
     ))
 }

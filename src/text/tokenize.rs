@@ -257,6 +257,14 @@ fn keep_other(w: &str) -> bool {
 /// Text as the tokenizer reads it: lower-cased, typographic apostrophes as `'`.
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    normalize_into(text, &mut out);
+    out
+}
+
+/// [`normalize`] into a buffer the caller reuses (cleared first).
+pub(crate) fn normalize_into(text: &str, out: &mut String) {
+    out.clear();
+    out.reserve(text.len());
     for c in text.chars() {
         // Han characters have no case: skipping the case tables for them halves the cost.
         if c.is_ascii() {
@@ -269,7 +277,6 @@ pub fn normalize(text: &str) -> String {
             out.extend(c.to_lowercase());
         }
     }
-    out
 }
 
 /// Builds jieba's shared dictionary now rather than on the first word: a server may call this

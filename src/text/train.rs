@@ -1,11 +1,13 @@
-//! Training: multinomial logistic regression (softmax) with an L2 penalty, fitted by L-BFGS.
+//! Training: multinomial logistic regression (softmax) with an L2 penalty, fitted by L-BFGS,
+//! over TF-IDF features whose idf is learnt here and stored in the model.
 //!
 //! The objective is scikit-learn's `LogisticRegression(C=c)` scaled by the number of examples
 //! n: `(1/n) Σ −log p(yᵢ | xᵢ) + ‖W‖² / (2·c·n)`, the intercepts unpenalised. Deterministic:
 //! examples are read in input order, buckets in ascending order, and the work that runs on
 //! several threads writes disjoint slices (per-example probabilities, then per-feature
 //! gradients summed over examples in input order), so the result does not depend on the
-//! number of threads or their timing.
+//! number of threads or their timing. Each text is turned into features once, also when C is
+//! chosen by cross-validation.
 
 // The solver's loops index the matrices that `Data::new` builds: every index comes from that
 // construction (row and column pointers, label ids below `k`), never from input.
@@ -13,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use super::features::{Extractor, FeatureConfig, Scratch, Sparse};
+use super::features::{idf, weigh, Extractor, FeatureConfig, Raw, Scratch, Sparse};
 use super::model::{softmax, Model, Quantization};
 use super::tokenize::Tokenizer;
 
@@ -43,10 +45,23 @@ pub struct TrainOptions {
     pub features: FeatureConfig,
     /// Words the tokenizer keeps whole (product and model names); stored in the model.
     pub user_words: Vec<String>,
-    /// Inverse strength of the L2 penalty, as scikit-learn's `C`. Default 10.
+    /// Inverse strength of the L2 penalty, as scikit-learn's `C`. Default 10. Unused when
+    /// [`c_grid`](TrainOptions::c_grid) is not empty.
     pub c: f64,
-    /// Most L-BFGS iterations. Default 150.
+    /// Candidates for `c`: when not empty, the one with the best mean macro-F1 (ties: the
+    /// smaller) over [`folds`](TrainOptions::folds)-fold cross-validation on the examples is
+    /// used. Folds are fixed by a hash of each text. Default empty.
+    pub c_grid: Vec<f64>,
+    /// Folds of the cross-validation that chooses `c`. Default 3.
+    pub folds: usize,
+    /// Most L-BFGS iterations. Default 1000.
     pub max_iterations: usize,
+    /// Training stops when no gradient component exceeds this (scikit-learn's `tol`).
+    /// Default 1e-4.
+    pub tolerance: f64,
+    /// Weigh each example by `n / (labels × examples of its label)`, so that rare labels
+    /// count as much as common ones (scikit-learn's `class_weight="balanced"`). Default off.
+    pub balanced: bool,
     /// Fewest examples a label needs. Default 5.
     pub min_examples: usize,
     /// A bucket gets a weight only if at least this many training texts have it: rarer
@@ -65,9 +80,13 @@ impl Default for TrainOptions {
             features: FeatureConfig::DEFAULT,
             user_words: Vec::new(),
             c: 10.0,
-            max_iterations: 150,
+            c_grid: Vec::new(),
+            folds: 3,
+            max_iterations: 1000,
+            tolerance: 1e-4,
+            balanced: false,
             min_examples: 5,
-            min_df: 2,
+            min_df: 1,
             quantization: Quantization::F16,
             threads: 0,
         }
@@ -111,6 +130,22 @@ pub enum Progress {
         done: usize,
         /// Of.
         total: usize,
+    },
+    /// Cross-validation is trying a candidate C.
+    ChoosingC {
+        /// The candidate.
+        c: f64,
+        /// Its position among the candidates, from 1.
+        candidate: usize,
+        /// Candidates.
+        of: usize,
+    },
+    /// Cross-validation chose this C.
+    ChoseC {
+        /// The C.
+        c: f64,
+        /// Its mean macro-F1 over the folds.
+        macro_f1: f64,
     },
     /// One optimiser iteration finished.
     Iteration {
@@ -172,6 +207,15 @@ pub fn train(
         });
     }
     let labels: Vec<String> = counts.keys().map(|l| l.to_string()).collect();
+    if let Some(bad) = options
+        .c_grid
+        .iter()
+        .find(|c| !(c.is_finite() && **c > 0.0))
+    {
+        return Err(TrainError::Options(format!(
+            "a candidate c is {bad}; each must be a positive number"
+        )));
+    }
     let extractor = Extractor {
         config: options.features,
         tokenizer: Tokenizer::with_user_words(&options.user_words),
@@ -187,39 +231,182 @@ pub fn train(
         .iter()
         .map(|e| labels.binary_search(&e.label).unwrap_or(0))
         .collect();
-    let data = Data::new(&docs, y, labels.len(), options.min_df.max(1));
-    let lambda = 1.0 / (options.c * docs.len() as f64);
-    let theta = lbfgs(&data, lambda, options.max_iterations, threads, progress);
-
-    // Keep the rows with a weight that survives quantisation.
     let k = labels.len();
-    let f = data.columns.len();
-    let q = |w: f64| -> f32 {
-        let w = w as f32;
-        match options.quantization {
-            Quantization::F16 => super::file::f16_to_f32(super::file::f32_to_f16(w)),
-            Quantization::F32 => w,
-        }
+    let all: Vec<usize> = (0..docs.len()).collect();
+    let c = if options.c_grid.is_empty() {
+        options.c
+    } else {
+        choose_c(&docs, &y, k, examples, options, threads, progress)
     };
-    let mut rows = Vec::new();
-    let mut weights = Vec::new();
-    for (j, bucket) in data.columns.iter().enumerate() {
-        let row: Vec<f32> = theta.iter().skip(j * k).take(k).map(|w| q(*w)).collect();
-        if row.iter().any(|w| *w != 0.0) {
-            rows.push(*bucket);
-            weights.extend(row);
-        }
-    }
-    let bias: Vec<f32> = theta.iter().skip(f * k).map(|b| *b as f32).collect();
+    let fit = fit(&docs, &y, &all, k, c, options, threads, progress);
+
+    let bias: Vec<f32> = fit
+        .theta
+        .iter()
+        .skip(fit.columns.len() * k)
+        .map(|b| *b as f32)
+        .collect();
+    let weights: Vec<f32> = fit
+        .theta
+        .iter()
+        .take(fit.columns.len() * k)
+        .map(|w| quantize(*w as f32, options.quantization))
+        .collect();
     Ok(Model::new(
         extractor,
         label_field.to_string(),
         labels,
         options.quantization,
         bias,
-        rows,
+        fit.columns,
+        fit.idf,
         weights,
     ))
+}
+
+fn quantize(w: f32, q: Quantization) -> f32 {
+    match q {
+        Quantization::F16 => super::file::f16_to_f32(super::file::f32_to_f16(w)),
+        Quantization::F32 => w,
+    }
+}
+
+/// Which of `folds` folds a text belongs to: FNV-1a of its bytes, so that the folds do not
+/// depend on the order of the examples.
+fn fold_of(text: &str, folds: usize) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.as_bytes() {
+        h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (h % folds.max(1) as u64) as usize
+}
+
+/// The candidate C with the best mean macro-F1 over the folds (ties: the smaller C).
+fn choose_c(
+    docs: &[Vec<Raw>],
+    y: &[usize],
+    k: usize,
+    examples: &[Example],
+    options: &TrainOptions,
+    threads: usize,
+    progress: &mut dyn FnMut(Progress),
+) -> f64 {
+    let folds = options.folds.max(2);
+    let fold: Vec<usize> = examples.iter().map(|e| fold_of(&e.text, folds)).collect();
+    let mut grid = options.c_grid.clone();
+    grid.sort_by(f64::total_cmp);
+    grid.dedup();
+    let mut best = (f64::NEG_INFINITY, options.c);
+    for (n, c) in grid.iter().enumerate() {
+        progress(Progress::ChoosingC {
+            c: *c,
+            candidate: n + 1,
+            of: grid.len(),
+        });
+        let mut score = 0.0;
+        for f in 0..folds {
+            let train: Vec<usize> = (0..docs.len()).filter(|i| fold[*i] != f).collect();
+            let test: Vec<usize> = (0..docs.len()).filter(|i| fold[*i] == f).collect();
+            let fit = fit(docs, y, &train, k, *c, options, threads, &mut |_| {});
+            score += macro_f1(&fit, docs, y, &test, k);
+        }
+        score /= folds as f64;
+        if score > best.0 {
+            best = (score, *c);
+        }
+    }
+    progress(Progress::ChoseC {
+        c: best.1,
+        macro_f1: best.0,
+    });
+    best.1
+}
+
+/// Macro-F1 of a fit on the examples `test`, over the labels true or predicted there.
+fn macro_f1(fit: &Fit, docs: &[Vec<Raw>], y: &[usize], test: &[usize], k: usize) -> f64 {
+    let mut col_of = vec![u32::MAX; fit.buckets];
+    for (j, b) in fit.columns.iter().enumerate() {
+        col_of[*b as usize] = j as u32;
+    }
+    let f = fit.columns.len();
+    let (mut tp, mut truth, mut predicted) = (vec![0usize; k], vec![0usize; k], vec![0usize; k]);
+    let mut x = Vec::new();
+    let mut s = vec![0.0f64; k];
+    for i in test {
+        weigh(
+            &docs[*i],
+            |b| {
+                let j = col_of[b as usize];
+                (j != u32::MAX).then(|| (j, fit.idf[j as usize]))
+            },
+            &mut x,
+        );
+        s.copy_from_slice(&fit.theta[f * k..]);
+        for (j, v) in &x {
+            let j = *j as usize;
+            for (acc, w) in s.iter_mut().zip(&fit.theta[j * k..j * k + k]) {
+                *acc += w * f64::from(*v);
+            }
+        }
+        let mut p = 0;
+        for (l, v) in s.iter().enumerate() {
+            if *v > s[p] {
+                p = l;
+            }
+        }
+        truth[y[*i]] += 1;
+        predicted[p] += 1;
+        if p == y[*i] {
+            tp[p] += 1;
+        }
+    }
+    let mut sum = 0.0;
+    let mut labels = 0;
+    for l in 0..k {
+        if truth[l] + predicted[l] == 0 {
+            continue;
+        }
+        labels += 1;
+        sum += 2.0 * tp[l] as f64 / (truth[l] + predicted[l]) as f64;
+    }
+    if labels == 0 {
+        0.0
+    } else {
+        sum / labels as f64
+    }
+}
+
+/// A fitted model before it becomes a [`Model`].
+struct Fit {
+    buckets: usize,
+    /// The buckets that became columns, ascending.
+    columns: Vec<u32>,
+    /// Their idf (quantised as the weights will be).
+    idf: Vec<f32>,
+    /// `columns.len() × k` weights, then `k` intercepts.
+    theta: Vec<f64>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fit(
+    docs: &[Vec<Raw>],
+    y: &[usize],
+    rows: &[usize],
+    k: usize,
+    c: f64,
+    options: &TrainOptions,
+    threads: usize,
+    progress: &mut dyn FnMut(Progress),
+) -> Fit {
+    let data = Data::new(docs, y, rows, k, options);
+    let lambda = 1.0 / (c * rows.len().max(1) as f64);
+    let theta = lbfgs(&data, lambda, options, threads, progress);
+    Fit {
+        buckets: options.features.buckets(),
+        columns: data.columns,
+        idf: data.idf,
+        theta,
+    }
 }
 
 fn featurize(
@@ -227,13 +414,13 @@ fn featurize(
     examples: &[Example],
     threads: usize,
     progress: &mut dyn FnMut(Progress),
-) -> Vec<Sparse> {
+) -> Vec<Vec<Raw>> {
     let total = examples.len();
     let step = 2048;
     let mut docs = Vec::with_capacity(total);
     for block in examples.chunks(step * threads.max(1)) {
         let per = block.len().div_ceil(threads.max(1)).max(1);
-        let parts: Vec<Vec<Sparse>> = std::thread::scope(|s| {
+        let parts: Vec<Vec<Vec<Raw>>> = std::thread::scope(|s| {
             let handles: Vec<_> = block
                 .chunks(per)
                 .map(|part| {
@@ -241,9 +428,8 @@ fn featurize(
                         let mut scratch = Scratch::default();
                         part.iter()
                             .map(|e| {
-                                let mut v = Vec::new();
-                                extractor.extract_into(&e.text, &mut scratch, &mut v);
-                                v
+                                extractor.raw(&e.text, &mut scratch);
+                                scratch.raw.clone()
                             })
                             .collect::<Vec<_>>()
                     })
@@ -267,8 +453,11 @@ fn featurize(
 struct Data {
     k: usize,
     y: Vec<usize>,
+    /// Each example's weight in the loss.
+    sw: Vec<f64>,
     /// Bucket of each column, ascending.
     columns: Vec<u32>,
+    idf: Vec<f32>,
     row_ptr: Vec<usize>,
     row_col: Vec<u32>,
     row_val: Vec<f32>,
@@ -278,31 +467,61 @@ struct Data {
 }
 
 impl Data {
-    fn new(docs: &[Sparse], y: Vec<usize>, k: usize, min_df: usize) -> Data {
-        let mut df: BTreeMap<u32, usize> = BTreeMap::new();
-        for d in docs {
-            for (b, _) in d {
-                *df.entry(*b).or_default() += 1;
+    /// The matrix of the examples `rows` of `docs`: document frequencies and idf from them
+    /// alone, then each example weighed as a model weighs text.
+    fn new(
+        docs: &[Vec<Raw>],
+        y: &[usize],
+        rows: &[usize],
+        k: usize,
+        options: &TrainOptions,
+    ) -> Data {
+        let buckets = options.features.buckets();
+        let mut df = vec![0u32; buckets];
+        // A bucket counts once per text, also when both blocks have it.
+        let mut last = vec![u32::MAX; buckets];
+        for (n, i) in rows.iter().enumerate() {
+            for (key, _) in &docs[*i] {
+                let b = (key >> 1) as usize;
+                if last[b] != n as u32 {
+                    last[b] = n as u32;
+                    df[b] += 1;
+                }
             }
         }
-        let columns: Vec<u32> = df
-            .into_iter()
-            .filter(|(_, n)| *n >= min_df)
-            .map(|(b, _)| b)
-            .collect();
+        let min_df = options.min_df.max(1) as u32;
+        let mut col_of = last;
+        col_of.iter_mut().for_each(|c| *c = u32::MAX);
+        let mut columns = Vec::new();
+        let mut idfs = Vec::new();
+        for (b, n) in df.iter().enumerate() {
+            if *n >= min_df {
+                col_of[b] = columns.len() as u32;
+                columns.push(b as u32);
+                idfs.push(quantize(
+                    idf(rows.len(), *n as usize) as f32,
+                    options.quantization,
+                ));
+            }
+        }
         let mut row_ptr = vec![0];
         let mut row_col = Vec::new();
         let mut row_val = Vec::new();
         let mut col_count = vec![0usize; columns.len()];
-        for d in docs {
-            for (b, v) in d {
-                if let Ok(j) = columns.binary_search(b) {
-                    row_col.push(j as u32);
-                    row_val.push(*v);
-                    if let Some(c) = col_count.get_mut(j) {
-                        *c += 1;
-                    }
-                }
+        let mut x: Sparse = Vec::new();
+        for i in rows {
+            weigh(
+                &docs[*i],
+                |b| {
+                    let j = col_of[b as usize];
+                    (j != u32::MAX).then(|| (j, idfs[j as usize]))
+                },
+                &mut x,
+            );
+            for (j, v) in &x {
+                row_col.push(*j);
+                row_val.push(*v);
+                col_count[*j as usize] += 1;
             }
             row_ptr.push(row_col.len());
         }
@@ -313,7 +532,7 @@ impl Data {
         let mut fill = col_ptr.clone();
         let mut col_row = vec![0u32; row_col.len()];
         let mut col_val = vec![0f32; row_col.len()];
-        for i in 0..docs.len() {
+        for i in 0..rows.len() {
             for at in row_ptr[i]..row_ptr[i + 1] {
                 let j = row_col[at] as usize;
                 col_row[fill[j]] = i as u32;
@@ -321,10 +540,23 @@ impl Data {
                 fill[j] += 1;
             }
         }
+        let y: Vec<usize> = rows.iter().map(|i| y[*i]).collect();
+        let sw = if options.balanced {
+            let mut count = vec![0usize; k];
+            y.iter().for_each(|l| count[*l] += 1);
+            let n = y.len() as f64;
+            y.iter()
+                .map(|l| n / (k as f64 * count[*l].max(1) as f64))
+                .collect()
+        } else {
+            vec![1.0; y.len()]
+        };
         Data {
             k,
             y,
+            sw,
             columns,
+            idf: idfs,
             row_ptr,
             row_col,
             row_val,
@@ -376,9 +608,13 @@ impl Data {
                         let max = r.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                         let lse = max + r.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
                         let yi = self.y[i];
-                        *loss = lse - r[yi];
+                        let sw = self.sw[i];
+                        *loss = sw * (lse - r[yi]);
                         softmax(r);
                         r[yi] -= 1.0;
+                        if sw != 1.0 {
+                            r.iter_mut().for_each(|v| *v *= sw);
+                        }
                     }
                 });
             }
@@ -426,16 +662,22 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// L-BFGS (memory 8) with a backtracking Armijo line search, from all-zero weights. Stops
-/// when the largest gradient component is below 1e-5, the objective stops falling (relative
-/// change below 1e-10), or after `max_iterations`.
+/// when the largest gradient component is below the tolerance, the objective stops falling
+/// (relative change below 1e-10), or after the most iterations.
 fn lbfgs(
     data: &Data,
     lambda: f64,
-    max_iterations: usize,
+    options: &TrainOptions,
     threads: usize,
     progress: &mut dyn FnMut(Progress),
 ) -> Vec<f64> {
     const MEMORY: usize = 8;
+    let max_iterations = options.max_iterations;
+    let tolerance = if options.tolerance > 0.0 {
+        options.tolerance
+    } else {
+        1e-4
+    };
     let threads = threads.max(1);
     let dim = data.dim();
     let mut resid = vec![0.0; data.n() * data.k];
@@ -448,7 +690,7 @@ fn lbfgs(
     let mut x_new = vec![0.0; dim];
     let mut g_new = vec![0.0; dim];
     for iteration in 1..=max_iterations {
-        if g.iter().fold(0.0f64, |m, v| m.max(v.abs())) < 1e-5 {
+        if g.iter().fold(0.0f64, |m, v| m.max(v.abs())) < tolerance {
             break;
         }
         // Two-loop recursion: d = −H·g.
