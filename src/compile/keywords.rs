@@ -47,11 +47,29 @@ impl Keywords {
         if scan.predictions.len() < self.models.len() {
             scan.predictions.resize(self.models.len(), None);
         }
-        let cell = scan.predictions.get_mut(i)?;
-        let (index, confidence) = *cell.get_or_insert_with(|| {
-            let p = model.predict(&crate::text::ticket_text(ticket));
-            (p.index, p.confidence)
-        });
+        let (index, confidence) = match scan.predictions.get(i).copied().flatten() {
+            Some(p) => p,
+            None => {
+                // The words and n-grams of the text are the costly part; models that extract
+                // alike (the usual case: the same tokenizer and settings) share them.
+                let shared = scan
+                    .extracted_by
+                    .and_then(|j| self.models.get(j))
+                    .is_some_and(|(_, other)| {
+                        Arc::ptr_eq(other, model) || other.extracts_like(model)
+                    });
+                let scratch = scan.text_scratch.get_or_insert_with(Default::default);
+                if !shared {
+                    model.extract(&crate::text::ticket_text(ticket), scratch);
+                    scan.extracted_by = Some(i);
+                }
+                let p = model.predict_extracted(scratch);
+                if let Some(cell) = scan.predictions.get_mut(i) {
+                    *cell = Some(p);
+                }
+                p
+            }
+        };
         Some((model.labels().get(index)?.as_str(), confidence))
     }
 }
@@ -65,6 +83,9 @@ pub(crate) struct Scan {
     more: Vec<Option<Found>>,
     /// Each model's prediction (label index, confidence), once computed; empty without models.
     predictions: Vec<Option<(usize, f64)>>,
+    /// The raw text features of this ticket, once a model extracted them, and which model did.
+    text_scratch: Option<Box<crate::text::Scratch>>,
+    extracted_by: Option<usize>,
 }
 
 const INLINE_SLOTS: usize = 4;

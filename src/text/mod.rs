@@ -39,6 +39,7 @@ mod train;
 
 pub use evaluate::{evaluate, Confusion, Evaluation, LabelScores};
 pub use features::FeatureConfig;
+pub(crate) use features::Scratch;
 pub use file::{FORMAT_VERSION, MAX_MODEL_BYTES};
 pub use model::{Explanation, Model, Prediction, Quantization, Term, MAX_TEXT_BYTES};
 pub use tokenize::{is_han, is_negation, is_stop_word, normalize, warm_up, Tokenizer, Word};

@@ -204,7 +204,31 @@ impl Model {
     /// Probabilities of every label (in [`Model::labels`] order) into `scratch.scores`, and
     /// whether any feature was known. `scratch.weighed` keeps the weighted features.
     fn scores(&self, text: &str, scratch: &mut Scratch) -> bool {
+        self.extract(text, scratch);
+        self.scores_of_extracted(scratch)
+    }
+
+    /// The raw features of `text` into `scratch.raw`: the costly part of a prediction (words and
+    /// n-grams), which models with the same extractor can share.
+    pub(crate) fn extract(&self, text: &str, scratch: &mut Scratch) {
         self.extractor.raw(cap(text), scratch);
+    }
+
+    /// Whether `other` turns a text into the same raw features as this model.
+    pub(crate) fn extracts_like(&self, other: &Model) -> bool {
+        self.extractor == other.extractor
+    }
+
+    /// The prediction (label index, confidence) from the raw features [`Model::extract`] (of
+    /// this model or one that [`Model::extracts_like`] it) left in `scratch`.
+    pub(crate) fn predict_extracted(&self, scratch: &mut Scratch) -> (usize, f64) {
+        let known = self.scores_of_extracted(scratch);
+        let p = self.best(&scratch.scores, known);
+        (p.index, p.confidence)
+    }
+
+    /// [`Model::scores`] from the raw features already in `scratch.raw`.
+    fn scores_of_extracted(&self, scratch: &mut Scratch) -> bool {
         scratch.weighed.reserve(scratch.raw.len());
         weigh(&scratch.raw, |b| self.lookup(b), &mut scratch.weighed);
         let s = &mut scratch.scores;
