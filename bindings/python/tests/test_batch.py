@@ -147,8 +147,10 @@ def test_many_threads_share_one_policy(default_policy, samples):
 
 
 def test_other_threads_run_while_a_batch_is_evaluated(small_policy):
-    # With a huge switch interval the interpreter never takes the GIL from the main thread: the
-    # counting thread can run during the call only if the call releases the GIL itself.
+    # The call holds the GIL only to read tickets and build decisions, and gives it up at every
+    # block to a thread that has waited longer than the switch interval, as the interpreter
+    # itself does. Inside the call the interpreter's own loop never runs, so the counting thread
+    # can run during it only if the call hands the GIL over itself.
     import sys
     import time
     tickets = [json.dumps(small_ticket(n)) for n in range(20_000)]
@@ -162,7 +164,7 @@ def test_other_threads_run_while_a_batch_is_evaluated(small_policy):
             time.sleep(0)  # gives the GIL back at once
 
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(100.0)
+    sys.setswitchinterval(0.001)
     counter = threading.Thread(target=count)
     try:
         counter.start()
