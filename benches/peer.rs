@@ -184,15 +184,14 @@ fn default_without_models() -> Policy {
             continue;
         }
         skip = false;
-        if t.starts_with("\"model.") {
-            continue;
-        }
-        let line = line
-            .replace(r#""model.sentiment" = "negative","#, "")
-            .replace(r#""model.sentiment.confidence" = { gte = 0.9 },"#, "");
-        out.push_str(&line);
+        out.push_str(line);
         out.push('\n');
     }
+    // Each `"model.…" = value` condition, wherever it stands (a line of its own or inside an
+    // inline table); the inline tables may then end with a comma, which TOML 1.1 allows.
+    let condition = regex::Regex::new(r#""model\.[a-z_.]+"\s*=\s*(\{[^{}]*\}|"[^"]*")\s*,?"#)
+        .expect("a valid pattern");
+    let out = condition.replace_all(&out, "");
     assert!(!out.contains("model."), "every model condition is gone");
     Policy::from_toml_in("default-without-models.toml", &out, "policies".as_ref()).expect("valid")
 }
