@@ -13,12 +13,15 @@
 use std::hint::black_box;
 
 use aftercare::business_time::{Amount, Calendar, CalendarSpec, Window};
-use aftercare::{AttrValue, EvalOptions, Policy, Ticket};
+use aftercare::{EvalOptions, Policy, Ticket};
 use chrono::{DateTime, NaiveDate, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
 #[path = "support/tickets.rs"]
 mod support;
+#[path = "support/triage.rs"]
+mod triage;
+use triage::hand_triage;
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2025-09-30T12:00:00+08:00")
@@ -45,44 +48,6 @@ fn triage_policy(with_sla: bool) -> Policy {
             .to_string()
     };
     Policy::from_toml(&text).expect("valid")
-}
-
-/// The same triage logic, written by hand.
-fn hand_triage(
-    t: &Ticket,
-) -> (
-    &'static str,
-    &'static str,
-    &'static str,
-    Option<&'static str>,
-) {
-    let category = match t.kind.as_deref() {
-        Some("complaint") => "complaint",
-        Some("fault") => "fault",
-        Some("suggestion") => "suggestion",
-        _ => "consultation",
-    };
-    let flag = |k: &str| matches!(t.attributes.get(k), Some(AttrValue::Bool(true)));
-    let vip = t.customer.tier.as_deref() == Some("vip");
-    let phone = t.channel.as_deref() == Some("phone");
-    let priority =
-        if flag("safety_hazard") || flag("batch_issue") || (category == "complaint" && vip) {
-            "urgent"
-        } else if (category == "fault" && phone) || category == "complaint" {
-            "high"
-        } else if category == "fault" || category == "consultation" {
-            "medium"
-        } else {
-            "low"
-        };
-    let north = t.customer.region.as_deref() == Some("north");
-    let (department, team) = match category {
-        "complaint" | "fault" if north => ("after_sales_tech", Some("north_service_team")),
-        "complaint" | "fault" => ("after_sales_tech", None),
-        "suggestion" => ("product_dept", None),
-        _ => ("customer_center", None),
-    };
-    (category, priority, department, team)
 }
 
 fn a_triage(c: &mut Criterion) {

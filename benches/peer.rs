@@ -20,6 +20,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 
 #[path = "support/tickets.rs"]
 mod support;
+#[path = "support/triage.rs"]
+mod triage;
+use triage::hand_triage;
 
 use support::Rng;
 
@@ -194,44 +197,6 @@ fn default_without_models() -> Policy {
     let out = condition.replace_all(&out, "");
     assert!(!out.contains("model."), "every model condition is gone");
     Policy::from_toml_in("default-without-models.toml", &out, "policies".as_ref()).expect("valid")
-}
-
-/// The triage rules of `triage.toml`, written by hand.
-fn hand_triage(
-    t: &Ticket,
-) -> (
-    &'static str,
-    &'static str,
-    &'static str,
-    Option<&'static str>,
-) {
-    let category = match t.kind.as_deref() {
-        Some("complaint") => "complaint",
-        Some("fault") => "fault",
-        Some("suggestion") => "suggestion",
-        _ => "consultation",
-    };
-    let flag = |k: &str| matches!(t.attributes.get(k), Some(AttrValue::Bool(true)));
-    let vip = t.customer.tier.as_deref() == Some("vip");
-    let phone = t.channel.as_deref() == Some("phone");
-    let priority =
-        if flag("safety_hazard") || flag("batch_issue") || (category == "complaint" && vip) {
-            "urgent"
-        } else if (category == "fault" && phone) || category == "complaint" {
-            "high"
-        } else if category == "fault" || category == "consultation" {
-            "medium"
-        } else {
-            "low"
-        };
-    let north = t.customer.region.as_deref() == Some("north");
-    let (department, team) = match category {
-        "complaint" | "fault" if north => ("after_sales_tech", Some("north_service_team")),
-        "complaint" | "fault" => ("after_sales_tech", None),
-        "suggestion" => ("product_dept", None),
-        _ => ("customer_center", None),
-    };
-    (category, priority, department, team)
 }
 
 /// A peer benchmark's own record: plain fields, the flags as booleans.
