@@ -285,23 +285,7 @@ impl Session<'_> {
         if self.scripts.guarded {
             return self.declared_target(key, &d);
         }
-        let calendar = match &d.calendar {
-            Some(name) => Some(
-                self.inner
-                    .calendars
-                    .iter()
-                    .position(|(n, _)| **n == **name)
-                    .ok_or_else(|| {
-                        self.unknown(
-                            "targets",
-                            "calendar",
-                            name,
-                            self.inner.calendars.iter().map(|(n, _)| &**n),
-                        )
-                    })?,
-            ),
-            None => None,
-        };
+        let calendar = self.target_calendar(d.calendar.as_deref())?;
         Ok(Target {
             amount: d.amount,
             calendar,
@@ -311,6 +295,23 @@ impl Session<'_> {
 }
 
 impl Session<'_> {
+    /// The index of a target's calendar, if it names one the policy has.
+    fn target_calendar(&self, name: Option<&str>) -> Result<Option<usize>, Failure> {
+        let Some(name) = name else {
+            return Ok(None);
+        };
+        let calendars = &self.inner.calendars;
+        match calendars.iter().position(|(n, _)| &**n == name) {
+            Some(i) => Ok(Some(i)),
+            None => Err(self.unknown(
+                "targets",
+                "calendar",
+                name,
+                calendars.iter().map(|(n, _)| &**n),
+            )),
+        }
+    }
+
     /// A duration from a script that sees personal fields: only one the policy writes in
     /// `[sla.targets]` (same amount and calendar), spelt as the policy spells it, so that no
     /// number made from a personal field reaches the decision.
@@ -334,23 +335,7 @@ impl Session<'_> {
                 None,
             ));
         };
-        let calendar = match &known.calendar {
-            Some(name) => Some(
-                self.inner
-                    .calendars
-                    .iter()
-                    .position(|(n, _)| **n == **name)
-                    .ok_or_else(|| {
-                        self.unknown(
-                            "targets",
-                            "calendar",
-                            name,
-                            self.inner.calendars.iter().map(|(n, _)| &**n),
-                        )
-                    })?,
-            ),
-            None => None,
-        };
+        let calendar = self.target_calendar(known.calendar.as_deref())?;
         Ok(Target {
             amount: known.amount,
             calendar,
