@@ -264,6 +264,47 @@ fn request(addr: &str, method: &str, path: &str, content_type: &str, body: &[u8]
     parse_response(&raw)
 }
 
+/// A request whose last body byte is held back, so it stays in flight (holding its place
+/// under `--max-concurrency`) for exactly as long as a test needs, on any machine.
+struct HeldRequest {
+    stream: TcpStream,
+    last: u8,
+}
+
+impl HeldRequest {
+    fn start(addr: &str, path: &str, content_type: &str, body: &[u8]) -> HeldRequest {
+        let (&last, rest) = body.split_last().expect("a body to hold back");
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(120)))
+            .unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\
+             content-length: {}\r\ncontent-type: {content_type}\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(rest).unwrap();
+        stream.flush().unwrap();
+        HeldRequest { stream, last }
+    }
+
+    /// Waits, then finishes: a server that answers first (a timeout) has its answer read.
+    fn finish_after(self, wait: Duration) -> Response {
+        std::thread::sleep(wait);
+        self.finish()
+    }
+
+    /// Sends the last byte and reads the answer.
+    fn finish(mut self) -> Response {
+        // The server may have answered (e.g. a timeout) and closed already.
+        let _ = self.stream.write_all(&[self.last]);
+        let mut raw = Vec::new();
+        let _ = self.stream.read_to_end(&mut raw);
+        parse_response(&raw)
+    }
+}
+
 fn parse_response(raw: &[u8]) -> Response {
     let end = raw
         .windows(4)
@@ -322,11 +363,6 @@ fn metric(metrics: &str, series: &str) -> f64 {
         .parse()
         .unwrap()
 }
-
-/// Tickets in a batch that stays in flight for a while: seconds in a debug build (where the
-/// default policy's text models make a decision take about a millisecond), well inside the
-/// default 30 s time limit on a busy machine.
-const SLOW_BATCH: usize = 4_000;
 
 /// A batch of `n` sample tickets as JSON lines, with distinct ids.
 fn big_batch(n: usize) -> String {
@@ -922,14 +958,16 @@ fn bodies_over_the_limit_are_413() {
 
 #[test]
 fn a_slow_request_times_out_with_503() {
-    let server = Server::start(&["--timeout", "20ms"]);
-    let big = big_batch(20_000);
-    let r = server.request(
-        "POST",
+    let server = Server::start(&["--timeout", "200ms"]);
+    let batch = big_batch(50);
+    // A body that never finishes arriving: the time limit covers reading it too.
+    let held = HeldRequest::start(
+        &server.addr,
         "/v1/evaluate",
         "application/x-ndjson",
-        big.as_bytes(),
+        batch.as_bytes(),
     );
+    let r = held.finish_after(Duration::from_secs(2));
     assert_eq!(r.status, 503, "{}", r.text());
     assert_eq!(r.json()["kind"], "timeout");
     assert_eq!(server.get("/healthz").status, 200);
@@ -939,36 +977,37 @@ fn a_slow_request_times_out_with_503() {
 
 #[test]
 fn requests_over_the_concurrency_limit_are_503() {
-    // The slow batch must not hit the request timeout on a busy debug build.
     let server = Server::start(&["--max-concurrency", "1", "--timeout", "110s"]);
-    let addr = server.addr.clone();
-    let big = big_batch(SLOW_BATCH);
-    let slow = std::thread::spawn(move || {
-        request(
-            &addr,
-            "POST",
+    let batch = big_batch(50);
+    // Held, it keeps the only place; but a probe can race it to the place first (and the
+    // held one is refused), so a round whose probe got in starts over.
+    let start = Instant::now();
+    let mut wait = Duration::from_millis(50);
+    let (held, refused) = loop {
+        let held = HeldRequest::start(
+            &server.addr,
             "/v1/evaluate?trace=false",
             "application/x-ndjson",
-            big.as_bytes(),
-        )
-    });
-    let start = Instant::now();
-    let refused = loop {
+            batch.as_bytes(),
+        );
+        std::thread::sleep(wait);
         let r = server.get("/healthz");
         if r.status == 503 {
-            break r;
+            break (held, r);
         }
+        wait *= 2;
         assert!(
-            !slow.is_finished() && start.elapsed() < PATIENCE,
+            start.elapsed() < PATIENCE,
             "no request was refused while another was in flight"
         );
-        std::thread::sleep(Duration::from_millis(2));
     };
     assert_eq!(refused.json()["kind"], "overloaded");
     assert_eq!(refused.header("retry-after"), Some("1"));
-    let slow = slow.join().unwrap();
-    assert_eq!(slow.status, 200);
-    assert_eq!(slow.text().lines().count(), SLOW_BATCH);
+    let answered = held.finish();
+    assert_eq!(answered.status, 200, "{}", answered.text());
+    assert_eq!(answered.text().lines().count(), 50);
+    // The place is free again once the request is answered.
+    server.wait_for("the place to be free", |s| s.get("/healthz").status == 200);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1100,20 +1139,15 @@ fn sighup_reloads() {
 
 #[test]
 fn sigterm_finishes_requests_in_flight_and_exits_0() {
-    // The batch in flight must not hit the request timeout on a busy debug build.
     let mut server = Server::start(&["--timeout", "110s"]);
-    let addr = server.addr.clone();
-    let big = big_batch(SLOW_BATCH);
-    let slow = std::thread::spawn(move || {
-        request(
-            &addr,
-            "POST",
-            "/v1/evaluate?trace=false",
-            "application/x-ndjson",
-            big.as_bytes(),
-        )
-    });
-    // Wait until the batch is being answered (this metrics request is the other one).
+    let batch = big_batch(50);
+    let held = HeldRequest::start(
+        &server.addr,
+        "/v1/evaluate?trace=false",
+        "application/x-ndjson",
+        batch.as_bytes(),
+    );
+    // Wait until the batch is in flight (this metrics request is the other one).
     server.wait_for("the batch in flight", |s| {
         metric(
             &s.get("/metrics").text(),
@@ -1121,9 +1155,9 @@ fn sigterm_finishes_requests_in_flight_and_exits_0() {
         ) >= 2.0
     });
     server.signal("TERM");
-    let answered = slow.join().unwrap();
-    assert_eq!(answered.status, 200);
-    assert_eq!(answered.text().lines().count(), SLOW_BATCH);
+    let answered = held.finish();
+    assert_eq!(answered.status, 200, "{}", answered.text());
+    assert_eq!(answered.text().lines().count(), 50);
     assert_eq!(server.wait_exit(), Some(0));
     assert!(TcpStream::connect(&server.addr).is_err(), "still listening");
     server.wait_for("the log of the shutdown", |s| s.log().contains("stopped"));
