@@ -253,7 +253,13 @@ pub(crate) enum CTest {
         priority: bool,
         ids: u64,
     },
-    Matches(Pattern),
+    /// A pattern; `memo` is its result's place in the evaluation's [`Scan`] when the field
+    /// holds still during an evaluation (the same pattern on the same field shares one place,
+    /// so a policy that repeats a long pattern in several stages runs it once).
+    Matches {
+        re: Pattern,
+        memo: Option<usize>,
+    },
     Exists(bool),
     All(Vec<CTest>),
 }
@@ -269,6 +275,8 @@ pub(crate) struct Compiler {
     priorities: Vec<String>,
     /// The names of the policy's models, in order.
     pub(crate) models: Vec<String>,
+    /// Each (field, pattern) with a memo place, in place order.
+    memos: Vec<(Path, String)>,
 }
 
 impl Compiler {
@@ -279,6 +287,7 @@ impl Compiler {
             categories,
             priorities,
             models: Vec::new(),
+            memos: Vec::new(),
         }
     }
 
@@ -387,7 +396,7 @@ impl Compiler {
                     &format!("(?i){}", alternatives.join("|")),
                     crate::limits::Limits::DEFAULT.max_pattern_bytes,
                 ) {
-                    Ok(p) => CTest::Matches(p),
+                    Ok(re) => CTest::Matches { re, memo: None },
                     Err(_) => CTest::Exists(false),
                 }
             }
@@ -421,7 +430,24 @@ impl Compiler {
                     mask: mask.into(),
                 }
             }
-            Test::Matches(re) => CTest::Matches(re.clone()),
+            Test::Matches(re) => {
+                // `category` and `priority` change between stages, a model's label is no text.
+                let holds_still = !matches!(
+                    path,
+                    Path::Category | Path::Priority | Path::Model(_) | Path::ModelConfidence(_)
+                );
+                let memo = holds_still.then(|| {
+                    let key = (path.clone(), re.as_str().to_string());
+                    self.memos.iter().position(|m| *m == key).unwrap_or_else(|| {
+                        self.memos.push(key);
+                        self.memos.len() - 1
+                    })
+                });
+                CTest::Matches {
+                    re: re.clone(),
+                    memo,
+                }
+            }
             Test::Exists(b) => CTest::Exists(*b),
             Test::All(t) => CTest::All(t.iter().map(|t| self.test(path, t)).collect()),
         }
@@ -453,6 +479,7 @@ impl Compiler {
         Ok(Keywords {
             slots,
             derived,
+            memos: self.memos.len(),
             models: Vec::new(),
         })
     }
@@ -660,10 +687,19 @@ impl CTest {
                 };
                 decided.is_some_and(|(i, _)| i < 64 && ids & (1 << i) != 0)
             }
-            CTest::Matches(re) => match v {
-                Val::List(items) => items.iter().any(|s| re.is_match(s)),
-                _ => text_parts(v).into_iter().flatten().any(|s| re.is_match(s)),
-            },
+            CTest::Matches { re, memo } => {
+                if let Some(known) = memo.and_then(|m| scan.pattern_result(m)) {
+                    return known;
+                }
+                let hit = match v {
+                    Val::List(items) => items.iter().any(|s| re.is_match(s)),
+                    _ => text_parts(v).into_iter().flatten().any(|s| re.is_match(s)),
+                };
+                if let Some(m) = *memo {
+                    scan.remember_pattern(m, kw.memos, hit);
+                }
+                hit
+            }
             CTest::Exists(_) | CTest::Not(_) | CTest::All(_) => false,
         }
     }

@@ -22,6 +22,8 @@ pub(crate) struct Keywords {
     pub(super) slots: Vec<KeywordSlot>,
     /// The slots on `category` and `priority`, which change between stages.
     pub(super) derived: Vec<usize>,
+    /// How many pattern results an evaluation may remember ([`Scan::pattern_result`]).
+    pub(super) memos: usize,
     /// `[models]`: each model's name and the model, loaded once and shared.
     pub(crate) models: Vec<(Arc<str>, Arc<crate::text::Model>)>,
 }
@@ -86,9 +88,14 @@ pub(crate) struct Scan {
     /// The raw text features of this ticket, once a model extracted them, and which model did.
     text_scratch: Option<Box<crate::text::Scratch>>,
     extracted_by: Option<usize>,
+    /// Pattern results by memo place, two bits each (known, and the result): the first 128
+    /// places inline, more on the heap.
+    patterns: [u64; PATTERN_WORDS],
+    more_patterns: Vec<u64>,
 }
 
 const INLINE_SLOTS: usize = 4;
+const PATTERN_WORDS: usize = 4;
 
 impl Scan {
     /// Forgets what was found in `category` and `priority`: a stage has just set them.
@@ -97,6 +104,34 @@ impl Scan {
             if let Some(cell) = self.cell(i, kw.slots.len()) {
                 *cell = None;
             }
+        }
+    }
+
+    /// A pattern's result at memo place `m`, if this evaluation has tested it.
+    pub(super) fn pattern_result(&self, m: usize) -> Option<bool> {
+        let i = m / 32;
+        let word = match i.checked_sub(PATTERN_WORDS) {
+            None => self.patterns.get(i)?,
+            Some(j) => self.more_patterns.get(j)?,
+        };
+        let at = (m % 32) * 2;
+        (word >> at & 1 == 1).then_some(word >> (at + 1) & 1 == 1)
+    }
+
+    pub(super) fn remember_pattern(&mut self, m: usize, places: usize, hit: bool) {
+        let i = m / 32;
+        let word = match i.checked_sub(PATTERN_WORDS) {
+            None => self.patterns.get_mut(i),
+            Some(j) => {
+                let more = places.div_ceil(32).saturating_sub(PATTERN_WORDS);
+                if self.more_patterns.len() < more {
+                    self.more_patterns.resize(more, 0);
+                }
+                self.more_patterns.get_mut(j)
+            }
+        };
+        if let Some(word) = word {
+            *word |= (1 | u64::from(hit) << 1) << ((m % 32) * 2);
         }
     }
 
