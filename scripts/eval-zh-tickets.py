@@ -31,9 +31,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOW = "2026-01-01T00:00:00+08:00"
 # Models of the policy that are trained on the labelled tickets, and the label each learns.
 # Other models (sentiment: trained on product reviews) are used as they are.
+# The training options are those of scripts/train-category.sh and scripts/train-urgency.sh.
 TRAINED_ON_TICKETS = {
-    "category": "attributes.label_category",
-    "urgency": "attributes.label_urgency",
+    "category": ["--label", "attributes.label_category", "--min-df", "2", "--c", "30"],
+    "urgency": ["--label", "attributes.label_urgency"],
 }
 
 
@@ -74,7 +75,7 @@ def decide_cross_validated(aftercare, policy, lines, k):
                 with open(train, "w", encoding="utf-8") as f:
                     f.writelines(outside)
                 out = subprocess.run(
-                    [aftercare, "train", train, "--label", TRAINED_ON_TICKETS[name],
+                    [aftercare, "train", train, *TRAINED_ON_TICKETS[name],
                      "--out", os.path.join(work, model["path"])],
                     check=False, capture_output=True, text=True)
                 if out.returncode != 0:

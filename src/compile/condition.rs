@@ -438,10 +438,13 @@ impl Compiler {
                 );
                 let memo = holds_still.then(|| {
                     let key = (path.clone(), re.as_str().to_string());
-                    self.memos.iter().position(|m| *m == key).unwrap_or_else(|| {
-                        self.memos.push(key);
-                        self.memos.len() - 1
-                    })
+                    self.memos
+                        .iter()
+                        .position(|m| *m == key)
+                        .unwrap_or_else(|| {
+                            self.memos.push(key);
+                            self.memos.len() - 1
+                        })
                 });
                 CTest::Matches {
                     re: re.clone(),

@@ -152,8 +152,8 @@ pub struct ModelWhy {
     pub against_label: Vec<TermWeight>,
 }
 
-/// A term of the ticket's text and its weight on a label: its first-order effect on the
-/// label's log-probability (positive for, negative against). Terms that name one of the
+/// A term of the ticket's text and its weight on a label: what it adds to the label's score
+/// over the other labels' mean (positive for, negative against). Terms that name one of the
 /// ticket's personal values are never listed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]

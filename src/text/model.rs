@@ -298,9 +298,11 @@ impl Model {
 
     /// The prediction with up to `top` terms for and against its label.
     ///
-    /// A term's weight is its first-order effect on the label's log-probability:
-    /// `x · (w_label − Σ_j p_j · w_j)` for its feature value `x`. Terms that name the same
-    /// text (the word 制冷 and the character pair 制冷) are summed.
+    /// A term's weight is what it adds to the label's score over the other labels' mean:
+    /// `x · (w_label − mean_{j ≠ label} w_j)` for its feature value `x` (for two labels, its
+    /// share of the log-odds). Unlike the gradient of the label's probability, it does not
+    /// vanish when the model is sure. Terms that name the same text (the word 制冷 and the
+    /// character pair 制冷) are summed.
     pub fn explain(&self, text: &str, top: usize) -> Explanation<'_> {
         let text = cap(text);
         let mut scratch = Scratch::default();
@@ -327,8 +329,9 @@ impl Model {
             ) else {
                 continue;
             };
-            let mean: f64 = row.iter().zip(&p).map(|(w, pj)| f64::from(*w) * pj).sum();
             let own = row.get(prediction.index).map_or(0.0, |w| f64::from(*w));
+            let others = row.len().saturating_sub(1).max(1) as f64;
+            let mean = (row.iter().map(|w| f64::from(*w)).sum::<f64>() - own) / others;
             let effect = f64::from(*x) * (own - mean);
             match position.get(&term) {
                 Some(&i) => {
