@@ -899,3 +899,125 @@ department = "desk"
     let (c, _) = classify(&p, json!({ "subject": "kw300x" }));
     assert_eq!(c, "other");
 }
+
+/// A pattern repeated across stages runs once per evaluation; what it found must be the same
+/// answer in every stage, and a pattern on a field that changes between stages (`category`)
+/// must be tested again on the new value.
+#[test]
+fn a_repeated_pattern_answers_alike_in_every_stage_and_derived_fields_are_read_again() {
+    let text = r#"
+[policy]
+name = "memo"
+version = "1"
+
+[[categories]]
+id = "gas"
+when = { text = { matches = '燃气.{0,4}味' } }
+
+[[categories]]
+id = "other"
+default = true
+
+[priorities]
+order = ["urgent", "normal"]
+default = "normal"
+
+[[priority_rules]]
+id = "gas-urgent"
+priority = "urgent"
+when = { text = { matches = '燃气.{0,4}味' }, category = { matches = '^gas$' } }
+
+[[routes]]
+id = "safety"
+department = "desk"
+when = { all = [ { text = { matches = '燃气.{0,4}味' } }, { priority = { matches = '^urg' } },
+                 { not = { category = { matches = '^other$' } } } ] }
+
+[[routes]]
+id = "all"
+default = true
+department = "desk"
+
+[departments.desk]
+"#;
+    let policy = Policy::from_toml(text).expect("loads");
+    let d = policy
+        .evaluate(&ticket(json!({ "description": "厨房有燃气的味道" })), now())
+        .expect("a decision");
+    assert_eq!(
+        (&*d.category, &*d.priority, &*d.route.rule),
+        ("gas", "urgent", "safety")
+    );
+    let d = policy
+        .evaluate(&ticket(json!({ "description": "热水器不热" })), now())
+        .expect("a decision");
+    assert_eq!(
+        (&*d.category, &*d.priority, &*d.route.rule),
+        ("other", "normal", "all")
+    );
+}
+
+/// More distinct patterns than an evaluation keeps inline (128): each still answers for itself.
+#[test]
+fn many_patterns_each_answer_for_themselves() {
+    let rules: String = (0..300)
+        .map(|i| {
+            format!(
+                "[[categories]]\nid = \"c{i}\"\nwhen = {{ text = {{ matches = '^w{i}$' }} }}\n\n"
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"
+[policy]
+name = "many"
+version = "1"
+
+{rules}
+[[categories]]
+id = "none"
+default = true
+
+[priorities]
+order = ["normal"]
+default = "normal"
+
+[[routes]]
+id = "all"
+default = true
+department = "desk"
+
+[departments.desk]
+"#
+    );
+    let policy = Policy::from_toml(&text).expect("loads");
+    for i in [0, 127, 128, 200, 299] {
+        let d = policy
+            .evaluate(&ticket(json!({ "description": format!("w{i}") })), now())
+            .expect("a decision");
+        assert_eq!(&*d.category, format!("c{i}"));
+    }
+    let d = policy
+        .evaluate(&ticket(json!({ "description": "w300" })), now())
+        .expect("a decision");
+    assert_eq!(&*d.category, "none");
+}
+
+/// The same pattern on two fields is two tests.
+#[test]
+fn one_pattern_on_two_fields_is_tested_on_each() {
+    let policy = policy(
+        r#"{ any = [ { subject = { matches = '退货' } }, { description = { matches = '退货' } } ] }"#,
+    );
+    hit(
+        &policy,
+        json!({ "subject": "你好", "description": "我要退货" }),
+        "description matches /退货/",
+    );
+    hit(
+        &policy,
+        json!({ "subject": "退货", "description": "你好" }),
+        "subject matches /退货/",
+    );
+    miss(&policy, json!({ "subject": "你好", "description": "你好" }));
+}
