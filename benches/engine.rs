@@ -5,7 +5,7 @@
 //!    baseline: a hand-written `match`;
 //! b. the default policy's full decision over a ticket with an event history;
 //! c. business-time `add` and `between` for 1 h, 3 bd and one year;
-//! d. loading and validating the default policy;
+//! d. loading and validating the default policy, with and without its text models;
 //! e. a batch of 100,000 tickets on one core and on all cores.
 //!
 //! `cargo bench --bench engine`
@@ -22,6 +22,8 @@ mod support;
 #[path = "support/triage.rs"]
 mod triage;
 use triage::hand_triage;
+#[path = "support/without_models.rs"]
+mod without_models;
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2025-09-30T12:00:00+08:00")
@@ -168,6 +170,10 @@ fn d_load(c: &mut Criterion) {
     let mut g = c.benchmark_group("d_load");
     g.bench_function("default_policy", |b| {
         b.iter(|| black_box(Policy::from_path("policies/default.toml").expect("valid")))
+    });
+    // The same rules without the three text models (decoding them is most of the load).
+    g.bench_function("default_policy_without_models", |b| {
+        b.iter(|| black_box(without_models::default_without_models()))
     });
     g.finish();
 }

@@ -130,8 +130,9 @@ impl std::fmt::Display for Scalar {
 /// A compiled `matches` pattern and its text.
 ///
 /// Built with the regex crate's own engine (`regex-automata`) so that the literal prefilter can
-/// be left out: extracting it from a case-insensitive word list costs several times the rest of
-/// the compilation, while ticket texts are short enough for the lazy DFA alone.
+/// be left out of case-insensitive patterns: extracting it from a case-insensitive word list
+/// costs several times the rest of the compilation, while ticket texts are short enough for
+/// the lazy DFA alone.
 #[derive(Debug, Clone)]
 pub(crate) struct Pattern {
     text: String,
@@ -152,8 +153,12 @@ impl Pattern {
     /// automata and one search cache ([`Pattern::cost`]).
     pub(crate) fn new(text: &str, max_bytes: usize) -> Result<Pattern, PatternError> {
         use regex_automata::meta;
+        // A literal prefilter lets a search skip text that holds none of a pattern's literals
+        // (a decision of the default policy: 11 % faster), but extracting one from a
+        // case-insensitive word list costs several times the rest of the compilation.
+        let caseless = text.contains("(?i");
         let config = meta::Config::new()
-            .auto_prefilter(false)
+            .auto_prefilter(!caseless)
             .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
             // Stops the build as soon as an automaton grows past the budget: a pattern over
             // it costs its budget in time and memory, not its full size.
