@@ -8,6 +8,19 @@
 use aftercare::{Policy, Ticket};
 use serde_json::{json, Value};
 
+/// The end of every test policy here: one priority, one route, one department.
+const ONE_PRIORITY_ONE_ROUTE: &str = r#"[priorities]
+order = ["normal"]
+default = "normal"
+
+[[routes]]
+id = "all"
+default = true
+department = "desk"
+
+[departments.desk]
+"#;
+
 /// A policy whose first category, `hit`, is chosen when `when` holds; otherwise `miss`.
 fn policy(when: &str) -> Policy {
     let text = format!(
@@ -24,17 +37,7 @@ when = {when}
 id = "miss"
 default = true
 
-[priorities]
-order = ["normal"]
-default = "normal"
-
-[[routes]]
-id = "all"
-default = true
-department = "desk"
-
-[departments.desk]
-"#
+{ONE_PRIORITY_ONE_ROUTE}"#
     );
     match Policy::from_toml(&text) {
         Ok(p) => p,
@@ -978,17 +981,7 @@ version = "1"
 id = "none"
 default = true
 
-[priorities]
-order = ["normal"]
-default = "normal"
-
-[[routes]]
-id = "all"
-default = true
-department = "desk"
-
-[departments.desk]
-"#
+{ONE_PRIORITY_ONE_ROUTE}"#
     );
     let policy = Policy::from_toml(&text).expect("loads");
     for i in [0, 127, 128, 200, 299] {
