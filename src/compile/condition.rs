@@ -275,8 +275,8 @@ pub(crate) struct Compiler {
     priorities: Vec<String>,
     /// The names of the policy's models, in order.
     pub(crate) models: Vec<String>,
-    /// Each (field, pattern) with a memo place, in place order.
-    memos: Vec<(Path, String)>,
+    /// Each (field, pattern) with a memo place, and its place.
+    memos: HashMap<(Path, String), usize>,
 }
 
 impl Compiler {
@@ -287,7 +287,7 @@ impl Compiler {
             categories,
             priorities,
             models: Vec::new(),
-            memos: Vec::new(),
+            memos: HashMap::new(),
         }
     }
 
@@ -437,14 +437,11 @@ impl Compiler {
                     Path::Category | Path::Priority | Path::Model(_) | Path::ModelConfidence(_)
                 );
                 let memo = holds_still.then(|| {
-                    let key = (path.clone(), re.as_str().to_string());
-                    self.memos
-                        .iter()
-                        .position(|m| *m == key)
-                        .unwrap_or_else(|| {
-                            self.memos.push(key);
-                            self.memos.len() - 1
-                        })
+                    let next = self.memos.len();
+                    *self
+                        .memos
+                        .entry((path.clone(), re.as_str().to_string()))
+                        .or_insert(next)
                 });
                 CTest::Matches {
                     re: re.clone(),
