@@ -156,9 +156,8 @@ impl Pattern {
         // A literal prefilter lets a search skip text that holds none of a pattern's literals
         // (a decision of the default policy: 11 % faster), but extracting one from a
         // case-insensitive word list costs several times the rest of the compilation.
-        let caseless = text.contains("(?i");
         let config = meta::Config::new()
-            .auto_prefilter(!caseless)
+            .auto_prefilter(!sets_case_insensitive(text))
             .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
             // Stops the build as soon as an automaton grows past the budget: a pattern over
             // it costs its budget in time and memory, not its full size.
@@ -211,6 +210,19 @@ impl Pattern {
     pub(crate) fn is_match(&self, text: &str) -> bool {
         self.re.is_match(text)
     }
+}
+
+/// Whether a flag group of `pattern` (`(?i)`, `(?si:…)`, `(?-i)`) names the `i` flag. A
+/// pattern that only turns it off counts too: the answer only decides whether a prefilter is
+/// worth extracting, never what matches.
+fn sets_case_insensitive(pattern: &str) -> bool {
+    pattern.match_indices("(?").any(|(at, _)| {
+        let rest = pattern.get(at + 2..).unwrap_or_default();
+        let flags = rest
+            .get(..rest.find([':', ')']).unwrap_or(0))
+            .unwrap_or_default();
+        flags.contains('i') && flags.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+    })
 }
 
 /// Which stage a condition belongs to: later stages may read the results of earlier ones.
@@ -678,4 +690,27 @@ fn describe(path: &str, test: &Test) -> String {
         }
     }
     format!("{path} {}", one(test))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sets_case_insensitive;
+
+    #[test]
+    fn case_insensitive_flags_are_found_in_any_flag_group() {
+        for p in ["(?i)sue", "a(?i:b)", "(?si)x", "(?x-i)y", "态度(?i:OK)"] {
+            assert!(sets_case_insensitive(p), "{p}");
+        }
+        for p in [
+            "态度.{0,3}差",
+            "(?s)x",
+            "(?P<i>x)",
+            "(?<i>x)",
+            "(?:i)",
+            "\\(?",
+            "(?",
+        ] {
+            assert!(!sets_case_insensitive(p), "{p}");
+        }
+    }
 }
