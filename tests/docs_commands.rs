@@ -10,6 +10,11 @@
 //!
 //! Each page runs in its own scratch folder holding copies of `policies/`, `examples/policies/`
 //! and `tests/fixtures/`, with the `aftercare` binary under test first on `PATH`.
+//!
+//! After a change that moves what sessions print (a retrained model, a new trace line), run
+//! the test with `AFTERCARE_UPDATE_DOCS=1`: the shown output of each session that no longer
+//! matches is rewritten in its page, except where it elides lines (`...`, a trailing `…`),
+//! which stay failures for a person to edit. Read the diff before committing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,6 +32,8 @@ const PAGES: &[&str] = &[
 struct Step {
     line: usize,
     command: String,
+    /// The index of the first line of shown output in the page.
+    output_at: usize,
     expected: Vec<String>,
 }
 
@@ -51,11 +58,13 @@ fn sessions(text: &str) -> Vec<Step> {
             step.command.push(' ');
             step.command
                 .push_str(part.trim_end_matches('\\').trim_end());
+            step.output_at = i + 1;
         } else if let Some(command) = trimmed.strip_prefix("$ ") {
             continuing = command.ends_with('\\');
             steps.push(Step {
                 line: i + 1,
                 command: command.trim_end_matches('\\').trim_end().to_string(),
+                output_at: i + 1,
                 expected: Vec::new(),
             });
         } else if let Some(step) = steps.last_mut() {
@@ -128,7 +137,12 @@ fn run_page(page: &str) {
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
     ))
     .unwrap();
+    let update = std::env::var_os("AFTERCARE_UPDATE_DOCS").is_some();
+    let mut page_lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut updated = false;
     let mut failures = Vec::new();
+    // From the last session up, so that rewriting one moves no line of those before it.
+    let mut runs = Vec::new();
     for step in &steps {
         let out = Command::new("sh")
             .arg("-c")
@@ -138,9 +152,17 @@ fn run_page(page: &str) {
             .env("NO_COLOR", "1")
             .output()
             .expect("sh runs");
+        runs.push((step, out));
+    }
+    for (step, out) in runs.into_iter().rev() {
         let actual = String::from_utf8(out.stdout).expect("UTF-8 output");
         let lines: Vec<&str> = actual.lines().collect();
-        if !out.status.success() || !matches(&step.expected, &lines) {
+        let elided = step.expected.iter().any(|l| l == "..." || l.ends_with('…'));
+        if update && out.status.success() && !elided && !matches(&step.expected, &lines) {
+            let shown = step.output_at..step.output_at + step.expected.len();
+            page_lines.splice(shown, lines.iter().map(|l| l.trim_end().to_string()));
+            updated = true;
+        } else if !out.status.success() || !matches(&step.expected, &lines) {
             failures.push(format!(
                 "{page}:{}: $ {}\n(exit {:?})\n--- shown:\n{}\n--- actual:\n{}",
                 step.line,
@@ -152,6 +174,14 @@ fn run_page(page: &str) {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+    if updated {
+        let mut new_text = page_lines.join("\n");
+        if text.ends_with('\n') {
+            new_text.push('\n');
+        }
+        std::fs::write(root.join(page), new_text).unwrap();
+    }
+    failures.reverse();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
