@@ -21,7 +21,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 mod support;
 #[path = "support/triage.rs"]
 mod triage;
-use triage::hand_triage;
+use triage::{hand_triage, triage_policy};
 #[path = "support/without_models.rs"]
 mod without_models;
 
@@ -36,20 +36,6 @@ fn tickets(n: usize, events: bool) -> Vec<Ticket> {
     (0..n)
         .map(|i| Ticket::from_json(&support::ticket_json(&mut rng, i, events)).expect("valid"))
         .collect()
-}
-
-/// The triage policy without its SLA section: category, priority and route only.
-fn triage_policy(with_sla: bool) -> Policy {
-    let text = std::fs::read_to_string("benches/policies/triage.toml").expect("readable");
-    let text = if with_sla {
-        text
-    } else {
-        text.split("[sla.targets")
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    };
-    Policy::from_toml(&text).expect("valid")
 }
 
 fn a_triage(c: &mut Criterion) {

@@ -22,7 +22,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 mod support;
 #[path = "support/triage.rs"]
 mod triage;
-use triage::hand_triage;
+use triage::{hand_triage, triage_policy};
 #[path = "support/without_models.rs"]
 mod without_models;
 use without_models::default_without_models;
@@ -157,21 +157,6 @@ fn parse(lines: &[String]) -> Vec<Ticket> {
         .iter()
         .map(|l| Ticket::from_json(l).expect("valid"))
         .collect()
-}
-
-/// The triage policy (`benches/policies/triage.toml`), with or without its first-response
-/// targets.
-fn triage_policy(with_sla: bool) -> Policy {
-    let text = std::fs::read_to_string("benches/policies/triage.toml").expect("readable");
-    let text = if with_sla {
-        text
-    } else {
-        text.split("[sla.targets")
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    };
-    Policy::from_toml(&text).expect("valid")
 }
 
 /// A peer benchmark's own record: plain fields, the flags as booleans.

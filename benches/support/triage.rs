@@ -1,6 +1,22 @@
-//! The hand-written baseline shared by `benches/engine.rs` and `benches/peer.rs`.
+//! The triage policy and its hand-written baseline, shared by `benches/engine.rs` and
+//! `benches/peer.rs`.
 
-use aftercare::{AttrValue, Ticket};
+use aftercare::{AttrValue, Policy, Ticket};
+
+/// The triage policy (`benches/policies/triage.toml`), with or without its first-response
+/// targets.
+pub fn triage_policy(with_sla: bool) -> Policy {
+    let text = std::fs::read_to_string("benches/policies/triage.toml").expect("readable");
+    let text = if with_sla {
+        text
+    } else {
+        text.split("[sla.targets")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    Policy::from_toml(&text).expect("valid")
+}
 
 /// The triage rules of `benches/policies/triage.toml`, written by hand: the baseline of the
 /// triage benches.
