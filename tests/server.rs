@@ -244,21 +244,30 @@ impl Response {
 
 /// One request on its own connection (`connection: close`), read to the end.
 fn request(addr: &str, method: &str, path: &str, content_type: &str, body: &[u8]) -> Response {
+    let mut stream = send_head(addr, method, path, content_type, body.len());
+    // The server may answer (e.g. 413) before reading the whole body and close.
+    let _ = stream.write_all(body);
+    read_answer(stream)
+}
+
+/// A new connection with a request's head written on it, its body still to come.
+fn send_head(addr: &str, method: &str, path: &str, content_type: &str, len: usize) -> TcpStream {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(120)))
         .unwrap();
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n",
-        body.len()
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {len}\r\n"
     );
     if !content_type.is_empty() {
         head.push_str(&format!("content-type: {content_type}\r\n"));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).unwrap();
-    // The server may answer (e.g. 413) before reading the whole body and close.
-    let _ = stream.write_all(body);
+    stream
+}
+
+fn read_answer(mut stream: TcpStream) -> Response {
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw);
     parse_response(&raw)
@@ -274,16 +283,7 @@ struct HeldRequest {
 impl HeldRequest {
     fn start(addr: &str, path: &str, content_type: &str, body: &[u8]) -> HeldRequest {
         let (&last, rest) = body.split_last().expect("a body to hold back");
-        let mut stream = TcpStream::connect(addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(120)))
-            .unwrap();
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\
-             content-length: {}\r\ncontent-type: {content_type}\r\n\r\n",
-            body.len()
-        );
-        stream.write_all(head.as_bytes()).unwrap();
+        let mut stream = send_head(addr, "POST", path, content_type, body.len());
         stream.write_all(rest).unwrap();
         stream.flush().unwrap();
         HeldRequest { stream, last }
@@ -299,9 +299,7 @@ impl HeldRequest {
     fn finish(mut self) -> Response {
         // The server may have answered (e.g. a timeout) and closed already.
         let _ = self.stream.write_all(&[self.last]);
-        let mut raw = Vec::new();
-        let _ = self.stream.read_to_end(&mut raw);
-        parse_response(&raw)
+        read_answer(self.stream)
     }
 }
 
