@@ -8,8 +8,8 @@ precision, and (with --errors) the tickets it got wrong.
 
 With --cv K the tickets are split into K folds by a hash of their id, and each fold is decided
 by a copy of the policy whose ticket-trained models (category, urgency: see TRAINED_ON_TICKETS)
-were trained with `aftercare train` on the other folds only: the figures then say how the
-models and their thresholds do on tickets they were not trained on. Use it on train.jsonl to
+were trained by their training scripts on the other folds only: the figures then say how the
+models and their thresholds do on tickets they were not trained on. Use it on the training files to
 choose thresholds; the rules themselves are still tuned on the same tickets.
 
 Usage:
@@ -29,12 +29,12 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOW = "2026-01-01T00:00:00+08:00"
-# Models of the policy that are trained on the labelled tickets, and the label each learns.
-# Other models (sentiment: trained on product reviews) are used as they are.
-# The training options are those of scripts/train-category.sh and scripts/train-urgency.sh.
+# Models of the policy that are trained on the labelled tickets, each by its training script
+# (which holds its label and options). Other models (sentiment: trained on product reviews)
+# are used as they are.
 TRAINED_ON_TICKETS = {
-    "category": ["--label", "attributes.label_category", "--min-df", "2", "--c", "30"],
-    "urgency": ["--label", "attributes.label_urgency"],
+    "category": "scripts/train-category.sh",
+    "urgency": "scripts/train-urgency.sh",
 }
 
 
@@ -75,12 +75,12 @@ def decide_cross_validated(aftercare, policy, lines, k):
                 with open(train, "w", encoding="utf-8") as f:
                     f.writelines(outside)
                 out = subprocess.run(
-                    [aftercare, "train", train, *TRAINED_ON_TICKETS[name],
-                     "--out", os.path.join(work, model["path"])],
+                    ["sh", os.path.join(ROOT, TRAINED_ON_TICKETS[name]), aftercare, train,
+                     os.path.join(work, model["path"])],
                     check=False, capture_output=True, text=True)
                 if out.returncode != 0:
                     sys.stderr.write(out.stderr)
-                    sys.exit(f"aftercare train failed with exit code {out.returncode}")
+                    sys.exit(f"{TRAINED_ON_TICKETS[name]} failed with exit code {out.returncode}")
             test = os.path.join(tmp, "test.jsonl")
             with open(test, "w", encoding="utf-8") as f:
                 f.writelines(inside)

@@ -7,12 +7,16 @@
 # cross-validation of the default policy with the model on the training tickets (folds by
 # SHA-256 of the ticket id; scripts/eval-zh-tickets.py --cv 5, policies/models/README.md).
 #
-# Usage: scripts/train-category.sh [AFTERCARE_BINARY]   (default target/release/aftercare)
+# Usage: scripts/train-category.sh [AFTERCARE_BINARY [TICKETS OUT]]
+#   AFTERCARE_BINARY  default target/release/aftercare
+#   TICKETS OUT       train on other tickets into another file (scripts/eval-zh-tickets.py
+#                     --cv does, so that its folds train with these options)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 aftercare=${1:-$root/target/release/aftercare}
 . "$root/scripts/zh-training-tickets.sh"
-mkdir -p "$root/policies/models"
-zh_training_tickets | "$aftercare" train - --label attributes.label_category \
-    --min-df 2 --c 30 --out "$root/policies/models/category.model"
-ls -l "$root/policies/models/category.model"
+out=${3:-$root/policies/models/category.model}
+mkdir -p "$(dirname "$out")"
+if [ $# -ge 3 ]; then cat "$2"; else zh_training_tickets; fi |
+    "$aftercare" train - --label attributes.label_category --min-df 2 --c 30 --out "$out"
+ls -l "$out"

@@ -6,12 +6,16 @@
 # policy's `urgent-model` rule uses it beside the words; its floors were chosen by
 # cross-validation on the training tickets (scripts/eval-zh-tickets.py --cv 5).
 #
-# Usage: scripts/train-urgency.sh [AFTERCARE_BINARY]   (default target/release/aftercare)
+# Usage: scripts/train-urgency.sh [AFTERCARE_BINARY [TICKETS OUT]]
+#   AFTERCARE_BINARY  default target/release/aftercare
+#   TICKETS OUT       train on other tickets into another file (scripts/eval-zh-tickets.py
+#                     --cv does, so that its folds train with these options)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 aftercare=${1:-$root/target/release/aftercare}
 . "$root/scripts/zh-training-tickets.sh"
-mkdir -p "$root/policies/models"
-zh_training_tickets | "$aftercare" train - --label attributes.label_urgency \
-    --out "$root/policies/models/urgency.model"
-ls -l "$root/policies/models/urgency.model"
+out=${3:-$root/policies/models/urgency.model}
+mkdir -p "$(dirname "$out")"
+if [ $# -ge 3 ]; then cat "$2"; else zh_training_tickets; fi |
+    "$aftercare" train - --label attributes.label_urgency --out "$out"
+ls -l "$out"
