@@ -3,11 +3,13 @@
 
 Runs `aftercare eval POLICY TICKETS` and compares each decision with the ticket's labels:
 category against `attributes.label_category`, urgency (priority "urgent") against
-`attributes.label_urgency`. Prints category accuracy, per-category recall, urgent recall and
-precision, and (with --errors) the tickets it got wrong.
+`attributes.label_urgency`, and the `sentiment` model's label against
+`attributes.label_sentiment`. Prints category accuracy, per-category recall, urgent recall and
+precision, the tone's accuracy and macro-F1, and (with --errors) the tickets whose category or
+urgency it got wrong.
 
 With --cv K the tickets are split into K folds by a hash of their id, and each fold is decided
-by a copy of the policy whose ticket-trained models (category, urgency: see TRAINED_ON_TICKETS)
+by a copy of the policy whose ticket-trained models (category, sentiment, urgency: see TRAINED_ON_TICKETS)
 were trained by their training scripts on the other folds only: the figures then say how the
 models and their thresholds do on tickets they were not trained on. Use it on the training files to
 choose thresholds; the rules themselves are still tuned on the same tickets.
@@ -30,10 +32,10 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOW = "2026-01-01T00:00:00+08:00"
 # Models of the policy that are trained on the labelled tickets, each by its training script
-# (which holds its label and options). Other models (sentiment: trained on product reviews)
-# are used as they are.
+# (which holds its label and options). Other models are used as they are.
 TRAINED_ON_TICKETS = {
     "category": "scripts/train-category.sh",
+    "sentiment": "scripts/train-sentiment.sh",
     "urgency": "scripts/train-urgency.sh",
 }
 
@@ -118,6 +120,7 @@ def main():
     per_cat = collections.defaultdict(lambda: [0, 0])  # label -> [correct, support]
     confusion = collections.Counter()
     tp = fn = fp = 0
+    tone = collections.Counter()  # (label, model's label) -> tickets
     wrong = []
     for tid in order:
         attrs = tickets[tid].get("attributes", {})
@@ -126,6 +129,10 @@ def main():
         d = decisions[tid]
         got_cat = d["category"]
         got_urgent = d["priority"] == "urgent"
+        want_tone = attrs.get("label_sentiment")
+        got_tone = (d.get("labels") or {}).get("sentiment", {}).get("label")
+        if want_tone is not None and got_tone is not None:
+            tone[(want_tone, got_tone)] += 1
         if want_cat is not None:
             total += 1
             per_cat[want_cat][1] += 1
@@ -151,6 +158,17 @@ def main():
         "urgent_recall": tp / (tp + fn) if tp + fn else 1.0,
         "urgent_precision": tp / (tp + fp) if tp + fp else 1.0,
     }
+    if tone:
+        tones = sorted({a for a, _ in tone} | {b for _, b in tone})
+        f1 = []
+        for t in tones:
+            hit = tone[(t, t)]
+            said = sum(tone[(a, t)] for a in tones)
+            meant = sum(tone[(t, b)] for b in tones)
+            p, r = hit / said if said else 0.0, hit / meant if meant else 0.0
+            f1.append(2 * p * r / (p + r) if p + r else 0.0)
+        figures["sentiment_accuracy"] = sum(tone[(t, t)] for t in tones) / sum(tone.values())
+        figures["sentiment_macro_f1"] = sum(f1) / len(f1)
     if args.format == "json":
         print(json.dumps(figures, ensure_ascii=False, indent=2))
     else:
@@ -160,6 +178,9 @@ def main():
             print(f"  {k:<13}    recall {c / n:.1%} ({c}/{n})")
         print(f"urgent recall      {figures['urgent_recall']:.1%} ({tp}/{tp + fn})")
         print(f"urgent precision   {figures['urgent_precision']:.1%} ({tp}/{tp + fp})")
+        if tone:
+            print(f"tone accuracy      {figures['sentiment_accuracy']:.1%} "
+                  f"(macro-F1 {figures['sentiment_macro_f1']:.3f})")
         labels = sorted(per_cat)
         print("confusion (rows: label, columns: decided)")
         print("  " + " ".join(f"{l[:6]:>7}" for l in ["", *labels]))

