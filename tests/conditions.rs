@@ -8,18 +8,7 @@
 use aftercare::{Policy, Ticket};
 use serde_json::{json, Value};
 
-/// The end of every test policy here: one priority, one route, one department.
-const ONE_PRIORITY_ONE_ROUTE: &str = r#"[priorities]
-order = ["normal"]
-default = "normal"
-
-[[routes]]
-id = "all"
-default = true
-department = "desk"
-
-[departments.desk]
-"#;
+use crate::support::ONE_PRIORITY_ONE_ROUTE;
 
 /// A policy whose first category, `hit`, is chosen when `when` holds; otherwise `miss`.
 fn policy(when: &str) -> Policy {
@@ -748,29 +737,21 @@ fn text_exists() {
 
 #[test]
 fn first_matching_category_wins() {
-    let p = Policy::from_toml(
+    let p = Policy::from_toml(&format!(
         r#"
 [policy]
 name = "order"
 [[categories]]
 id = "complaint"
-when = { text = { contains_any = ["投诉", "complaint"] } }
+when = {{ text = {{ contains_any = ["投诉", "complaint"] }} }}
 [[categories]]
 id = "fault"
-when = { text = { contains_any = ["漏水", "leak"] } }
+when = {{ text = {{ contains_any = ["漏水", "leak"] }} }}
 [[categories]]
 id = "consultation"
 default = true
-[priorities]
-order = ["normal"]
-default = "normal"
-[[routes]]
-id = "all"
-default = true
-department = "desk"
-[departments.desk]
-"#,
-    )
+{ONE_PRIORITY_ONE_ROUTE}"#
+    ))
     .unwrap();
     let (c, line) = classify(&p, json!({ "description": "漏水,我要投诉" }));
     assert_eq!(c, "complaint");
@@ -795,29 +776,21 @@ department = "desk"
 #[test]
 fn one_keyword_in_several_rules() {
     // Keywords shared between rules of one stage are scanned once; each rule still sees them.
-    let p = Policy::from_toml(
+    let p = Policy::from_toml(&format!(
         r#"
 [policy]
 name = "shared"
 [[categories]]
 id = "a"
-when = { text = { contains_any = ["x1", "shared"] }, channel = "phone" }
+when = {{ text = {{ contains_any = ["x1", "shared"] }}, channel = "phone" }}
 [[categories]]
 id = "b"
-when = { text = { contains_any = ["shared", "y1"] } }
+when = {{ text = {{ contains_any = ["shared", "y1"] }} }}
 [[categories]]
 id = "c"
 default = true
-[priorities]
-order = ["normal"]
-default = "normal"
-[[routes]]
-id = "all"
-default = true
-department = "desk"
-[departments.desk]
-"#,
-    )
+{ONE_PRIORITY_ONE_ROUTE}"#
+    ))
     .unwrap();
     let (c, line) = classify(&p, json!({ "subject": "SHARED word", "channel": "chat" }));
     assert_eq!(c, "b");
@@ -871,15 +844,7 @@ when = {{ text = {{ contains_any = ["kw299x", "zzz"] }} }}
 [[categories]]
 id = "other"
 default = true
-[priorities]
-order = ["normal"]
-default = "normal"
-[[routes]]
-id = "all"
-default = true
-department = "desk"
-[departments.desk]
-"#,
+{ONE_PRIORITY_ONE_ROUTE}"#,
         many[..299].join(", ")
     ))
     .unwrap();

@@ -353,27 +353,16 @@ fn many_diagnostics_on_a_large_policy_cost_linear_time() {
     assert!(elapsed.as_secs() < 60, "took {elapsed:?}");
 }
 
-const WITH_LIMITS: &str = r#"
-[policy]
-name = "limits from the policy"
-[limits]
-max_events = 2
-[[categories]]
-id = "general"
-default = true
-[priorities]
-order = ["normal"]
-default = "normal"
-[[routes]]
-id = "all"
-default = true
-department = "desk"
-[departments.desk]
-"#;
+/// A minimal policy with a `[limits]` table.
+fn with_limits() -> String {
+    crate::support::minimal_policy(
+        "[policy]\nname = \"limits from the policy\"\n[limits]\nmax_events = 2\n",
+    )
+}
 
 #[test]
 fn a_policy_limits_table_sets_the_ticket_limits() {
-    let policy = aftercare::Policy::from_toml(WITH_LIMITS).expect("loads");
+    let policy = aftercare::Policy::from_toml(&with_limits()).expect("loads");
     assert_eq!(policy.limits().max_events, 2);
     assert_eq!(
         policy.limits().max_ticket_bytes,
@@ -392,7 +381,7 @@ fn a_policy_limits_table_sets_the_ticket_limits() {
 
 #[test]
 fn limits_beyond_the_ceilings_are_refused_or_lowered() {
-    let text = WITH_LIMITS.replace("max_events = 2", "max_events = 100001\nmax_rows = 3");
+    let text = with_limits().replace("max_events = 2", "max_events = 100001\nmax_rows = 3");
     let e = aftercare::Policy::from_toml(&text).expect_err("over the ceiling");
     let msg = e.to_string();
     assert!(
@@ -406,7 +395,7 @@ fn limits_beyond_the_ceilings_are_refused_or_lowered() {
         ..aftercare::Limits::DEFAULT
     };
     let policy = aftercare::Policy::from_toml_with(
-        &WITH_LIMITS.replace("[limits]\nmax_events = 2\n", ""),
+        &with_limits().replace("[limits]\nmax_events = 2\n", ""),
         &huge,
     )
     .expect("loads");

@@ -186,24 +186,9 @@ fn lang_flags_override_the_policy_locale() {
 
 #[test]
 fn a_locale_the_catalogues_lack_is_a_policy_error() {
-    let err = Policy::from_toml(
-        r#"
-        [policy]
-        name = "x"
-        locale = "zh-TW"
-        [[categories]]
-        id = "general"
-        default = true
-        [priorities]
-        order = ["normal"]
-        default = "normal"
-        [[routes]]
-        id = "all"
-        default = true
-        department = "desk"
-        [departments.desk]
-        "#,
-    )
+    let err = Policy::from_toml(&crate::support::minimal_policy(
+        "[policy]\nname = \"x\"\nlocale = \"zh-TW\"\n",
+    ))
     .expect_err("an unknown locale");
     let text = err.to_string();
     assert!(text.contains("`zh-TW` is not a locale"), "{text}");

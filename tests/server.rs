@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -375,22 +375,10 @@ fn big_batch(n: usize) -> String {
     out
 }
 
-const TINY: &str = r#"
-[policy]
-name = "tiny"
-version = "draft-1"
-[[categories]]
-id = "general"
-default = true
-[priorities]
-order = ["normal"]
-default = "normal"
-[[routes]]
-id = "all"
-default = true
-department = "desk"
-[departments.desk]
-"#;
+/// A minimal policy with a version.
+static TINY: LazyLock<String> = LazyLock::new(|| {
+    crate::support::minimal_policy("[policy]\nname = \"tiny\"\nversion = \"draft-1\"\n")
+});
 
 /// The serving policy's text with another version.
 fn with_version(text: &str, version: &str) -> String {
@@ -598,7 +586,7 @@ fn drafts_check_and_save() {
     let server = Server::start(&["--allow-write"]);
     let tickets = sample_tickets();
 
-    let ok = server.post_text("/v1/check", TINY).json();
+    let ok = server.post_text("/v1/check", &TINY).json();
     assert_eq!(ok["ok"], true);
     let broken = TINY.replace("default = \"normal\"", "default = \"nope\"");
     let bad = server.post_text("/v1/check", &broken).json();
@@ -613,7 +601,7 @@ fn drafts_check_and_save() {
 
     let decided = server.post_json(
         "/v1/draft/evaluate",
-        &json!({"policy": TINY, "tickets": tickets[..2], "now": NOW}),
+        &json!({"policy": TINY.as_str(), "tickets": tickets[..2], "now": NOW}),
     );
     assert_eq!(decided.status, 200, "{}", decided.text());
     let decided = decided.json();
@@ -622,7 +610,7 @@ fn drafts_check_and_save() {
     let lines = server
         .post_json(
             "/v1/draft/evaluate",
-            &json!({"policy": TINY, "tickets": samples()}),
+            &json!({"policy": TINY.as_str(), "tickets": samples()}),
         )
         .json();
     assert_eq!(lines["decisions"].as_array().unwrap().len(), tickets.len());
@@ -635,7 +623,7 @@ fn drafts_check_and_save() {
 
     let why = server.post_json(
         "/v1/draft/explain",
-        &json!({"policy": TINY, "ticket": tickets[0], "now": NOW}),
+        &json!({"policy": TINY.as_str(), "ticket": tickets[0], "now": NOW}),
     );
     assert_eq!(why.status, 200);
     assert_eq!(why.json()["policy"]["name"], "tiny");
@@ -643,7 +631,10 @@ fn drafts_check_and_save() {
     let cases = "[[case]]\nname = \"general\"\nnow = \"2025-10-15T12:00:00+08:00\"\n\
                  ticket = { id = \"C-1\", created_at = \"2025-10-15T09:00:00+08:00\" }\n\
                  [case.expect]\ncategory = \"general\"\n";
-    let run = server.post_json("/v1/draft/test", &json!({"policy": TINY, "cases": cases}));
+    let run = server.post_json(
+        "/v1/draft/test",
+        &json!({"policy": TINY.as_str(), "cases": cases}),
+    );
     assert_eq!(run.status, 200, "{}", run.text());
     assert_eq!(run.json()["passed"], 1);
 
@@ -663,7 +654,7 @@ fn drafts_check_and_save() {
             secret_dir.file_name().unwrap().to_str().unwrap()
         ),
     ] {
-        let draft = format!("include = [{include:?}]\n{TINY}");
+        let draft = format!("include = [{include:?}]\n{}", TINY.as_str());
         let checked = server.post_text("/v1/check", &draft);
         assert_eq!(checked.status, 200);
         assert_eq!(checked.json()["ok"], false);
@@ -680,7 +671,7 @@ fn drafts_check_and_save() {
         assert!(!r.text().contains("the-secret-text"));
     }
     std::fs::remove_dir_all(&secret_dir).unwrap();
-    let inside = format!("include = [\"calendars/cn.toml\"]\n{TINY}");
+    let inside = format!("include = [\"calendars/cn.toml\"]\n{}", TINY.as_str());
     assert_eq!(server.post_text("/v1/check", &inside).json()["ok"], true);
 
     // Save: refused when it does not check, written atomically and served when it does.
@@ -1236,11 +1227,11 @@ fn no_personal_data_in_logs_or_metrics() {
     );
     server.post_json(
         "/v1/draft/evaluate",
-        &json!({"policy": TINY, "tickets": tickets, "now": NOW}),
+        &json!({"policy": TINY.as_str(), "tickets": tickets, "now": NOW}),
     );
     server.post_json(
         "/v1/draft/explain",
-        &json!({"policy": TINY, "ticket": bad, "now": NOW}),
+        &json!({"policy": TINY.as_str(), "ticket": bad, "now": NOW}),
     );
     let metrics = server.get("/metrics").text();
     let log = server.settled_log();

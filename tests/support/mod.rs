@@ -22,6 +22,25 @@ pub const DEFAULT_POLICY: &str = "policies/default.toml";
 /// The default policy's sample tickets.
 pub const SAMPLES: &str = "policies/samples/tickets.jsonl";
 
+/// The end of a small test policy: one priority, one route, one department.
+pub const ONE_PRIORITY_ONE_ROUTE: &str = r#"[priorities]
+order = ["normal"]
+default = "normal"
+
+[[routes]]
+id = "all"
+default = true
+department = "desk"
+
+[departments.desk]
+"#;
+
+/// The smallest policy: `head` (its `[policy]` table, and any other table a test needs), one
+/// default category `general`, then [`ONE_PRIORITY_ONE_ROUTE`].
+pub fn minimal_policy(head: &str) -> String {
+    format!("{head}\n[[categories]]\nid = \"general\"\ndefault = true\n\n{ONE_PRIORITY_ONE_ROUTE}")
+}
+
 /// The crate's folder: tests read fixtures relative to it.
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
