@@ -13,10 +13,5 @@
 #                     --cv does, so that its folds train with these options)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-aftercare=${1:-$root/target/release/aftercare}
 . "$root/scripts/zh-training-tickets.sh"
-out=${3:-$root/policies/models/category.model}
-mkdir -p "$(dirname "$out")"
-if [ $# -ge 3 ]; then cat "$2"; else zh_training_tickets; fi |
-    "$aftercare" train - --label attributes.label_category --min-df 2 --c 30 --out "$out"
-ls -l "$out"
+train_ticket_model category attributes.label_category "--min-df 2 --c 30" "$@"

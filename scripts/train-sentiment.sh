@@ -12,10 +12,5 @@
 #                     --cv does, so that its folds train with these options)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-aftercare=${1:-$root/target/release/aftercare}
 . "$root/scripts/zh-training-tickets.sh"
-out=${3:-$root/policies/models/sentiment.model}
-mkdir -p "$(dirname "$out")"
-if [ $# -ge 3 ]; then cat "$2"; else zh_training_tickets; fi |
-    "$aftercare" train - --label attributes.label_sentiment --c 10 --min-df 2 --balanced --out "$out"
-ls -l "$out"
+train_ticket_model sentiment attributes.label_sentiment "--c 10 --min-df 2 --balanced" "$@"
