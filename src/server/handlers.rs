@@ -28,9 +28,6 @@ const INLINE_MAX_BYTES: usize = 16 * 1024;
 /// few hundred microseconds, against a few for the hand-over.
 const PIECE_MIN: usize = 32;
 
-/// Room for a first answer; room for the others is made once its length is known.
-const ANSWER_BYTES: usize = 4096;
-
 /// An error answer: a status, and a JSON body with at least `error` and `kind`.
 #[derive(Debug)]
 pub(crate) struct ApiError {
@@ -270,19 +267,11 @@ impl Written {
         &mut self,
         op: Op,
         policy: &Policy,
-        texts: impl IntoIterator<Item = &'t str, IntoIter: ExactSizeIterator>,
+        texts: impl IntoIterator<Item = &'t str>,
         now: DateTime<Utc>,
         options: EvalOptions,
     ) {
-        let texts = texts.into_iter();
-        let (n, start) = (texts.len(), self.out.len());
-        for (i, text) in texts.enumerate() {
-            if i == 1 {
-                // The first answer tells how long the others will be: one allocation for
-                // all of them, not a copy of everything written each time the buffer doubles.
-                let first = self.out.len() - start;
-                self.out.reserve((first + first / 4) * (n - 1));
-            }
+        for text in texts {
             self.separate();
             if let Err(kind) = decide(op, policy, text, now, options, &mut self.out) {
                 self.errors.push(kind);
@@ -337,7 +326,7 @@ fn decide_here(
 ) -> Result<Written, ApiError> {
     let text = body.text()?;
     let (shape, texts) = input::tickets(text, body.lines)?;
-    let mut written = Written::new(shape, ANSWER_BYTES);
+    let mut written = Written::new(shape, 1024 * texts.len() + 2);
     written.decide(op, policy, texts, now, options);
     written.finish(text)
 }
@@ -380,22 +369,19 @@ async fn decide_large(
             let (policy, done) = (policy.clone(), done.clone());
             pool.spawn_blocking(move || {
                 let _permit = permit;
-                let mut written = Written::piece(shape, ANSWER_BYTES);
+                let mut written = Written::piece(shape, 1024 * piece.len());
                 written.decide(op, &policy, piece.iter().map(String::as_str), now, options);
                 let _ = done.send((k, written));
             });
         }
         drop(done);
-        let mut written = Written::new(shape, ANSWER_BYTES);
+        let mut written = Written::new(shape, 1024 * texts.len() + 2);
         written.decide(op, &policy, mine.iter().copied(), now, options);
         let mut rest: Vec<(usize, Written)> = results.iter().collect();
         if rest.len() + 1 < texts.len().div_ceil(size) {
             return Err(ApiError::internal("a piece of the batch was not decided"));
         }
         rest.sort_by_key(|(k, _)| *k);
-        written
-            .out
-            .reserve(rest.iter().map(|(_, p)| p.out.len() + 2).sum());
         for (_, piece) in rest {
             written.append(piece);
         }
